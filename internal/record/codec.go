@@ -1,0 +1,127 @@
+package record
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Versioned is implemented by every format of this package: it names its apiVersion and kind.
+type Versioned interface {
+	header() (apiVersion, kind string)
+}
+
+func (c Cell) header() (string, string)            { return c.APIVersion, c.Kind }
+func (r BuildRecord) header() (string, string)     { return r.APIVersion, r.Kind }
+func (r PublishRecord) header() (string, string)   { return r.APIVersion, r.Kind }
+func (l PublishedImages) header() (string, string) { return l.APIVersion, l.Kind }
+
+// Decode decodes one JSON document of the given kind strictly: unknown fields, trailing data,
+// a wrong apiVersion or kind are errors. name (a file name, or "stdin") prefixes every error.
+func Decode[T Versioned](name string, data []byte, kind string) (T, error) {
+	var v T
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v); err != nil {
+		return v, fmt.Errorf("%s: %w", name, explain(data, err))
+	}
+	if dec.More() {
+		return v, fmt.Errorf("%s:%s: unexpected data after the %s object", name, position(data, dec.InputOffset()), kind)
+	}
+	apiVersion, gotKind := v.header()
+	if apiVersion != APIVersion {
+		return v, fmt.Errorf("%s: apiVersion %q is not supported; want %q", name, apiVersion, APIVersion)
+	}
+	if gotKind != kind {
+		return v, fmt.Errorf("%s: kind %q; want %q", name, gotKind, kind)
+	}
+	return v, nil
+}
+
+// ReadFile reads and decodes one file of the given kind ("-" reads standard input).
+func ReadFile[T Versioned](path, kind string) (T, error) {
+	var zero T
+	var data []byte
+	var err error
+	name := path
+	if path == "-" {
+		name = "stdin"
+		data, err = io.ReadAll(os.Stdin)
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return zero, fmt.Errorf("read %s: %w", kind, err)
+	}
+	return Decode[T](name, data, kind)
+}
+
+// WriteFile writes v as indented JSON to path atomically: a temporary file in the same
+// directory, synced, then renamed over path. Parent directories are created.
+func WriteFile(path string, v any) error {
+	data, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", path, err)
+	}
+	data = append(data, '\n')
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // no-op after the rename
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
+}
+
+// explain turns encoding/json errors into ones that say where and what.
+func explain(data []byte, err error) error {
+	var syntax *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return fmt.Errorf("%s: invalid JSON: %v", position(data, syntax.Offset), strings.TrimPrefix(syntax.Error(), "json: "))
+	case errors.As(err, &typeErr):
+		return fmt.Errorf("%s: field %q: got JSON %s, want %s", position(data, typeErr.Offset), typeErr.Field, typeErr.Value, typeErr.Type)
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return fmt.Errorf("unknown field %s (fields are listed in docs/formats.md)", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Errorf("empty or truncated JSON: %w", err)
+	}
+	return err
+}
+
+// position converts a byte offset into "line:column" (both from 1).
+func position(data []byte, offset int64) string {
+	if offset > int64(len(data)) {
+		offset = int64(len(data))
+	}
+	before := data[:offset]
+	line := bytes.Count(before, []byte("\n")) + 1
+	col := int(offset) - bytes.LastIndexByte(before, '\n')
+	return fmt.Sprintf("%d:%d", line, col)
+}
