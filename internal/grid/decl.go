@@ -1,0 +1,99 @@
+package grid
+
+// The declaration, as written in matrices/*.yaml. Documented for users in docs/grid.md and as
+// JSON Schema in matrices/grid.schema.json.
+
+// fileDecl is one declaration file.
+type fileDecl struct {
+	Located
+	APIVersion      string                      `yaml:"apiVersion"`
+	Kind            string                      `yaml:"kind"`
+	Name            string                      `yaml:"name"`
+	ImageBuilders   map[string]imageBuilderDecl `yaml:"imageBuilders"`
+	Kubernetes      []releaseDecl               `yaml:"kubernetes"`
+	Infrastructures map[string]infraDecl        `yaml:"infrastructures"`
+	Include         []includeRule               `yaml:"include"`
+	Exclude         []matchRule                 `yaml:"exclude"`
+	Settings        []settingsRule              `yaml:"settings"`
+}
+
+// imageBuilderDecl is an Image Builder release and the targets it has.
+type imageBuilderDecl struct {
+	Located
+	Image   string `yaml:"image"`
+	Version string `yaml:"version"`
+	Flavor  string `yaml:"flavor"`
+	// Targets lists, per infrastructure, the OS ids this release can build.
+	Targets map[string]List `yaml:"targets"`
+}
+
+// releaseDecl is one Kubernetes release of the grid.
+type releaseDecl struct {
+	Located
+	Version        string `yaml:"version"`
+	TKr            string `yaml:"tkr"`
+	ImageBuilder   string `yaml:"imageBuilder"`
+	ResourceBundle string `yaml:"resourceBundle"`
+	DebVersion     string `yaml:"debVersion"`
+	RPMVersion     string `yaml:"rpmVersion"`
+}
+
+// infraDecl lists the OS ids and architectures built for one infrastructure.
+type infraDecl struct {
+	Located
+	OS   []Scalar `yaml:"os"`
+	Arch List     `yaml:"arch"`
+}
+
+// matchRule selects cells: each given axis must match (lists are any-of; kubernetes is a
+// version constraint such as ">= 1.29, < 1.31").
+type matchRule struct {
+	Located
+	Infra        List   `yaml:"infra"`
+	OS           List   `yaml:"os"`
+	Arch         List   `yaml:"arch"`
+	Kubernetes   string `yaml:"kubernetes"`
+	ImageBuilder List   `yaml:"imageBuilder"`
+}
+
+// includeRule adds cells outside the infrastructures' lists: infra and os are required.
+type includeRule = matchRule
+
+// settingsRule applies settings to the cells it matches, in declaration order (later wins).
+type settingsRule struct {
+	Located
+	Match           matchRule         `yaml:"match"`
+	VarFiles        []Scalar          `yaml:"varFiles"`
+	Vars            map[string]string `yaml:"vars"`
+	ReplacesDefault *bool             `yaml:"replacesDefault"`
+	AWS             *awsDecl          `yaml:"aws"`
+	VSphere         *vsphereDecl      `yaml:"vsphere"`
+	Azure           *azureDecl        `yaml:"azure"`
+}
+
+type awsDecl struct {
+	Located
+	Regions             []string `yaml:"regions"`
+	Accounts            []string `yaml:"accounts"`
+	Organizations       []string `yaml:"organizations"`
+	OrganizationalUnits []string `yaml:"organizationalUnits"`
+	Public              *bool    `yaml:"public"`
+}
+
+type vsphereDecl struct {
+	Located
+	Datacenter     string `yaml:"datacenter"`
+	Cluster        string `yaml:"cluster"`
+	ResourcePool   string `yaml:"resourcePool"`
+	Datastore      string `yaml:"datastore"`
+	Folder         string `yaml:"folder"`
+	Network        string `yaml:"network"`
+	ContentLibrary string `yaml:"contentLibrary"`
+}
+
+type azureDecl struct {
+	Located
+	ResourceGroup string   `yaml:"resourceGroup"`
+	Gallery       string   `yaml:"gallery"`
+	Regions       []string `yaml:"regions"`
+}

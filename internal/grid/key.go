@@ -1,0 +1,49 @@
+package grid
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+// keyVersion changes when the meaning of the build key changes, so every cell rebuilds.
+const keyVersion = 1
+
+// keyInput is everything that determines a cell's image. Fields that only say where the image
+// goes (publish hints, replacesDefault, the grid name) or how people name it are left out, and
+// var files count by content, not path: moving a file does not rebuild anything.
+type keyInput struct {
+	KeyVersion   int                 `json:"keyVersion"`
+	Infra        string              `json:"infra"`
+	OS           record.OS           `json:"os"`
+	Target       string              `json:"target"`
+	Kubernetes   record.Kubernetes   `json:"kubernetes"`
+	ImageBuilder record.ImageBuilder `json:"imageBuilder"`
+	VarFiles     []string            `json:"varFiles"`
+	Vars         map[string]string   `json:"vars"`
+}
+
+// buildKey is the sha256 of the canonical JSON of the cell's keyInput (encoding/json writes
+// struct fields in declaration order and map keys sorted, so the encoding is canonical).
+func buildKey(c record.Cell) string {
+	in := keyInput{
+		KeyVersion:   keyVersion,
+		Infra:        c.Infra,
+		OS:           c.OS,
+		Target:       c.Target.Build,
+		Kubernetes:   c.Kubernetes,
+		ImageBuilder: c.ImageBuilder,
+		Vars:         c.Vars,
+	}
+	for _, vf := range c.VarFiles {
+		in.VarFiles = append(in.VarFiles, vf.SHA256)
+	}
+	data, err := json.Marshal(in)
+	if err != nil {
+		panic("grid: build key input cannot be encoded: " + err.Error()) // plain strings and maps only
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}

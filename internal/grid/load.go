@@ -1,0 +1,144 @@
+// Package grid loads the image grid declared in matrices/*.yaml, validates it and expands it
+// into cells, each with the build key that says whether its image must be built again.
+package grid
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+// Kind is the kind of a declaration file.
+const Kind = "Grid"
+
+// Load reads the declaration at path (one file, or every *.yaml and *.yml file directly in
+// a folder), merges the files and expands them into cells. Every problem found is reported,
+// each with its file:line:column. Paths in the cells are relative to the working directory.
+func Load(path string) ([]record.Cell, error) {
+	files, err := declarationFiles(path)
+	if err != nil {
+		return nil, err
+	}
+	errs := &Errors{}
+	var decls []*fileDecl
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("read grid declaration: %w", err)
+		}
+		if d := parse(displayPath(name), data, errs); d != nil {
+			decls = append(decls, d)
+		}
+	}
+	if err := errs.err(); err != nil {
+		return nil, err
+	}
+	return expand(decls)
+}
+
+// Parse decodes one declaration file's bytes and reports its problems; name is used in errors.
+// It checks the file alone: references across files are checked by Load.
+func Parse(name string, data []byte) error {
+	errs := &Errors{}
+	parse(name, data, errs)
+	return errs.err()
+}
+
+func declarationFiles(path string) ([]string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("grid declaration: %w", err)
+	}
+	if !info.IsDir() {
+		return []string{path}, nil
+	}
+	entries, err := os.ReadDir(path)
+	if err != nil {
+		return nil, fmt.Errorf("grid declaration: %w", err)
+	}
+	var files []string
+	for _, e := range entries {
+		ext := filepath.Ext(e.Name())
+		if e.Type().IsRegular() && (ext == ".yaml" || ext == ".yml") {
+			files = append(files, filepath.Join(path, e.Name()))
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("grid declaration: no *.yaml or *.yml file in %s", path)
+	}
+	slices.Sort(files)
+	return files, nil
+}
+
+// displayPath is path relative to the working directory when it lies below it, slash-separated.
+func displayPath(path string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return filepath.ToSlash(path)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return filepath.ToSlash(path)
+	}
+	if rel, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return filepath.ToSlash(abs)
+}
+
+func parse(name string, data []byte, errs *Errors) *fileDecl {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			errs.add(Pos{File: name, Line: 1, Col: 1}, "", "empty declaration: want a mapping with apiVersion: "+record.APIVersion+" and kind: "+Kind)
+		} else {
+			errs.add(yamlErrorPos(name, err), "", "invalid YAML: "+strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+		return nil
+	}
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		errs.add(Pos{File: name, Line: extra.Line, Col: extra.Column}, "", "one grid declaration per file: put this document in a file of its own")
+		return nil
+	} else if !errors.Is(err, io.EOF) {
+		errs.add(yamlErrorPos(name, err), "", "invalid YAML: "+strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil
+	}
+	root := &doc
+	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
+		root = root.Content[0]
+	}
+	d := &fileDecl{}
+	decoder{file: name, errs: errs}.decode(root, reflect.ValueOf(d).Elem(), "")
+	if d.At.File == "" { // not a mapping: already reported
+		return nil
+	}
+	if d.APIVersion != record.APIVersion {
+		errs.add(d.field("apiVersion"), "apiVersion", fmt.Sprintf("got %q, want %q", d.APIVersion, record.APIVersion))
+	}
+	if d.Kind != Kind {
+		errs.add(d.field("kind"), "kind", fmt.Sprintf("got %q, want %q", d.Kind, Kind))
+	}
+	return d
+}
+
+// yamlErrorPos pulls "line N" out of a yaml.v3 syntax error.
+func yamlErrorPos(name string, err error) Pos {
+	var line int
+	msg := err.Error()
+	if i := strings.Index(msg, "line "); i >= 0 {
+		fmt.Sscanf(msg[i:], "line %d", &line)
+	}
+	return Pos{File: name, Line: max(line, 1), Col: 1}
+}
