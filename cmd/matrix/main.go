@@ -1,0 +1,159 @@
+// Command matrix expands the declared image grid into the cells to build, for people (a
+// table), tools (JSON) and GitHub Actions (sharded strategy.matrix outputs and a job summary).
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/imagegrid/imagegrid/internal/actions"
+	"github.com/imagegrid/imagegrid/internal/emit"
+	"github.com/imagegrid/imagegrid/internal/grid"
+	"github.com/imagegrid/imagegrid/internal/plan"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "matrix:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
+	gh := actions.New(stdout, getenv)
+	fs := flag.NewFlagSet("matrix", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var only actions.StringList
+	matrices := fs.String("matrices", "matrices", "grid declaration: a file, or a folder of *.yaml files")
+	format := fs.String("format", "", "output: table (default on a terminal and in Actions) or json (a JSON array of cells, the default when piped)")
+	fs.Var(&only, "only", "keep only cells matching key=value[,key=value…] (keys: id, infra, os, arch, kubernetes, tkr); repeatable, any may match")
+	changedFiles := fs.String("changed-files", "", "file listing changed paths, one per line (git diff --name-only): keep only cells whose inputs changed")
+	published := fs.String("published", "", "ledger of published images (images.json, or a folder holding it): skip cells already published")
+	rebuildAfter := fs.String("rebuild-after", "", "with --published: rebuild cells whose image is older than this (30d, 2w, 36h)")
+	maxCells := fs.Int("max-cells", emit.GitHubJobLimit, "most cells in one GitHub matrix shard")
+	maxShards := fs.Int("max-shards", 4, "most shards (one build job each in the workflow); more is an error")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: matrix [flags]\n\nExpands the image grid into the cells to build. As a GitHub Action step each flag\nmay come from the input of the same name.\n\n")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q: the grid is given with --matrices", fs.Arg(0))
+	}
+	if err := gh.ApplyInputs(fs); err != nil {
+		return err
+	}
+	if *format == "" {
+		*format = "json"
+		if isTerminal(stdout) || gh.InActions() {
+			*format = "table"
+		}
+	}
+	if *format != "table" && *format != "json" {
+		return fmt.Errorf("--format %q: want table or json", *format)
+	}
+
+	cells, err := grid.Load(*matrices)
+	if err != nil {
+		annotate(gh, err)
+		return err
+	}
+	selectors, err := selectors(only, *changedFiles, *published, *rebuildAfter)
+	if err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	p := plan.Select(cells, selectors...)
+
+	if gh.HasOutputs() {
+		outs, err := emit.GitHubOutputs(p, *maxCells, *maxShards)
+		if err != nil {
+			return err
+		}
+		for _, o := range outs {
+			if err := gh.SetOutput(o.Name, o.Value); err != nil {
+				return err
+			}
+		}
+		if err := gh.AddSummary(emit.Summary(p)); err != nil {
+			return err
+		}
+	} else if _, err := emit.Shard(nil, *maxCells, *maxShards); err != nil {
+		return err // same flag checks on a laptop as in Actions
+	}
+	if *format == "json" {
+		fmt.Fprintln(stderr, emit.Total(p))
+		for _, d := range p.Skipped {
+			fmt.Fprintf(stderr, "skipped %s: %s\n", d.Cell.ID, d.Reason)
+		}
+		return emit.JSON(stdout, p)
+	}
+	return emit.Table(stdout, p)
+}
+
+func selectors(only []string, changedFiles, published, rebuildAfter string) ([]plan.Selector, error) {
+	onlySel, err := plan.Only(only)
+	if err != nil {
+		return nil, err
+	}
+	sels := []plan.Selector{onlySel}
+	if changedFiles != "" {
+		paths, err := plan.ReadChangedFiles(changedFiles)
+		if err != nil {
+			return nil, err
+		}
+		sels = append(sels, plan.Changed(paths))
+	}
+	if rebuildAfter != "" && published == "" {
+		return nil, errors.New("--rebuild-after needs --published: it rebuilds published images older than the age")
+	}
+	if published != "" {
+		ledger, err := plan.ReadLedger(published)
+		if err != nil {
+			return nil, err
+		}
+		var age time.Duration
+		if rebuildAfter != "" {
+			if age, err = plan.ParseAge(rebuildAfter); err != nil {
+				return nil, fmt.Errorf("--rebuild-after: %w", err)
+			}
+		}
+		sels = append(sels, plan.Published(ledger, age, time.Now()))
+	}
+	return sels, nil
+}
+
+// annotate puts each declaration error on its file and line in the Actions UI.
+func annotate(gh *actions.Runner, err error) {
+	var errs *grid.Errors
+	if !gh.InActions() || !errors.As(err, &errs) {
+		return
+	}
+	for _, e := range errs.List {
+		gh.Error(actions.Annotation{File: e.Pos.File, Line: e.Pos.Line, Column: e.Pos.Col, Title: "imagegrid: " + e.Key, Message: e.Msg})
+	}
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
+}

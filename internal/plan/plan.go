@@ -1,0 +1,49 @@
+// Package plan decides which cells of a grid to build in a run and says why for each: the
+// --only filters, the files a pull request changed, and the ledger of published images.
+package plan
+
+import (
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+// Decision is one cell with the reason it is built or skipped.
+type Decision struct {
+	Cell   record.Cell
+	Reason string
+}
+
+// Plan is the outcome of selection, both lists in the order of the cells given.
+type Plan struct {
+	Build   []Decision
+	Skipped []Decision
+}
+
+// Selector looks at one cell: it returns skip with the reason, or keeps it, optionally with a
+// reason to build it ("" leaves the reason to later selectors).
+type Selector func(record.Cell) (skip bool, reason string)
+
+// Select runs every cell through the selectors in order; the first that skips a cell decides.
+// A kept cell carries the last reason a selector gave, or "selected" when none gave one.
+func Select(cells []record.Cell, selectors ...Selector) Plan {
+	var p Plan
+	for _, c := range cells {
+		d := Decision{Cell: c, Reason: "selected"}
+		skipped := false
+		for _, sel := range selectors {
+			skip, reason := sel(c)
+			if skip {
+				d.Reason, skipped = reason, true
+				break
+			}
+			if reason != "" {
+				d.Reason = reason
+			}
+		}
+		if skipped {
+			p.Skipped = append(p.Skipped, d)
+		} else {
+			p.Build = append(p.Build, d)
+		}
+	}
+	return p
+}
