@@ -77,8 +77,10 @@ type grid struct {
 	fileHash map[string]string // var file path → sha256, read once
 }
 
-func expand(decls []*fileDecl) ([]record.Cell, error) {
-	g := &grid{builders: map[string]*imageBuilder{}, errs: &Errors{}, fileHash: map[string]string{}}
+// expand merges the files and expands them into cells, adding its problems to errs (which may
+// already hold the files' decoding problems: all are reported together).
+func expand(decls []*fileDecl, errs *Errors) ([]record.Cell, error) {
+	g := &grid{builders: map[string]*imageBuilder{}, errs: errs, fileHash: map[string]string{}}
 	for _, d := range decls {
 		g.addName(d)
 		g.addBuilders(d)

@@ -40,10 +40,7 @@ func Load(path string) ([]record.Cell, error) {
 			decls = append(decls, d)
 		}
 	}
-	if err := errs.err(); err != nil {
-		return nil, err
-	}
-	return expand(decls)
+	return expand(decls, errs)
 }
 
 // Parse decodes one declaration file's bytes and reports its problems; name is used in errors.
@@ -133,12 +130,16 @@ func parse(name string, data []byte, errs *Errors) *fileDecl {
 	return d
 }
 
-// yamlErrorPos pulls "line N" out of a yaml.v3 syntax error.
+// yamlErrorPos pulls "line N" out of a yaml.v3 syntax error. For an unclosed flow collection
+// ("did not find expected ',' or ']'") yaml.v3 counts that line from 0, the others from 1.
 func yamlErrorPos(name string, err error) Pos {
 	var line int
 	msg := err.Error()
 	if i := strings.Index(msg, "line "); i >= 0 {
 		fmt.Sscanf(msg[i:], "line %d", &line)
+	}
+	if strings.Contains(msg, "did not find expected") {
+		line++
 	}
 	return Pos{File: name, Line: max(line, 1), Col: 1}
 }
