@@ -1,6 +1,8 @@
 package emit
 
 import (
+	"bufio"
+	"bytes"
 	"cmp"
 	"encoding/json"
 	"fmt"
@@ -11,11 +13,26 @@ import (
 	"github.com/imagegrid/imagegrid/internal/plan"
 )
 
-// JSON writes the cells to build as one JSON array, and nothing else.
+// JSON writes the cells to build as one JSON array, and nothing else: one cell a line, so
+// the array streams out however large it is and line tools can still read it.
 func JSON(w io.Writer, p plan.Plan) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(cells(p.Build)); err != nil {
+	bw := bufio.NewWriter(w)
+	var line bytes.Buffer
+	enc := json.NewEncoder(&line) // reused: one buffer for every cell
+	bw.WriteString("[")
+	for i, d := range p.Build {
+		if i > 0 {
+			bw.WriteString(",")
+		}
+		line.Reset()
+		if err := enc.Encode(d.Cell); err != nil {
+			return fmt.Errorf("write cells: %w", err)
+		}
+		bw.WriteString("\n")
+		bw.Write(bytes.TrimSuffix(line.Bytes(), []byte("\n")))
+	}
+	bw.WriteString("\n]\n")
+	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("write cells: %w", err)
 	}
 	return nil
@@ -50,7 +67,7 @@ func Table(w io.Writer, p plan.Plan) error {
 // Total is the one-line outcome: "21 cells to build, 3 skipped".
 func Total(p plan.Plan) string {
 	if len(p.Build) == 0 {
-		return fmt.Sprintf("nothing to build: all %d cells skipped", len(p.Skipped))
+		return fmt.Sprintf("nothing to build: %d %s skipped", len(p.Skipped), plural(len(p.Skipped), "cell", "cells"))
 	}
 	return fmt.Sprintf("%d %s to build, %d skipped", len(p.Build), plural(len(p.Build), "cell", "cells"), len(p.Skipped))
 }

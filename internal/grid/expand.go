@@ -35,6 +35,7 @@ type imageBuilder struct {
 
 // release is a validated Kubernetes release.
 type release struct {
+	index   int // position in grid.releases
 	decl    releaseDecl
 	version *version.Version
 	k8s     record.Kubernetes
@@ -44,6 +45,7 @@ type release struct {
 
 // candidate is a cell before settings: where it was declared and by which file.
 type candidate struct {
+	id                string
 	infra, osID, arch string
 	release           *release
 	origin            Pos
@@ -56,6 +58,9 @@ type rule struct {
 	constraint version.Constraints
 	file       string
 	matched    int
+	// releases caches the constraint's verdict per release index: 0 not checked yet, 1 yes, 2 no.
+	// Checking a go-version constraint formats both versions, and a big grid asks often.
+	releases []uint8
 }
 
 type settings struct {
@@ -195,11 +200,12 @@ func (g *grid) addReleases(d *fileDecl) {
 		key := fmt.Sprintf("kubernetes[%d]", i)
 		r := &release{decl: decl, file: d.At.File}
 		m := kubernetesVersionRE.FindStringSubmatch(decl.Version)
-		if m == nil {
+		parsed, err := version.NewVersion(decl.Version)
+		if m == nil || err != nil {
 			g.errs.add(decl.field("version"), key+".version", fmt.Sprintf("%q is not a Kubernetes version: want v<major>.<minor>.<patch>[+<build>], e.g. v1.30.2 or v1.30.2+vmware.1", decl.Version))
 			continue
 		}
-		r.version = version.Must(version.NewVersion(decl.Version))
+		r.version = parsed
 		if prev := g.release(decl.Version); prev != nil {
 			g.errs.add(decl.field("version"), key+".version", fmt.Sprintf("Kubernetes release %s declared twice: also at %s", decl.Version, prev.decl.field("version")))
 			continue
@@ -231,6 +237,7 @@ func (g *grid) addReleases(d *fileDecl) {
 			g.errs.add(decl.At, key, fmt.Sprintf("tkr and resourceBundle are for TKG builds, but image builder %q is of flavor upstream", r.builder.name))
 			continue
 		}
+		r.index = len(g.releases)
 		g.releases = append(g.releases, r)
 	}
 }
@@ -326,8 +333,23 @@ func (g *grid) rule(decl matchRule, file, key string) *rule {
 // matches reports whether the rule selects the candidate.
 func (r *rule) matches(c *candidate) bool {
 	return matchList(r.decl.Infra, c.infra) && matchList(r.decl.OS, c.osID) && matchList(r.decl.Arch, c.arch) &&
-		matchList(r.decl.ImageBuilder, c.release.builder.name) &&
-		(r.constraint == nil || r.constraint.Check(c.release.version))
+		matchList(r.decl.ImageBuilder, c.release.builder.name) && r.matchesRelease(c.release)
+}
+
+func (r *rule) matchesRelease(rel *release) bool {
+	if r.constraint == nil {
+		return true
+	}
+	if rel.index >= len(r.releases) {
+		r.releases = append(r.releases, make([]uint8, rel.index+1-len(r.releases))...)
+	}
+	if r.releases[rel.index] == 0 {
+		r.releases[rel.index] = 2
+		if r.constraint.Check(rel.version) {
+			r.releases[rel.index] = 1
+		}
+	}
+	return r.releases[rel.index] == 1
 }
 
 func matchList(values List, v string) bool { return len(values) == 0 || slices.Contains(values, v) }
@@ -348,7 +370,7 @@ func (g *grid) addInfrastructures(d *fileDecl) {
 			}
 			for _, r := range g.releases {
 				for _, arch := range archs {
-					g.cands = append(g.cands, &candidate{infra: infra, osID: osID.Value, arch: arch, release: r, origin: osID.Pos})
+					g.cands = append(g.cands, newCandidate(infra, osID.Value, arch, r, osID.Pos, nil))
 				}
 			}
 		}
@@ -374,7 +396,7 @@ func (g *grid) addIncludes() {
 			for _, osID := range r.decl.OS {
 				for _, rel := range g.releases {
 					for _, arch := range archs {
-						c := &candidate{infra: infra, osID: osID, arch: arch, release: rel, origin: r.decl.At, include: r}
+						c := newCandidate(infra, osID, arch, rel, r.decl.At, r)
 						if r.matches(c) {
 							r.matched++
 							g.cands = append(g.cands, c)
@@ -391,12 +413,11 @@ func (g *grid) dedupe() []*candidate {
 	seen := map[string]*candidate{}
 	var out []*candidate
 	for _, c := range g.cands {
-		id := cellID(c)
-		if prev, ok := seen[id]; ok {
-			g.errs.add(c.origin, "", fmt.Sprintf("cell %s declared twice: also at %s", id, prev.origin))
+		if prev, ok := seen[c.id]; ok {
+			g.errs.add(c.origin, "", fmt.Sprintf("cell %s declared twice: also at %s", c.id, prev.origin))
 			continue
 		}
-		seen[id] = c
+		seen[c.id] = c
 		out = append(out, c)
 	}
 	return out
@@ -452,6 +473,13 @@ func (g *grid) unusedRules() {
 	}
 }
 
+// newCandidate makes a candidate and its cell id.
+func newCandidate(infra, osID, arch string, rel *release, origin Pos, include *rule) *candidate {
+	c := &candidate{infra: infra, osID: osID, arch: arch, release: rel, origin: origin, include: include}
+	c.id = cellID(c)
+	return c
+}
+
 // cellID is <infra>-<os>-<arch>-<kubernetes semver with + as --->, safe as a file, artifact
 // and job name.
 func cellID(c *candidate) string {
@@ -476,7 +504,7 @@ func (g *grid) cells(cands []*candidate) []record.Cell {
 		tos := targetOS(c.osID, c.arch)
 		if !slices.Contains(ib.decl.Targets[c.infra], tos) {
 			g.errs.add(c.origin, "", fmt.Sprintf("cell %s: image builder %q (%s) has no %s target for %s; its %s targets are: %s",
-				cellID(c), ib.name, ib.ref.Version, c.infra, tos, c.infra, listOrNone(ib.decl.Targets[c.infra])))
+				c.id, ib.name, ib.ref.Version, c.infra, tos, c.infra, listOrNone(ib.decl.Targets[c.infra])))
 			continue
 		}
 		info := knownOS[c.osID]
@@ -484,7 +512,7 @@ func (g *grid) cells(cands []*candidate) []record.Cell {
 		cell := record.Cell{
 			APIVersion:   record.APIVersion,
 			Kind:         record.KindCell,
-			ID:           cellID(c),
+			ID:           c.id,
 			Name:         fmt.Sprintf("%s %s %s %s", c.infra, c.osID, c.arch, c.release.decl.Version),
 			Grid:         name,
 			Infra:        c.infra,

@@ -98,7 +98,14 @@ func golden(t *testing.T, path string, v any) {
 		t.Fatalf("%v (run go test -update to create it)", err)
 	}
 	if string(got) != string(want) {
-		t.Errorf("output differs from %s (run go test -update and review the diff):\n%s", path, got)
+		gotLines, wantLines := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+		for i := range min(len(gotLines), len(wantLines)) {
+			if gotLines[i] != wantLines[i] {
+				t.Errorf("output differs from %s at line %d:\n got %s\nwant %s\n(run go test -update and review the diff)", path, i+1, gotLines[i], wantLines[i])
+				return
+			}
+		}
+		t.Errorf("output differs from %s in length: %d lines, want %d (run go test -update)", path, len(gotLines), len(wantLines))
 	}
 }
 

@@ -40,10 +40,9 @@ func buildKey(c record.Cell) string {
 	for _, vf := range c.VarFiles {
 		in.VarFiles = append(in.VarFiles, vf.SHA256)
 	}
-	data, err := json.Marshal(in)
-	if err != nil {
+	h := sha256.New()
+	if err := json.NewEncoder(h).Encode(in); err != nil {
 		panic("grid: build key input cannot be encoded: " + err.Error()) // plain strings and maps only
 	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:])
+	return hex.EncodeToString(h.Sum(nil))
 }

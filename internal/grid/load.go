@@ -43,14 +43,6 @@ func Load(path string) ([]record.Cell, error) {
 	return expand(decls, errs)
 }
 
-// Parse decodes one declaration file's bytes and reports its problems; name is used in errors.
-// It checks the file alone: references across files are checked by Load.
-func Parse(name string, data []byte) error {
-	errs := &Errors{}
-	parse(name, data, errs)
-	return errs.err()
-}
-
 func declarationFiles(path string) ([]string, error) {
 	info, err := os.Stat(path)
 	if err != nil {

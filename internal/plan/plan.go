@@ -25,7 +25,7 @@ type Selector func(record.Cell) (skip bool, reason string)
 // Select runs every cell through the selectors in order; the first that skips a cell decides.
 // A kept cell carries the last reason a selector gave, or "selected" when none gave one.
 func Select(cells []record.Cell, selectors ...Selector) Plan {
-	var p Plan
+	p := Plan{Build: make([]Decision, 0, len(cells))}
 	for _, c := range cells {
 		d := Decision{Cell: c, Reason: "selected"}
 		skipped := false

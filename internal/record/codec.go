@@ -104,7 +104,8 @@ func explain(data []byte, err error) error {
 	var typeErr *json.UnmarshalTypeError
 	switch {
 	case errors.As(err, &syntax):
-		return fmt.Errorf("%s: invalid JSON: %v", position(data, syntax.Offset), strings.TrimPrefix(syntax.Error(), "json: "))
+		// Offset counts the bytes read, the offending one included.
+		return fmt.Errorf("%s: invalid JSON: %v", position(data, max(syntax.Offset-1, 0)), strings.TrimPrefix(syntax.Error(), "json: "))
 	case errors.As(err, &typeErr):
 		return fmt.Errorf("%s: field %q: got JSON %s, want %s", position(data, typeErr.Offset), typeErr.Field, typeErr.Value, typeErr.Type)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+// env is a fake process environment.
+type env map[string]string
+
+func (e env) get(k string) string { return e[k] }
+
+// readGitHubOutput parses a GITHUB_OUTPUT file ("name<<DELIM\nvalue\nDELIM") as the runner does.
+func readGitHubOutput(t *testing.T, path string) map[string]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	out := map[string]string{}
+	s := bufio.NewScanner(f)
+	s.Buffer(nil, 4<<20)
+	for s.Scan() {
+		name, delim, ok := strings.Cut(s.Text(), "<<")
+		if !ok {
+			t.Fatalf("GITHUB_OUTPUT line %q is not name<<delimiter", s.Text())
+		}
+		var lines []string
+		for s.Scan() && s.Text() != delim {
+			lines = append(lines, s.Text())
+		}
+		out[name] = strings.Join(lines, "\n")
+	}
+	return out
+}
+
+func TestGitHubActionsOutputs(t *testing.T) {
+	t.Chdir("../..")
+	dir := t.TempDir()
+	e := env{
+		"GITHUB_ACTIONS":      "true",
+		"GITHUB_OUTPUT":       filepath.Join(dir, "output"),
+		"GITHUB_STEP_SUMMARY": filepath.Join(dir, "summary"),
+		"INPUT_ONLY":          "infra=aws\ninfra=vsphere,os=rhel-8",
+		"INPUT_MAX-CELLS":     "4",
+	}
+	var stdout, stderr strings.Builder
+	if err := run(context.Background(), nil, &stdout, &stderr, e.get); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	outs := readGitHubOutput(t, e["GITHUB_OUTPUT"])
+	if outs["count"] != "9" || outs["shards"] != "3" || outs["skipped"] != "12" {
+		t.Errorf("count=%q shards=%q skipped=%q, want 9, 3, 12", outs["count"], outs["shards"], outs["skipped"])
+	}
+	seen := 0
+	for i := range 4 {
+		// What a workflow's strategy.matrix: ${{ fromJSON(needs.plan.outputs.matrix-N) }} reads.
+		var m struct {
+			Include []struct {
+				ID   string          `json:"id"`
+				Name string          `json:"name"`
+				Cell json.RawMessage `json:"cell"`
+			} `json:"include"`
+		}
+		if err := json.Unmarshal([]byte(outs[fmt.Sprintf("matrix-%d", i)]), &m); err != nil {
+			t.Fatalf("matrix-%d is not JSON: %v", i, err)
+		}
+		for _, entry := range m.Include {
+			// toJSON(matrix.cell) is what the build job gets: a cell build can decode strictly.
+			c, err := record.Decode[record.Cell]("matrix.cell", entry.Cell, record.KindCell)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.ID != entry.ID || !(c.Infra == "aws" || c.OS.ID == "rhel-8") {
+				t.Errorf("unexpected cell %s in matrix-%d", c.ID, i)
+			}
+			seen++
+		}
+	}
+	if seen != 9 {
+		t.Errorf("%d cells in the matrices, want 9", seen)
+	}
+	summary, err := os.ReadFile(e["GITHUB_STEP_SUMMARY"])
+	if err != nil || !strings.Contains(string(summary), "9 cells to build, 12 skipped") {
+		t.Errorf("summary: %v\n%s", err, summary)
+	}
+	if !strings.Contains(stdout.String(), "vsphere-rhel-8-amd64-v1.30.2---vmware.1") {
+		t.Errorf("stdout lacks the table:\n%s", stdout.String())
+	}
+}
+
+func TestEmptyResultIsNotAnError(t *testing.T) {
+	t.Chdir("../..")
+	dir := t.TempDir()
+	e := env{"GITHUB_OUTPUT": filepath.Join(dir, "output")}
+	var stdout, stderr strings.Builder
+	if err := run(context.Background(), []string{"--only", "os=windows-2019,infra=aws", "--format", "table"}, &stdout, &stderr, e.get); err != nil {
+		t.Fatal(err)
+	}
+	outs := readGitHubOutput(t, e["GITHUB_OUTPUT"])
+	if outs["count"] != "0" || outs["shards"] != "0" || outs["matrix-0"] != `{"include":[]}` {
+		t.Errorf("outputs %v", outs)
+	}
+	if !strings.Contains(stdout.String(), "nothing to build: 21 cells skipped") {
+		t.Errorf("stdout:\n%s", stdout.String())
+	}
+}
+
+func TestJSONFormatIsOnlyJSON(t *testing.T) {
+	t.Chdir("../..")
+	var stdout, stderr strings.Builder
+	if err := run(context.Background(), []string{"--format", "json", "--only", "infra=azure"}, &stdout, &stderr, env{}.get); err != nil {
+		t.Fatal(err)
+	}
+	var cells []record.Cell
+	dec := json.NewDecoder(strings.NewReader(stdout.String()))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cells); err != nil || dec.More() {
+		t.Fatalf("stdout is not one JSON array of cells: %v\n%s", err, stdout.String())
+	}
+	if len(cells) != 3 {
+		t.Errorf("%d azure cells, want 3", len(cells))
+	}
+	if !strings.Contains(stderr.String(), "skipped vsphere-photon-5-amd64-v1.29.6---vmware.1: not selected by --only infra=azure") {
+		t.Errorf("skips are reported on stderr:\n%s", stderr.String())
+	}
+}
+
+// TestSixHundredCells expands a generated 600-cell declaration into three shards.
+func TestSixHundredCells(t *testing.T) {
+	dir := t.TempDir()
+	writeGrid(t, dir, 100, 0)
+	e := env{"GITHUB_OUTPUT": filepath.Join(dir, "output")}
+	var stdout, stderr strings.Builder
+	if err := run(context.Background(), []string{"--matrices", dir, "--format", "json"}, &stdout, &stderr, e.get); err != nil {
+		t.Fatal(err)
+	}
+	outs := readGitHubOutput(t, e["GITHUB_OUTPUT"])
+	if outs["count"] != "600" || outs["shards"] != "3" {
+		t.Errorf("count=%s shards=%s, want 600 and 3", outs["count"], outs["shards"])
+	}
+	if err := run(context.Background(), []string{"--matrices", dir, "--max-shards", "2"}, &stdout, &stderr, e.get); err == nil ||
+		!strings.Contains(err.Error(), "600 cells need 3 shards of at most 256 cells, more than --max-shards 2") {
+		t.Errorf("with --max-shards 2: %v", err)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	t.Chdir("../..")
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--matrices", "nowhere"}, "grid declaration: stat nowhere: no such file or directory"},
+		{[]string{"--format", "yaml"}, `--format "yaml": want table or json`},
+		{[]string{"--only", "colour=red"}, `--only "colour=red"`},
+		{[]string{"--rebuild-after", "30d"}, "--rebuild-after needs --published"},
+		{[]string{"--published", "internal/plan/testdata", "--rebuild-after", "soon"}, `--rebuild-after: want a positive duration`},
+		{[]string{"--changed-files", "nowhere.txt"}, "changed files: open nowhere.txt"},
+		{[]string{"extra"}, `unexpected argument "extra"`},
+		{[]string{"--matrices", "internal/grid/testdata/errors/unknown-os.yaml"}, `internal/grid/testdata/errors/unknown-os.yaml:14:14: infrastructures.aws.os: unknown OS "ubuntu-2210"`},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var stdout, stderr strings.Builder
+			err := run(context.Background(), tt.args, &stdout, &stderr, env{}.get)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("run(%v) = %v, want an error containing %q", tt.args, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDeclarationErrorsAreAnnotated(t *testing.T) {
+	t.Chdir("../..")
+	var stdout, stderr strings.Builder
+	e := env{"GITHUB_ACTIONS": "true"}
+	err := run(context.Background(), []string{"--matrices", "internal/grid/testdata/errors/unknown-os.yaml"}, &stdout, &stderr, e.get)
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	want := "::error col=14,file=internal/grid/testdata/errors/unknown-os.yaml,line=14,title=imagegrid%3A infrastructures.aws.os::unknown OS"
+	if !strings.Contains(stdout.String(), want) {
+		t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+	}
+}
+
+// writeGrid writes a declaration of releases × 6 vSphere OS cells, each using one of varFiles
+// var files (none when 0).
+func writeGrid(tb testing.TB, dir string, releases, varFiles int) {
+	tb.Helper()
+	var b strings.Builder
+	b.WriteString("apiVersion: imagegrid.io/v1alpha1\nkind: Grid\nimageBuilders:\n  ib:\n    image: registry.k8s.io/scl-image-builder/cluster-node-image-builder-amd64:v0.1.55\n")
+	b.WriteString("    targets:\n      vsphere: [ubuntu-2004, ubuntu-2204, ubuntu-2404, photon-5, rhel-9, rockylinux-9]\n")
+	b.WriteString("infrastructures:\n  vsphere:\n    os: [ubuntu-2004, ubuntu-2204, ubuntu-2404, photon-5, rhel-9, rockylinux-9]\nkubernetes:\n")
+	for i := range releases {
+		fmt.Fprintf(&b, "  - version: v1.%d.%d\n", 20+i/10, i%10)
+	}
+	if varFiles > 0 {
+		b.WriteString("settings:\n")
+	}
+	for i := range varFiles {
+		name := fmt.Sprintf("vars/v%03d.json", i)
+		if err := os.MkdirAll(filepath.Join(dir, "vars"), 0o755); err != nil {
+			tb.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), fmt.Appendf(nil, `{"extra_debs": "pkg-%d"}`, i), 0o644); err != nil {
+			tb.Fatal(err)
+		}
+		fmt.Fprintf(&b, "  - match: {kubernetes: \"= 1.%d.%d\"}\n    varFiles: [%s]\n", 20+(i%releases)/10, (i%releases)%10, name)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "grid.yaml"), []byte(b.String()), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+}

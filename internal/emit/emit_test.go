@@ -1,0 +1,137 @@
+package emit
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/imagegrid/imagegrid/internal/plan"
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+func makeCells(n int) []record.Cell {
+	cells := make([]record.Cell, n)
+	for i := range cells {
+		cells[i] = record.Cell{ID: fmt.Sprintf("vsphere-ubuntu-2204-amd64-v1.%d.0", i), Name: fmt.Sprintf("cell %d", i), BuildKey: strings.Repeat("a", 64)}
+	}
+	return cells
+}
+
+func TestShard(t *testing.T) {
+	tests := []struct {
+		cells, maxCells, maxShards int
+		sizes                      []int
+		err                        string
+	}{
+		{0, 256, 4, []int{}, ""},
+		{1, 256, 4, []int{1}, ""},
+		{256, 256, 4, []int{256}, ""},
+		{257, 256, 4, []int{129, 128}, ""},
+		{600, 256, 4, []int{200, 200, 200}, ""},
+		{10, 3, 4, []int{3, 3, 2, 2}, ""},
+		{1025, 256, 4, nil, "1025 cells need 5 shards of at most 256 cells, more than --max-shards 4"},
+		{1, 257, 4, nil, "--max-cells 257: want 1 to 256"},
+		{1, 0, 4, nil, "--max-cells 0: want 1 to 256"},
+		{1, 256, 0, nil, "--max-shards 0: want at least 1"},
+	}
+	for _, tt := range tests {
+		t.Run(fmt.Sprintf("%d/%d/%d", tt.cells, tt.maxCells, tt.maxShards), func(t *testing.T) {
+			cells := makeCells(tt.cells)
+			shards, err := Shard(cells, tt.maxCells, tt.maxShards)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("Shard error = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			sizes := []int{}
+			var order []string
+			for _, s := range shards {
+				sizes = append(sizes, len(s.Include))
+				for _, e := range s.Include {
+					order = append(order, e.ID)
+					if e.Cell.ID != e.ID || e.Name != e.Cell.Name {
+						t.Errorf("entry %s does not carry its cell", e.ID)
+					}
+				}
+			}
+			if fmt.Sprint(sizes) != fmt.Sprint(tt.sizes) {
+				t.Errorf("shard sizes %v, want %v", sizes, tt.sizes)
+			}
+			for i, c := range cells {
+				if order[i] != c.ID {
+					t.Fatalf("cell %d is %s in the shards, want %s (no cell dropped, order kept)", i, order[i], c.ID)
+				}
+			}
+		})
+	}
+}
+
+func TestGitHubOutputs(t *testing.T) {
+	var p plan.Plan
+	for _, c := range makeCells(600) {
+		p.Build = append(p.Build, plan.Decision{Cell: c, Reason: "selected"})
+	}
+	p.Skipped = []plan.Decision{{Cell: makeCells(1)[0], Reason: "already published"}}
+	outs, err := GitHubOutputs(p, 256, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, o := range outs {
+		got[o.Name] = o.Value
+	}
+	if got["count"] != "600" || got["skipped"] != "1" || got["shards"] != "3" {
+		t.Errorf("count=%s skipped=%s shards=%s, want 600, 1, 3", got["count"], got["skipped"], got["shards"])
+	}
+	for i, want := range []int{200, 200, 200, 0} {
+		var m Matrix
+		if err := json.Unmarshal([]byte(got[fmt.Sprintf("matrix-%d", i)]), &m); err != nil {
+			t.Fatalf("matrix-%d: %v", i, err)
+		}
+		if len(m.Include) != want || m.Include == nil {
+			t.Errorf("matrix-%d has %d entries (nil: %v), want %d", i, len(m.Include), m.Include == nil, want)
+		}
+	}
+}
+
+func TestGitHubOutputsSizeLimit(t *testing.T) {
+	var p plan.Plan
+	for _, c := range makeCells(1000) {
+		c.Sources = []string{strings.Repeat("matrices/long/path/", 60)}
+		p.Build = append(p.Build, plan.Decision{Cell: c})
+	}
+	_, err := GitHubOutputs(p, 256, 4)
+	if err == nil || !strings.Contains(err.Error(), "over GitHub's 1000000-byte limit") {
+		t.Fatalf("GitHubOutputs = %v, want the output limit error", err)
+	}
+}
+
+func TestTableAndSummary(t *testing.T) {
+	c := makeCells(2)
+	c[0].Kubernetes.Semver, c[0].Target.Build = "v1.30.2", "build-ami-ubuntu-2204"
+	p := plan.Plan{
+		Build:   []plan.Decision{{Cell: c[0], Reason: "not published with build key aaaaaaaaaaaa"}},
+		Skipped: []plan.Decision{{Cell: c[1], Reason: "not selected by --only infra=aws|x"}},
+	}
+	var b strings.Builder
+	if err := Table(&b, p); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"CELL", c[0].ID, "build-ami-ubuntu-2204", "aaaaaaaaaaaa", "SKIPPED", c[1].ID, "not selected", "1 cell to build, 1 skipped"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+	s := Summary(p)
+	if !strings.Contains(s, `infra=aws\|x`) || !strings.Contains(s, "<summary>1 skipped</summary>") {
+		t.Errorf("summary:\n%s", s)
+	}
+	if got := Total(plan.Plan{Skipped: p.Skipped}); got != "nothing to build: 1 cell skipped" {
+		t.Errorf("Total = %q", got)
+	}
+}
