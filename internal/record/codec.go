@@ -107,13 +107,31 @@ func explain(data []byte, err error) error {
 		// Offset counts the bytes read, the offending one included.
 		return fmt.Errorf("%s: invalid JSON: %v", position(data, max(syntax.Offset-1, 0)), strings.TrimPrefix(syntax.Error(), "json: "))
 	case errors.As(err, &typeErr):
-		return fmt.Errorf("%s: field %q: got JSON %s, want %s", position(data, typeErr.Offset), typeErr.Field, typeErr.Value, typeErr.Type)
+		return fmt.Errorf("%s: field %q: got JSON %s, want %s", position(data, valueStart(data, typeErr.Offset)), typeErr.Field, typeErr.Value, typeErr.Type)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		return fmt.Errorf("unknown field %s (fields are listed in docs/formats.md)", strings.TrimPrefix(err.Error(), "json: unknown field "))
 	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("empty or truncated JSON: %w", err)
 	}
 	return err
+}
+
+// valueStart backs up from the end of a JSON scalar (where encoding/json reports type errors)
+// to its first byte.
+func valueStart(data []byte, end int64) int64 {
+	i := min(end, int64(len(data)))
+	if i > 0 && data[i-1] == '"' {
+		for i--; i > 0; i-- {
+			if data[i-1] == '"' && (i < 2 || data[i-2] != '\\') {
+				return i - 1
+			}
+		}
+		return 0
+	}
+	for i > 0 && !strings.ContainsRune(":,[{ \t\r\n", rune(data[i-1])) {
+		i--
+	}
+	return i
 }
 
 // position converts a byte offset into "line:column" (both from 1).

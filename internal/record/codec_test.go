@@ -1,0 +1,70 @@
+package record
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDecodeErrors(t *testing.T) {
+	tests := []struct {
+		name, data, want string
+	}{
+		{"unknown field", `{"apiVersion":"imagegrid.io/v1alpha1","kind":"Cell","id":"x","colour":"red"}`, `cell.json: unknown field "colour"`},
+		{"wrong type", "{\"apiVersion\":\"imagegrid.io/v1alpha1\",\n\"id\": 42}", `cell.json: 2:7: field "id": got JSON number, want string`},
+		{"string for bool", "{\"apiVersion\":\"imagegrid.io/v1alpha1\",\n\"replacesDefault\": \"yes, \\\"really\\\"\"}", `cell.json: 2:20: field "replacesDefault": got JSON string, want bool`},
+		{"syntax", "{\"id\": \"x\",\n  oops}", `cell.json: 2:3: invalid JSON: invalid character 'o'`},
+		{"truncated", `{"id": "x"`, "cell.json: empty or truncated JSON"},
+		{"empty", ``, "cell.json: empty or truncated JSON"},
+		{"trailing data", `{"apiVersion":"imagegrid.io/v1alpha1","kind":"Cell"} {}`, "cell.json:1:54: unexpected data after the Cell object"},
+		{"wrong apiVersion", `{"apiVersion":"imagegrid.io/v2","kind":"Cell"}`, `cell.json: apiVersion "imagegrid.io/v2" is not supported; want "imagegrid.io/v1alpha1"`},
+		{"wrong kind", `{"apiVersion":"imagegrid.io/v1alpha1","kind":"BuildRecord"}`, `cell.json: kind "BuildRecord"; want "Cell"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Decode[Cell]("cell.json", []byte(tt.data), KindCell)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Decode = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestWriteThenRead(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "records", "b.json")
+	in := BuildRecord{
+		APIVersion: APIVersion, Kind: KindBuildRecord, BuildKey: strings.Repeat("ab", 32), Status: BuildSucceeded,
+		Started: time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC), Finished: time.Date(2026, 11, 27, 1, 40, 0, 0, time.UTC),
+		Cell:      Cell{APIVersion: APIVersion, Kind: KindCell, ID: "vsphere-ubuntu-2204-amd64-v1.30.2", Infra: InfraVSphere},
+		Artifacts: Artifacts{OVA: &OVAArtifact{Path: "output/x.ova", Size: 42, Properties: map[string]string{"VERSION": "v1.30.2-abc"}}},
+	}
+	if err := WriteFile(path, in); err != nil {
+		t.Fatal(err)
+	}
+	out, err := ReadFile[BuildRecord](path, KindBuildRecord)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Cell.ID != in.Cell.ID || out.Artifacts.OVA.Properties["VERSION"] != "v1.30.2-abc" || !out.Finished.Equal(in.Finished) {
+		t.Errorf("round trip lost data: %+v", out)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("temporary files left behind: %v", entries)
+	}
+	if _, err := ReadFile[Cell](path, KindCell); err == nil || !strings.Contains(err.Error(), `unknown field "cell"`) {
+		t.Errorf("reading a build record as a cell: %v", err)
+	}
+}
+
+func TestShortKey(t *testing.T) {
+	if got := (Cell{BuildKey: "0123456789abcdef"}).ShortKey(); got != "0123456789ab" {
+		t.Errorf("ShortKey = %q", got)
+	}
+	if got := (Cell{BuildKey: "0123"}).ShortKey(); got != "0123" {
+		t.Errorf("ShortKey of a short key = %q", got)
+	}
+}
