@@ -104,13 +104,13 @@ func expand(decls []*fileDecl, errs *Errors) ([]record.Cell, error) {
 	}
 	g.addIncludes()
 	cands := g.dedupe()
+	slices.SortFunc(cands, func(a, b *candidate) int { return cmp.Compare(a.id, b.id) })
 	cands = g.applyExcludes(cands)
 	cells := g.cells(cands)
 	g.unusedRules()
 	if err := g.errs.err(); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(cells, func(a, b record.Cell) int { return cmp.Compare(a.ID, b.ID) })
 	return cells, nil
 }
 
