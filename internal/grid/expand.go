@@ -396,7 +396,7 @@ func (g *grid) addIncludes() {
 			for _, osID := range r.decl.OS {
 				for _, rel := range g.releases {
 					for _, arch := range archs {
-						c := newCandidate(infra, osID, arch, rel, r.decl.At, r)
+						c := newCandidate(infra, osID, arch, rel, r.decl.field("os"), r)
 						if r.matches(c) {
 							r.matched++
 							g.cands = append(g.cands, c)
