@@ -39,6 +39,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	format := fs.String("format", "", "output: table (default on a terminal and in Actions) or json (a JSON array of cells, the default when piped)")
 	fs.Var(&only, "only", "keep only cells matching key=value[,key=value…] (keys: id, infra, os, arch, kubernetes, tkr); repeatable, any may match")
 	changedFiles := fs.String("changed-files", "", "file listing changed paths, one per line (git diff --name-only): keep only cells whose inputs changed")
+	baseMatrices := fs.String("base-matrices", "", "the grid of the pull request's base (a checkout of it): keep only cells that are new or changed since")
 	published := fs.String("published", "", "ledger of published images (images.json, or a folder holding it): skip cells already published")
 	rebuildAfter := fs.String("rebuild-after", "", "with --published: rebuild cells whose image is older than this (30d, 2w, 36h)")
 	maxCells := fs.Int("max-cells", emit.GitHubJobLimit, "most cells in one GitHub matrix shard")
@@ -71,7 +72,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		annotate(gh, err)
 		return err
 	}
-	selectors, err := selectors(only, *changedFiles, *published, *rebuildAfter)
+	selectors, err := selectors(only, *changedFiles, *baseMatrices, *published, *rebuildAfter)
 	if err != nil {
 		return err
 	}
@@ -106,7 +107,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	return emit.Table(stdout, p)
 }
 
-func selectors(only []string, changedFiles, published, rebuildAfter string) ([]plan.Selector, error) {
+func selectors(only []string, changedFiles, baseMatrices, published, rebuildAfter string) ([]plan.Selector, error) {
 	onlySel, err := plan.Only(only)
 	if err != nil {
 		return nil, err
@@ -118,6 +119,13 @@ func selectors(only []string, changedFiles, published, rebuildAfter string) ([]p
 			return nil, err
 		}
 		sels = append(sels, plan.Changed(paths))
+	}
+	if baseMatrices != "" {
+		base, err := grid.Load(baseMatrices)
+		if err != nil {
+			return nil, fmt.Errorf("--base-matrices: %w", err)
+		}
+		sels = append(sels, plan.ChangedSince(base))
 	}
 	if rebuildAfter != "" && published == "" {
 		return nil, errors.New("--rebuild-after needs --published: it rebuilds published images older than the age")

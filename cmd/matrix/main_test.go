@@ -222,3 +222,57 @@ func writeGrid(tb testing.TB, dir string, releases, varFiles int) {
 		tb.Fatal(err)
 	}
 }
+
+// TestPullRequestSelection is what the validation workflow does: the base revision checked
+// out beside the head, the changed paths from git diff.
+func TestPullRequestSelection(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	grid := `apiVersion: imagegrid.io/v1alpha1
+kind: Grid
+imageBuilders:
+  ib: {image: "registry.k8s.io/scl-image-builder/cluster-node-image-builder-amd64:v0.1.55", targets: {vsphere: [ubuntu-2204, photon-5]}}
+kubernetes:
+  - version: v1.30.2
+  - version: v1.29.6
+infrastructures:
+  vsphere: {os: [ubuntu-2204, photon-5]}
+settings:
+  - match: {os: photon-5}
+    varFiles: [photon.json]
+`
+	for _, root := range []string{"base/matrices", "matrices"} {
+		if err := os.MkdirAll(root, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, "grid.yaml"), []byte(grid), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, "photon.json"), []byte(`{"extra_rpms": "audit"}`), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The pull request changes the grid file: 1.29.6 ubuntu gets a var.
+	head := grid + "  - match: {os: ubuntu-2204, kubernetes: \"= 1.29.6\"}\n    vars: {disk_size: \"40960\"}\n"
+	if err := os.WriteFile("matrices/grid.yaml", []byte(head), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile("changed.txt", []byte("matrices/grid.yaml\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr strings.Builder
+	args := []string{"--format", "json", "--changed-files", "changed.txt", "--base-matrices", "base/matrices"}
+	if err := run(context.Background(), args, &stdout, &stderr, env{}.get); err != nil {
+		t.Fatal(err)
+	}
+	var cells []record.Cell
+	if err := json.Unmarshal([]byte(stdout.String()), &cells); err != nil {
+		t.Fatal(err)
+	}
+	if len(cells) != 1 || cells[0].ID != "vsphere-ubuntu-2204-amd64-v1.29.6" {
+		t.Errorf("selected %+v, want only vsphere-ubuntu-2204-amd64-v1.29.6", cells)
+	}
+	if !strings.Contains(stderr.String(), "skipped vsphere-photon-5-amd64-v1.30.2: unchanged since the base") {
+		t.Errorf("stderr:\n%s", stderr.String())
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -56,4 +57,43 @@ func Changed(paths []string) Selector {
 		slices.Sort(hit)
 		return false, "changed: " + strings.Join(hit, ", ")
 	}
+}
+
+// ChangedSince keeps the cells that are new or differ from the cell of the same id in base
+// (the grid of the base revision of a pull request): in what determines the image (the build
+// key), where it is published, or whether it replaces a default image. This is how a change
+// to a grid file selects only the cells it touches.
+func ChangedSince(base []record.Cell) Selector {
+	byID := make(map[string]record.Cell, len(base))
+	for _, c := range base {
+		byID[c.ID] = c
+	}
+	return func(c record.Cell) (bool, string) {
+		old, ok := byID[c.ID]
+		if !ok {
+			return false, "new since the base"
+		}
+		if diff := cellDiff(old, c); len(diff) > 0 {
+			return false, "changed since the base: " + strings.Join(diff, ", ")
+		}
+		return true, "unchanged since the base"
+	}
+}
+
+// cellDiff names what differs between two versions of a cell, paths aside.
+func cellDiff(old, c record.Cell) []string {
+	var diff []string
+	if old.BuildKey != c.BuildKey {
+		diff = append(diff, "build key "+old.ShortKey()+" → "+c.ShortKey())
+	}
+	if !reflect.DeepEqual(old.Publish, c.Publish) {
+		diff = append(diff, "publish settings")
+	}
+	if old.ReplacesDefault != c.ReplacesDefault {
+		diff = append(diff, "replacesDefault")
+	}
+	if old.Grid != c.Grid {
+		diff = append(diff, "grid name")
+	}
+	return diff
 }

@@ -160,3 +160,26 @@ func TestParseAge(t *testing.T) {
 		}
 	}
 }
+
+func TestChangedSince(t *testing.T) {
+	base := slices.Clone(cells[1:])                                       // aws-ubuntu-2204 is new
+	base[1].BuildKey = strings.Repeat("9", 64)                            // vsphere-ubuntu-2204's key changed
+	base[2].Publish.VSphere = &record.VSphereHints{Folder: "/DC0/vm/old"} // photon's placement changed
+	p := Select(cells, ChangedSince(base))
+	want := map[string]string{
+		"aws-ubuntu-2204-amd64-v1.30.2":     "new since the base",
+		"vsphere-ubuntu-2204-amd64-v1.30.2": "changed since the base: build key 999999999999 → 222222222222",
+		"vsphere-photon-5-amd64-v1.29.6":    "changed since the base: publish settings",
+	}
+	if len(p.Build) != len(want) {
+		t.Errorf("built %v, want %d cells", ids(p.Build), len(want))
+	}
+	for _, d := range p.Build {
+		if d.Reason != want[d.Cell.ID] {
+			t.Errorf("%s: reason %q, want %q", d.Cell.ID, d.Reason, want[d.Cell.ID])
+		}
+	}
+	if len(p.Skipped) != 1 || p.Skipped[0].Reason != "unchanged since the base" {
+		t.Errorf("skipped %+v", p.Skipped)
+	}
+}
