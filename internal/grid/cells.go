@@ -1,0 +1,172 @@
+package grid
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+// newCandidate makes a candidate and its cell id.
+func newCandidate(infra, osID, arch string, rel *release, origin Pos, include *rule) *candidate {
+	c := &candidate{infra: infra, osID: osID, arch: arch, release: rel, origin: origin, include: include}
+	c.id = cellID(c)
+	return c
+}
+
+// cellID is <infra>-<os>-<arch>-<kubernetes semver with + as --->, safe as a file, artifact
+// and job name.
+func cellID(c *candidate) string {
+	return sanitize(fmt.Sprintf("%s-%s-%s-%s", c.infra, c.osID, c.arch, c.release.decl.Version))
+}
+
+func sanitize(s string) string {
+	s = strings.ReplaceAll(strings.ToLower(s), "+", "---")
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' {
+			return r
+		}
+		return '-'
+	}, s)
+}
+
+func (g *grid) cells(cands []*candidate) []record.Cell {
+	name := cmp.Or(g.name, DefaultGridName)
+	cells := make([]record.Cell, 0, len(cands))
+	for _, c := range cands {
+		ib := c.release.builder
+		tos := targetOS(c.osID, c.arch)
+		if !slices.Contains(ib.decl.Targets[c.infra], tos) {
+			g.errs.add(c.origin, "", fmt.Sprintf("cell %s: image builder %q (%s) has no %s target for %s; its %s targets are: %s",
+				c.id, ib.name, ib.ref.Version, c.infra, tos, c.infra, listOrNone(ib.decl.Targets[c.infra])))
+			continue
+		}
+		info := knownOS[c.osID]
+		prefix := infraTargets[c.infra]
+		cell := record.Cell{
+			APIVersion:   record.APIVersion,
+			Kind:         record.KindCell,
+			ID:           c.id,
+			Name:         fmt.Sprintf("%s %s %s %s", c.infra, c.osID, c.arch, c.release.decl.Version),
+			Grid:         name,
+			Infra:        c.infra,
+			OS:           record.OS{ID: c.osID, Name: info.name, Version: info.version, Arch: c.arch, Type: info.typ},
+			Target:       record.Target{Build: prefix.Build + tos, Validate: prefix.Validate + tos},
+			Kubernetes:   c.release.k8s,
+			ImageBuilder: ib.ref,
+		}
+		sources := []string{c.origin.File, c.release.file, ib.file}
+		if c.include != nil {
+			sources = append(sources, c.include.file)
+		}
+		for _, s := range g.settings {
+			if s.rule.matches(c) {
+				s.rule.matched++
+				sources = append(sources, s.rule.file)
+				sources = append(sources, g.apply(&cell, s)...)
+			}
+		}
+		slices.Sort(sources)
+		cell.Sources = slices.Compact(sources)
+		cell.BuildKey = buildKey(cell)
+		cells = append(cells, cell)
+	}
+	return cells
+}
+
+// apply adds one settings rule to the cell and returns the var files it read.
+func (g *grid) apply(cell *record.Cell, s *settings) []string {
+	var read []string
+	for _, vf := range s.decl.VarFiles {
+		p, sum, err := g.varFile(s.rule.file, vf.Value)
+		if err != nil {
+			g.errs.add(vf.Pos, "settings.varFiles", err.Error())
+			continue
+		}
+		read = append(read, p)
+		if !slices.ContainsFunc(cell.VarFiles, func(v record.VarFile) bool { return v.Path == p }) {
+			cell.VarFiles = append(cell.VarFiles, record.VarFile{Path: p, SHA256: sum})
+		}
+	}
+	if len(s.decl.Vars) > 0 {
+		if cell.Vars == nil {
+			cell.Vars = map[string]string{}
+		}
+		for k, v := range s.decl.Vars {
+			cell.Vars[k] = v
+		}
+	}
+	if s.decl.ReplacesDefault != nil {
+		cell.ReplacesDefault = *s.decl.ReplacesDefault
+	}
+	switch cell.Infra {
+	case record.InfraAWS:
+		if a := s.decl.AWS; a != nil {
+			h := cmp.Or(cell.Publish.AWS, &record.AWSHints{})
+			h.Regions = orList(a.Regions, h.Regions)
+			h.Accounts = orList(a.Accounts, h.Accounts)
+			h.Organizations = orList(a.Organizations, h.Organizations)
+			h.OrganizationalUnits = orList(a.OrganizationalUnits, h.OrganizationalUnits)
+			if a.Public != nil {
+				h.Public = *a.Public
+			}
+			cell.Publish.AWS = h
+		}
+	case record.InfraVSphere:
+		if v := s.decl.VSphere; v != nil {
+			h := cmp.Or(cell.Publish.VSphere, &record.VSphereHints{})
+			h.Datacenter = cmp.Or(v.Datacenter, h.Datacenter)
+			h.Cluster = cmp.Or(v.Cluster, h.Cluster)
+			h.ResourcePool = cmp.Or(v.ResourcePool, h.ResourcePool)
+			h.Datastore = cmp.Or(v.Datastore, h.Datastore)
+			h.Folder = cmp.Or(v.Folder, h.Folder)
+			h.Network = cmp.Or(v.Network, h.Network)
+			h.ContentLibrary = cmp.Or(v.ContentLibrary, h.ContentLibrary)
+			cell.Publish.VSphere = h
+		}
+	case record.InfraAzure:
+		if z := s.decl.Azure; z != nil {
+			h := cmp.Or(cell.Publish.Azure, &record.AzureHints{})
+			h.ResourceGroup = cmp.Or(z.ResourceGroup, h.ResourceGroup)
+			h.Gallery = cmp.Or(z.Gallery, h.Gallery)
+			h.Regions = orList(z.Regions, h.Regions)
+			cell.Publish.Azure = h
+		}
+	}
+	return read
+}
+
+// varFile resolves a var file named in declFile (relative to its folder) to a slash path
+// relative to the working directory, and hashes its bytes once per run.
+func (g *grid) varFile(declFile, name string) (string, string, error) {
+	p := name
+	if !path.IsAbs(filepath.ToSlash(name)) {
+		p = path.Join(path.Dir(declFile), filepath.ToSlash(name))
+	}
+	if sum, ok := g.fileHash[p]; ok {
+		return p, sum, nil
+	}
+	data, err := os.ReadFile(filepath.FromSlash(p))
+	if err != nil {
+		return "", "", fmt.Errorf("var file %q (relative to the declaring file's folder): %w", name, err)
+	}
+	h := sha256.Sum256(data)
+	sum := hex.EncodeToString(h[:])
+	g.fileHash[p] = sum
+	return p, sum, nil
+}
+
+// orList is a when it has elements, else b.
+func orList(a, b []string) []string {
+	if len(a) > 0 {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,216 @@
+package grid
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/go-version"
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+// release is a validated Kubernetes release.
+type release struct {
+	index   int // position in grid.releases
+	decl    releaseDecl
+	version *version.Version
+	k8s     record.Kubernetes
+	builder *imageBuilder
+	file    string
+}
+
+func (g *grid) addName(d *fileDecl) {
+	if d.Name == "" {
+		return
+	}
+	pos := d.field("name")
+	if !gridNameRE.MatchString(d.Name) {
+		g.errs.add(pos, "name", fmt.Sprintf("%q is not a valid grid name: want lower-case letters, digits and '-', at most 63", d.Name))
+		return
+	}
+	if g.name != "" && g.name != d.Name {
+		g.errs.add(pos, "name", fmt.Sprintf("grid named %q here but %q at %s: files of one grid must agree", d.Name, g.name, g.namePos))
+		return
+	}
+	g.name, g.namePos = d.Name, pos
+}
+
+func (g *grid) addBuilders(d *fileDecl) {
+	for _, name := range sortedMapKeys(d.ImageBuilders) {
+		decl := d.ImageBuilders[name]
+		key := "imageBuilders." + name
+		if prev, ok := g.builders[name]; ok {
+			g.errs.add(decl.At, key, fmt.Sprintf("image builder declared twice: also at %s", prev.decl.At))
+			continue
+		}
+		ib := &imageBuilder{name: name, decl: decl, file: d.At.File}
+		ib.ref = record.ImageBuilder{Image: decl.Image, Version: decl.Version, Flavor: cmp.Or(decl.Flavor, record.FlavorUpstream)}
+		if decl.Image == "" {
+			g.errs.add(decl.At, key+".image", "missing: want the Image Builder container image, e.g. registry.k8s.io/scl-image-builder/cluster-node-image-builder-amd64:v0.1.55")
+		}
+		if ib.ref.Version == "" {
+			ib.ref.Version = imageTag(decl.Image)
+			if ib.ref.Version == "" && decl.Image != "" {
+				g.errs.add(decl.field("image"), key+".image", "the image has no tag to take the version from: add version: (e.g. v0.1.55)")
+			}
+		}
+		if ib.ref.Flavor != record.FlavorUpstream && ib.ref.Flavor != record.FlavorTKG {
+			g.errs.add(decl.field("flavor"), key+".flavor", fmt.Sprintf("%q is not a flavor: want upstream or tkg", decl.Flavor))
+		}
+		if len(decl.Targets) == 0 {
+			g.errs.add(decl.At, key+".targets", "missing: list the OS ids this release builds per infrastructure, e.g. targets: {vsphere: [ubuntu-2204]}")
+		}
+		for _, infra := range sortedMapKeys(decl.Targets) {
+			tkey := key + ".targets." + infra
+			if _, ok := infraTargets[infra]; !ok {
+				g.errs.add(decl.field("targets"), tkey, fmt.Sprintf("unknown infrastructure %q: want one of %s", infra, knownInfras()))
+				continue
+			}
+			for _, t := range decl.Targets[infra] {
+				if !knownTarget(t) {
+					g.errs.add(decl.field("targets"), tkey, fmt.Sprintf("unknown OS %q: want one of %s (with -arm64 for arm64 targets)", t, knownOSIDs()))
+				}
+			}
+		}
+		g.builders[name] = ib
+	}
+}
+
+func knownTarget(t string) bool {
+	if _, ok := knownOS[t]; ok {
+		return true
+	}
+	for _, arch := range knownArch {
+		if _, ok := knownOS[strings.TrimSuffix(t, "-"+arch)]; ok && strings.HasSuffix(t, "-"+arch) {
+			return true
+		}
+	}
+	return false
+}
+
+// imageTag is the tag of an image reference, "" when it has none (or only a digest).
+func imageTag(image string) string {
+	if strings.Contains(image, "@") {
+		return ""
+	}
+	last := image[strings.LastIndex(image, "/")+1:]
+	if _, tag, ok := strings.Cut(last, ":"); ok {
+		return tag
+	}
+	return ""
+}
+
+func (g *grid) addReleases(d *fileDecl) {
+	for i, decl := range d.Kubernetes {
+		key := fmt.Sprintf("kubernetes[%d]", i)
+		r := &release{decl: decl, file: d.At.File}
+		m := kubernetesVersionRE.FindStringSubmatch(decl.Version)
+		parsed, err := version.NewVersion(decl.Version)
+		if m == nil || err != nil {
+			g.errs.add(decl.field("version"), key+".version", fmt.Sprintf("%q is not a Kubernetes version: want v<major>.<minor>.<patch>[+<build>], e.g. v1.30.2 or v1.30.2+vmware.1", decl.Version))
+			continue
+		}
+		r.version = parsed
+		if prev := g.release(decl.Version); prev != nil {
+			g.errs.add(decl.field("version"), key+".version", fmt.Sprintf("Kubernetes release %s declared twice: also at %s", decl.Version, prev.decl.field("version")))
+			continue
+		}
+		r.builder = g.builderFor(decl, key)
+		if r.builder == nil {
+			continue
+		}
+		core := fmt.Sprintf("%s.%s.%s", m[1], m[2], m[3])
+		pre := strings.Replace(m[4], "-", "~", 1) // packages spell v1.31.0-rc.1 as 1.31.0~rc.1
+		r.k8s = record.Kubernetes{
+			Semver:     decl.Version,
+			Series:     fmt.Sprintf("v%s.%s", m[1], m[2]),
+			DebVersion: cmp.Or(decl.DebVersion, core+pre+"-1.1"),
+			RPMVersion: cmp.Or(decl.RPMVersion, core+pre),
+			TKr:        decl.TKr,
+		}
+		if r.builder.ref.Flavor == record.FlavorTKG {
+			if decl.TKr == "" {
+				g.errs.add(decl.At, key+".tkr", fmt.Sprintf("missing: image builder %q is of flavor tkg, so the release needs its TKr version, e.g. %s-tkg.1", r.builder.name, decl.Version))
+				continue
+			}
+			if !strings.HasPrefix(decl.TKr, decl.Version+"-") || kubernetesVersionRE.FindString(decl.TKr) == "" {
+				g.errs.add(decl.field("tkr"), key+".tkr", fmt.Sprintf("%q is not a TKr version of %s: want %s-tkg.<n>", decl.TKr, decl.Version, decl.Version))
+				continue
+			}
+			r.k8s.ResourceBundle = cmp.Or(decl.ResourceBundle, "projects.registry.vmware.com/tkg/linux-resource-bundle:"+strings.ReplaceAll(decl.TKr, "+", "_"))
+		} else if decl.TKr != "" || decl.ResourceBundle != "" {
+			g.errs.add(decl.At, key, fmt.Sprintf("tkr and resourceBundle are for TKG builds, but image builder %q is of flavor upstream", r.builder.name))
+			continue
+		}
+		r.index = len(g.releases)
+		g.releases = append(g.releases, r)
+	}
+}
+
+func (g *grid) release(v string) *release {
+	for _, r := range g.releases {
+		if r.decl.Version == v {
+			return r
+		}
+	}
+	return nil
+}
+
+func (g *grid) builderFor(decl releaseDecl, key string) *imageBuilder {
+	names := sortedMapKeys(g.builders)
+	if decl.ImageBuilder == "" {
+		if len(names) == 1 {
+			return g.builders[names[0]]
+		}
+		g.errs.add(decl.At, key+".imageBuilder", fmt.Sprintf("missing: name the image builder of this release, one of: %s", listOrNone(names)))
+		return nil
+	}
+	ib, ok := g.builders[decl.ImageBuilder]
+	if !ok {
+		g.errs.add(decl.field("imageBuilder"), key+".imageBuilder", fmt.Sprintf("unknown image builder %q: declared are %s", decl.ImageBuilder, listOrNone(names)))
+	}
+	return ib
+}
+
+func listOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none (declare one under imageBuilders:)"
+	}
+	return strings.Join(names, ", ")
+}
+
+func (g *grid) addInfrastructures(d *fileDecl) {
+	for _, infra := range sortedMapKeys(d.Infrastructures) {
+		decl := d.Infrastructures[infra]
+		key := "infrastructures." + infra
+		if _, ok := infraTargets[infra]; !ok {
+			g.errs.add(d.field("infrastructures"), key, fmt.Sprintf("unknown infrastructure %q: want one of %s", infra, knownInfras()))
+			continue
+		}
+		archs := g.archs(decl.Arch, decl.field("arch"), key+".arch")
+		for _, osID := range decl.OS {
+			if _, ok := knownOS[osID.Value]; !ok {
+				g.errs.add(osID.Pos, key+".os", fmt.Sprintf("unknown OS %q: want one of %s", osID.Value, knownOSIDs()))
+				continue
+			}
+			for _, r := range g.releases {
+				for _, arch := range archs {
+					g.cands = append(g.cands, newCandidate(infra, osID.Value, arch, r, osID.Pos, nil))
+				}
+			}
+		}
+	}
+}
+
+func (g *grid) archs(values List, pos Pos, key string) []string {
+	if len(values) == 0 {
+		return []string{"amd64"}
+	}
+	for _, a := range values {
+		if !slices.Contains(knownArch, a) {
+			g.errs.add(pos, key, fmt.Sprintf("unknown architecture %q: want one of %s", a, strings.Join(knownArch, ", ")))
+		}
+	}
+	return values
+}

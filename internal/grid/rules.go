@@ -1,0 +1,169 @@
+package grid
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/go-version"
+)
+
+// rule is a validated match rule with its file.
+type rule struct {
+	decl       matchRule
+	constraint version.Constraints
+	file       string
+	matched    int
+	// releases caches the constraint's verdict per release index: 0 not checked yet, 1 yes, 2 no.
+	// Checking a go-version constraint formats both versions, and a big grid asks often.
+	releases []uint8
+}
+
+func (g *grid) addRules(d *fileDecl) {
+	for i := range d.Include {
+		if r := g.rule(d.Include[i], d.At.File, fmt.Sprintf("include[%d]", i)); r != nil {
+			if len(r.decl.Infra) == 0 || len(r.decl.OS) == 0 {
+				g.errs.add(r.decl.At, fmt.Sprintf("include[%d]", i), "an include rule needs infra and os (kubernetes and arch default to all)")
+				continue
+			}
+			g.includes = append(g.includes, r)
+		}
+	}
+	for i := range d.Exclude {
+		if r := g.rule(d.Exclude[i], d.At.File, fmt.Sprintf("exclude[%d]", i)); r != nil {
+			g.excludes = append(g.excludes, r)
+		}
+	}
+	for i, s := range d.Settings {
+		key := fmt.Sprintf("settings[%d]", i)
+		if r := g.rule(s.Match, d.At.File, key+".match"); r != nil {
+			if s.Match.At.File == "" { // no match: applies to every cell
+				r.decl.At = s.At
+			}
+			g.settings = append(g.settings, &settings{rule: r, decl: s})
+		}
+	}
+}
+
+// rule validates a match rule's values.
+func (g *grid) rule(decl matchRule, file, key string) *rule {
+	r := &rule{decl: decl, file: file}
+	ok := true
+	check := func(field string, values List, valid func(string) bool, want string) {
+		for _, v := range values {
+			if !valid(v) {
+				g.errs.add(decl.field(field), key+"."+field, fmt.Sprintf("unknown value %q: want %s", v, want))
+				ok = false
+			}
+		}
+	}
+	check("infra", decl.Infra, func(v string) bool { _, ok := infraTargets[v]; return ok }, "one of "+knownInfras())
+	check("os", decl.OS, func(v string) bool { _, ok := knownOS[v]; return ok }, "one of "+knownOSIDs())
+	check("arch", decl.Arch, func(v string) bool { return slices.Contains(knownArch, v) }, "one of "+strings.Join(knownArch, ", "))
+	check("imageBuilder", decl.ImageBuilder, func(v string) bool { _, ok := g.builders[v]; return ok }, "a declared image builder: "+listOrNone(sortedMapKeys(g.builders)))
+	if decl.Kubernetes != "" {
+		c, err := version.NewConstraint(decl.Kubernetes)
+		if err != nil {
+			g.errs.add(decl.field("kubernetes"), key+".kubernetes", fmt.Sprintf("%q is not a version constraint: want e.g. \">= 1.29, < 1.31\" or \"= 1.30.2\"", decl.Kubernetes))
+			ok = false
+		}
+		r.constraint = c
+	}
+	if !ok {
+		return nil
+	}
+	return r
+}
+
+// matches reports whether the rule selects the candidate.
+func (r *rule) matches(c *candidate) bool {
+	return matchList(r.decl.Infra, c.infra) && matchList(r.decl.OS, c.osID) && matchList(r.decl.Arch, c.arch) &&
+		matchList(r.decl.ImageBuilder, c.release.builder.name) && r.matchesRelease(c.release)
+}
+
+func (r *rule) matchesRelease(rel *release) bool {
+	if r.constraint == nil {
+		return true
+	}
+	if rel.index >= len(r.releases) {
+		r.releases = append(r.releases, make([]uint8, rel.index+1-len(r.releases))...)
+	}
+	if r.releases[rel.index] == 0 {
+		r.releases[rel.index] = 2
+		if r.constraint.Check(rel.version) {
+			r.releases[rel.index] = 1
+		}
+	}
+	return r.releases[rel.index] == 1
+}
+
+func matchList(values List, v string) bool { return len(values) == 0 || slices.Contains(values, v) }
+
+func (g *grid) addIncludes() {
+	for _, r := range g.includes {
+		archs := g.archs(r.decl.Arch, r.decl.field("arch"), "include.arch")
+		for _, infra := range r.decl.Infra {
+			for _, osID := range r.decl.OS {
+				for _, rel := range g.releases {
+					for _, arch := range archs {
+						c := newCandidate(infra, osID, arch, rel, r.decl.field("os"), r)
+						if r.matches(c) {
+							r.matched++
+							g.cands = append(g.cands, c)
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func (g *grid) applyExcludes(cands []*candidate) []*candidate {
+	removedBy := map[*rule]*rule{} // include rule → an exclude that removed its cells
+	kept := cands[:0:0]
+	for _, c := range cands {
+		excluded := false
+		for _, ex := range g.excludes {
+			if ex.matches(c) {
+				ex.matched++
+				excluded = true
+				if c.include != nil {
+					removedBy[c.include] = ex
+				}
+			}
+		}
+		if !excluded {
+			kept = append(kept, c)
+		}
+	}
+	for _, inc := range g.includes {
+		ex, ok := removedBy[inc]
+		if !ok {
+			continue
+		}
+		survives := slices.ContainsFunc(kept, func(c *candidate) bool { return c.include == inc })
+		if !survives {
+			g.errs.add(inc.decl.At, "include", fmt.Sprintf("contradictory rules: every cell this include adds is removed by the exclude at %s", ex.decl.At))
+		}
+	}
+	return kept
+}
+
+// unusedRules reports rules that select nothing: most often a typo or a stale rule.
+func (g *grid) unusedRules() {
+	for _, r := range g.includes {
+		if r.matched == 0 {
+			g.errs.add(r.decl.At, "include", "this rule adds no cell: no declared Kubernetes release matches it")
+		}
+	}
+	for _, r := range g.excludes {
+		if r.matched == 0 {
+			g.errs.add(r.decl.At, "exclude", "this rule matches no cell: remove it or correct its values")
+		}
+	}
+	for _, s := range g.settings {
+		if s.rule.matched == 0 {
+			g.errs.add(s.rule.decl.At, "settings.match", "these settings match no cell: remove them or correct the match")
+		}
+	}
+}
