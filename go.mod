@@ -3,9 +3,10 @@ module github.com/imagegrid/imagegrid
 go 1.26.8
 
 require (
-	github.com/hashicorp/go-version v1.9.0 // indirect
-	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2 // indirect
-	github.com/sethvargo/go-githubactions v1.4.0 // indirect
-	go.yaml.in/yaml/v3 v3.0.6 // indirect
-	golang.org/x/text v0.14.0 // indirect
+	github.com/hashicorp/go-version v1.9.0
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
+	github.com/sethvargo/go-githubactions v1.4.0
+	go.yaml.in/yaml/v3 v3.0.6
 )
+
+require golang.org/x/text v0.14.0 // indirect
