@@ -26,8 +26,8 @@ func published(infra, osID, tkr string, replaces bool, key string, regions ...st
 	buildKey := strings.Repeat(key, 64)[:64]
 	cell := record.Cell{
 		APIVersion: record.APIVersion, Kind: record.KindCell,
-		ID:    infra + "-" + osID + "-amd64-" + strings.ReplaceAll(semver, "+", "---"),
-		Grid:  "tkg", Infra: infra,
+		ID:   infra + "-" + osID + "-amd64-" + strings.ReplaceAll(semver, "+", "---"),
+		Grid: "tkg", Infra: infra,
 		OS:              record.OS{ID: osID, Name: name, Version: version, Arch: "amd64", Type: "linux"},
 		Kubernetes:      record.Kubernetes{Semver: semver, TKr: tkr},
 		ReplacesDefault: replaces,
