@@ -3,7 +3,7 @@ module github.com/imagegrid/imagegrid
 go 1.26.8
 
 require (
-	github.com/google/go-github/v93 v93.0.0 // indirect
+	github.com/google/go-github/v93 v93.0.0
 	github.com/google/go-querystring v1.2.0 // indirect
 	github.com/hashicorp/go-version v1.9.0 // indirect
 	github.com/sethvargo/go-githubactions v1.4.0 // indirect

@@ -29,6 +29,7 @@ type Client struct {
 	gh          *gh.Client
 	owner, repo string
 	log         io.Writer
+	transport   *retryTransport
 }
 
 // New returns a client for repo ("owner/name") authenticated with token. apiURL is the REST
@@ -41,8 +42,9 @@ func New(repo, token, apiURL string, log io.Writer) (*Client, error) {
 	if token == "" {
 		return nil, errors.New("no GitHub token: set GITHUB_TOKEN (in a workflow: env: GITHUB_TOKEN: ${{ github.token }})")
 	}
+	transport := &retryTransport{base: http.DefaultTransport, log: log, sleep: sleepCtx}
 	opts := []gh.ClientOptionsFunc{
-		gh.WithTransport(&retryTransport{base: http.DefaultTransport, log: log, sleep: sleepCtx}),
+		gh.WithTransport(transport),
 		gh.WithAuthToken(token),
 		gh.WithTimeout(2 * time.Minute),
 	}
@@ -54,7 +56,7 @@ func New(repo, token, apiURL string, log io.Writer) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("GitHub client: %w", err)
 	}
-	return &Client{gh: c, owner: owner, repo: name, log: log}, nil
+	return &Client{gh: c, owner: owner, repo: name, log: log, transport: transport}, nil
 }
 
 // Proposal is a change to propose on a branch.
