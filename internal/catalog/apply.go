@@ -316,7 +316,7 @@ func newOSImage(name string, t *TKr, r record.PublishRecord, img *Image, labels,
 			"image", mapping("type", img.Key.ImageType, "ref", ref),
 		),
 	)
-	doc.HeadComment = fmt.Sprintf("Written by imagegrid for cell %s (build key %s).", r.Cell.ID, r.Cell.ShortKey())
+	doc.HeadComment = fmt.Sprintf("Written by imagegrid for cell %s.", r.Cell.ID)
 	s, err := render(doc)
 	if err != nil {
 		return nil, err

@@ -47,18 +47,24 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestApplyGolden(t *testing.T) {
+	rebuilt := published("vsphere", "ubuntu-2204", tkr129, true, "2")
+	rebuilt.Cell.BuildKey = strings.Repeat("3", 64)
+	rebuilt.BuildKey = rebuilt.Cell.BuildKey
+	rebuilt.VSphere.Version = tkr129 + "-333333333333"
 	cases := []struct {
 		name    string
+		before  []record.PublishRecord
 		records []record.PublishRecord
 		opts    ApplyOptions
 	}{
-		{"ova-replaces-default", []record.PublishRecord{published("vsphere", "ubuntu-2204", tkr130, true, "a")}, ApplyOptions{}},
-		{"ova-replaces-default-prune", []record.PublishRecord{published("vsphere", "ubuntu-2204", tkr130, true, "a")}, ApplyOptions{Prune: true}},
-		{"ova-new-combination", []record.PublishRecord{published("vsphere", "rhel-8", tkr130, false, "b")}, ApplyOptions{}},
-		{"ami-regions", []record.PublishRecord{published("aws", "ubuntu-2204", tkr130, true, "c", "us-east-1", "eu-west-1")}, ApplyOptions{}},
-		{"flow-multidoc", []record.PublishRecord{published("vsphere", "rhel-8", tkr129, true, "d")}, ApplyOptions{Prune: true}},
-		{"azure-tkr", []record.PublishRecord{published("azure", "ubuntu-2204", tkr129, false, "e")}, ApplyOptions{}},
-		{"legacy-bom", []record.PublishRecord{
+		{"ova-rebuild-updates-in-place", []record.PublishRecord{published("vsphere", "ubuntu-2204", tkr129, true, "2")}, []record.PublishRecord{rebuilt}, ApplyOptions{}},
+		{"ova-replaces-default", nil, []record.PublishRecord{published("vsphere", "ubuntu-2204", tkr130, true, "a")}, ApplyOptions{}},
+		{"ova-replaces-default-prune", nil, []record.PublishRecord{published("vsphere", "ubuntu-2204", tkr130, true, "a")}, ApplyOptions{Prune: true}},
+		{"ova-new-combination", nil, []record.PublishRecord{published("vsphere", "rhel-8", tkr130, false, "b")}, ApplyOptions{}},
+		{"ami-regions", nil, []record.PublishRecord{published("aws", "ubuntu-2204", tkr130, true, "c", "us-east-1", "eu-west-1")}, ApplyOptions{}},
+		{"flow-multidoc", nil, []record.PublishRecord{published("vsphere", "rhel-8", tkr129, true, "d")}, ApplyOptions{Prune: true}},
+		{"azure-tkr", nil, []record.PublishRecord{published("azure", "ubuntu-2204", tkr129, false, "e")}, ApplyOptions{}},
+		{"legacy-bom", nil, []record.PublishRecord{
 			published("vsphere", "ubuntu-2004", bom121, true, "f"),
 			published("aws", "ubuntu-2004", bom121, true, "f", "us-east-1", "ap-south-1"),
 			published("azure", "ubuntu-2004", bom121, true, "f"),
@@ -72,6 +78,11 @@ func TestApplyGolden(t *testing.T) {
 			git(t, dir, "init", "-q")
 			git(t, dir, "add", "-A")
 			git(t, dir, "commit", "-q", "-m", "catalog")
+			if tc.before != nil {
+				applyAndWrite(t, dir, tc.before, tc.opts)
+				git(t, dir, "add", "-A")
+				git(t, dir, "commit", "-q", "-m", "before")
+			}
 			changes := applyAndWrite(t, dir, tc.records, tc.opts)
 			if len(changes) == 0 {
 				t.Fatal("no change")

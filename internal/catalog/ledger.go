@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"maps"
 	"reflect"
+	"slices"
 	"sort"
 
 	"github.com/imagegrid/imagegrid/internal/record"
@@ -16,7 +17,8 @@ import (
 // published, one entry per cell and place (the region, for AMIs).
 type ledger struct {
 	images record.PublishedImages
-	dirty  bool
+	// loaded is what was read, to tell whether the edits changed anything.
+	loaded []record.PublishedImage
 }
 
 func readLedger(fsys fs.FS) (*ledger, error) {
@@ -31,6 +33,7 @@ func readLedger(fsys fs.FS) (*ledger, error) {
 	if l.images, err = record.Decode[record.PublishedImages](LedgerFile, data, record.KindPublishedImages); err != nil {
 		return nil, fmt.Errorf("read ledger: %w", err)
 	}
+	l.loaded = slices.Clone(l.images.Images)
 	return l, nil
 }
 
@@ -38,10 +41,7 @@ func readLedger(fsys fs.FS) (*ledger, error) {
 func (l *ledger) put(img record.PublishedImage) {
 	for i, old := range l.images.Images {
 		if old.CellID == img.CellID && old.Infra == img.Infra && old.Ref["region"] == img.Ref["region"] {
-			if !reflect.DeepEqual(old, img) {
-				l.images.Images[i] = img
-				l.dirty = true
-			}
+			l.images.Images[i] = img
 			return
 		}
 	}
@@ -53,7 +53,6 @@ func (l *ledger) put(img record.PublishedImage) {
 		}
 		return a.Ref["region"] < b.Ref["region"]
 	})
-	l.dirty = true
 }
 
 // has reports whether an image of infra with ref is in the ledger: imagegrid published it.
@@ -68,7 +67,7 @@ func (l *ledger) has(infra string, ref Ref) bool {
 
 // encode returns the ledger as JSON and whether it changed since it was read.
 func (l *ledger) encode() ([]byte, bool, error) {
-	if !l.dirty {
+	if reflect.DeepEqual(l.images.Images, l.loaded) {
 		return nil, false, nil
 	}
 	data, err := json.MarshalIndent(l.images, "", "  ")
