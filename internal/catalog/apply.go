@@ -266,7 +266,6 @@ func (c *Catalog) putOSImage(dir, name string, t *TKr, r record.PublishRecord, i
 		if _, err := c.newFile(file, data); err != nil {
 			return nil, err
 		}
-		c.index()
 		return []record.CatalogChange{{File: file, Object: object, Action: ActionCreated}}, nil
 	}
 	l := existing[0]
@@ -340,11 +339,7 @@ func (c *Catalog) editDoc(f *File, doc int, edits ...edit) error {
 			return fmt.Errorf("%s:%d: %w", f.Path, d.line, err)
 		}
 	}
-	if err := f.reindex(); err != nil {
-		return err
-	}
-	c.index()
-	return nil
+	return c.update(f, nil)
 }
 
 // referenced reports whether some TKr lists the OSImage name.
@@ -371,13 +366,13 @@ func (c *Catalog) deleteOSImage(name string) (record.CatalogChange, error) {
 		}
 	}
 	if others == 0 {
+		c.drop(f)
 		f.deleted = true
 	} else {
 		f.docs = slices.Delete(f.docs, l.doc, l.doc+1)
-		if err := f.reindex(); err != nil {
+		if err := c.update(f, nil); err != nil {
 			return record.CatalogChange{}, err
 		}
 	}
-	c.index()
 	return record.CatalogChange{File: f.Path, Object: "OSImage/" + name, Action: ActionDeleted}, nil
 }

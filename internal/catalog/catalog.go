@@ -157,26 +157,68 @@ func (f *File) reindex() error {
 	return nil
 }
 
-// index rebuilds the lookup tables from the files.
+// index builds the lookup tables from the files.
 func (c *Catalog) index() {
 	c.tkrs = map[string][]located[*TKr]{}
 	c.osImages = map[string][]located[*OSImage]{}
 	c.boms = map[string][]located[*BOM]{}
 	for _, f := range c.files {
-		if f.deleted {
-			continue
-		}
-		for _, o := range f.objects {
-			switch {
-			case o.tkr != nil:
-				c.tkrs[o.tkr.Version] = append(c.tkrs[o.tkr.Version], located[*TKr]{f, o.doc, o.tkr})
-			case o.osImage != nil:
-				c.osImages[o.osImage.Name] = append(c.osImages[o.osImage.Name], located[*OSImage]{f, o.doc, o.osImage})
-			case o.bom != nil:
-				c.boms[o.bom.Release] = append(c.boms[o.bom.Release], located[*BOM]{f, o.doc, o.bom})
-			}
+		c.add(f)
+	}
+}
+
+// add enters f's objects in the lookup tables.
+func (c *Catalog) add(f *File) {
+	if f.deleted {
+		return
+	}
+	for _, o := range f.objects {
+		switch {
+		case o.tkr != nil:
+			c.tkrs[o.tkr.Version] = append(c.tkrs[o.tkr.Version], located[*TKr]{f, o.doc, o.tkr})
+		case o.osImage != nil:
+			c.osImages[o.osImage.Name] = append(c.osImages[o.osImage.Name], located[*OSImage]{f, o.doc, o.osImage})
+		case o.bom != nil:
+			c.boms[o.bom.Release] = append(c.boms[o.bom.Release], located[*BOM]{f, o.doc, o.bom})
 		}
 	}
+}
+
+// drop removes f's objects from the lookup tables.
+func (c *Catalog) drop(f *File) {
+	for _, o := range f.objects {
+		switch {
+		case o.tkr != nil:
+			dropFile(c.tkrs, o.tkr.Version, f)
+		case o.osImage != nil:
+			dropFile(c.osImages, o.osImage.Name, f)
+		case o.bom != nil:
+			dropFile(c.boms, o.bom.Release, f)
+		}
+	}
+}
+
+func dropFile[T any](m map[string][]located[T], key string, f *File) {
+	kept := slices.DeleteFunc(m[key], func(l located[T]) bool { return l.file == f })
+	if len(kept) == 0 {
+		delete(m, key)
+	} else {
+		m[key] = kept
+	}
+}
+
+// update re-reads f's objects after an edit (or parses data into it when data is not nil)
+// and refreshes the lookup tables.
+func (c *Catalog) update(f *File, data []byte) error {
+	c.drop(f)
+	var err error
+	if data != nil {
+		err = f.parse(data)
+	} else {
+		err = f.reindex()
+	}
+	c.add(f)
+	return err
 }
 
 // TKrs returns every TanzuKubernetesRelease, ordered by version.
@@ -311,7 +353,7 @@ func (c *Catalog) newFile(p string, data []byte) (*File, error) {
 		c.byPath[p] = f
 		slices.SortFunc(c.files, func(a, b *File) int { return strings.Compare(a.Path, b.Path) })
 	}
-	if err := f.parse(data); err != nil {
+	if err := c.update(f, data); err != nil {
 		return nil, err
 	}
 	return f, nil

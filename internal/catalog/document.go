@@ -21,9 +21,6 @@ type document struct {
 // splitDocuments cuts a YAML stream into documents at the lines that start with "---".
 // Concatenating the src of the result gives data back unchanged.
 func splitDocuments(name string, data []byte) ([]*document, error) {
-	if err := parseStream(name, data); err != nil {
-		return nil, err
-	}
 	var docs []*document
 	start, startLine, line := 0, 1, 1
 	for off := 0; off < len(data); {
@@ -42,6 +39,10 @@ func splitDocuments(name string, data []byte) ([]*document, error) {
 	docs = append(docs, &document{line: startLine, src: data[start:len(data):len(data)]})
 	for _, d := range docs {
 		if err := d.parse(); err != nil {
+			// Parse the whole stream for an error with the file's line numbers.
+			if serr := parseStream(name, data); serr != nil {
+				return nil, serr
+			}
 			return nil, fmt.Errorf("%s:%d: %w", name, d.line, err)
 		}
 	}

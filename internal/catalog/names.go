@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -14,10 +13,6 @@ const (
 	MaxLabelLength = 63
 )
 
-var (
-	dns1123    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-	labelValue = regexp.MustCompile(`^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$`)
-)
 
 // ObjectName turns a version or a name made of versions into a Kubernetes object name the way
 // TKG does: "+" becomes "---" ("v1.30.2+vmware.1-tkg.1" → "v1.30.2---vmware.1-tkg.1").
@@ -30,7 +25,7 @@ func ValidateName(name string) error {
 	if len(name) > MaxNameLength {
 		return fmt.Errorf("name %q is %d characters long; at most %d are allowed", name, len(name), MaxNameLength)
 	}
-	if !dns1123.MatchString(name) {
+	if !isDNS1123(name) {
 		return fmt.Errorf("name %q is not a DNS-1123 subdomain (lower-case letters, digits, '-' and '.', starting and ending with a letter or digit)", name)
 	}
 	return nil
@@ -51,7 +46,7 @@ func ValidateLabelValue(v string) error {
 	if len(v) > MaxLabelLength {
 		return fmt.Errorf("label value %q is %d characters long; at most %d are allowed", v, len(v), MaxLabelLength)
 	}
-	if !labelValue.MatchString(v) {
+	if !isLabelValue(v) {
 		return fmt.Errorf("label value %q may hold only letters, digits, '-', '_' and '.', and must start and end with a letter or digit", v)
 	}
 	return nil
@@ -75,4 +70,38 @@ func OSImageName(tkrVersion string, key Key) (string, error) {
 // OSVersion returns an OS version as OSImages carry it: without dots ("22.04" → "2204").
 func OSVersion(v string) string {
 	return strings.ReplaceAll(v, ".", "")
+}
+
+// isDNS1123 reports whether s is a DNS-1123 subdomain: dot-separated labels of lower-case
+// letters, digits and '-', each starting and ending with a letter or digit.
+func isDNS1123(s string) bool {
+	for _, label := range strings.Split(s, ".") {
+		if label == "" || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for _, c := range []byte(label) {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isLabelValue reports whether s is empty or letters, digits, '-', '_' and '.', starting and
+// ending with a letter or digit.
+func isLabelValue(s string) bool {
+	alnum := func(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' }
+	if s == "" {
+		return true
+	}
+	if !alnum(s[0]) || !alnum(s[len(s)-1]) {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if !alnum(c) && c != '-' && c != '_' && c != '.' {
+			return false
+		}
+	}
+	return true
 }
