@@ -13,7 +13,6 @@ const (
 	MaxLabelLength = 63
 )
 
-
 // ObjectName turns a version or a name made of versions into a Kubernetes object name the way
 // TKG does: "+" becomes "---" ("v1.30.2+vmware.1-tkg.1" → "v1.30.2---vmware.1-tkg.1").
 func ObjectName(s string) string {
