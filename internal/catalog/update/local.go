@@ -14,8 +14,9 @@ import (
 )
 
 // runLocal commits the catalog change on the branch of a local checkout with the git binary
-// and prints the pull request body. The checkout is left on that branch.
-func runLocal(ctx context.Context, o *Options, b *batch, log io.Writer) (Result, error) {
+// and prints the pull request body. The checkout is left on that branch; when anything
+// fails it is put back as it was (branch, files).
+func runLocal(ctx context.Context, o *Options, b *batch, log io.Writer) (res Result, err error) {
 	g := gitRunner{ctx: ctx, dir: o.Dir}
 	if _, err := g.run("rev-parse", "--show-toplevel"); err != nil {
 		return Result{}, fmt.Errorf("--catalog-dir %s is not a git checkout: %w", o.Dir, err)
@@ -29,18 +30,37 @@ func runLocal(ctx context.Context, o *Options, b *batch, log io.Writer) (Result,
 	} else if dirty != "" {
 		return Result{}, fmt.Errorf("--catalog-dir %s has uncommitted changes; commit or stash them first:\n%s", o.Dir, dirty)
 	}
+	orig, err := g.run("rev-parse", "--abbrev-ref", "HEAD")
+	if err != nil {
+		return Result{}, err
+	}
+	created := false
 	if _, err := g.run("rev-parse", "--verify", "--quiet", "refs/heads/"+b.branch); err == nil {
 		if _, err := g.run("checkout", "-q", b.branch); err != nil {
 			return Result{}, err
 		}
 	} else if _, err := g.run("checkout", "-q", "-b", b.branch, o.Base); err != nil {
 		return Result{}, fmt.Errorf("create branch %s from --catalog-base %s: %w", b.branch, o.Base, err)
+	} else {
+		created = true
 	}
+	defer func() {
+		if err == nil {
+			return
+		}
+		// Undo: our files (the scope was clean before), the branch switch, a new branch.
+		g.run("checkout", "-q", "--", scope)
+		g.run("clean", "-fdq", "--", scope)
+		g.run("checkout", "-q", orig)
+		if created {
+			g.run("branch", "-q", "-D", b.branch)
+		}
+	}()
 	changes, err := b.edit(os.DirFS(o.Dir))
 	if err != nil {
 		return Result{}, err
 	}
-	res := Result{Applied: b.applied, Branch: b.branch, Body: Body(b.applied, o.RunURL)}
+	res = Result{Applied: b.applied, Branch: b.branch, Body: Body(b.applied, o.RunURL)}
 	if len(changes) == 0 {
 		fmt.Fprintf(log, "catalog: %s already points at every image; nothing to commit\n", o.Dir)
 		return res, nil
@@ -52,7 +72,7 @@ func runLocal(ctx context.Context, o *Options, b *batch, log io.Writer) (Result,
 		return Result{}, err
 	}
 	args := []string{"commit", "-q", "-m", b.title(), "-m", "Published by imagegrid."}
-	if name, _ := g.run("config", "user.email"); name == "" {
+	if email, _ := g.run("config", "user.email"); email == "" {
 		args = append([]string{"-c", "user.name=imagegrid", "-c", "user.email=imagegrid@users.noreply.github.com"}, args...)
 	}
 	if _, err := g.run(args...); err != nil {

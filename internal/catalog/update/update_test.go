@@ -136,3 +136,22 @@ func TestCheckMode(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+func TestLocalModeFailureLeavesCheckoutAsItWas(t *testing.T) {
+	dir := catalogRepo(t)
+	bad := ovaRecord()
+	bad.Cell.ReplacesDefault = false // the TKr has a default for this combination: refused
+	_, err := Run(context.Background(), &Options{Dir: dir, Base: "main", Path: "catalog"}, []record.PublishRecord{bad}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "replacesDefault") {
+		t.Fatalf("got %v", err)
+	}
+	if b := git(t, dir, "rev-parse", "--abbrev-ref", "HEAD"); b != "main" {
+		t.Errorf("checkout left on %s", b)
+	}
+	if branches := git(t, dir, "branch", "--list", "imagegrid/*"); branches != "" {
+		t.Errorf("branch left behind: %s", branches)
+	}
+	if status := git(t, dir, "status", "--porcelain"); status != "" {
+		t.Errorf("files left behind:\n%s", status)
+	}
+}
