@@ -316,7 +316,7 @@ func newOSImage(name string, t *TKr, r record.PublishRecord, img *Image, labels,
 		),
 	)
 	doc.HeadComment = fmt.Sprintf("Written by imagegrid for cell %s.", r.Cell.ID)
-	s, err := render(doc)
+	s, err := render(doc, twoSpaces)
 	if err != nil {
 		return nil, err
 	}

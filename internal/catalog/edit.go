@@ -122,7 +122,7 @@ func (e setScalar) patch(t *text, root *yaml.Node) ([]byte, error) {
 				}
 				rest = append(rest, k)
 			}
-			return insertEntry(t, n, flow, p.(string), nested(rest, e.value))
+			return insertEntry(t, n, flow, p.(string), nested(rest, e.value), detectStyle(root))
 		}
 		n = v
 	}
@@ -166,7 +166,7 @@ func mapping(kv ...any) *yaml.Node {
 // renderScalar writes value as a YAML token in the given style (plain when it can be).
 func renderScalar(value string, style yaml.Style, flow bool) (string, error) {
 	style &= yaml.DoubleQuotedStyle | yaml.SingleQuotedStyle
-	token, err := render(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value, Style: style})
+	token, err := render(&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: value, Style: style}, twoSpaces)
 	if err != nil {
 		return "", err
 	}
@@ -176,11 +176,54 @@ func renderScalar(value string, style yaml.Style, flow bool) (string, error) {
 	return strings.TrimSuffix(token, "\n"), nil
 }
 
-// render encodes n with two-space indentation.
-func render(n *yaml.Node) (string, error) {
+// style is how a document indents: the width of a nesting level, and whether block
+// sequences sit at their key's column ("key:\n- a", compact) or one level deeper.
+type style struct {
+	indent  int
+	compact bool
+}
+
+// twoSpaces is the style of the files imagegrid writes.
+var twoSpaces = style{indent: 2}
+
+// detectStyle finds the style of the first nested mapping and block sequence of a document
+// (two spaces and indented sequences when it has none).
+func detectStyle(root *yaml.Node) style {
+	st := twoSpaces
+	var foundIndent, foundSeq bool
+	var walk func(n *yaml.Node)
+	walk = func(n *yaml.Node) {
+		if n.Style&yaml.FlowStyle != 0 || foundIndent && foundSeq {
+			return
+		}
+		if n.Kind == yaml.MappingNode {
+			for i := 0; i+1 < len(n.Content); i += 2 {
+				k, v := n.Content[i], n.Content[i+1]
+				switch {
+				case v.Style&yaml.FlowStyle != 0:
+				case v.Kind == yaml.MappingNode && !foundIndent && len(v.Content) > 0 && v.Content[0].Column > k.Column:
+					st.indent, foundIndent = v.Content[0].Column-k.Column, true
+				case v.Kind == yaml.SequenceNode && !foundSeq && len(v.Content) > 0:
+					st.compact, foundSeq = v.Column == k.Column, true
+				}
+			}
+		}
+		for _, c := range n.Content {
+			walk(c)
+		}
+	}
+	walk(root)
+	return st
+}
+
+// render encodes n in the given style.
+func render(n *yaml.Node, st style) (string, error) {
 	var b bytes.Buffer
 	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
+	enc.SetIndent(st.indent)
+	if st.compact {
+		enc.CompactSeqIndent()
+	}
 	if err := enc.Encode(n); err != nil {
 		return "", fmt.Errorf("encode: %w", err)
 	}
@@ -204,16 +247,16 @@ func flowStyle(n *yaml.Node) *yaml.Node {
 }
 
 // insertEntry adds key: value at the end of mapping m.
-func insertEntry(t *text, m *yaml.Node, flow bool, key string, value *yaml.Node) ([]byte, error) {
+func insertEntry(t *text, m *yaml.Node, flow bool, key string, value *yaml.Node, st style) ([]byte, error) {
 	entry := mapping(key, value)
 	if flow || m.Style&yaml.FlowStyle != 0 {
-		s, err := render(flowStyle(entry))
+		s, err := render(flowStyle(entry), st)
 		if err != nil {
 			return nil, err
 		}
 		return insertFlow(t, m, strings.TrimSuffix(strings.TrimSpace(s), "}")[1:])
 	}
-	s, err := render(entry)
+	s, err := render(entry, st)
 	if err != nil {
 		return nil, err
 	}
@@ -282,7 +325,7 @@ func (e appendItem) patch(t *text, root *yaml.Node) ([]byte, error) {
 	if flow || len(s.Content) > 0 && s.Content[0].Style&yaml.FlowStyle != 0 {
 		item = flowStyle(item)
 	}
-	text, err := render(item)
+	text, err := render(item, detectStyle(root))
 	if err != nil {
 		return nil, err
 	}
@@ -442,5 +485,5 @@ func (e insertKey) patch(t *text, root *yaml.Node) ([]byte, error) {
 	if n.Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("line %d: %s is not a mapping", n.Line, strings.Join(e.path, "."))
 	}
-	return insertEntry(t, n, flow, e.key, e.value)
+	return insertEntry(t, n, flow, e.key, e.value, detectStyle(root))
 }

@@ -20,7 +20,7 @@ func TestEdits(t *testing.T) {
 		{"set in flow quotes commas", "ref: {version: old}\n", setScalar{path: []any{"ref", "version"}, value: "a,b"}, "ref: {version: \"a,b\"}\n"},
 		{"set in sequence item", "l:\n- id: a\n  x: 1\n- id: b\n", setScalar{path: []any{"l", 1, "id"}, value: "c"}, "l:\n- id: a\n  x: 1\n- id: c\n"},
 		{"add key to block mapping", "m:\n  a: 1\n\n  # tail\nz: 2\n", setScalar{path: []any{"m", "b"}, value: "x"}, "m:\n  a: 1\n  b: x\n\n  # tail\nz: 2\n"},
-		{"add nested keys", "metadata:\n    name: n\nspec: {}\n", setScalar{path: []any{"metadata", "annotations", "k"}, value: "v"}, "metadata:\n    name: n\n    annotations:\n      k: v\nspec: {}\n"},
+		{"add nested keys", "metadata:\n    name: n\nspec: {}\n", setScalar{path: []any{"metadata", "annotations", "k"}, value: "v"}, "metadata:\n    name: n\n    annotations:\n        k: v\nspec: {}\n"},
 		{"add key to flow mapping", "metadata: {name: n}\n", setScalar{path: []any{"metadata", "labels", "k"}, value: "v"}, "metadata: {name: n, labels: {k: v}}\n"},
 		{"append to compact sequence", "s:\n- name: a\n- name: b   # b\n\nnext: 1\n", appendItem{path: []string{"s"}, item: mapping("name", "c")}, "s:\n- name: a\n- name: b   # b\n- name: c\n\nnext: 1\n"},
 		{"append to indented sequence", "x:\n  s:\n    - name: a\n      more: 1\n  t: 2\n", appendItem{path: []string{"x", "s"}, item: mapping("name", "c")}, "x:\n  s:\n    - name: a\n      more: 1\n    - name: c\n  t: 2\n"},
@@ -35,6 +35,7 @@ func TestEdits(t *testing.T) {
 		{"remove middle flow scalar", "s: [a, 'b', c]\n", removeItem{path: []string{"s"}, index: 1}, "s: [a, c]\n"},
 		{"crlf", "s:\r\n- a\r\nz: 1\r\n", appendItem{path: []string{"s"}, item: nested(nil, "b")}, "s:\r\n- a\r\n- b\r\nz: 1\r\n"},
 		{"insert a key holding a sequence", "a: 1\n", insertKey{key: "s", value: sequence(mapping("id", "x"))}, "a: 1\ns:\n  - id: x\n"},
+		{"insert a sequence in compact style", "l:\n- 1\nm:\n  a: 1\n", insertKey{path: []string{"m"}, key: "s", value: sequence(mapping("id", "x"))}, "l:\n- 1\nm:\n  a: 1\n  s:\n  - id: x\n"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
