@@ -226,7 +226,11 @@ func (c *Catalog) applyTKr(l located[*TKr], r record.PublishRecord, img *Image, 
 	}
 	for _, old := range replaced {
 		t = c.tkrs[t.Version][0].obj
-		if err := c.editDoc(l.file, l.doc, removeItem{path: []string{"spec", "osImages"}, index: slices.Index(t.OSImages, old)}); err != nil {
+		i := slices.Index(t.OSImages, old)
+		if i < 0 {
+			return nil, fmt.Errorf("%s (%s) no longer lists OSImage/%s", tkrObject, t.Where, old)
+		}
+		if err := c.editDoc(l.file, l.doc, removeItem{path: []string{"spec", "osImages"}, index: i}); err != nil {
 			return nil, err
 		}
 		img.Replaces = "OSImage/" + old

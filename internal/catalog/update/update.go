@@ -13,6 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -81,7 +82,7 @@ func Run(ctx context.Context, o *Options, records []record.PublishRecord, log io
 		if o.Dir == "" {
 			return Result{}, errors.New("--check needs --catalog-dir (a checkout of the catalog)")
 		}
-		return Result{}, CheckDir(path.Join(o.Dir, o.Path))
+		return Result{}, CheckDir(filepath.Join(o.Dir, filepath.FromSlash(o.Path)))
 	}
 	if (o.Dir == "") == (o.Repo == "") {
 		return Result{}, errors.New("give exactly one of --catalog-dir (a local git checkout) and --catalog-repo (owner/name on GitHub)")
