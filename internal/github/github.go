@@ -144,12 +144,21 @@ func (c *Client) propose(ctx context.Context, p Proposal) (Outcome, error) {
 		pr, _, err = c.gh.PullRequests.Create(ctx, c.owner, c.repo, gh.CreatePullRequest{
 			Title: gh.Ptr(p.Title), Head: p.Branch, Base: p.Base, Body: gh.Ptr(p.Body()),
 		})
+		out.PullRequestOpened = err == nil
+		if isStatus(err, http.StatusUnprocessableEntity) {
+			// Opened meanwhile (another run): update that one instead.
+			if pr, err = c.openPull(ctx, p); err == nil && pr == nil {
+				err = fmt.Errorf("GitHub says a pull request from %s exists but lists none open", p.Branch)
+			}
+		}
 		if err != nil {
 			return Outcome{}, c.explain("open the pull request", err)
 		}
-		out.PullRequestOpened = true
-	} else if pr, _, err = c.gh.PullRequests.Edit(ctx, c.owner, c.repo, pr.GetNumber(), &gh.PullRequest{Title: gh.Ptr(p.Title), Body: gh.Ptr(p.Body())}); err != nil {
-		return Outcome{}, c.explain(fmt.Sprintf("update pull request #%d", out.PullRequest), err)
+	}
+	if !out.PullRequestOpened {
+		if pr, _, err = c.gh.PullRequests.Edit(ctx, c.owner, c.repo, pr.GetNumber(), &gh.PullRequest{Title: gh.Ptr(p.Title), Body: gh.Ptr(p.Body())}); err != nil {
+			return Outcome{}, c.explain(fmt.Sprintf("update pull request #%d", pr.GetNumber()), err)
+		}
 	}
 	out.PullRequest, out.PullRequestURL = pr.GetNumber(), pr.GetHTMLURL()
 	if len(p.Labels) > 0 {

@@ -174,6 +174,19 @@ func TestProposeRereadsWhenTheBranchMoves(t *testing.T) {
 	}
 }
 
+func TestProposeWhenThePullRequestIsOpenedMeanwhile(t *testing.T) {
+	c, srv, _, _ := newClient(t)
+	srv.Inject(fakegithub.Fault{Method: "POST", Path: "/repos/acme/catalog/pulls", OpenPullFrom: branch})
+	out, err := c.Propose(context.Background(), proposal("- two"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pulls := srv.Pulls()
+	if len(pulls) != 1 || out.PullRequestOpened || out.PullRequest != 1 || pulls[0].Body != "adds - two" || pulls[0].Title != "Update the catalog" {
+		t.Errorf("want the pull request opened meanwhile updated, got %+v, %+v", out, pulls)
+	}
+}
+
 func TestProposeAfterThePullRequestClosed(t *testing.T) {
 	c, srv, _, _ := newClient(t)
 	ctx := context.Background()

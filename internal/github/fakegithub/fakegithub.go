@@ -70,6 +70,9 @@ type Fault struct {
 	// PushTo, when set, makes someone else push a commit to that branch just before the
 	// matching request is served (the request itself then succeeds or fails on its own).
 	PushTo string
+	// OpenPullFrom, when set, makes someone else open a pull request from that branch into
+	// main just before the matching request is served.
+	OpenPullFrom string
 }
 
 // New starts a fake for owner/repo whose branch main holds files.
@@ -245,6 +248,10 @@ func (s *Server) guard(next func(http.ResponseWriter, *http.Request)) http.Handl
 			f.Times--
 			if f.PushTo != "" {
 				s.push(f.PushTo, map[string]string{"CONCURRENT.md": "pushed while imagegrid worked\n"})
+				break
+			}
+			if f.OpenPullFrom != "" {
+				s.pulls = append(s.pulls, &Pull{Number: len(s.pulls) + 1, Title: "opened meanwhile", Head: f.OpenPullFrom, Base: "main", State: "open"})
 				break
 			}
 			if f.RetryAfter != "" {
