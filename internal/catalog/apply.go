@@ -1,0 +1,382 @@
+package catalog
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+// Actions of a record.CatalogChange.
+const (
+	ActionCreated  = "created"
+	ActionUpdated  = "updated"
+	ActionReplaced = "replaced"
+	// ActionDeleted: an OSImage whose reference was replaced was removed (--prune).
+	ActionDeleted = "deleted"
+)
+
+// Applied is what Apply did for one publish record.
+type Applied struct {
+	Cell  record.Cell
+	Infra string
+	// Images are the images of the record that the catalog now points at.
+	Images []Image
+	// Changes are the edits made, for the publish record; empty when the catalog already
+	// pointed at the images.
+	Changes []record.CatalogChange
+	// Skipped says why the record was not applied, if it was not.
+	Skipped string
+}
+
+// Image is one image of a record as the catalog refers to it.
+type Image struct {
+	Key Key
+	Ref Ref
+	// Object is "OSImage/<name>" or "BOM/<release>".
+	Object string
+	// Replaces is the object or BOM entry it took the place of, if any.
+	Replaces string
+}
+
+// Describe is the image as a reader of a pull request wants to see it.
+func (i Image) Describe() string {
+	switch i.Key.ImageType {
+	case ImageOVA:
+		return "OVA " + i.Ref["version"]
+	case ImageAMI:
+		return i.Ref["region"] + " " + i.Ref["id"]
+	}
+	var parts []string
+	for _, k := range sortedKeys(i.Ref) {
+		parts = append(parts, k+"="+i.Ref[k])
+	}
+	return strings.Join(parts, " ")
+}
+
+// ApplyOptions tune Apply.
+type ApplyOptions struct {
+	// Prune deletes the OSImages whose reference a new image replaced, when no other TKr
+	// lists them.
+	Prune bool
+}
+
+// Apply points the catalog at the images of records: for each published image it creates or
+// updates the OSImage of its (TKr, OS name, OS version, arch, infrastructure[, region]) and
+// lists it in the TKr — replacing the TKr's default image of that combination when the cell
+// says so — or replaces the matching entry of a legacy BOM. Every image also goes to the
+// ledger. The invariants are checked before the first edit and after each record; on error
+// the catalog must be thrown away.
+func (c *Catalog) Apply(records []record.PublishRecord, opts ApplyOptions) ([]Applied, error) {
+	if err := c.Check(); err != nil {
+		return nil, fmt.Errorf("the catalog is inconsistent before any edit: %w", err)
+	}
+	var out []Applied
+	for _, r := range records {
+		a, err := c.applyRecord(r, opts)
+		if err != nil {
+			return nil, fmt.Errorf("cell %s: %w", r.Cell.ID, err)
+		}
+		if err := c.Check(); err != nil {
+			return nil, fmt.Errorf("cell %s: the edit would break the catalog: %w", r.Cell.ID, err)
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+func (c *Catalog) applyRecord(r record.PublishRecord, opts ApplyOptions) (Applied, error) {
+	a := Applied{Cell: r.Cell, Infra: r.Cell.Infra}
+	if !usable(r.Status) {
+		a.Skipped = fmt.Sprintf("publish status is %s", r.Status)
+		return a, nil
+	}
+	images, err := imagesOf(r)
+	if err != nil {
+		return a, err
+	}
+	if len(images) == 0 {
+		a.Skipped = "no published image in the record"
+		return a, nil
+	}
+	tkr := r.Cell.Kubernetes.TKr
+	for _, img := range images {
+		var changes []record.CatalogChange
+		switch {
+		case tkr == "":
+			a.Skipped = "the cell has no TKr version; only the ledger records it"
+		case len(c.tkrs[tkr]) > 1:
+			return a, fmt.Errorf("TanzuKubernetesRelease %s is defined twice (%s, %s)", tkr, c.tkrs[tkr][0].obj.Where, c.tkrs[tkr][1].obj.Where)
+		case len(c.tkrs[tkr]) == 1:
+			changes, err = c.applyTKr(c.tkrs[tkr][0], r, &img, opts)
+		case len(c.boms[tkr]) == 1:
+			changes, err = c.applyBOM(c.boms[tkr][0], r, &img)
+		default:
+			return a, fmt.Errorf("the catalog has no TanzuKubernetesRelease or BOM with version %s", tkr)
+		}
+		if err != nil {
+			return a, err
+		}
+		a.Changes = append(a.Changes, changes...)
+		a.Images = append(a.Images, img)
+		osImage, _ := strings.CutPrefix(img.Object, "OSImage/")
+		if strings.HasPrefix(img.Object, KindBOM+"/") {
+			osImage = ""
+		}
+		c.ledger.put(record.PublishedImage{
+			CellID: r.Cell.ID, BuildKey: r.BuildKey, Infra: r.Cell.Infra, OS: r.Cell.OS,
+			Kubernetes: r.Cell.Kubernetes.Semver, TKr: tkr, PublishedAt: r.Finished.UTC(),
+			Ref: img.Ref, OSImage: osImage,
+		})
+	}
+	return a, nil
+}
+
+func usable(status string) bool {
+	return status == record.PublishSucceeded || status == record.PublishReused
+}
+
+// imagesOf returns the usable images of a record, with their keys and refs.
+func imagesOf(r record.PublishRecord) ([]Image, error) {
+	key := Key{OSName: r.Cell.OS.Name, OSVersion: OSVersion(r.Cell.OS.Version), Arch: r.Cell.OS.Arch}
+	var out []Image
+	switch r.Cell.Infra {
+	case record.InfraVSphere:
+		if v := r.VSphere; v != nil && usable(v.Status) {
+			if v.Version == "" {
+				return nil, fmt.Errorf("the vSphere template %s has no OVA VERSION property; TKG matches templates by it", v.Template)
+			}
+			key.ImageType = ImageOVA
+			out = append(out, Image{Key: key, Ref: Ref{"version": v.Version}})
+		}
+	case record.InfraAWS:
+		for _, p := range r.AMIs {
+			if usable(p.Status) && p.ID != "" {
+				k := key
+				k.ImageType, k.Region = ImageAMI, p.Region
+				out = append(out, Image{Key: k, Ref: Ref{"id": p.ID, "region": p.Region}})
+			}
+		}
+	case record.InfraAzure:
+		for _, p := range r.Azure {
+			if usable(p.Status) && p.ID != "" {
+				ref, err := azureRef(p.ID)
+				if err != nil {
+					return nil, err
+				}
+				k := key
+				k.ImageType = ImageAzure
+				out = append(out, Image{Key: k, Ref: ref})
+			}
+		}
+	default:
+		return nil, fmt.Errorf("infrastructure %q is not one of vsphere, aws, azure", r.Cell.Infra)
+	}
+	return out, nil
+}
+
+// azureRef turns a Compute Gallery image version id into an OSImage shared gallery ref:
+// /subscriptions/S/resourceGroups/G/providers/Microsoft.Compute/galleries/Y/images/N/versions/V.
+func azureRef(id string) (Ref, error) {
+	p := strings.Split(strings.Trim(id, "/"), "/")
+	if len(p) != 12 || !strings.EqualFold(p[0], "subscriptions") || !strings.EqualFold(p[2], "resourceGroups") ||
+		!strings.EqualFold(p[6], "galleries") || !strings.EqualFold(p[8], "images") || !strings.EqualFold(p[10], "versions") {
+		return nil, fmt.Errorf("azure image %q is not a Compute Gallery image version id (/subscriptions/…/resourceGroups/…/providers/Microsoft.Compute/galleries/…/images/…/versions/…)", id)
+	}
+	return Ref{"subscriptionID": p[1], "resourceGroup": p[3], "gallery": p[7], "name": p[9], "version": p[11]}, nil
+}
+
+// applyTKr makes the TKr list the OSImage of img, creating or updating it.
+func (c *Catalog) applyTKr(l located[*TKr], r record.PublishRecord, img *Image, opts ApplyOptions) ([]record.CatalogChange, error) {
+	t := l.obj
+	tkrObject := "TanzuKubernetesRelease/" + t.Name
+	if r.Cell.Kubernetes.Semver != t.KubernetesVersion {
+		return nil, fmt.Errorf("the cell builds Kubernetes %s but %s (%s) is Kubernetes %s", r.Cell.Kubernetes.Semver, tkrObject, t.Where, t.KubernetesVersion)
+	}
+	name, err := OSImageName(t.Version, img.Key)
+	if err != nil {
+		return nil, err
+	}
+	img.Object = "OSImage/" + name
+	var replaced []string
+	for _, n := range t.OSImages {
+		o := c.OSImage(n)
+		if n == name || o == nil || o.Key != img.Key {
+			continue
+		}
+		if !o.Managed() && !r.Cell.ReplacesDefault {
+			return nil, fmt.Errorf("%s (%s) already lists OSImage/%s (%s) for %s; declare the cell with replacesDefault to replace it", tkrObject, t.Where, n, o.Where, img.Key)
+		}
+		replaced = append(replaced, n)
+	}
+	changes, err := c.putOSImage(path.Dir(l.file.Path), name, t, r, img)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(t.OSImages, name) {
+		if err := c.editDoc(l.file, l.doc, appendItem{path: []string{"spec", "osImages"}, item: mapping("name", name)}); err != nil {
+			return nil, err
+		}
+		changes = append(changes, record.CatalogChange{File: l.file.Path, Object: tkrObject, Action: ActionUpdated})
+	}
+	for _, old := range replaced {
+		t = c.tkrs[t.Version][0].obj
+		i := slices.Index(t.OSImages, old)
+		if i < 0 {
+			return nil, fmt.Errorf("%s (%s) no longer lists OSImage/%s", tkrObject, t.Where, old)
+		}
+		if err := c.editDoc(l.file, l.doc, removeItem{path: []string{"spec", "osImages"}, index: i}); err != nil {
+			return nil, err
+		}
+		img.Replaces = "OSImage/" + old
+		changes = append(changes, record.CatalogChange{File: l.file.Path, Object: tkrObject, Action: ActionReplaced, Replaces: img.Replaces})
+		if opts.Prune && !c.referenced(old) {
+			ch, err := c.deleteOSImage(old)
+			if err != nil {
+				return nil, err
+			}
+			changes = append(changes, ch)
+		}
+	}
+	return changes, nil
+}
+
+// putOSImage creates the OSImage name in dir, or updates it to point at img.
+func (c *Catalog) putOSImage(dir, name string, t *TKr, r record.PublishRecord, img *Image) ([]record.CatalogChange, error) {
+	object := "OSImage/" + name
+	annotations := map[string]string{
+		AnnotationBuildKey:            r.BuildKey,
+		AnnotationCell:                r.Cell.ID,
+		AnnotationBuiltAt:             r.BuiltAt.UTC().Format(time.RFC3339),
+		AnnotationPublishedAt:         r.Finished.UTC().Format(time.RFC3339),
+		AnnotationImageBuilderVersion: r.ImageBuilderVersion,
+	}
+	labels := map[string]string{}
+	for k, v := range img.Ref {
+		labels[img.Key.ImageType+"-"+strings.ToLower(k)] = LabelValue(v)
+	}
+	existing := c.osImages[name]
+	if len(existing) == 0 {
+		data, err := newOSImage(name, t, r, img, labels, annotations)
+		if err != nil {
+			return nil, err
+		}
+		file := path.Join(dir, "OSImage-"+name+".yml")
+		if _, err := c.newFile(file, data); err != nil {
+			return nil, err
+		}
+		return []record.CatalogChange{{File: file, Object: object, Action: ActionCreated}}, nil
+	}
+	l := existing[0]
+	if !l.obj.Managed() {
+		return nil, fmt.Errorf("%s (%s) has the name imagegrid would give this image but no %s annotation; rename it", object, l.obj.Where, AnnotationBuildKey)
+	}
+	var edits []edit
+	set := func(value string, path ...any) {
+		if scalar(l.file.docs[l.doc].root, path...) != value {
+			edits = append(edits, setScalar{path: path, value: value})
+		}
+	}
+	for _, k := range sortedKeys(img.Ref) {
+		set(img.Ref[k], "spec", "image", "ref", k)
+	}
+	for _, k := range sortedKeys(labels) {
+		set(labels[k], "metadata", "labels", k)
+	}
+	for _, k := range sortedKeys(annotations) {
+		set(annotations[k], "metadata", "annotations", k)
+	}
+	if len(edits) == 0 {
+		return nil, nil
+	}
+	if err := c.editDoc(l.file, l.doc, edits...); err != nil {
+		return nil, err
+	}
+	return []record.CatalogChange{{File: l.file.Path, Object: object, Action: ActionUpdated}}, nil
+}
+
+// newOSImage writes a new OSImage document.
+func newOSImage(name string, t *TKr, r record.PublishRecord, img *Image, labels, annotations map[string]string) ([]byte, error) {
+	for k, v := range map[string]string{"os-name": img.Key.OSName, "os-version": img.Key.OSVersion, "os-arch": img.Key.Arch, "os-type": r.Cell.OS.Type, "image-type": img.Key.ImageType} {
+		labels[k] = LabelValue(v)
+	}
+	ref := &yaml.Node{Kind: yaml.MappingNode}
+	for _, k := range sortedKeys(img.Ref) {
+		ref.Content = append(ref.Content, mapping(k, img.Ref[k]).Content...)
+	}
+	doc := mapping(
+		"apiVersion", TKrAPIVersion,
+		"kind", KindOSImage,
+		"metadata", mapping("name", name, "labels", sortedMapping(labels), "annotations", sortedMapping(annotations)),
+		"spec", mapping(
+			"kubernetesVersion", t.KubernetesVersion,
+			"os", mapping("type", r.Cell.OS.Type, "name", img.Key.OSName, "version", img.Key.OSVersion, "arch", img.Key.Arch),
+			"image", mapping("type", img.Key.ImageType, "ref", ref),
+		),
+	)
+	doc.HeadComment = fmt.Sprintf("Written by imagegrid for cell %s.", r.Cell.ID)
+	s, err := render(doc, twoSpaces)
+	if err != nil {
+		return nil, err
+	}
+	return []byte("---\n" + s), nil
+}
+
+func sortedMapping(m map[string]string) *yaml.Node {
+	n := &yaml.Node{Kind: yaml.MappingNode}
+	for _, k := range sortedKeys(m) {
+		n.Content = append(n.Content, mapping(k, m[k]).Content...)
+	}
+	return n
+}
+
+// editDoc applies edits to one document of f, then re-reads the catalog objects.
+func (c *Catalog) editDoc(f *File, doc int, edits ...edit) error {
+	d := f.docs[doc]
+	for _, e := range edits {
+		if err := d.edit(e); err != nil {
+			return fmt.Errorf("%s:%d: %w", f.Path, d.line, err)
+		}
+	}
+	return c.update(f, nil)
+}
+
+// referenced reports whether some TKr lists the OSImage name.
+func (c *Catalog) referenced(name string) bool {
+	for _, ls := range c.tkrs {
+		for _, l := range ls {
+			if slices.Contains(l.obj.OSImages, name) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// deleteOSImage removes the OSImage name: its document, or its file when it holds nothing
+// else.
+func (c *Catalog) deleteOSImage(name string) (record.CatalogChange, error) {
+	l := c.osImages[name][0]
+	f := l.file
+	others := 0
+	for i, d := range f.docs {
+		if i != l.doc && d.root != nil {
+			others++
+		}
+	}
+	if others == 0 {
+		c.drop(f)
+		f.deleted = true
+	} else {
+		f.docs = slices.Delete(f.docs, l.doc, l.doc+1)
+		if err := c.update(f, nil); err != nil {
+			return record.CatalogChange{}, err
+		}
+	}
+	return record.CatalogChange{File: f.Path, Object: "OSImage/" + name, Action: ActionDeleted}, nil
+}

@@ -1,0 +1,182 @@
+package catalog
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+const (
+	tkr130 = "v1.30.2+vmware.1-tkg.1"
+	tkr129 = "v1.29.6+vmware.1-tkg.2"
+	bom121 = "v1.21.2+vmware.1-tkg.1"
+)
+
+func TestRoundTrip(t *testing.T) {
+	c, err := Load(os.DirFS("testdata/catalog"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Check(); err != nil {
+		t.Fatal(err)
+	}
+	changes, err := c.Changes()
+	if err != nil || len(changes) != 0 {
+		t.Fatalf("unedited catalog has changes %v, %v", changes, err)
+	}
+	// Write every file back, edited or not: the bytes must not move.
+	dir := t.TempDir()
+	var all []FileChange
+	for _, f := range c.files {
+		all = append(all, FileChange{Path: f.Path, Data: f.Bytes(), Mode: f.Mode})
+	}
+	if err := WriteDir(dir, all); err != nil {
+		t.Fatal(err)
+	}
+	want, got := files(t, "testdata/catalog"), files(t, dir)
+	if len(got) != len(want) {
+		t.Fatalf("wrote %d files, want %d", len(got), len(want))
+	}
+	for p, w := range want {
+		if got[p] != w {
+			t.Errorf("%s changed in a round trip", p)
+		}
+	}
+}
+
+func TestApplyGolden(t *testing.T) {
+	rebuilt := published("vsphere", "ubuntu-2204", tkr129, true, "2")
+	rebuilt.Cell.BuildKey = strings.Repeat("3", 64)
+	rebuilt.BuildKey = rebuilt.Cell.BuildKey
+	rebuilt.VSphere.Version = tkr129 + "-333333333333"
+	cases := []struct {
+		name    string
+		before  []record.PublishRecord
+		records []record.PublishRecord
+		opts    ApplyOptions
+	}{
+		{"ova-rebuild-updates-in-place", []record.PublishRecord{published("vsphere", "ubuntu-2204", tkr129, true, "2")}, []record.PublishRecord{rebuilt}, ApplyOptions{}},
+		{"ova-replaces-default", nil, []record.PublishRecord{published("vsphere", "ubuntu-2204", tkr130, true, "a")}, ApplyOptions{}},
+		{"ova-replaces-default-prune", nil, []record.PublishRecord{published("vsphere", "ubuntu-2204", tkr130, true, "a")}, ApplyOptions{Prune: true}},
+		{"ova-new-combination", nil, []record.PublishRecord{published("vsphere", "rhel-8", tkr130, false, "b")}, ApplyOptions{}},
+		{"ami-regions", nil, []record.PublishRecord{published("aws", "ubuntu-2204", tkr130, true, "c", "us-east-1", "eu-west-1")}, ApplyOptions{}},
+		{"flow-multidoc", nil, []record.PublishRecord{published("vsphere", "rhel-8", tkr129, true, "d")}, ApplyOptions{Prune: true}},
+		{"azure-tkr", nil, []record.PublishRecord{published("azure", "ubuntu-2204", tkr129, false, "e")}, ApplyOptions{}},
+		{"legacy-bom", nil, []record.PublishRecord{
+			published("vsphere", "ubuntu-2004", bom121, true, "f"),
+			published("aws", "ubuntu-2004", bom121, true, "f", "us-east-1", "ap-south-1"),
+			published("azure", "ubuntu-2004", bom121, true, "f"),
+			published("vsphere", "rhel-8", bom121, false, "9"),
+		}, ApplyOptions{}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := copyCatalog(t)
+			git(t, dir, "init", "-q")
+			git(t, dir, "add", "-A")
+			git(t, dir, "commit", "-q", "-m", "catalog")
+			if tc.before != nil {
+				applyAndWrite(t, dir, tc.before, tc.opts)
+				git(t, dir, "add", "-A")
+				git(t, dir, "commit", "-q", "-m", "before")
+			}
+			changes := applyAndWrite(t, dir, tc.records, tc.opts)
+			if len(changes) == 0 {
+				t.Fatal("no change")
+			}
+			git(t, dir, "add", "-A")
+			golden(t, tc.name+".diff", git(t, dir, "diff", "--cached", "--no-color", "--no-ext-diff"))
+
+			// The same records again change nothing.
+			if again := applyAndWrite(t, dir, tc.records, tc.opts); len(again) != 0 {
+				t.Errorf("second apply changed %v", again)
+			}
+		})
+	}
+}
+
+// applyAndWrite loads the catalog in dir, applies records, writes the result and returns
+// the files changed.
+func applyAndWrite(t *testing.T, dir string, records []record.PublishRecord, opts ApplyOptions) []FileChange {
+	t.Helper()
+	c, err := Load(os.DirFS(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Apply(records, opts); err != nil {
+		t.Fatal(err)
+	}
+	changes, err := c.Changes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteDir(dir, changes); err != nil {
+		t.Fatal(err)
+	}
+	return changes
+}
+
+func TestApplyErrors(t *testing.T) {
+	noVersion := published("vsphere", "ubuntu-2204", tkr130, true, "a")
+	noVersion.VSphere.Version = ""
+	badAzure := published("azure", "ubuntu-2204", tkr130, true, "a")
+	badAzure.Azure[0].ID = "/subscriptions/0000/images/x"
+	wrongKube := published("vsphere", "ubuntu-2204", tkr130, true, "a")
+	wrongKube.Cell.Kubernetes.Semver = "v1.30.3"
+	cases := []struct {
+		name   string
+		record record.PublishRecord
+		want   []string
+	}{
+		{"unknown TKr", published("vsphere", "ubuntu-2204", "v1.31.0+vmware.1-tkg.1", true, "a"), []string{"no TanzuKubernetesRelease or BOM with version v1.31.0+vmware.1-tkg.1"}},
+		{"default without replacesDefault", published("vsphere", "ubuntu-2204", tkr130, false, "a"), []string{"OSImage/v1.30.2---vmware.1-tkg.1-ubuntu-2204-amd64-ova", "replacesDefault", "TanzuKubernetesRelease.yml:3"}},
+		{"BOM entry without replacesDefault", published("aws", "ubuntu-2004", bom121, false, "a", "us-east-1"), []string{"BOM v1.21.2+vmware.1-tkg.1", "line 20", "replacesDefault"}},
+		{"no OVA version", noVersion, []string{"no OVA VERSION", "/DC0/vm/ubuntu-2204"}},
+		{"bad azure id", badAzure, []string{"not a Compute Gallery image version id"}},
+		{"kubernetes mismatch", wrongKube, []string{"builds Kubernetes v1.30.3", "is Kubernetes v1.30.2+vmware.1"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(os.DirFS("testdata/catalog"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Apply([]record.PublishRecord{tc.record}, ApplyOptions{})
+			if err == nil {
+				t.Fatal("no error")
+			}
+			for _, w := range append(tc.want, tc.record.Cell.ID) {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestApplySkips(t *testing.T) {
+	failed := published("vsphere", "ubuntu-2204", tkr130, true, "a")
+	failed.Status = record.PublishFailed
+	upstream := published("vsphere", "ubuntu-2204", "", true, "b")
+	c, err := Load(os.DirFS("testdata/catalog"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied, err := c.Apply([]record.PublishRecord{failed, upstream}, ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if applied[0].Skipped == "" || applied[1].Skipped == "" {
+		t.Errorf("want both skipped, got %+v", applied)
+	}
+	changes, err := c.Changes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) != 1 || changes[0].Path != LedgerFile {
+		t.Errorf("want only the ledger to change (the upstream image), got %v", changes)
+	}
+}

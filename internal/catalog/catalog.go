@@ -1,0 +1,360 @@
+// Package catalog reads and edits a TKr catalog — TanzuKubernetesRelease and OSImage objects
+// (run.tanzu.vmware.com/v1alpha3) and legacy TKG 1.x BOMs — so that it points at images
+// imagegrid published. Edits change only the bytes they mean to: comments, key order,
+// quoting, indentation and other documents stay as they were, so a git diff of an edit shows
+// the changed lines and nothing else. Every edit is followed by a check of the invariants
+// TKG's image resolution relies on.
+package catalog
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+// LedgerFile is the ledger of published images at the root of a catalog, as matrix
+// --published reads it.
+const LedgerFile = "images.json"
+
+// File is one YAML file of a catalog.
+type File struct {
+	// Path is slash-separated and relative to the catalog root.
+	Path string
+	Mode fs.FileMode
+	// orig is what the file held when loaded; nil for a file this edit created.
+	orig    []byte
+	docs    []*document
+	deleted bool
+	objects []object
+}
+
+// object is a catalog object found in one document of a file.
+type object struct {
+	doc     int
+	tkr     *TKr
+	osImage *OSImage
+	bom     *BOM
+}
+
+// Bytes returns the file's current content.
+func (f *File) Bytes() []byte {
+	var b bytes.Buffer
+	for _, d := range f.docs {
+		b.Write(d.src)
+	}
+	return b.Bytes()
+}
+
+// Catalog is a loaded catalog and the edits made to it so far.
+type Catalog struct {
+	files  []*File
+	byPath map[string]*File
+	ledger *ledger
+
+	tkrs     map[string][]located[*TKr] // by spec.version
+	osImages map[string][]located[*OSImage]
+	boms     map[string][]located[*BOM] // by release.version
+}
+
+type located[T any] struct {
+	file *File
+	doc  int
+	obj  T
+}
+
+// Load reads every .yml and .yaml file under fsys (skipping .git) and the ledger, if any.
+func Load(fsys fs.FS) (*Catalog, error) {
+	c := &Catalog{byPath: map[string]*File{}}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if d.Name() == ".git" {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if ext := path.Ext(p); ext != ".yml" && ext != ".yaml" {
+			return nil
+		}
+		data, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		f := &File{Path: p, Mode: info.Mode().Perm(), orig: data}
+		if err := f.parse(data); err != nil {
+			return err
+		}
+		c.files = append(c.files, f)
+		c.byPath[p] = f
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("load catalog: %w", err)
+	}
+	if c.ledger, err = readLedger(fsys); err != nil {
+		return nil, err
+	}
+	c.index()
+	return c, nil
+}
+
+// parse splits data into documents and finds the catalog objects in them.
+func (f *File) parse(data []byte) error {
+	docs, err := splitDocuments(f.Path, data)
+	if err != nil {
+		return err
+	}
+	f.docs = docs
+	return f.reindex()
+}
+
+// reindex decodes the catalog objects of f's documents.
+func (f *File) reindex() error {
+	f.objects = f.objects[:0]
+	line := 1
+	for _, d := range f.docs {
+		d.line = line
+		line += bytes.Count(d.src, []byte("\n"))
+	}
+	for i, d := range f.docs {
+		if d.root == nil {
+			continue
+		}
+		where := fmt.Sprintf("%s:%d", f.Path, d.line+d.root.Line-1)
+		apiVersion := scalar(d.root, "apiVersion")
+		group, _, _ := strings.Cut(apiVersion, "/")
+		o := object{doc: i}
+		var err error
+		switch kind := scalar(d.root, "kind"); {
+		case group == TKrAPIGroup && kind == KindTKr:
+			o.tkr, err = decodeTKr(d.root, where)
+		case group == TKrAPIGroup && kind == KindOSImage:
+			o.osImage, err = decodeOSImage(d.root, where)
+		case kind == "" && isBOM(f.Path, d.root):
+			o.bom, err = decodeBOM(d.root, where)
+		default:
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		f.objects = append(f.objects, o)
+	}
+	return nil
+}
+
+// index builds the lookup tables from the files.
+func (c *Catalog) index() {
+	c.tkrs = map[string][]located[*TKr]{}
+	c.osImages = map[string][]located[*OSImage]{}
+	c.boms = map[string][]located[*BOM]{}
+	for _, f := range c.files {
+		c.add(f)
+	}
+}
+
+// add enters f's objects in the lookup tables.
+func (c *Catalog) add(f *File) {
+	if f.deleted {
+		return
+	}
+	for _, o := range f.objects {
+		switch {
+		case o.tkr != nil:
+			c.tkrs[o.tkr.Version] = append(c.tkrs[o.tkr.Version], located[*TKr]{f, o.doc, o.tkr})
+		case o.osImage != nil:
+			c.osImages[o.osImage.Name] = append(c.osImages[o.osImage.Name], located[*OSImage]{f, o.doc, o.osImage})
+		case o.bom != nil:
+			c.boms[o.bom.Release] = append(c.boms[o.bom.Release], located[*BOM]{f, o.doc, o.bom})
+		}
+	}
+}
+
+// drop removes f's objects from the lookup tables.
+func (c *Catalog) drop(f *File) {
+	for _, o := range f.objects {
+		switch {
+		case o.tkr != nil:
+			dropFile(c.tkrs, o.tkr.Version, f)
+		case o.osImage != nil:
+			dropFile(c.osImages, o.osImage.Name, f)
+		case o.bom != nil:
+			dropFile(c.boms, o.bom.Release, f)
+		}
+	}
+}
+
+func dropFile[T any](m map[string][]located[T], key string, f *File) {
+	kept := slices.DeleteFunc(m[key], func(l located[T]) bool { return l.file == f })
+	if len(kept) == 0 {
+		delete(m, key)
+	} else {
+		m[key] = kept
+	}
+}
+
+// update re-reads f's objects after an edit (or parses data into it when data is not nil)
+// and refreshes the lookup tables.
+func (c *Catalog) update(f *File, data []byte) error {
+	c.drop(f)
+	var err error
+	if data != nil {
+		err = f.parse(data)
+	} else {
+		err = f.reindex()
+	}
+	c.add(f)
+	return err
+}
+
+// TKrs returns every TanzuKubernetesRelease, ordered by version.
+func (c *Catalog) TKrs() []*TKr {
+	var out []*TKr
+	for _, v := range sortedKeys(c.tkrs) {
+		for _, l := range c.tkrs[v] {
+			out = append(out, l.obj)
+		}
+	}
+	return out
+}
+
+// OSImage returns the OSImage named name, or nil.
+func (c *Catalog) OSImage(name string) *OSImage {
+	if l := c.osImages[name]; len(l) > 0 {
+		return l[0].obj
+	}
+	return nil
+}
+
+// FileChange is one file an edit changed.
+type FileChange struct {
+	// Path is slash-separated and relative to the catalog root.
+	Path string
+	// Data is the new content; nil when the file is deleted.
+	Data []byte
+	Mode fs.FileMode
+}
+
+// Changes returns the files whose content differs from what was loaded, ledger included,
+// ordered by path.
+func (c *Catalog) Changes() ([]FileChange, error) {
+	var out []FileChange
+	for _, f := range c.files {
+		switch data := f.Bytes(); {
+		case f.deleted && f.orig != nil:
+			out = append(out, FileChange{Path: f.Path, Mode: f.Mode})
+		case !f.deleted && (f.orig == nil || !bytes.Equal(data, f.orig)):
+			out = append(out, FileChange{Path: f.Path, Data: data, Mode: f.Mode})
+		}
+	}
+	data, changed, err := c.ledger.encode()
+	if err != nil {
+		return nil, err
+	}
+	if changed {
+		out = append(out, FileChange{Path: LedgerFile, Data: data, Mode: 0o644})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
+	return out, nil
+}
+
+// Ledger returns the ledger of published images as it stands after the edits.
+func (c *Catalog) Ledger() record.PublishedImages { return c.ledger.images }
+
+// WriteDir writes changes under dir: every new content goes to a temporary file next to its
+// target first, and only when all are written are they renamed into place (keeping each
+// file's permissions), so a failure leaves the catalog as it was.
+func WriteDir(dir string, changes []FileChange) error {
+	type pending struct{ tmp, target string }
+	var done []pending
+	cleanup := func() {
+		for _, p := range done {
+			os.Remove(p.tmp)
+		}
+	}
+	for _, ch := range changes {
+		if ch.Data == nil {
+			continue
+		}
+		target := filepath.Join(dir, filepath.FromSlash(ch.Path))
+		tmp, err := writeTemp(target, ch.Data, ch.Mode)
+		if err != nil {
+			cleanup()
+			return err
+		}
+		done = append(done, pending{tmp, target})
+	}
+	for _, p := range done {
+		if err := os.Rename(p.tmp, p.target); err != nil {
+			cleanup()
+			return fmt.Errorf("write %s: %w", p.target, err)
+		}
+	}
+	for _, ch := range changes {
+		if ch.Data == nil {
+			if err := os.Remove(filepath.Join(dir, filepath.FromSlash(ch.Path))); err != nil && !os.IsNotExist(err) {
+				return fmt.Errorf("delete %s: %w", ch.Path, err)
+			}
+		}
+	}
+	return nil
+}
+
+func writeTemp(target string, data []byte, mode fs.FileMode) (string, error) {
+	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		return "", fmt.Errorf("write %s: %w", target, err)
+	}
+	f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*")
+	if err != nil {
+		return "", fmt.Errorf("write %s: %w", target, err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(f.Name(), mode)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("write %s: %w", target, err)
+	}
+	return f.Name(), nil
+}
+
+// newFile adds a file holding data to the catalog.
+func (c *Catalog) newFile(p string, data []byte) (*File, error) {
+	if old := c.byPath[p]; old != nil && !old.deleted {
+		return nil, fmt.Errorf("%s already exists", p)
+	}
+	f := &File{Path: p, Mode: 0o644}
+	if old := c.byPath[p]; old != nil {
+		f = old
+		f.deleted = false
+	} else {
+		c.files = append(c.files, f)
+		c.byPath[p] = f
+		slices.SortFunc(c.files, func(a, b *File) int { return strings.Compare(a.Path, b.Path) })
+	}
+	if err := c.update(f, data); err != nil {
+		return nil, err
+	}
+	return f, nil
+}

@@ -1,0 +1,45 @@
+package update
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/imagegrid/imagegrid/internal/github"
+)
+
+// runGitHub commits the catalog change through the GitHub API and opens or updates the
+// pull request.
+func runGitHub(ctx context.Context, o *Options, b *batch, log io.Writer) (Result, error) {
+	token, apiURL := o.Token, o.APIURL
+	if token == "" {
+		token = os.Getenv("GITHUB_TOKEN")
+	}
+	if apiURL == "" {
+		apiURL = os.Getenv("GITHUB_API_URL")
+	}
+	client, err := github.New(o.Repo, token, apiURL, log)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Branch: b.branch}
+	out, err := client.Propose(ctx, github.Proposal{
+		Base: o.Base, Branch: b.branch, Path: o.Path, Title: b.title(),
+		Body:   func() string { return Body(b.applied, o.RunURL) },
+		Labels: splitList(o.Labels), Reviewers: splitList(o.Reviewers),
+		Edit: b.edit,
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	res.Applied, res.Commit, res.PullRequest = b.applied, out.Commit, out.PullRequestURL
+	res.Body = Body(b.applied, o.RunURL)
+	switch {
+	case out.Commit == "":
+		fmt.Fprintf(log, "catalog: %s already points at every image; no commit, no pull request change\n", o.Repo)
+	default:
+		fmt.Fprintf(log, "catalog: committed %s on %s in %s; pull request %s\n", out.Commit[:12], b.branch, o.Repo, out.PullRequestURL)
+	}
+	return res, nil
+}

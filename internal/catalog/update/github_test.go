@@ -1,0 +1,84 @@
+package update
+
+import (
+	"bytes"
+	"context"
+	"io/fs"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/imagegrid/imagegrid/internal/github/fakegithub"
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+func TestPullRequestMode(t *testing.T) {
+	files := map[string]string{}
+	err := fs.WalkDir(os.DirFS("../testdata/catalog"), ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := fs.ReadFile(os.DirFS("../testdata/catalog"), p)
+		files["tkr/"+p] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := fakegithub.New("acme", "catalog", files)
+	defer srv.Close()
+	opts := &Options{Repo: "acme/catalog", Base: "main", Path: "tkr", Labels: "catalog, images", Reviewers: "alice",
+		RunURL: "https://github.com/acme/images/actions/runs/7", Token: srv.Token, APIURL: srv.URL}
+	records := []record.PublishRecord{ovaRecord()}
+	var log bytes.Buffer
+	res, err := Run(context.Background(), opts, records, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pulls := srv.Pulls()
+	if res.Commit == "" || len(pulls) != 1 || res.PullRequest == "" {
+		t.Fatalf("result %+v, pulls %+v", res, pulls)
+	}
+	p := pulls[0]
+	for _, want := range []string{"`vsphere-ubuntu-2204-amd64-v1.30.2---vmware.1` | vsphere | `OVA v1.30.2+vmware.1-tkg.1-abababababab`",
+		"OSImage/v1.30.2---vmware.1-tkg.1-ubuntu-2204-amd64-ova |", "https://github.com/acme/images/actions/runs/7", Marker} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("body lacks %q:\n%s", want, p.Body)
+		}
+	}
+	if p.Head != "imagegrid/catalog-tkg" || strings.Join(p.Labels, ",") != "catalog,images" || strings.Join(p.Reviewers, ",") != "alice" {
+		t.Errorf("pull request %+v", p)
+	}
+	branch := srv.Files("imagegrid/catalog-tkg")
+	if !strings.Contains(branch["tkr/images.json"], `"cellId": "vsphere-ubuntu-2204-amd64-v1.30.2---vmware.1"`) {
+		t.Errorf("images.json on the branch: %q", branch["tkr/images.json"])
+	}
+	if _, err := record.Decode[record.PublishedImages]("images.json", []byte(branch["tkr/images.json"]), record.KindPublishedImages); err != nil {
+		t.Errorf("the ledger does not decode strictly: %v", err)
+	}
+	if branch["tkr/v1.29.6---vmware.1-tkg.2/config/TanzuKubernetesRelease.yml"] != files["tkr/v1.29.6---vmware.1-tkg.2/config/TanzuKubernetesRelease.yml"] {
+		t.Error("an untouched file changed")
+	}
+	commits := srv.Commits("imagegrid/catalog-tkg")
+
+	again, err := Run(context.Background(), opts, records, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Commit != "" || srv.Commits("imagegrid/catalog-tkg") != commits || len(srv.Pulls()) != 1 {
+		t.Errorf("the same records made a second commit or pull request: %+v", again)
+	}
+}
+
+func TestRunRejectsMixedGrids(t *testing.T) {
+	a, b := ovaRecord(), ovaRecord()
+	b.Cell.Grid = "other"
+	_, err := Run(context.Background(), &Options{Dir: t.TempDir()}, []record.PublishRecord{a, b}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "once per grid") {
+		t.Fatalf("got %v", err)
+	}
+	_, err = Run(context.Background(), &Options{}, []record.PublishRecord{a}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "exactly one of --catalog-dir") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -1,0 +1,157 @@
+package update
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+// ovaRecord is the publish record of a vSphere ubuntu-2204 image that replaces the default
+// of TKr v1.30.2+vmware.1-tkg.1 in ../testdata/catalog.
+func ovaRecord() record.PublishRecord {
+	key := strings.Repeat("ab", 32)
+	at := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+	return record.PublishRecord{
+		APIVersion: record.APIVersion, Kind: record.KindPublishRecord,
+		Cell: record.Cell{
+			APIVersion: record.APIVersion, Kind: record.KindCell,
+			ID: "vsphere-ubuntu-2204-amd64-v1.30.2---vmware.1", Grid: "tkg", Infra: record.InfraVSphere,
+			OS:              record.OS{ID: "ubuntu-2204", Name: "ubuntu", Version: "22.04", Arch: "amd64", Type: "linux"},
+			Kubernetes:      record.Kubernetes{Semver: "v1.30.2+vmware.1", TKr: "v1.30.2+vmware.1-tkg.1"},
+			ReplacesDefault: true, BuildKey: key,
+		},
+		BuildKey: key, Status: record.PublishSucceeded, Started: at, Finished: at, BuiltAt: at, ImageBuilderVersion: "v0.1.55",
+		VSphere: &record.VSpherePlacement{Status: record.PublishSucceeded, VCenter: "vc", Datacenter: "DC0", Template: "/DC0/vm/t", MoRef: "vm-1",
+			Version: "v1.30.2+vmware.1-tkg.1-" + key[:12]},
+	}
+}
+
+// git runs the real git binary in dir.
+func git(t *testing.T, dir string, args ...string) string {
+	t.Helper()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Fatal("these tests need the git binary: apt-get install git")
+	}
+	cmd := exec.Command("git", args...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GIT_AUTHOR_NAME=t", "GIT_AUTHOR_EMAIL=t@example.com", "GIT_COMMITTER_NAME=t", "GIT_COMMITTER_EMAIL=t@example.com")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// catalogRepo makes a git repository whose folder "catalog" holds ../testdata/catalog.
+func catalogRepo(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	git(t, dir, "init", "-q", "-b", "main")
+	if err := os.CopyFS(filepath.Join(dir, "catalog"), os.DirFS("../testdata/catalog")); err != nil {
+		t.Fatal(err)
+	}
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-q", "-m", "catalog")
+	return dir
+}
+
+func TestLocalMode(t *testing.T) {
+	dir := catalogRepo(t)
+	opts := &Options{Dir: dir, Base: "main", Path: "catalog", RunURL: "https://github.com/o/r/actions/runs/1"}
+	var log bytes.Buffer
+	res, err := Run(context.Background(), opts, []record.PublishRecord{ovaRecord()}, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Commit == "" || res.Branch != "imagegrid/catalog-tkg" {
+		t.Fatalf("result %+v", res)
+	}
+	if got := git(t, dir, "rev-parse", "imagegrid/catalog-tkg"); got != res.Commit {
+		t.Errorf("branch at %s, want %s", got, res.Commit)
+	}
+	files := git(t, dir, "diff", "--name-status", "main", "imagegrid/catalog-tkg")
+	for _, want := range []string{
+		"A\tcatalog/images.json",
+		"A\tcatalog/v1.30.2---vmware.1-tkg.1/config/OSImage-v1.30.2---vmware.1-tkg.1-ubuntu-2204-amd64-ova-imagegrid.yml",
+		"M\tcatalog/v1.30.2---vmware.1-tkg.1/config/TanzuKubernetesRelease.yml",
+	} {
+		if !strings.Contains(files, want) {
+			t.Errorf("commit lacks %q:\n%s", want, files)
+		}
+	}
+	for _, want := range []string{"| `vsphere-ubuntu-2204-amd64-v1.30.2---vmware.1` | vsphere |", "OSImage/v1.30.2---vmware.1-tkg.1-ubuntu-2204-amd64-ova", "https://github.com/o/r/actions/runs/1"} {
+		if !strings.Contains(log.String(), want) {
+			t.Errorf("log lacks the body line %q:\n%s", want, log.String())
+		}
+	}
+	if err := CheckDir(filepath.Join(dir, "catalog")); err != nil {
+		t.Errorf("check after the edit: %v", err)
+	}
+
+	// The same records again: no second commit.
+	again, err := Run(context.Background(), opts, []record.PublishRecord{ovaRecord()}, &log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Commit != "" || git(t, dir, "rev-parse", "HEAD") != res.Commit {
+		t.Errorf("second run committed %q", again.Commit)
+	}
+}
+
+func TestLocalModeRefusesDirtyCheckout(t *testing.T) {
+	dir := catalogRepo(t)
+	if err := os.WriteFile(filepath.Join(dir, "catalog", "stray.yml"), []byte("a: 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(context.Background(), &Options{Dir: dir, Base: "main", Path: "catalog"}, []record.PublishRecord{ovaRecord()}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "uncommitted changes") || !strings.Contains(err.Error(), "stray.yml") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestCheckMode(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("../testdata/catalog")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), &Options{Dir: dir, Check: true}, nil, &bytes.Buffer{}); err != nil {
+		t.Fatalf("the fixture catalog fails the check: %v", err)
+	}
+	tkr := filepath.Join(dir, "v1.30.2---vmware.1-tkg.1", "config", "TanzuKubernetesRelease.yml")
+	data, _ := os.ReadFile(tkr)
+	broken := strings.Replace(string(data), "photon-5-amd64-ova", "photon-5-amd64-ova-missing", 1)
+	if err := os.WriteFile(tkr, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(context.Background(), &Options{Dir: dir, Check: true}, nil, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "OSImage/v1.30.2---vmware.1-tkg.1-photon-5-amd64-ova-missing, which is not in the catalog") ||
+		!strings.Contains(err.Error(), "TanzuKubernetesRelease.yml:3") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestLocalModeFailureLeavesCheckoutAsItWas(t *testing.T) {
+	dir := catalogRepo(t)
+	bad := ovaRecord()
+	bad.Cell.ReplacesDefault = false // the TKr has a default for this combination: refused
+	_, err := Run(context.Background(), &Options{Dir: dir, Base: "main", Path: "catalog"}, []record.PublishRecord{bad}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "replacesDefault") {
+		t.Fatalf("got %v", err)
+	}
+	if b := git(t, dir, "rev-parse", "--abbrev-ref", "HEAD"); b != "main" {
+		t.Errorf("checkout left on %s", b)
+	}
+	if branches := git(t, dir, "branch", "--list", "imagegrid/*"); branches != "" {
+		t.Errorf("branch left behind: %s", branches)
+	}
+	if status := git(t, dir, "status", "--porcelain"); status != "" {
+		t.Errorf("files left behind:\n%s", status)
+	}
+}
