@@ -168,7 +168,7 @@ func (d *doc) checkUses(uses *yaml.Node) {
 		return
 	}
 	if !commitSHA.MatchString(ref[at+1:]) {
-		d.add(uses, RulePinned, "%s is not pinned: use the full 40-hex commit SHA of the release with its version as a comment (%s@<sha> # %s)", ref, ref[:at], ref[at+1:])
+		d.add(uses, RulePinned, "%s is not pinned: use the full 40-hex commit SHA of the release with its version as a comment (%s@<sha> # v1.2.3)", ref, ref[:at])
 		return
 	}
 	if !versionComment.MatchString(strings.TrimSpace(uses.LineComment)) {
