@@ -8,12 +8,14 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-const awsCredentialsAction = "aws-actions/configure-aws-credentials"
+const (
+	awsCredentialsAction = "aws-actions/configure-aws-credentials"
+	githubScriptAction   = "actions/github-script"
+)
 
 var (
 	expression = regexp.MustCompile(`(?s)\$\{\{(.*?)\}\}`)
 	commitSHA  = regexp.MustCompile(`^[0-9a-f]{40}$`)
-	digest     = regexp.MustCompile(`@sha256:[0-9a-f]{64}$`)
 	// versionComment is what a pin's line comment must hold: the release the SHA is.
 	versionComment = regexp.MustCompile(`^#\s*v?\d+(\.\d+)*\S*`)
 
@@ -116,6 +118,8 @@ func (d *doc) checkJob(job *yaml.Node) {
 		d.add(v, RuleSecretsInherit, "secrets: inherit hands every secret to the called workflow; pass the ones it needs by name")
 	}
 	d.checkEnv(value(job, "env"))
+	d.checkImage(value(job, "container"))
+	each(value(job, "services"), func(_, service *yaml.Node) { d.checkImage(service) })
 	if uses := value(job, "uses"); uses != nil {
 		d.checkUses(uses) // a reusable workflow may use the id-token it is granted
 		return
@@ -141,6 +145,11 @@ func (d *doc) checkStep(step, idToken *yaml.Node, inAction bool) bool {
 		return false
 	}
 	d.checkUses(uses)
+	if strings.HasPrefix(uses.Value, githubScriptAction+"@") {
+		if script := value(value(step, "with"), "script"); script != nil {
+			d.checkRun(script, inAction) // JavaScript, but pasted in the same way
+		}
+	}
 	if !strings.HasPrefix(uses.Value, awsCredentialsAction+"@") {
 		return false
 	}
@@ -157,7 +166,7 @@ func (d *doc) checkUses(uses *yaml.Node) {
 	case strings.HasPrefix(ref, "./"), strings.HasPrefix(ref, "../"):
 		return // this repository, at the same commit
 	case strings.HasPrefix(ref, "docker://"):
-		if !digest.MatchString(ref) {
+		if !imageDigest.MatchString(ref) {
 			d.add(uses, RulePinned, "%s is not pinned: add the image digest (docker://image@sha256:<digest>)", ref)
 		}
 		return
@@ -176,7 +185,23 @@ func (d *doc) checkUses(uses *yaml.Node) {
 	}
 }
 
-// checkRun reports each ${{ }} in a run: script whose value someone outside the repository
+// checkImage checks the image of a job container or service: `container: image` or a mapping
+// with an image key.
+func (d *doc) checkImage(container *yaml.Node) {
+	image := container
+	if container != nil && container.Kind == yaml.MappingNode {
+		image = value(container, "image")
+	}
+	ref, ok := scalar(image)
+	if !ok || ref == "" || strings.Contains(ref, "${{") {
+		return // absent, or chosen at run time
+	}
+	if !imageDigest.MatchString(ref) {
+		d.add(image, RulePinned, "container image %s is not pinned: add its digest (%s@sha256:<digest>)", ref, ref)
+	}
+}
+
+// checkRun reports each ${{ }} in a run: (or github-script) script whose value someone outside the repository
 // controls: the expression is pasted into the script before the shell parses it.
 func (d *doc) checkRun(run *yaml.Node, inAction bool) {
 	line, col := run.Line, run.Column

@@ -42,7 +42,10 @@ func TestInjectedWorkflows(t *testing.T) {
 			{RulePinned, 11, 15},
 			{RulePinned, 12, 15},
 			{RulePinned, 16, 11},
+			{RulePinned, 19, 16}, // job container
+			{RulePinned, 22, 16}, // service
 		}},
+		{file: "workflows/untrusted-script.yml", want: []at{{RuleUntrustedInput, 12, 28}}},
 		{file: "workflows/permissions-missing.yml", want: []at{{RulePermissions, 2, 1}}},
 		{file: "workflows/permissions-write.yml", want: []at{{RulePermissions, 4, 13}, {RulePermissions, 9, 18}}},
 		{file: "workflows/permissions-write-all.yml", want: []at{{RulePermissions, 3, 14}}},
@@ -99,7 +102,7 @@ func TestMessages(t *testing.T) {
 		want []string
 	}{
 		{"workflows/untrusted-title.yml", []string{"github.event.pull_request.title is untrusted", "pass it through env:"}},
-		{"workflows/unpinned.yml", []string{"actions/checkout@v4 is not pinned", "full 40-hex commit SHA", "without a version comment", "docker://alpine:3.20 is not pinned"}},
+		{"workflows/unpinned.yml", []string{"actions/checkout@v4 is not pinned", "full 40-hex commit SHA", "without a version comment", "docker://alpine:3.20 is not pinned", "container image debian:12 is not pinned"}},
 		{"workflows/aws.yml", []string{"role-duration-seconds 3600 is shorter than an image build: use at least 7200", "static AWS keys", "id-token: write on a job that assumes no AWS role"}},
 		{"workflows/secrets-inherit.yml", []string{"pass the ones it needs by name"}},
 	}
