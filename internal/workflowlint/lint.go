@@ -39,6 +39,7 @@ type Finding struct {
 	Message string
 }
 
+// String formats the finding as file:line:col: message [rule], the form editors link.
 func (f Finding) String() string {
 	return fmt.Sprintf("%s:%d:%d: %s [%s]", f.File, f.Line, f.Col, f.Message, f.Rule)
 }

@@ -23,8 +23,9 @@ var (
 	// issue, a pull request or a comment, or pushes a branch, controls.
 	untrustedEvent = []*regexp.Regexp{
 		regexp.MustCompile(`github\.head_ref\b`),
-		regexp.MustCompile(`github\.event(\.[\w*-]+)*\.(title|body|message|head_ref|head_branch|page_name|label|default_branch|display_title|description)\b`),
-		regexp.MustCompile(`github\.event(\.[\w*-]+)*\.head\.ref\b`),
+		regexp.MustCompile(`github\.event(\.[\w*-]+)*\.(title|body|message|page_name|head_branch|display_title)\b`),
+		regexp.MustCompile(`github\.event(\.[\w*-]+)*\.head\.(ref|label)\b`),
+		regexp.MustCompile(`github\.event(\.[\w*-]+)*\.head(\.repo|_repository)\.(default_branch|description|homepage)\b`),
 		regexp.MustCompile(`github\.event(\.[\w*-]+)*\.(author|committer)\.(name|email)\b`),
 		regexp.MustCompile(`github\.event($|[^.\w])`),
 	}

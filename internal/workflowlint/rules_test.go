@@ -35,6 +35,8 @@ func TestInjectedWorkflows(t *testing.T) {
 			{RuleUntrustedInput, 25, 20},
 			{RuleUntrustedInput, 25, 53},
 			{RuleUntrustedInput, 25, 97},
+			{RuleUntrustedInput, 26, 20},
+			{RuleUntrustedInput, 26, 80},
 		}},
 		{file: "workflows/unpinned.yml", want: []at{
 			{RulePinned, 9, 15},
