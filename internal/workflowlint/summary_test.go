@@ -16,15 +16,7 @@ func TestPipelineSummary(t *testing.T) {
 	if _, err := exec.LookPath("jq"); err != nil {
 		t.Fatal("jq is missing (the summary job uses it as GitHub's runners have it): apt-get install jq")
 	}
-	var script string
-	for _, step := range items(value(value(value(load(t, ".github/workflows/images.yml"), "jobs"), "summary"), "steps")) {
-		if name, _ := scalar(value(step, "name")); name == "Write the summary" {
-			script = value(step, "run").Value
-		}
-	}
-	if script == "" {
-		t.Fatal("images.yml: summary has no step named Write the summary")
-	}
+	script := workflowStep(t, ".github/workflows/images.yml", "summary", "Write the summary")
 
 	dir := t.TempDir()
 	vsphere := cell("vsphere-ubuntu-2204-amd64-v1.30.2---vmware.1", record.InfraVSphere, "a1b2c3d4e5f6a7b8c9d0e1f2a3b4c5d6e7f8a9b0c1d2e3f4a5b6c7d8e9f0a1b2")
