@@ -204,7 +204,7 @@ func TestRegistry(t *testing.T) {
 	for in, want := range map[string]string{
 		"projects.registry.vmware.com/tkg/linux-resource-bundle:v1.30.2_vmware.1-tkg.1": "projects.registry.vmware.com/tkg",
 		"reg.local:5000/a/b/bundle@sha256:abcd":                                         "reg.local:5000/a/b",
-		"bundle": "bundle",
+		"bundle":                                                                        "bundle",
 	} {
 		if got := Registry(in); got != want {
 			t.Errorf("Registry(%q) = %q, want %q", in, got, want)
