@@ -61,7 +61,7 @@ func TestBuildVSphereWithStandIn(t *testing.T) {
 	}
 	for k, want := range map[string]string{
 		"KUBERNETES_SEMVER": "v1.30.2", "DISTRO_NAME": "ubuntu", "DISTRO_VERSION": "22.04", "DISTRO_ARCH": "amd64",
-		"CONTAINERD_VERSION": "1.7.20", // from the user var file: users override imagegrid's defaults
+		"CONTAINERD_VERSION":    "1.7.20", // from the user var file: users override imagegrid's defaults
 		"IMAGE_BUILDER_VERSION": "v0.1.55", "KUBERNETES_SOURCE_TYPE": "pkg",
 	} {
 		if got := o2.Properties[k]; got != want {
