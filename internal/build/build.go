@@ -273,7 +273,8 @@ func (p *plan) planFiles(userFiles []userVarFile, tkg bool) error {
 		env.OVFCustomProperties, env.OVFTool = see(meta.path), true
 	}
 	for i, uf := range userFiles {
-		f := file{path: filepath.Join(ws.vars(), fmt.Sprintf("user-%02d-%s", i+1, filepath.Base(uf.path))), data: uf.data}
+		// User var files may hold credentials: copies are private and removed after the build.
+		f := file{path: filepath.Join(ws.vars(), fmt.Sprintf("user-%02d-%s", i+1, filepath.Base(uf.path))), data: uf.data, secret: true, source: uf.path}
 		p.files = append(p.files, f)
 		varFiles = append(varFiles, see(f.path))
 	}
@@ -292,7 +293,11 @@ func (p *plan) print(w io.Writer, validateOnly bool) {
 	fmt.Fprintf(w, "cell %s: would run Image Builder target %s\n", p.cell.ID, p.target)
 	fmt.Fprintf(w, "\nfiles it would write:\n")
 	for _, f := range p.files {
-		if f.secret {
+		switch {
+		case f.source != "":
+			fmt.Fprintf(w, "  %s (mode 0600, copy of %s, sha256 verified; not shown, removed after the build)\n", f.path, f.source)
+			continue
+		case f.secret:
 			fmt.Fprintf(w, "  %s (mode 0600, credentials, removed after the build; content masked)\n", f.path)
 			continue
 		}

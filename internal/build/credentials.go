@@ -79,6 +79,9 @@ func resolveCredentials(cellID, infra string, getenv func(string) string, file e
 	}
 	if len(want.VarFileKeys) > 0 && allSet(userVars, want.VarFileKeys) {
 		want.Required = nil
+		for _, k := range want.VarFileKeys {
+			creds.addSecret(userVars[k].(string))
+		}
 	}
 	var missing []string
 	for _, name := range want.Required {

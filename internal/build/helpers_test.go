@@ -42,8 +42,11 @@ func requireStandInTools(t *testing.T) {
 }
 
 // testKey is a build key: 64 hex digits.
-func testKey(seed string) string {
-	sum := sha256.Sum256([]byte(seed))
+func testKey(seed string) string { return testKeyBytes([]byte(seed)) }
+
+// testKeyBytes is the hex sha256 of data.
+func testKeyBytes(data []byte) string {
+	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
 }
 

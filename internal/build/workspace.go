@@ -104,8 +104,10 @@ func (w *workspace) clean() error {
 type file struct {
 	path string
 	data []byte
-	// secret files are written 0600, shown masked in --dry-run and removed after the build.
+	// secret files are written 0600, not shown by --dry-run and removed after the build.
 	secret bool
+	// source is the user var file this one copies, "" for files imagegrid generates.
+	source string
 }
 
 func jsonFile(path string, v any, secret bool) (file, error) {
