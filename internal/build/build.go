@@ -123,8 +123,9 @@ func withDefaults(o Options) Options {
 	return o
 }
 
-// getenv looks a name up in environ, the last setting winning as in exec.
-func getenv(environ []string) func(string) string {
+// Getenv returns a lookup of names in environ (NAME=value), the last setting winning as in
+// os/exec.
+func Getenv(environ []string) func(string) string {
 	return func(name string) string {
 		value := ""
 		for _, kv := range environ {
@@ -168,7 +169,7 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 	}
 	p.creds = credentials{file: env}
 	if !o.ValidateOnly {
-		if p.creds, err = resolveCredentials(c.ID, c.Infra, getenv(o.Environ), env, mergeVars(userFiles)); err != nil {
+		if p.creds, err = resolveCredentials(c.ID, c.Infra, Getenv(o.Environ), env, mergeVars(userFiles)); err != nil {
 			return nil, err
 		}
 	}
