@@ -2,6 +2,7 @@ package build
 
 import (
 	"regexp"
+	"strings"
 
 	"github.com/imagegrid/imagegrid/internal/record"
 )
@@ -36,7 +37,7 @@ func (c *classifier) line(s string) {
 	}
 	for _, r := range rules {
 		if r.re.MatchString(s) {
-			f := &record.Failure{Class: r.class, Reason: r.reason + ": " + s}
+			f := &record.Failure{Class: r.class, Reason: r.reason + ": " + strings.TrimSpace(s)}
 			if r.class == record.FailurePermanent {
 				c.permanent = f
 			} else {
