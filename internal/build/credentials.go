@@ -62,9 +62,6 @@ type credentials struct {
 	secrets []string
 }
 
-// minSecretLen is the shortest value redacted from logs; shorter ones would garble them.
-const minSecretLen = 4
-
 // resolveCredentials finds the credentials a build on infra needs, in the environment or
 // the env file, and names every missing one. userVars are the merged user var files: vSphere
 // credentials there make the environment ones unnecessary.
@@ -118,7 +115,7 @@ func resolveCredentials(cellID, infra string, getenv func(string) string, file e
 }
 
 func (c *credentials) addSecret(v string) {
-	if len(v) >= minSecretLen && !slices.Contains(c.secrets, v) {
+	if v != "" && !slices.Contains(c.secrets, v) {
 		c.secrets = append(c.secrets, v)
 	}
 }

@@ -92,10 +92,14 @@ func (s *stream) Phase() string {
 	return phases[s.phase].name
 }
 
+// minSecretLen is the shortest secret redacted from logs; replacing shorter ones would garble
+// them (Actions still masks every secret).
+const minSecretLen = 4
+
 // redact replaces every secret value in text with ***.
 func redact(text string, secrets []string) string {
 	for _, v := range secrets {
-		if v != "" {
+		if len(v) >= minSecretLen {
 			text = strings.ReplaceAll(text, v, "***")
 		}
 	}
