@@ -225,3 +225,31 @@ func TestHostPath(t *testing.T) {
 		})
 	}
 }
+
+func TestInterruptedBuildCleansUp(t *testing.T) {
+	t.Parallel()
+	c := tkgCell()
+	work := t.TempDir()
+	o := dockerOptions(work)
+	o.EnvFile, o.Console = "testdata/creds.env", &syncBuffer{}
+	ctx, cancel := context.WithCancel(context.Background())
+	fake := newFakeDocker(c.ImageBuilder.Image)
+	fake.onDocker = func(runCtx context.Context, _ Command, _ io.Writer) error {
+		cancel() // SIGTERM to build while Image Builder runs
+		<-runCtx.Done()
+		return runCtx.Err()
+	}
+	o.Exec = fake.exec
+	res, err := Build(ctx, c, o)
+	if err == nil || res.Record.Failure == nil || !strings.HasPrefix(res.Record.Failure.Reason, "interrupted") {
+		t.Fatalf("err = %v, record = %+v", err, res.Record)
+	}
+	lines := fake.dockerLines()
+	want := []string{"docker rm -f imagegrid-" + c.ID, "docker rm -f imagegrid-bundle-" + c.ID}
+	if len(lines) != 4 || lines[2] != want[0] || lines[3] != want[1] {
+		t.Errorf("docker commands after the interruption:\n%s\nwant the last two to be:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
+	}
+	if _, err := os.Stat(res.Path); err != nil {
+		t.Errorf("no record after an interruption: %v", err)
+	}
+}
