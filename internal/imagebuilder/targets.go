@@ -27,7 +27,8 @@ type release struct {
 
 // releases are the OS names of Image Builder's images/capi Makefile, by release range. Older
 // releases (used by TKG's v0.1.13_vmware.x images) know ubuntu-2004/photon-3; recent ones
-// drop those and add ubuntu-2404, photon-5 and rhel-9.
+// add ubuntu-2204/2404, photon-4/5, rhel-9 and rockylinux. The boundary is coarse: a target
+// this table allows but a checkout lacks fails as a permanent "missing make target".
 var releases = []release{
 	{
 		constraint: "< 0.1.20",
@@ -47,8 +48,12 @@ var releases = []release{
 	},
 }
 
-// azureVariants are the suffixes Azure targets may carry after the OS name.
-var azureVariants = []string{"", "-gen2", "-cvm"}
+// variants are the suffixes a target may carry after the OS name, per infrastructure.
+var variants = map[string][]string{
+	record.InfraVSphere: {"", "-efi"},
+	record.InfraAWS:     {""},
+	record.InfraAzure:   {"", "-gen2", "-cvm"},
+}
 
 // ParseVersion reads an Image Builder version such as "v0.1.55" or TKG's "v0.1.13_vmware.2"
 // (the part after "_" or "+" is a vendor suffix and is ignored).
@@ -105,12 +110,8 @@ func Target(c record.Cell, validate bool) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("cell %s: %w", c.ID, err)
 	}
-	variants := []string{""}
-	if c.Infra == record.InfraAzure {
-		variants = azureVariants
-	}
 	for _, name := range names {
-		for _, v := range variants {
+		for _, v := range variants[c.Infra] {
 			if osName == name+v {
 				return target, nil
 			}
