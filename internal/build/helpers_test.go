@@ -60,7 +60,7 @@ func vsphereCell(osID, osVersion string) record.Cell {
 		OS:    record.OS{ID: osID, Name: "ubuntu", Version: osVersion, Arch: "amd64", Type: "linux"},
 		Target: record.Target{
 			Build:    "build-node-ova-vsphere-" + osID,
-			Validate: "validate-node-ova-vsphere-" + osID,
+			Validate: "validate-node-ova-local-" + osID,
 		},
 		Kubernetes: record.Kubernetes{Semver: "v1.30.2", Series: "v1.30", DebVersion: "1.30.2-1.1", RPMVersion: "1.30.2"},
 		ImageBuilder: record.ImageBuilder{

@@ -32,6 +32,7 @@ func TestTarget(t *testing.T) {
 		{name: "recent vsphere", cell: cell("vsphere", "build-node-ova-vsphere-ubuntu-2204", "", "v0.1.55"), want: "build-node-ova-vsphere-ubuntu-2204"},
 		{name: "validate", cell: cell("aws", "", "validate-ami-amazon-2023", "v0.1.55"), validate: true, want: "validate-ami-amazon-2023"},
 		{name: "tkg vendor version", cell: cell("vsphere", "build-node-ova-vsphere-ubuntu-2004", "", "v0.1.13_vmware.2"), want: "build-node-ova-vsphere-ubuntu-2004"},
+		{name: "vsphere validate", cell: cell("vsphere", "", "validate-node-ova-local-photon-5", "v0.1.55"), validate: true, want: "validate-node-ova-local-photon-5"},
 		{name: "vsphere efi", cell: cell("vsphere", "build-node-ova-vsphere-ubuntu-2204-efi", "", "v0.1.55"), want: "build-node-ova-vsphere-ubuntu-2204-efi"},
 		{name: "azure gen2", cell: cell("azure", "build-azure-sig-ubuntu-2204-gen2", "", "v0.1.55"), want: "build-azure-sig-ubuntu-2204-gen2"},
 		{

@@ -12,11 +12,16 @@ import (
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
-// targetPrefix is the make target prefix of each infrastructure's build and validate targets.
-var targetPrefix = map[string]struct{ build, validate string }{
-	record.InfraVSphere: {"build-node-ova-vsphere-", "validate-node-ova-vsphere-"},
-	record.InfraAWS:     {"build-ami-", "validate-ami-"},
-	record.InfraAzure:   {"build-azure-sig-", "validate-azure-sig-"},
+// targetPrefix is the make target prefix of each infrastructure's build target, and the
+// prefixes its validate target may have. Image Builder's Makefile validates OVA templates
+// with validate-node-ova-local-<os> (the vSphere build uses the same packer-node.json).
+var targetPrefix = map[string]struct {
+	build    string
+	validate []string
+}{
+	record.InfraVSphere: {"build-node-ova-vsphere-", []string{"validate-node-ova-local-", "validate-node-ova-vsphere-"}},
+	record.InfraAWS:     {"build-ami-", []string{"validate-ami-"}},
+	record.InfraAzure:   {"build-azure-sig-", []string{"validate-azure-sig-"}},
 }
 
 // release lists the OS names of one range of Image Builder releases, per infrastructure.
@@ -98,13 +103,20 @@ func Target(c record.Cell, validate bool) (string, error) {
 	if !ok {
 		return "", fmt.Errorf("cell %s: infrastructure %q: want %s, %s or %s", c.ID, c.Infra, record.InfraVSphere, record.InfraAWS, record.InfraAzure)
 	}
-	target, field, want := c.Target.Build, "target.build", prefix.build
+	target, field, want := c.Target.Build, "target.build", []string{prefix.build}
 	if validate {
 		target, field, want = c.Target.Validate, "target.validate", prefix.validate
 	}
-	osName, found := strings.CutPrefix(target, want)
+	var osName string
+	found := false
+	for _, p := range want {
+		if name, ok := strings.CutPrefix(target, p); ok {
+			osName, found = name, true
+			break
+		}
+	}
 	if !found {
-		return "", fmt.Errorf("cell %s: %s %q: a %s target starts with %q", c.ID, field, target, c.Infra, want)
+		return "", fmt.Errorf("cell %s: %s %q: a %s target starts with %s", c.ID, field, target, c.Infra, quoteAll(want))
 	}
 	names, err := OSNames(c.ImageBuilder.Version, c.Infra)
 	if err != nil {
@@ -119,4 +131,12 @@ func Target(c record.Cell, validate bool) (string, error) {
 	}
 	return "", fmt.Errorf("cell %s: Image Builder %s has no target %s: its %s OS names are %s",
 		c.ID, c.ImageBuilder.Version, target, c.Infra, strings.Join(slices.Sorted(slices.Values(names)), ", "))
+}
+
+func quoteAll(words []string) string {
+	quoted := make([]string, len(words))
+	for i, w := range words {
+		quoted[i] = fmt.Sprintf("%q", w)
+	}
+	return strings.Join(quoted, " or ")
 }
