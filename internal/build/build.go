@@ -296,10 +296,10 @@ func (p *plan) print(w io.Writer, validateOnly bool) {
 	for _, f := range p.files {
 		switch {
 		case f.source != "":
-			fmt.Fprintf(w, "  %s (mode 0600, copy of %s, sha256 verified; not shown, removed after the build)\n", f.path, f.source)
+			fmt.Fprintf(w, "  %s (copy of %s, sha256 verified; not shown, removed after the build)\n", f.path, f.source)
 			continue
 		case f.secret:
-			fmt.Fprintf(w, "  %s (mode 0600, credentials, removed after the build; content masked)\n", f.path)
+			fmt.Fprintf(w, "  %s (credentials, removed after the build; content masked)\n", f.path)
 			continue
 		}
 		fmt.Fprintf(w, "  %s\n", f.path)

@@ -20,7 +20,8 @@ const cleanupTimeout = 2 * time.Minute
 
 func run(ctx context.Context, p *plan, o Options) (res Result, err error) {
 	c, ws := p.cell, p.ws
-	if err := ws.open(o.Executor != ExecutorMake); err != nil {
+	shared := o.Executor != ExecutorMake
+	if err := ws.open(shared); err != nil {
 		return Result{}, err
 	}
 	defer ws.close()
@@ -33,7 +34,7 @@ func run(ctx context.Context, p *plan, o Options) (res Result, err error) {
 		}
 	}()
 	for _, f := range p.files {
-		if err := f.write(); err != nil {
+		if err := f.write(shared); err != nil {
 			return Result{}, err
 		}
 	}

@@ -51,13 +51,14 @@ func (w *workspace) manifestOutput() string {
 }
 
 // open creates the workspace and takes its lock, so that two processes never build the same
-// cell in the same work dir at once. The lock goes with the process.
+// cell in the same work dir at once. The lock goes with the process. shared makes the
+// directories Image Builder writes world-writable: its container runs as its own user.
 func (w *workspace) open(shared bool) error {
 	for _, d := range []string{w.vars(), w.output(), w.cache()} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return fmt.Errorf("workspace: %w", err)
 		}
-		if shared { // the Image Builder container runs as its own user
+		if shared && d != w.vars() {
 			if err := os.Chmod(d, 0o777); err != nil {
 				return fmt.Errorf("workspace: %w", err)
 			}
@@ -118,9 +119,11 @@ func jsonFile(path string, v any, secret bool) (file, error) {
 	return file{path: path, data: append(data, '\n'), secret: secret}, nil
 }
 
-func (f file) write() error {
+// write writes the file; secret files are 0600 unless shared (the Image Builder container
+// runs as another user and must read them; they are removed after the build either way).
+func (f file) write(shared bool) error {
 	mode := os.FileMode(0o644)
-	if f.secret {
+	if f.secret && !shared {
 		mode = 0o600
 	}
 	if err := os.WriteFile(f.path, f.data, mode); err != nil {
