@@ -39,8 +39,8 @@ type Options struct {
 	// Environ is build's environment (NAME=value); EnvFile an optional env file of credentials.
 	Environ []string
 	EnvFile string
-	// Timeout bounds all Image Builder attempts together; Grace is how long a stopped process
-	// tree gets between SIGTERM and SIGKILL.
+	// Timeout bounds all Image Builder attempts together (default 3h); Grace is how long a
+	// stopped process tree gets between SIGTERM and SIGKILL (default 30s).
 	Timeout time.Duration
 	Grace   time.Duration
 	// Retries is how many times a transient failure is retried, after Backoff, doubling.
@@ -104,6 +104,9 @@ func withDefaults(o Options) Options {
 	}
 	if o.Grace == 0 {
 		o.Grace = 30 * time.Second
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 3 * time.Hour
 	}
 	if o.Exec == nil {
 		o.Exec = ProcessExec(o.Grace)
