@@ -1,0 +1,140 @@
+// Command build runs Kubernetes Image Builder for one cell and writes a build record that
+// publish can trust: every artifact checked against the cell it was built for. It exits 0
+// only for a built and verified image (or a passed --validate-only).
+//
+//	build --cell cell.json [--executor docker|make] [--work DIR] [--out FILE] ...
+//
+// On GitHub Actions every flag can come from the action input of the same name (the cell
+// input holds the cell JSON itself); a flag given explicitly wins.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/imagegrid/imagegrid/internal/actions"
+	"github.com/imagegrid/imagegrid/internal/build"
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "build:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// config is the command line (or the action inputs).
+type config struct {
+	cell string
+	opts build.Options
+}
+
+func parse(args []string, gh *actions.Runner, stderr io.Writer) (config, error) {
+	var c config
+	o := &c.opts
+	fs := flag.NewFlagSet("build", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.cell, "cell", "", "the cell JSON file, as matrix --format json emits it (- for stdin; the action input holds the JSON itself)")
+	fs.StringVar(&o.WorkDir, "work", "work", "work dir: one workspace per cell")
+	fs.StringVar(&o.Out, "out", "", "build record path (default <work>/<cell id>/build-record.json)")
+	fs.StringVar(&o.VarsRoot, "vars-root", ".", "directory the cell's var file paths are relative to (where matrix ran)")
+	fs.StringVar(&o.Executor, "executor", build.ExecutorDocker, "how to run Image Builder: docker (its container) or make (a local images/capi checkout)")
+	fs.StringVar(&o.ImageBuilderDir, "image-builder-dir", "", "the images/capi checkout for --executor make")
+	fs.StringVar(&o.Docker, "docker", "docker", "the docker CLI")
+	fs.StringVar(&o.HostWork, "host-work", "", "the host path of --work, when build itself runs in a container")
+	fs.StringVar(&o.EnvFile, "env-file", "", "env file (NAME=value lines) with credentials, instead of the environment")
+	fs.DurationVar(&o.Timeout, "timeout", 3*time.Hour, "time for all Image Builder attempts together")
+	fs.DurationVar(&o.Grace, "grace", 30*time.Second, "time a stopped build gets between SIGTERM and SIGKILL")
+	fs.IntVar(&o.Retries, "retries", 2, "retries of a transient failure")
+	fs.DurationVar(&o.Backoff, "retry-backoff", time.Minute, "wait before the first retry (doubles each time)")
+	fs.BoolVar(&o.ValidateOnly, "validate-only", false, "run Image Builder's validate target instead of building (no cloud needed)")
+	fs.BoolVar(&o.DryRun, "dry-run", false, "print the command, environment (secrets masked) and files, and do nothing")
+	fs.StringVar(&o.BundleHost, "bundle-host", "", "address the VM reaches the TKG resource bundle at (default: this host's outbound address)")
+	fs.IntVar(&o.BundlePort, "bundle-port", 0, "host port of the TKG resource bundle (default: a free port)")
+	if err := fs.Parse(args); err != nil {
+		return c, err
+	}
+	if fs.NArg() > 0 {
+		return c, fmt.Errorf("unexpected arguments %q: build takes flags only", fs.Args())
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	var err error
+	fs.VisitAll(func(f *flag.Flag) {
+		if set[f.Name] || f.Name == "cell" || err != nil {
+			return
+		}
+		if v := gh.Input(f.Name); v != "" {
+			if setErr := fs.Set(f.Name, v); setErr != nil {
+				err = fmt.Errorf("input %s: %w", f.Name, setErr)
+			}
+		}
+	})
+	return c, err
+}
+
+// readCell reads the cell from --cell (a file or - for stdin) or else the cell input (JSON).
+func readCell(path string, gh *actions.Runner, stdin io.Reader) (record.Cell, error) {
+	var data []byte
+	var err error
+	name := path
+	switch path {
+	case "":
+		name = "input cell"
+		input := gh.Input("cell")
+		if input == "" {
+			return record.Cell{}, errors.New("no cell: give --cell FILE (- for stdin) or the cell input")
+		}
+		data = []byte(input)
+	case "-":
+		name = "stdin"
+		data, err = io.ReadAll(stdin)
+	default:
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return record.Cell{}, fmt.Errorf("read cell: %w", err)
+	}
+	return record.Decode[record.Cell](name, data, record.KindCell)
+}
+
+func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	gh := actions.New(stdout, build.Getenv(environ))
+	cfg, err := parse(args, gh, stderr)
+	if err != nil {
+		return err
+	}
+	cell, err := readCell(cfg.cell, gh, stdin)
+	if err != nil {
+		return err
+	}
+	o := cfg.opts
+	o.Environ, o.Console, o.Actions = environ, stdout, gh
+	res, err := build.Build(ctx, cell, o)
+	if o.DryRun && err == nil {
+		return nil
+	}
+	if res.Path != "" {
+		if repErr := build.Report(gh, res); repErr != nil {
+			return errors.Join(err, repErr)
+		}
+	}
+	if err != nil {
+		gh.Error(actions.Annotation{Title: "build " + cell.ID, Message: err.Error()})
+		return err
+	}
+	fmt.Fprintf(stdout, "cell %s: %s after %d attempt(s); record %s\n", cell.ID, res.Record.Status, res.Record.Attempts, res.Path)
+	return nil
+}

@@ -1,0 +1,337 @@
+// Package build runs Kubernetes Image Builder for one cell and records what it made: a
+// private workspace per cell, the docker or make executor, a live and kept log with phase
+// progress, retries of transient failures, a timeout that ends the whole process tree, the
+// TKG resource bundle around the run, and a build record whose artifacts were verified
+// against the cell.
+package build
+
+import (
+	"context"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/imagegrid/imagegrid/internal/actions"
+	"github.com/imagegrid/imagegrid/internal/imagebuilder"
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+// Options configure one build.
+type Options struct {
+	// WorkDir holds one workspace per cell; Out is the record path (default
+	// <WorkDir>/<cell id>/build-record.json).
+	WorkDir string
+	Out     string
+	// VarsRoot is the directory the cell's var file paths are relative to.
+	VarsRoot string
+	// Executor is ExecutorDocker or ExecutorMake. ImageBuilderDir is the images/capi checkout
+	// for make; Docker the docker CLI; HostWork the host path of WorkDir when build runs in a
+	// container.
+	Executor        string
+	ImageBuilderDir string
+	Docker          string
+	HostWork        string
+	// Environ is build's environment (NAME=value); EnvFile an optional env file of credentials.
+	Environ []string
+	EnvFile string
+	// Timeout bounds all Image Builder attempts together (default 3h); Grace is how long a
+	// stopped process tree gets between SIGTERM and SIGKILL (default 30s).
+	Timeout time.Duration
+	Grace   time.Duration
+	// Retries is how many times a transient failure is retried, after Backoff, doubling.
+	Retries int
+	Backoff time.Duration
+	// ValidateOnly runs the cell's validate target; DryRun only prints what would be done.
+	ValidateOnly bool
+	DryRun       bool
+	// BundleHost and BundlePort are where the TKG resource bundle is reachable (defaults:
+	// this host's outbound address and a free port).
+	BundleHost string
+	BundlePort int
+	// Console gets the live log and progress; Actions speaks to the Actions runner.
+	Console io.Writer
+	Actions *actions.Runner
+	// Exec runs commands (default ProcessExec(Grace)); InContainer says whether build runs in
+	// a container (default: look for /.dockerenv or /run/.containerenv).
+	Exec        Exec
+	InContainer func() bool
+}
+
+// Result is a finished build: its record and where it was written.
+type Result struct {
+	Record record.BuildRecord
+	Path   string
+}
+
+// plan is everything a build will do, worked out before anything starts.
+type plan struct {
+	cell   record.Cell
+	ws     *workspace
+	out    string
+	target string
+	files  []file
+	ibEnv  []string
+	exec   executor
+	creds  credentials
+	bundle *bundle
+}
+
+// Build runs Image Builder for cell c and writes its build record. Bad input (unsupported
+// target, changed var file, missing credentials) is an error before anything starts. Once
+// Image Builder ran, a record is written whatever happened; the error is nil only for a
+// built and verified image (or a passed validation).
+func Build(ctx context.Context, c record.Cell, o Options) (Result, error) {
+	o = withDefaults(o)
+	p, err := prepare(c, o)
+	if err != nil {
+		return Result{}, err
+	}
+	if o.DryRun {
+		p.print(o.Console, o.ValidateOnly)
+		return Result{}, nil
+	}
+	return run(ctx, p, o)
+}
+
+func withDefaults(o Options) Options {
+	if o.Docker == "" {
+		o.Docker = "docker"
+	}
+	if o.Grace == 0 {
+		o.Grace = 30 * time.Second
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 3 * time.Hour
+	}
+	if o.Exec == nil {
+		o.Exec = ProcessExec(o.Grace)
+	}
+	if o.InContainer == nil {
+		o.InContainer = runningInContainer
+	}
+	if o.Console == nil {
+		o.Console = io.Discard
+	}
+	if o.Actions == nil {
+		o.Actions = actions.New(o.Console, func(string) string { return "" })
+	}
+	if o.VarsRoot == "" {
+		o.VarsRoot = "."
+	}
+	return o
+}
+
+// Getenv returns a lookup of names in environ (NAME=value), the last setting winning as in
+// os/exec.
+func Getenv(environ []string) func(string) string {
+	return func(name string) string {
+		value := ""
+		for _, kv := range environ {
+			if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+				value = v
+			}
+		}
+		return value
+	}
+}
+
+func prepare(c record.Cell, o Options) (*plan, error) {
+	target, err := imagebuilder.Target(c, o.ValidateOnly)
+	if err != nil {
+		return nil, err
+	}
+	if key, err := hex.DecodeString(c.BuildKey); err != nil || len(key) != 32 {
+		return nil, fmt.Errorf("cell %s: buildKey %q: want a sha256 as 64 hex digits", c.ID, c.BuildKey)
+	}
+	tkg := imagebuilder.IsTKG(c)
+	if tkg {
+		if err := imagebuilder.CheckTKG(c); err != nil {
+			return nil, err
+		}
+	}
+	ws, err := newWorkspace(o.WorkDir, c.ID)
+	if err != nil {
+		return nil, err
+	}
+	p := &plan{cell: c, ws: ws, target: target, out: o.Out}
+	if p.out == "" {
+		p.out = filepath.Join(ws.dir, "build-record.json")
+	}
+	userFiles, err := readVarFiles(c, o.VarsRoot)
+	if err != nil {
+		return nil, err
+	}
+	env, err := readEnvFile(o.EnvFile)
+	if err != nil {
+		return nil, err
+	}
+	p.creds = credentials{file: env}
+	if !o.ValidateOnly {
+		if p.creds, err = resolveCredentials(c.ID, c.Infra, Getenv(o.Environ), env, mergeVars(userFiles)); err != nil {
+			return nil, err
+		}
+	}
+	if p.exec, err = newExecutor(c, ws, o); err != nil {
+		return nil, err
+	}
+	if tkg && !o.ValidateOnly {
+		if p.bundle, err = newBundle(c, o); err != nil {
+			return nil, err
+		}
+	}
+	if err := p.planFiles(userFiles, tkg); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+func newExecutor(c record.Cell, ws *workspace, o Options) (executor, error) {
+	switch o.Executor {
+	case ExecutorMake:
+		if o.ImageBuilderDir == "" {
+			return nil, errors.New("the make executor needs --image-builder-dir, an images/capi checkout")
+		}
+		dir, err := filepath.Abs(o.ImageBuilderDir)
+		if err != nil {
+			return nil, fmt.Errorf("image builder dir: %w", err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "Makefile")); err != nil {
+			return nil, fmt.Errorf("image builder dir %s: want an images/capi checkout with a Makefile: %w", dir, err)
+		}
+		return makeExecutor{dir: dir, environ: o.Environ}, nil
+	case ExecutorDocker, "":
+		if c.ImageBuilder.Image == "" {
+			return nil, fmt.Errorf("cell %s: imageBuilder.image is empty; the docker executor needs the Image Builder image", c.ID)
+		}
+		host, err := hostPath(o.WorkDir, o.HostWork, ws.dir, o.HostWork == "" && o.InContainer())
+		if err != nil {
+			return nil, err
+		}
+		return dockerExecutor{
+			docker: o.Docker, image: c.ImageBuilder.Image, container: "imagegrid-" + c.ID,
+			workspace: ws.dir, hostWorkspace: host, netHost: c.Infra == record.InfraVSphere, environ: o.Environ,
+		}, nil
+	}
+	return nil, fmt.Errorf("executor %q: want %s or %s", o.Executor, ExecutorDocker, ExecutorMake)
+}
+
+func newBundle(c record.Cell, o Options) (*bundle, error) {
+	b := &bundle{docker: o.Docker, image: c.Kubernetes.ResourceBundle, name: "imagegrid-bundle-" + c.ID, host: o.BundleHost, port: o.BundlePort, environ: o.Environ}
+	var err error
+	if b.port == 0 {
+		if b.port, err = freePort(); err != nil {
+			return nil, err
+		}
+	}
+	if b.host == "" {
+		if b.host, err = outboundIP(); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// planFiles lays out the var files in PACKER_VAR_FILES order: imagegrid's (Kubernetes and
+// private locations, vSphere credentials, tkg.json), then the cell's var files, then the
+// cell's extra vars, so that users override imagegrid.
+func (p *plan) planFiles(userFiles []userVarFile, tkg bool) error {
+	c, ws, see := p.cell, p.ws, p.exec.see
+	var varFiles []string
+	add := func(name string, v any, secret bool) error {
+		f, err := jsonFile(filepath.Join(ws.vars(), name), v, secret)
+		if err != nil {
+			return err
+		}
+		p.files = append(p.files, f)
+		varFiles = append(varFiles, see(f.path))
+		return nil
+	}
+	loc := imagebuilder.Locations{OutputDir: see(ws.output()), ManifestOutput: see(ws.manifestOutput()), CacheDir: see(ws.cache())}
+	if err := add("imagegrid.json", imagebuilder.Vars(c, loc), false); err != nil {
+		return err
+	}
+	if p.creds.vsphere != nil {
+		if err := add("vsphere-credentials.json", p.creds.vsphere, true); err != nil {
+			return err
+		}
+	}
+	env := imagebuilder.Env{CacheDir: loc.CacheDir}
+	if tkg {
+		url := "http://127.0.0.1:3000" // validate-only: nothing is fetched
+		if p.bundle != nil {
+			url = p.bundle.url()
+		}
+		if err := add("tkg.json", imagebuilder.TKGVars(c, url), false); err != nil {
+			return err
+		}
+		meta, err := jsonFile(filepath.Join(ws.vars(), "metadata.json"), imagebuilder.Metadata(c), false)
+		if err != nil {
+			return err
+		}
+		p.files = append(p.files, meta)
+		env.OVFCustomProperties, env.OVFTool = see(meta.path), true
+	}
+	for i, uf := range userFiles {
+		// User var files may hold credentials: copies are private and removed after the build.
+		f := file{path: filepath.Join(ws.vars(), fmt.Sprintf("user-%02d-%s", i+1, filepath.Base(uf.path))), data: uf.data, secret: true, source: uf.path}
+		p.files = append(p.files, f)
+		varFiles = append(varFiles, see(f.path))
+	}
+	if len(c.Vars) > 0 {
+		if err := add("cell-vars.json", c.Vars, false); err != nil {
+			return err
+		}
+	}
+	env.VarFiles = varFiles
+	p.ibEnv = env.List()
+	return nil
+}
+
+// print writes what the build would do: files, environment (secrets masked), commands.
+func (p *plan) print(w io.Writer, validateOnly bool) {
+	fmt.Fprintf(w, "cell %s: would run Image Builder target %s\n", p.cell.ID, p.target)
+	fmt.Fprintf(w, "\nfiles it would write:\n")
+	for _, f := range p.files {
+		switch {
+		case f.source != "":
+			fmt.Fprintf(w, "  %s (copy of %s, sha256 verified; not shown, removed after the build)\n", f.path, f.source)
+			continue
+		case f.secret:
+			fmt.Fprintf(w, "  %s (credentials, removed after the build; content masked)\n", f.path)
+			continue
+		}
+		fmt.Fprintf(w, "  %s\n", f.path)
+		for _, line := range strings.Split(strings.TrimRight(string(f.data), "\n"), "\n") {
+			fmt.Fprintf(w, "    %s\n", line)
+		}
+	}
+	fmt.Fprintf(w, "  %s (the Image Builder log)\n  %s (the build record)\n", p.ws.logPath(), p.out)
+	fmt.Fprintf(w, "\nenvironment for Image Builder:\n")
+	for _, kv := range p.ibEnv {
+		fmt.Fprintf(w, "  %s\n", kv)
+	}
+	for _, name := range p.creds.fromEnv {
+		fmt.Fprintf(w, "  %s=*** (from the environment)\n", name)
+	}
+	if p.creds.file.path != "" {
+		for _, name := range sortedKeys(p.creds.file.values) {
+			fmt.Fprintf(w, "  %s=*** (from %s)\n", name, p.creds.file.path)
+		}
+	}
+	fmt.Fprintf(w, "\ncommands:\n")
+	if p.bundle != nil {
+		fmt.Fprintf(w, "  %s\n", p.bundle.start())
+	}
+	fmt.Fprintf(w, "  %s\n", p.exec.command(p.target, p.ibEnv, p.creds))
+	if p.bundle != nil {
+		fmt.Fprintf(w, "  %s   (always, after the build)\n", p.bundle.stop())
+	}
+	if validateOnly {
+		fmt.Fprintf(w, "\n(validate only: no credentials, no resource bundle, no artifacts)\n")
+	}
+}

@@ -1,0 +1,130 @@
+package build
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/imagegrid/imagegrid/internal/imagebuilder"
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+// envFile is a docker-style env file: NAME=value lines, # comments and blank lines.
+type envFile struct {
+	path   string
+	values map[string]string
+}
+
+// readEnvFile reads an env file; a malformed line is an error naming the file and line.
+func readEnvFile(path string) (envFile, error) {
+	f := envFile{path: path, values: map[string]string{}}
+	if path == "" {
+		return f, nil
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return f, fmt.Errorf("read env file: %w", err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		name, value, ok := strings.Cut(line, "=")
+		if !ok || !validEnvName(name) {
+			return f, fmt.Errorf("%s:%d: want NAME=value (NAME of letters, digits and _), got a line without one", path, n)
+		}
+		f.values[name] = value
+	}
+	return f, sc.Err()
+}
+
+func validEnvName(s string) bool {
+	if s == "" || (s[0] >= '0' && s[0] <= '9') {
+		return false
+	}
+	return strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_") == ""
+}
+
+// credentials are the secrets one build uses and how they reach Image Builder.
+type credentials struct {
+	// fromEnv are the credential names set in build's environment (passed on by name).
+	fromEnv []string
+	// file is the env file, if any (all its values count as secrets).
+	file envFile
+	// vsphere are vSphere credentials to write to a var file, nil when not needed.
+	vsphere map[string]string
+	// secrets are every secret value, to mask and to redact from logs.
+	secrets []string
+}
+
+// resolveCredentials finds the credentials a build on infra needs, in the environment or
+// the env file, and names every missing one. userVars are the merged user var files: vSphere
+// credentials there make the environment ones unnecessary.
+func resolveCredentials(cellID, infra string, getenv func(string) string, file envFile, userVars map[string]any) (credentials, error) {
+	want := imagebuilder.CredentialsFor(infra)
+	creds := credentials{file: file}
+	lookup := func(name string) string {
+		if v, ok := file.values[name]; ok {
+			return v
+		}
+		return getenv(name)
+	}
+	if len(want.VarFileKeys) > 0 && allSet(userVars, want.VarFileKeys) {
+		want.Required = nil
+		for _, k := range want.VarFileKeys {
+			creds.addSecret(userVars[k].(string))
+		}
+	}
+	var missing []string
+	for _, name := range want.Required {
+		if lookup(name) == "" {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		where := "the environment"
+		if file.path != "" {
+			where += " or " + file.path
+		}
+		msg := fmt.Sprintf("cell %s: %s credentials missing: %s not set in %s", cellID, infra, strings.Join(missing, ", "), where)
+		if len(want.VarFileKeys) > 0 {
+			msg += fmt.Sprintf(" (or set %s in a var file)", strings.Join(want.VarFileKeys, ", "))
+		}
+		return creds, fmt.Errorf("%s", msg)
+	}
+	for _, name := range slices.Concat(want.Required, want.Optional) {
+		if _, inFile := file.values[name]; !inFile && getenv(name) != "" {
+			creds.fromEnv = append(creds.fromEnv, name)
+		}
+	}
+	if infra == record.InfraVSphere && len(want.Required) > 0 {
+		creds.vsphere = imagebuilder.VSphereVars(lookup)
+	}
+	for _, name := range slices.Concat(want.Required, want.Optional) {
+		creds.addSecret(lookup(name))
+	}
+	for _, v := range file.values {
+		creds.addSecret(v)
+	}
+	return creds, nil
+}
+
+func (c *credentials) addSecret(v string) {
+	if v != "" && !slices.Contains(c.secrets, v) {
+		c.secrets = append(c.secrets, v)
+	}
+}
+
+func allSet(vars map[string]any, keys []string) bool {
+	for _, k := range keys {
+		if s, _ := vars[k].(string); s == "" {
+			return false
+		}
+	}
+	return true
+}

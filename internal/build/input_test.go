@@ -1,0 +1,209 @@
+package build
+
+import (
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		cell func() record.Cell
+		opts func(o *Options)
+		want string
+	}{
+		{
+			name: "target the Image Builder release lacks",
+			cell: func() record.Cell {
+				c := vsphereCell("ubuntu-2404", "24.04")
+				c.ImageBuilder.Version = "v0.1.13_vmware.2"
+				return c
+			},
+			want: "cell vsphere-ubuntu-2404-amd64-v1.30.2: Image Builder v0.1.13_vmware.2 has no target build-node-ova-vsphere-ubuntu-2404",
+		},
+		{
+			name: "target of another infrastructure",
+			cell: func() record.Cell {
+				c := awsCell()
+				c.Target.Build = "build-node-ova-vsphere-ubuntu-2204"
+				return c
+			},
+			want: `target.build "build-node-ova-vsphere-ubuntu-2204": a aws target starts with "build-ami-"`,
+		},
+		{
+			name: "vSphere credentials missing",
+			cell: func() record.Cell { return vsphereCell("ubuntu-2204", "22.04") },
+			opts: func(o *Options) { o.Environ = []string{"PATH=/usr/bin"} },
+			want: "cell vsphere-ubuntu-2204-amd64-v1.30.2: vsphere credentials missing: VSPHERE_SERVER, VSPHERE_USERNAME, VSPHERE_PASSWORD not set in the environment (or set vcenter_server, username, password in a var file)",
+		},
+		{
+			name: "AWS secret key missing",
+			cell: awsCell,
+			opts: func(o *Options) { o.Environ = []string{"AWS_ACCESS_KEY_ID=AKIATESTKEYID0000000"} },
+			want: "aws credentials missing: AWS_SECRET_ACCESS_KEY not set in the environment",
+		},
+		{
+			name: "Azure credentials missing, env file named",
+			cell: func() record.Cell {
+				c := awsCell()
+				c.Infra, c.Target.Build = record.InfraAzure, "build-azure-sig-ubuntu-2204"
+				return c
+			},
+			opts: func(o *Options) { o.EnvFile = "testdata/creds.env" },
+			want: "azure credentials missing: AZURE_SUBSCRIPTION_ID, AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET not set in the environment or testdata/creds.env",
+		},
+		{
+			name: "var file changed since the cell was made",
+			cell: func() record.Cell {
+				c := vsphereCell("ubuntu-2204", "22.04")
+				c.VarFiles = []record.VarFile{{Path: "vars/site.json", SHA256: strings.Repeat("0", 64)}}
+				return c
+			},
+			want: "var file testdata/vars/site.json changed since the cell was made",
+		},
+		{
+			name: "var file not JSON",
+			cell: func() record.Cell {
+				c := vsphereCell("ubuntu-2204", "22.04")
+				c.VarFiles = []record.VarFile{varFileAt("broken.json")}
+				return c
+			},
+			want: "var file testdata/vars/broken.json: want a JSON object of packer variables",
+		},
+		{
+			name: "var file missing",
+			cell: func() record.Cell {
+				c := vsphereCell("ubuntu-2204", "22.04")
+				c.VarFiles = []record.VarFile{{Path: "vars/gone.json", SHA256: strings.Repeat("0", 64)}}
+				return c
+			},
+			want: "testdata/vars/gone.json: no such file",
+		},
+		{
+			name: "var file outside the root",
+			cell: func() record.Cell {
+				c := vsphereCell("ubuntu-2204", "22.04")
+				c.VarFiles = []record.VarFile{{Path: "../secrets.json", SHA256: strings.Repeat("0", 64)}}
+				return c
+			},
+			want: `varFiles[0].path "../secrets.json": want a path relative to the directory matrix ran in`,
+		},
+		{
+			name: "build key not a sha256",
+			cell: func() record.Cell {
+				c := vsphereCell("ubuntu-2204", "22.04")
+				c.BuildKey = "abc"
+				return c
+			},
+			want: `buildKey "abc": want a sha256 as 64 hex digits`,
+		},
+		{
+			name: "cell id unsafe as a directory",
+			cell: func() record.Cell {
+				c := vsphereCell("ubuntu-2204", "22.04")
+				c.ID = "../escape"
+				return c
+			},
+			want: `cell id "../escape": want lower-case letters`,
+		},
+		{
+			name: "tkg cell without TKr",
+			cell: func() record.Cell {
+				c := tkgCell()
+				c.Kubernetes.TKr = ""
+				return c
+			},
+			want: "the tkg flavor needs kubernetes.tkr",
+		},
+		{
+			name: "make executor without checkout",
+			cell: func() record.Cell { return vsphereCell("ubuntu-2204", "22.04") },
+			opts: func(o *Options) { o.ImageBuilderDir = "" },
+			want: "the make executor needs --image-builder-dir",
+		},
+		{
+			name: "make executor dir without Makefile",
+			cell: func() record.Cell { return vsphereCell("ubuntu-2204", "22.04") },
+			opts: func(o *Options) { o.ImageBuilderDir = "testdata/vars" },
+			want: "want an images/capi checkout with a Makefile",
+		},
+		{
+			name: "unknown executor",
+			cell: func() record.Cell { return vsphereCell("ubuntu-2204", "22.04") },
+			opts: func(o *Options) { o.Executor = "podman" },
+			want: `executor "podman": want docker or make`,
+		},
+		{
+			name: "docker executor in a container without host work",
+			cell: func() record.Cell { return vsphereCell("ubuntu-2204", "22.04") },
+			opts: func(o *Options) { o.Executor, o.InContainer = ExecutorDocker, func() bool { return true } },
+			want: "build runs inside a container, so docker cannot mount",
+		},
+		{
+			name: "docker executor without image",
+			cell: func() record.Cell {
+				c := vsphereCell("ubuntu-2204", "22.04")
+				c.ImageBuilder.Image = ""
+				return c
+			},
+			opts: func(o *Options) { o.Executor, o.InContainer = ExecutorDocker, func() bool { return false } },
+			want: "imageBuilder.image is empty",
+		},
+		{
+			name: "malformed env file",
+			cell: func() record.Cell { return vsphereCell("ubuntu-2204", "22.04") },
+			opts: func(o *Options) { o.EnvFile = "testdata/creds-bad.env" },
+			want: "testdata/creds-bad.env:2: want NAME=value",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			o := makeOptions(t)
+			calls := 0
+			o.Exec = func(context.Context, Command, io.Writer) error { calls++; return nil }
+			if tt.opts != nil {
+				tt.opts(&o)
+			}
+			_, err := Build(context.Background(), tt.cell(), o)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error = %v\nwant it to contain %q", err, tt.want)
+			}
+			if calls != 0 {
+				t.Errorf("%d commands ran despite bad input", calls)
+			}
+			if entries, _ := os.ReadDir(o.WorkDir); len(entries) != 0 {
+				t.Errorf("bad input left %v in the work dir", entries)
+			}
+		})
+	}
+}
+
+func TestSameCellTwiceIsRefused(t *testing.T) {
+	t.Parallel()
+	c := vsphereCell("ubuntu-2204", "22.04")
+	o := makeOptions(t)
+	ws, err := newWorkspace(o.WorkDir, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ws.open(false); err != nil {
+		t.Fatal(err)
+	}
+	defer ws.close()
+	o.Exec = func(context.Context, Command, io.Writer) error { t.Error("a command ran"); return nil }
+	_, err = Build(context.Background(), c, o)
+	if err == nil || !strings.Contains(err.Error(), "in use by another build of the same cell") {
+		t.Fatalf("error = %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(ws.dir, "vars", "imagegrid.json")); !os.IsNotExist(err) {
+		t.Errorf("the second build wrote into the first one's workspace: %v", err)
+	}
+}

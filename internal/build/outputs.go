@@ -1,0 +1,94 @@
+package build
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/imagegrid/imagegrid/internal/imagebuilder"
+	"github.com/imagegrid/imagegrid/internal/ova"
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+// verified is what a successful Image Builder run produced, checked against its cell.
+type verified struct {
+	artifacts record.Artifacts
+	// ibVersion is the Image Builder version the outputs report, "" if they do not.
+	ibVersion string
+	// ovaPath is the OVA's path in the workspace (vSphere).
+	ovaPath string
+}
+
+// readOutputs finds this run's build in the packer manifest (before is last_run_uuid as it
+// was before the run) and verifies its artifacts against the cell.
+func readOutputs(c record.Cell, ws *workspace, before string) (verified, error) {
+	manifestPath := ws.manifestOutput()
+	if c.Infra == record.InfraVSphere {
+		manifestPath = ws.ovaManifest()
+	}
+	m, err := imagebuilder.ReadManifest(manifestPath)
+	if err != nil {
+		if errors.Is(err, os.ErrNotExist) {
+			return verified{}, fmt.Errorf("Image Builder succeeded but wrote no packer manifest at %s", manifestPath)
+		}
+		return verified{}, err
+	}
+	run, err := m.ThisRun(manifestPath, before)
+	if err != nil {
+		return verified{}, err
+	}
+	v := verified{ibVersion: run.CustomData["ib_version"]}
+	if got, ok := run.CustomData["kubernetes_semver"]; ok && got != c.Kubernetes.Semver {
+		return v, fmt.Errorf("packer manifest %s: this run built kubernetes_semver %q, the cell wants %q", manifestPath, got, c.Kubernetes.Semver)
+	}
+	switch c.Infra {
+	case record.InfraVSphere:
+		return readOVA(c, ws, v)
+	case record.InfraAWS:
+		amis, err := imagebuilder.AMIs(run.ArtifactID)
+		if err != nil {
+			return v, fmt.Errorf("packer manifest %s: %w", manifestPath, err)
+		}
+		v.artifacts.AMI = amis
+	case record.InfraAzure:
+		images, err := imagebuilder.AzureImages(run.ArtifactID)
+		if err != nil {
+			return v, fmt.Errorf("packer manifest %s: %w", manifestPath, err)
+		}
+		v.artifacts.Azure = images
+	}
+	return v, nil
+}
+
+// readOVA verifies the one OVA in the output dir: digest, tar, OVF properties.
+func readOVA(c record.Cell, ws *workspace, v verified) (verified, error) {
+	found, err := filepath.Glob(filepath.Join(ws.output(), "*.ova"))
+	if err != nil {
+		return v, fmt.Errorf("find the OVA: %w", err)
+	}
+	sort.Strings(found)
+	if len(found) != 1 {
+		return v, fmt.Errorf("want exactly one .ova in %s, found %d %v", ws.output(), len(found), found)
+	}
+	img, err := ova.Verify(found[0])
+	if err != nil {
+		return v, err
+	}
+	if err := ova.CheckProperties(img.Properties, imagebuilder.ExpectedProperties(c)); err != nil {
+		return v, fmt.Errorf("%s does not match cell %s: %w", found[0], c.ID, err)
+	}
+	if ibv := img.Properties["IMAGE_BUILDER_VERSION"]; ibv != "" {
+		v.ibVersion = ibv
+	}
+	v.ovaPath = found[0]
+	v.artifacts.OVA = &record.OVAArtifact{
+		Path:       found[0],
+		Size:       img.Size,
+		SHA256:     img.SHA256,
+		Version:    img.Properties["VERSION"],
+		Properties: img.Properties,
+	}
+	return v, nil
+}

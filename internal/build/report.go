@@ -1,0 +1,78 @@
+package build
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/imagegrid/imagegrid/internal/actions"
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+// Report publishes a finished build to the Actions runner: step outputs (record, status,
+// ova, ova-version, ova-sha256, ami, azure) and one row of the job summary.
+func Report(r *actions.Runner, res Result) error {
+	rec := res.Record
+	outputs := [][2]string{{"record", res.Path}, {"status", rec.Status}}
+	if o := rec.Artifacts.OVA; o != nil {
+		outputs = append(outputs, [2]string{"ova", o.Path}, [2]string{"ova-version", o.Version}, [2]string{"ova-sha256", o.SHA256})
+	}
+	if len(rec.Artifacts.AMI) > 0 {
+		var pairs []string
+		for _, a := range rec.Artifacts.AMI {
+			pairs = append(pairs, a.Region+":"+a.ID)
+		}
+		outputs = append(outputs, [2]string{"ami", strings.Join(pairs, ",")})
+	}
+	if len(rec.Artifacts.Azure) > 0 {
+		var ids []string
+		for _, a := range rec.Artifacts.Azure {
+			ids = append(ids, a.ID)
+		}
+		outputs = append(outputs, [2]string{"azure", strings.Join(ids, ",")})
+	}
+	for _, kv := range outputs {
+		if err := r.SetOutput(kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	return r.AddSummary(SummaryRow(rec))
+}
+
+// ArtifactIDs are the ids of a record's artifacts: the OVA VERSION (or file), region:ami-id
+// pairs, Azure resource ids.
+func ArtifactIDs(rec record.BuildRecord) []string {
+	var ids []string
+	if o := rec.Artifacts.OVA; o != nil {
+		id := o.Version
+		if id == "" {
+			id = o.Path
+		}
+		ids = append(ids, id)
+	}
+	for _, a := range rec.Artifacts.AMI {
+		ids = append(ids, a.Region+":"+a.ID)
+	}
+	for _, a := range rec.Artifacts.Azure {
+		ids = append(ids, a.ID)
+	}
+	return ids
+}
+
+// SummaryRow is the job summary table (header and one row) for a build.
+func SummaryRow(rec record.BuildRecord) string {
+	status := rec.Status
+	if rec.Failure != nil {
+		status += " (" + rec.Failure.Class + ")"
+	}
+	artifacts := strings.Join(ArtifactIDs(rec), "<br>")
+	if rec.Failure != nil {
+		artifacts = escapeCell(rec.Failure.Reason)
+	}
+	return fmt.Sprintf("| cell | status | attempts | time | Image Builder | artifacts |\n|---|---|---|---|---|---|\n| %s | %s | %d | %s | %s | %s |\n",
+		rec.Cell.ID, status, rec.Attempts, rec.Finished.Sub(rec.Started).Round(time.Second), rec.ImageBuilderVersion, artifacts)
+}
+
+func escapeCell(s string) string {
+	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+}

@@ -1,0 +1,252 @@
+package build
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/imagegrid/imagegrid/internal/imagebuilder"
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+// cleanupTimeout bounds the commands that clean up after a build (stopping containers),
+// which run even when the build's context has ended.
+const cleanupTimeout = 2 * time.Minute
+
+func run(ctx context.Context, p *plan, o Options) (res Result, err error) {
+	c, ws := p.cell, p.ws
+	shared := o.Executor != ExecutorMake
+	if err := ws.open(shared); err != nil {
+		return Result{}, err
+	}
+	defer ws.close()
+	for _, s := range p.creds.secrets {
+		o.Actions.Mask(s)
+	}
+	defer func() {
+		if rmErr := removeSecrets(p.files); rmErr != nil && err == nil {
+			err = fmt.Errorf("cell %s: remove credentials from the workspace: %w", c.ID, rmErr)
+		}
+	}()
+	for _, f := range p.files {
+		if err := f.write(shared); err != nil {
+			return Result{}, err
+		}
+	}
+	logFile, err := os.OpenFile(ws.logPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return Result{}, fmt.Errorf("cell %s: open log: %w", c.ID, err)
+	}
+	defer logFile.Close()
+
+	rec := record.BuildRecord{
+		APIVersion: record.APIVersion, Kind: record.KindBuildRecord,
+		Cell: c, BuildKey: c.BuildKey, ValidateOnly: o.ValidateOnly,
+		Started: time.Now().UTC(), ImageBuilderVersion: c.ImageBuilder.Version,
+	}
+	b := &builder{plan: p, opts: o, log: logFile, rec: &rec}
+	b.buildAndVerify(ctx)
+	rec.Finished = time.Now().UTC()
+	return b.finish()
+}
+
+// builder carries one build's run: the plan, the log and the record being filled.
+type builder struct {
+	*plan
+	opts Options
+	log  io.Writer
+	rec  *record.BuildRecord
+	// ova is the verified OVA's path, made relative to the record when it is written.
+	ova string
+}
+
+func (b *builder) buildAndVerify(ctx context.Context) {
+	if b.bundle != nil {
+		if err := b.startBundle(ctx); err != nil {
+			b.rec.Failure = &record.Failure{Class: record.FailurePermanent, Reason: err.Error()}
+			return
+		}
+		defer b.stopBundle(ctx)
+	}
+	manifestPath := b.ws.manifestOutput()
+	if b.cell.Infra == record.InfraVSphere {
+		manifestPath = b.ws.ovaManifest()
+	}
+	runCtx, cancel := context.WithTimeout(ctx, b.opts.Timeout)
+	defer cancel()
+	before, failure := b.attempts(runCtx, manifestPath)
+	if failure == nil && !b.opts.ValidateOnly {
+		failure = b.verify(before)
+	}
+	b.rec.Failure = failure
+	if failure != nil {
+		if err := b.ws.clean(); err != nil {
+			fmt.Fprintf(b.opts.Console, "cell %s: %v\n", b.cell.ID, err)
+		}
+	}
+}
+
+// attempts runs Image Builder until it succeeds, fails for good, runs out of retries or of
+// time. It returns last_run_uuid as it was before the last attempt, and the failure, if any.
+func (b *builder) attempts(ctx context.Context, manifestPath string) (string, *record.Failure) {
+	cmd := b.exec.command(b.target, b.ibEnv, b.creds)
+	for attempt := 1; ; attempt++ {
+		b.rec.Attempts = attempt
+		before, err := imagebuilder.LastRunUUID(manifestPath)
+		if err != nil {
+			return "", &record.Failure{Class: record.FailurePermanent, Reason: err.Error()}
+		}
+		if err := b.ws.clean(); err != nil {
+			return "", &record.Failure{Class: record.FailurePermanent, Reason: err.Error()}
+		}
+		fmt.Fprintf(b.log, "=== imagegrid: cell %s attempt %d/%d: %s\n", b.cell.ID, attempt, b.opts.Retries+1, cmd)
+		st, err := b.runImageBuilder(ctx, cmd, attempt)
+		if err == nil {
+			b.rec.ExitCode = 0
+			return before, nil
+		}
+		if ctx.Err() != nil {
+			b.rec.ExitCode = -1
+			return before, b.stopped(ctx)
+		}
+		exit := err.Error()
+		var exitErr *ExitError
+		if errors.As(err, &exitErr) {
+			b.rec.ExitCode = exitErr.Code
+			exit = fmt.Sprintf("Image Builder exited with code %d", exitErr.Code)
+		}
+		f := st.classifier.failure(exit, st.last)
+		fmt.Fprintf(b.opts.Console, "cell %s: attempt %d failed (%s): %s\n", b.cell.ID, attempt, f.Class, f.Reason)
+		if f.Class != record.FailureTransient || attempt > b.opts.Retries {
+			return before, &f
+		}
+		wait := b.opts.Backoff << (attempt - 1)
+		fmt.Fprintf(b.opts.Console, "cell %s: retrying in %s\n", b.cell.ID, wait)
+		select {
+		case <-time.After(wait):
+		case <-ctx.Done():
+			return before, b.stopped(ctx)
+		}
+	}
+}
+
+// runImageBuilder runs one attempt, its output in a log group per phase.
+func (b *builder) runImageBuilder(ctx context.Context, cmd Command, attempt int) (*stream, error) {
+	start := time.Now()
+	title := fmt.Sprintf("%s: Image Builder %s (attempt %d)", b.cell.ID, b.target, attempt)
+	end := b.opts.Actions.Group(title)
+	st := newStream(b.log, b.opts.Console, b.creds.secrets, func(phase string) {
+		end()
+		end = b.opts.Actions.Group(fmt.Sprintf("%s: %s phase after %s (attempt %d)", b.cell.ID, phase, time.Since(start).Round(time.Second), attempt))
+	})
+	err := b.opts.Exec(ctx, cmd, st)
+	st.Close()
+	end()
+	return st, err
+}
+
+// stopped records why the run was stopped (runCtx ended) and removes what it left running.
+func (b *builder) stopped(runCtx context.Context) *record.Failure {
+	if cmd := b.exec.cleanup(); cmd != nil {
+		b.cleanupCommand(runCtx, *cmd)
+	}
+	if !errors.Is(runCtx.Err(), context.DeadlineExceeded) {
+		return &record.Failure{Class: record.FailureTimeout, Reason: "interrupted before Image Builder finished: " + context.Cause(runCtx).Error()}
+	}
+	return &record.Failure{Class: record.FailureTimeout, Reason: fmt.Sprintf("Image Builder ran past --timeout %s and was stopped", b.opts.Timeout)}
+}
+
+func (b *builder) startBundle(ctx context.Context) error {
+	fmt.Fprintf(b.log, "=== imagegrid: start the resource bundle: %s\n", b.bundle.start())
+	if err := b.opts.Exec(ctx, b.bundle.start(), b.log); err != nil {
+		b.cleanupCommand(ctx, b.bundle.stop())
+		return fmt.Errorf("start the TKG resource bundle %s: %w", b.bundle.image, err)
+	}
+	fmt.Fprintf(b.opts.Console, "cell %s: resource bundle %s serving at %s\n", b.cell.ID, b.bundle.image, b.bundle.url())
+	return nil
+}
+
+func (b *builder) stopBundle(ctx context.Context) {
+	b.cleanupCommand(ctx, b.bundle.stop())
+}
+
+// cleanupCommand runs a cleanup command even if ctx has ended, within cleanupTimeout.
+func (b *builder) cleanupCommand(ctx context.Context, cmd Command) {
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	fmt.Fprintf(b.log, "=== imagegrid: clean up: %s\n", cmd)
+	if err := b.opts.Exec(cctx, cmd, b.log); err != nil {
+		fmt.Fprintf(b.opts.Console, "cell %s: clean up (%s): %v\n", b.cell.ID, cmd, err)
+	}
+}
+
+// verify reads and checks what Image Builder made.
+func (b *builder) verify(before string) *record.Failure {
+	v, err := readOutputs(b.cell, b.ws, before)
+	if err != nil {
+		return &record.Failure{Class: record.FailureVerification, Reason: err.Error()}
+	}
+	if v.ibVersion != "" {
+		b.rec.ImageBuilderVersion = v.ibVersion
+	}
+	b.rec.Artifacts = v.artifacts
+	b.ova = v.ovaPath
+	return nil
+}
+
+// finish sets the status, makes paths relative to the record and writes it.
+func (b *builder) finish() (Result, error) {
+	rec := b.rec
+	switch {
+	case rec.Failure != nil:
+		rec.Status = record.BuildFailed
+		rec.Artifacts = record.Artifacts{}
+	case b.opts.ValidateOnly:
+		rec.Status = record.BuildValidated
+	default:
+		rec.Status = record.BuildSucceeded
+	}
+	out, err := filepath.Abs(b.out)
+	if err != nil {
+		return Result{}, fmt.Errorf("record path: %w", err)
+	}
+	dir := filepath.Dir(out)
+	if rec.Log, err = relSlash(dir, b.ws.logPath()); err != nil {
+		return Result{}, err
+	}
+	if rec.Artifacts.OVA != nil {
+		if rec.Artifacts.OVA.Path, err = relSlash(dir, b.ova); err != nil {
+			return Result{}, err
+		}
+	}
+	if err := record.WriteFile(out, rec); err != nil {
+		return Result{}, fmt.Errorf("cell %s: %w", b.cell.ID, err)
+	}
+	res := Result{Record: *rec, Path: out}
+	if rec.Failure != nil {
+		return res, fmt.Errorf("cell %s: build failed (%s): %s; record %s, log %s", b.cell.ID, rec.Failure.Class, rec.Failure.Reason, out, b.ws.logPath())
+	}
+	return res, nil
+}
+
+func relSlash(base, target string) (string, error) {
+	rel, err := filepath.Rel(base, target)
+	if err != nil {
+		return "", fmt.Errorf("make %s relative to the record: %w", target, err)
+	}
+	return filepath.ToSlash(rel), nil
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}

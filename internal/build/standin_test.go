@@ -1,0 +1,445 @@
+package build
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/imagegrid/imagegrid/internal/imagebuilder"
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+// varFile returns a cell var file entry for testdata/vars/name with its current digest.
+func varFile(t *testing.T, name string) record.VarFile {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "vars", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	return record.VarFile{Path: "vars/" + name, SHA256: hex.EncodeToString(sum[:])}
+}
+
+func TestBuildVSphereWithStandIn(t *testing.T) {
+	t.Parallel()
+	requireStandInTools(t)
+	c := vsphereCell("ubuntu-2204", "22.04")
+	c.VarFiles = []record.VarFile{varFile(t, "site.json")}
+	o := makeOptions(t)
+	res, err := Build(context.Background(), c, o)
+	if err != nil {
+		t.Fatalf("Build: %v\n%s", err, o.Console)
+	}
+	rec := readRecord(t, res.Path)
+	if rec.Status != record.BuildSucceeded || rec.Attempts != 1 || rec.ExitCode != 0 || rec.Failure != nil {
+		t.Fatalf("record = %+v", rec)
+	}
+	if rec.ImageBuilderVersion != "v0.1.55" || rec.BuildKey != c.BuildKey || rec.Cell.ID != c.ID {
+		t.Errorf("record header = %q %q %q", rec.ImageBuilderVersion, rec.BuildKey, rec.Cell.ID)
+	}
+	o2 := rec.Artifacts.OVA
+	if o2 == nil {
+		t.Fatal("no OVA in the record")
+	}
+	ovaPath := filepath.Join(filepath.Dir(res.Path), filepath.FromSlash(o2.Path))
+	data, err := os.ReadFile(ovaPath)
+	if err != nil {
+		t.Fatalf("the record's OVA path does not resolve from the record: %v", err)
+	}
+	sum := sha256.Sum256(data)
+	if o2.SHA256 != hex.EncodeToString(sum[:]) || o2.Size != int64(len(data)) {
+		t.Errorf("OVA sha256/size = %s/%d, file has %x/%d", o2.SHA256, o2.Size, sum, len(data))
+	}
+	for k, want := range map[string]string{
+		"KUBERNETES_SEMVER": "v1.30.2", "DISTRO_NAME": "ubuntu", "DISTRO_VERSION": "22.04", "DISTRO_ARCH": "amd64",
+		"CONTAINERD_VERSION":    "1.7.20", // from the user var file: users override imagegrid's defaults
+		"IMAGE_BUILDER_VERSION": "v0.1.55", "KUBERNETES_SOURCE_TYPE": "pkg",
+	} {
+		if got := o2.Properties[k]; got != want {
+			t.Errorf("property %s = %q, want %q", k, got, want)
+		}
+	}
+	if _, ok := o2.Properties["VERSION"]; ok {
+		t.Error("an upstream build has no VERSION property")
+	}
+	logData, err := os.ReadFile(filepath.Join(filepath.Dir(res.Path), rec.Log))
+	if err != nil {
+		t.Fatalf("log: %v", err)
+	}
+	mustContain(t, "log", string(logData), "Provisioning with Goss")
+	for _, phase := range []string{"boot", "provision", "goss", "export"} {
+		mustContain(t, "console", o.Console.(*syncBuffer).String(), ": "+phase+" phase after ")
+	}
+	if _, err := os.Stat(filepath.Join(o.WorkDir, c.ID, "vars", "vsphere-credentials.json")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the vSphere credentials var file is still in the workspace: %v", err)
+	}
+	if strings.Contains(string(logData), "s3cret-vsphere-pw") {
+		t.Error("the vSphere password reached the log")
+	}
+}
+
+func TestBuildAWSWithStandIn(t *testing.T) {
+	t.Parallel()
+	requireStandInTools(t)
+	c := awsCell()
+	o := makeOptions(t)
+	o.Out = filepath.Join(t.TempDir(), "records", c.ID+".json")
+	res, err := Build(context.Background(), c, o)
+	if err != nil {
+		t.Fatalf("Build: %v\n%s", err, o.Console)
+	}
+	rec := readRecord(t, o.Out)
+	if res.Path != o.Out || rec.Status != record.BuildSucceeded {
+		t.Fatalf("record at %s = %+v", res.Path, rec)
+	}
+	var regions []string
+	for _, a := range rec.Artifacts.AMI {
+		regions = append(regions, a.Region)
+		if !strings.HasPrefix(a.ID, "ami-") {
+			t.Errorf("AMI id %q", a.ID)
+		}
+	}
+	if got := strings.Join(regions, ","); got != "us-east-1,us-west-2,eu-central-1" {
+		t.Errorf("AMI regions = %s", got)
+	}
+	if rec.Artifacts.OVA != nil {
+		t.Error("an AMI build has no OVA")
+	}
+	if !strings.HasPrefix(rec.Log, "../../") {
+		t.Errorf("log path %q is not relative to the record's directory", rec.Log)
+	}
+
+	// Packer appends to the manifest: a second run must record its own AMIs, not the first's.
+	again, err := Build(context.Background(), c, o)
+	if err != nil {
+		t.Fatalf("second Build: %v\n%s", err, o.Console)
+	}
+	if again.Record.Artifacts.AMI[0].ID == rec.Artifacts.AMI[0].ID {
+		t.Errorf("the second run recorded the first run's AMI %s", rec.Artifacts.AMI[0].ID)
+	}
+	m, err := imagebuilder.ReadManifest(filepath.Join(o.WorkDir, c.ID, "output", "manifest.json"))
+	if err != nil || len(m.Builds) != 2 {
+		t.Errorf("manifest after two runs: %d builds, %v", len(m.Builds), err)
+	}
+}
+
+func TestBuildTKGVSphereWithStandIn(t *testing.T) {
+	t.Parallel()
+	requireStandInTools(t)
+	c := tkgCell()
+	o := makeOptions(t)
+	o.BundleHost, o.BundlePort = "10.1.2.3", 3999
+	fake := newFakeDocker(c.ImageBuilder.Image)
+	o.Exec = fake.exec
+	res, err := Build(context.Background(), c, o)
+	if err != nil {
+		t.Fatalf("Build: %v\n%s", err, o.Console)
+	}
+	o2 := res.Record.Artifacts.OVA
+	if want := "v1.30.2+vmware.1-tkg.1-" + c.BuildKey[:12]; o2 == nil || o2.Version != want || o2.Properties["VERSION"] != want {
+		t.Fatalf("OVA = %+v, want VERSION %s", o2, want)
+	}
+	if got := o2.Properties["KUBERNETES_SOURCE_TYPE"]; got != "http" {
+		t.Errorf("KUBERNETES_SOURCE_TYPE = %q: tkg.json was not used", got)
+	}
+	want := []string{
+		"docker run -d --name imagegrid-bundle-" + c.ID + " -p 3999:3000 " + c.Kubernetes.ResourceBundle,
+		"docker rm -f imagegrid-bundle-" + c.ID,
+	}
+	if got := fake.dockerLines(); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("docker commands:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	tkgJSON, err := os.ReadFile(filepath.Join(o.WorkDir, c.ID, "vars", "tkg.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "tkg.json", string(tkgJSON), `"kubernetes_http_source": "http://10.1.2.3:3999/files/kubernetes"`)
+}
+
+func TestTwoCellsInOneWorkDir(t *testing.T) {
+	t.Parallel()
+	requireStandInTools(t)
+	o := makeOptions(t)
+	cells := []record.Cell{vsphereCell("ubuntu-2204", "22.04"), vsphereCell("ubuntu-2404", "24.04")}
+	results := make([]Result, len(cells))
+	errs := make([]error, len(cells))
+	var wg sync.WaitGroup
+	for i, c := range cells {
+		wg.Go(func() { results[i], errs[i] = Build(context.Background(), c, o) })
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for i, c := range cells {
+		if errs[i] != nil {
+			t.Fatalf("cell %s: %v\n%s", c.ID, errs[i], o.Console)
+		}
+		o2 := results[i].Record.Artifacts.OVA
+		if o2.Properties["DISTRO_VERSION"] != c.OS.Version {
+			t.Errorf("cell %s got the OVA of another cell: DISTRO_VERSION %s", c.ID, o2.Properties["DISTRO_VERSION"])
+		}
+		if !strings.HasPrefix(results[i].Path, filepath.Join(o.WorkDir, c.ID)+string(filepath.Separator)) {
+			t.Errorf("record %s is outside the cell's workspace", results[i].Path)
+		}
+		if seen[o2.SHA256] {
+			t.Error("two cells produced the same OVA")
+		}
+		seen[o2.SHA256] = true
+	}
+}
+
+func TestTimeoutLeavesNoProcess(t *testing.T) {
+	t.Parallel()
+	requireStandInTools(t)
+	c := vsphereCell("ubuntu-2204", "22.04")
+	o := makeOptions(t, "STANDIN_HANG=provision")
+	o.Timeout, o.Grace = 4*time.Second, 500*time.Millisecond
+	res, err := Build(context.Background(), c, o)
+	if err == nil {
+		t.Fatal("Build succeeded past its timeout")
+	}
+	rec := res.Record
+	if rec.Status != record.BuildFailed || rec.Failure == nil || rec.Failure.Class != record.FailureTimeout || rec.Attempts != 1 {
+		t.Fatalf("record = %+v", rec)
+	}
+	pidData, err := os.ReadFile(filepath.Join(o.WorkDir, c.ID, "packer-cache", "standin-hang.pid"))
+	if err != nil {
+		t.Fatalf("the stand-in never hung: %v\n%s", err, o.Console)
+	}
+	fields := strings.Fields(string(pidData))
+	pid, _ := strconv.Atoi(fields[0])
+	pgid, _ := strconv.Atoi(fields[1])
+	if alive(pid) {
+		t.Errorf("the hanging stand-in (pid %d) survived the timeout", pid)
+	}
+	if left := groupMembers(t, pgid); len(left) > 0 {
+		t.Errorf("process group %d still has running processes after the timeout: %v", pgid, left)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(o.WorkDir, c.ID, "output")); len(entries) > 1 {
+		t.Errorf("a timed-out build left outputs: %v", entries)
+	}
+}
+
+// procStat returns the state and process group of pid from /proc; ok is false when it is gone.
+func procStat(pid int) (state string, pgid int, ok bool) {
+	stat, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return "", 0, false
+	}
+	// pid (comm) state ppid pgrp ...; comm may hold spaces, so split after its ')'.
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	if len(fields) < 3 {
+		return "", 0, false
+	}
+	pgid, _ = strconv.Atoi(fields[2])
+	return fields[0], pgid, true
+}
+
+// alive reports whether pid is a running (not zombie) process.
+func alive(pid int) bool {
+	state, _, ok := procStat(pid)
+	return ok && state != "Z"
+}
+
+// groupMembers lists the live (not zombie) processes of process group pgid. A zombie has
+// ended; it only waits for a parent that is gone to be reaped by init.
+func groupMembers(t *testing.T, pgid int) []int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var live []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		if state, g, ok := procStat(pid); ok && g == pgid && state != "Z" {
+			live = append(live, pid)
+		}
+	}
+	return live
+}
+
+func TestRetries(t *testing.T) {
+	t.Parallel()
+	requireStandInTools(t)
+	tests := []struct {
+		name     string
+		env      []string
+		retries  int
+		status   string
+		class    string
+		attempts int
+		reason   string
+	}{
+		{name: "transient retried until it passes", env: []string{"STANDIN_TRANSIENT_FAILURES=2"}, retries: 2, status: record.BuildSucceeded, attempts: 3},
+		{name: "transient out of retries", env: []string{"STANDIN_TRANSIENT_FAILURES=3", "STANDIN_TRANSIENT_MESSAGE=Error: Storage allocation failure on datastore1"}, retries: 1, status: record.BuildFailed, class: record.FailureTransient, attempts: 2, reason: "vSphere storage allocation failure"},
+		{name: "goss failure not retried", env: []string{"STANDIN_FAIL_PHASE=goss"}, retries: 2, status: record.BuildFailed, class: record.FailurePermanent, attempts: 1, reason: "goss validation failed"},
+		{name: "unknown failure not retried", env: []string{"STANDIN_FAIL_PHASE=provision", "STANDIN_FAIL_MESSAGE=fatal: something odd"}, retries: 2, status: record.BuildFailed, class: record.FailurePermanent, attempts: 1, reason: "no known transient error"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			o := makeOptions(t, tt.env...)
+			o.Retries = tt.retries
+			res, err := Build(context.Background(), vsphereCell("ubuntu-2204", "22.04"), o)
+			rec := res.Record
+			if (err == nil) != (tt.status == record.BuildSucceeded) || rec.Status != tt.status || rec.Attempts != tt.attempts {
+				t.Fatalf("err = %v, status %s after %d attempts; want %s after %d\n%s", err, rec.Status, rec.Attempts, tt.status, tt.attempts, o.Console)
+			}
+			if tt.class == "" {
+				return
+			}
+			if rec.Failure == nil || rec.Failure.Class != tt.class || !strings.Contains(rec.Failure.Reason, tt.reason) {
+				t.Errorf("failure = %+v, want class %s and reason with %q", rec.Failure, tt.class, tt.reason)
+			}
+			if rec.ExitCode == 0 {
+				t.Error("a failed build records exit code 0")
+			}
+			if rec.Artifacts.OVA != nil {
+				t.Error("a failed build records an OVA")
+			}
+		})
+	}
+}
+
+func TestMissingMakeTarget(t *testing.T) {
+	t.Parallel()
+	requireStandInTools(t)
+	c := vsphereCell("windows-2022", "2022") // Image Builder v0.1.55 has it, the stand-in does not
+	c.OS.Name = "windows"
+	o := makeOptions(t)
+	res, err := Build(context.Background(), c, o)
+	if err == nil || res.Record.Failure == nil || res.Record.Failure.Class != record.FailurePermanent || res.Record.Attempts != 1 {
+		t.Fatalf("err = %v, record = %+v", err, res.Record)
+	}
+	mustContain(t, "reason", res.Record.Failure.Reason, "missing make target")
+}
+
+func TestVerificationFailures(t *testing.T) {
+	t.Parallel()
+	requireStandInTools(t)
+	tests := []struct {
+		name   string
+		cell   func(t *testing.T) record.Cell
+		after  func(t *testing.T, ws string) // runs after Image Builder succeeded
+		skipIB bool                          // Image Builder "succeeds" without running
+		want   string
+	}{
+		{
+			name: "properties disagree with the cell",
+			cell: func(t *testing.T) record.Cell {
+				c := vsphereCell("ubuntu-2204", "22.04")
+				c.VarFiles = []record.VarFile{varFile(t, "wrong-semver.json")}
+				return c
+			},
+			want: `this run built kubernetes_semver "v1.29.6", the cell wants "v1.30.2"`,
+		},
+		{
+			name: "OVF distro disagrees with the cell",
+			cell: func(t *testing.T) record.Cell {
+				c := vsphereCell("ubuntu-2204", "22.04")
+				c.OS.Arch = "arm64"
+				return c
+			},
+			want: `OVF property DISTRO_ARCH is "amd64", want "arm64"`,
+		},
+		{
+			name: "wrong digest",
+			cell: func(t *testing.T) record.Cell { return vsphereCell("ubuntu-2204", "22.04") },
+			after: func(t *testing.T, ws string) {
+				sums, _ := filepath.Glob(filepath.Join(ws, "output", "*.ova.sha256"))
+				if len(sums) != 1 {
+					t.Fatalf("sha256 files: %v", sums)
+				}
+				if err := os.WriteFile(sums[0], []byte(strings.Repeat("0", 64)+"\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: ".ova.sha256 says 0000",
+		},
+		{
+			name: "manifest without this run's build",
+			cell: func(t *testing.T) record.Cell { return vsphereCell("ubuntu-2204", "22.04") },
+			after: func(t *testing.T, ws string) {
+				manifest := `{"builds":[{"name":"vsphere","packer_run_uuid":"aaaa"}],"last_run_uuid":"aaaa"}`
+				if err := os.WriteFile(filepath.Join(ws, "output", "packer-manifest.json"), []byte(manifest), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			},
+			skipIB: true,
+			want:   "has no build from this run: last_run_uuid aaaa is from an earlier run",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := tt.cell(t)
+			o := makeOptions(t)
+			ws := filepath.Join(o.WorkDir, c.ID)
+			real := ProcessExec(time.Second)
+			if tt.skipIB { // an earlier run's manifest is already there
+				if err := os.MkdirAll(filepath.Join(ws, "output"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				tt.after(t, ws)
+			}
+			o.Exec = func(ctx context.Context, cmd Command, out io.Writer) error {
+				if tt.skipIB {
+					return nil
+				}
+				err := real(ctx, cmd, out)
+				if err == nil && tt.after != nil {
+					tt.after(t, ws)
+				}
+				return err
+			}
+			res, err := Build(context.Background(), c, o)
+			if err == nil {
+				t.Fatal("Build succeeded")
+			}
+			f := res.Record.Failure
+			if f == nil || f.Class != record.FailureVerification || !strings.Contains(f.Reason, tt.want) {
+				t.Fatalf("failure = %+v, want verification with %q", f, tt.want)
+			}
+			if found, _ := filepath.Glob(filepath.Join(ws, "output", "*.ova")); len(found) > 0 {
+				t.Errorf("an OVA that failed verification was left behind: %v", found)
+			}
+		})
+	}
+}
+
+func TestValidateOnlyWithStandIn(t *testing.T) {
+	t.Parallel()
+	requireStandInTools(t)
+	o := makeOptions(t)
+	o.Environ = os.Environ() // no credentials: validation needs none
+	for _, c := range []record.Cell{vsphereCell("ubuntu-2204", "22.04"), awsCell(), tkgCell()} {
+		o.ValidateOnly = true
+		fake := newFakeDocker(c.ImageBuilder.Image)
+		o.Exec = fake.exec
+		res, err := Build(context.Background(), c, o)
+		if err != nil {
+			t.Fatalf("cell %s: %v\n%s", c.ID, err, o.Console)
+		}
+		if res.Record.Status != record.BuildValidated || !res.Record.ValidateOnly || res.Record.Artifacts.OVA != nil {
+			t.Errorf("cell %s: record = %+v", c.ID, res.Record)
+		}
+		if lines := fake.dockerLines(); len(lines) > 0 {
+			t.Errorf("cell %s: validation ran docker: %v", c.ID, lines)
+		}
+		if got := fake.commands[0].Args[2]; got != c.Target.Validate {
+			t.Errorf("cell %s: ran %s, want %s", c.ID, got, c.Target.Validate)
+		}
+	}
+}

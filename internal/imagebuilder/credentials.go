@@ -1,0 +1,44 @@
+package imagebuilder
+
+import "github.com/imagegrid/imagegrid/internal/record"
+
+// Credentials names the environment variables that carry an infrastructure's credentials.
+type Credentials struct {
+	// Required must all be set (from the environment or an env file) before a build starts.
+	Required []string
+	// Optional are passed on when set.
+	Optional []string
+	// VarFileKeys are the packer variables that can hold the same credentials in a user var
+	// file instead (vSphere); when every one is set there, Required is not needed.
+	VarFileKeys []string
+}
+
+// CredentialsFor returns the credentials a build on infra needs.
+func CredentialsFor(infra string) Credentials {
+	switch infra {
+	case record.InfraVSphere:
+		return Credentials{
+			Required:    []string{"VSPHERE_SERVER", "VSPHERE_USERNAME", "VSPHERE_PASSWORD"},
+			VarFileKeys: []string{"vcenter_server", "username", "password"},
+		}
+	case record.InfraAWS:
+		return Credentials{
+			Required: []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"},
+			Optional: []string{"AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION"},
+		}
+	case record.InfraAzure:
+		return Credentials{
+			Required: []string{"AZURE_SUBSCRIPTION_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"},
+		}
+	}
+	return Credentials{}
+}
+
+// VSphereVars maps vSphere credentials from the environment to Image Builder's variables.
+func VSphereVars(getenv func(string) string) map[string]string {
+	return map[string]string{
+		"vcenter_server": getenv("VSPHERE_SERVER"),
+		"username":       getenv("VSPHERE_USERNAME"),
+		"password":       getenv("VSPHERE_PASSWORD"),
+	}
+}

@@ -1,0 +1,215 @@
+package imagebuilder
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+func cell(infra, build, validate, ibVersion string) record.Cell {
+	return record.Cell{
+		ID:           "c1",
+		Infra:        infra,
+		Target:       record.Target{Build: build, Validate: validate},
+		ImageBuilder: record.ImageBuilder{Version: ibVersion},
+	}
+}
+
+func TestTarget(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		cell     record.Cell
+		validate bool
+		want     string
+		err      string
+	}{
+		{name: "recent vsphere", cell: cell("vsphere", "build-node-ova-vsphere-ubuntu-2204", "", "v0.1.55"), want: "build-node-ova-vsphere-ubuntu-2204"},
+		{name: "validate", cell: cell("aws", "", "validate-ami-amazon-2023", "v0.1.55"), validate: true, want: "validate-ami-amazon-2023"},
+		{name: "tkg vendor version", cell: cell("vsphere", "build-node-ova-vsphere-ubuntu-2004", "", "v0.1.13_vmware.2"), want: "build-node-ova-vsphere-ubuntu-2004"},
+		{name: "vsphere validate", cell: cell("vsphere", "", "validate-node-ova-local-photon-5", "v0.1.55"), validate: true, want: "validate-node-ova-local-photon-5"},
+		{name: "vsphere efi", cell: cell("vsphere", "build-node-ova-vsphere-ubuntu-2204-efi", "", "v0.1.55"), want: "build-node-ova-vsphere-ubuntu-2204-efi"},
+		{name: "azure gen2", cell: cell("azure", "build-azure-sig-ubuntu-2204-gen2", "", "v0.1.55"), want: "build-azure-sig-ubuntu-2204-gen2"},
+		{
+			name: "os too new for release",
+			cell: cell("vsphere", "build-node-ova-vsphere-ubuntu-2404", "", "v0.1.13_vmware.2"),
+			err:  "cell c1: Image Builder v0.1.13_vmware.2 has no target build-node-ova-vsphere-ubuntu-2404: its vsphere OS names are centos-7, photon-3",
+		},
+		{
+			name: "os dropped by release",
+			cell: cell("aws", "build-ami-centos-7", "", "v0.1.55"),
+			err:  "has no target build-ami-centos-7",
+		},
+		{
+			name: "wrong prefix for infra",
+			cell: cell("aws", "build-node-ova-vsphere-ubuntu-2204", "", "v0.1.55"),
+			err:  `cell c1: target.build "build-node-ova-vsphere-ubuntu-2204": a aws target starts with "build-ami-"`,
+		},
+		{name: "unknown infra", cell: cell("gcp", "build-gce-ubuntu-2204", "", "v0.1.55"), err: `infrastructure "gcp"`},
+		{name: "bad version", cell: cell("aws", "build-ami-ubuntu-2204", "", "latest"), err: `image builder version "latest"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Target(tt.cell, tt.validate)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("error = %v, want it to contain %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Fatalf("Target = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestTKGValues(t *testing.T) {
+	t.Parallel()
+	c := record.Cell{
+		ID:           "vsphere-ubuntu-2204-amd64-v1.30.2---vmware.1",
+		OS:           record.OS{Name: "ubuntu", Version: "22.04", Arch: "amd64"},
+		ImageBuilder: record.ImageBuilder{Flavor: record.FlavorTKG},
+		Kubernetes: record.Kubernetes{
+			Semver: "v1.30.2+vmware.1", TKr: "v1.30.2+vmware.1-tkg.1",
+			ResourceBundle: "projects.registry.vmware.com/tkg/linux-resource-bundle:v1.30.2_vmware.1-tkg.1",
+		},
+		BuildKey: strings.Repeat("0123456789ab", 5) + "cdef",
+	}
+	if got := OVAVersion(c); got != "v1.30.2+vmware.1-tkg.1-0123456789ab" {
+		t.Errorf("OVAVersion = %q", got)
+	}
+	wantVars := map[string]string{
+		"kubernetes_source_type":        "http",
+		"kubernetes_http_source":        "http://10.0.0.5:3000/files/kubernetes",
+		"kubernetes_container_registry": "projects.registry.vmware.com/tkg",
+	}
+	if got := TKGVars(c, "http://10.0.0.5:3000/"); !reflect.DeepEqual(got, wantVars) {
+		t.Errorf("TKGVars = %v, want %v", got, wantVars)
+	}
+	wantProps := map[string]string{
+		"KUBERNETES_SEMVER": "v1.30.2+vmware.1", "DISTRO_NAME": "ubuntu", "DISTRO_VERSION": "22.04",
+		"DISTRO_ARCH": "amd64", "VERSION": "v1.30.2+vmware.1-tkg.1-0123456789ab",
+	}
+	if got := ExpectedProperties(c); !reflect.DeepEqual(got, wantProps) {
+		t.Errorf("ExpectedProperties = %v, want %v", got, wantProps)
+	}
+	if err := CheckTKG(c); err != nil {
+		t.Errorf("CheckTKG: %v", err)
+	}
+	c.Kubernetes.TKr, c.Kubernetes.ResourceBundle = "", ""
+	if err := CheckTKG(c); err == nil || !strings.Contains(err.Error(), "kubernetes.tkr and kubernetes.resourceBundle") {
+		t.Errorf("CheckTKG without TKr = %v", err)
+	}
+	c.ImageBuilder.Flavor = record.FlavorUpstream
+	if _, ok := ExpectedProperties(c)["VERSION"]; ok {
+		t.Error("upstream cells must not expect a VERSION property")
+	}
+}
+
+func TestEnvList(t *testing.T) {
+	t.Parallel()
+	e := Env{VarFiles: []string{"/w/a.json", "/w/b.json"}, CacheDir: "/w/cache", OVFCustomProperties: "/w/metadata.json", OVFTool: true}
+	want := []string{"PACKER_VAR_FILES=/w/a.json /w/b.json", "PACKER_CACHE_DIR=/w/cache", "OVF_CUSTOM_PROPERTIES=/w/metadata.json", "IB_OVFTOOL=1"}
+	if got := e.List(); !reflect.DeepEqual(got, want) {
+		t.Errorf("List = %q, want %q", got, want)
+	}
+}
+
+func TestManifestThisRun(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, file, before string
+		wantArtifact       string
+		err                string
+	}{
+		{name: "appended runs", file: "two-runs.json", before: "11111111-1111-1111-1111-111111111111", wantArtifact: "new"},
+		{name: "first run", file: "two-runs.json", before: "", wantArtifact: "new"},
+		{name: "no build from this run", file: "two-runs.json", before: "22222222-2222-2222-2222-222222222222", err: "has no build from this run"},
+		{name: "last run has no build", file: "dangling-run.json", err: "no build with packer_run_uuid 33333333"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			path := filepath.Join("testdata", tt.file)
+			m, err := ReadManifest(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := m.ThisRun(path, tt.before)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.Contains(err.Error(), path) {
+					t.Fatalf("error = %v, want it to name %s and contain %q", err, path, tt.err)
+				}
+				return
+			}
+			if err != nil || b.ArtifactID != tt.wantArtifact {
+				t.Fatalf("ThisRun = %+v, %v; want artifact %q", b, err, tt.wantArtifact)
+			}
+		})
+	}
+}
+
+func TestLastRunUUID(t *testing.T) {
+	t.Parallel()
+	got, err := LastRunUUID(filepath.Join(t.TempDir(), "none.json"))
+	if err != nil || got != "" {
+		t.Errorf("missing manifest: %q, %v", got, err)
+	}
+	got, err = LastRunUUID(filepath.Join("testdata", "two-runs.json"))
+	if err != nil || got != "22222222-2222-2222-2222-222222222222" {
+		t.Errorf("LastRunUUID = %q, %v", got, err)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.json")
+	if err := os.WriteFile(bad, []byte("{"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LastRunUUID(bad); err == nil || errors.Is(err, os.ErrNotExist) {
+		t.Errorf("corrupt manifest: %v", err)
+	}
+}
+
+func TestAMIs(t *testing.T) {
+	t.Parallel()
+	got, err := AMIs("us-east-1:ami-0a1b2c3d4e5f67890,eu-central-1:ami-9f8e7d6c")
+	want := []record.AMIArtifact{{Region: "us-east-1", ID: "ami-0a1b2c3d4e5f67890"}, {Region: "eu-central-1", ID: "ami-9f8e7d6c"}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("AMIs = %v, %v; want %v", got, err, want)
+	}
+	for _, bad := range []string{"", "Null", "us-east-1:ami-XYZ", "us-east-1:ami-0a1b2c3d,us-east-1:ami-0a1b2c3e", "ami-0a1b2c3d"} {
+		if _, err := AMIs(bad); err == nil {
+			t.Errorf("AMIs(%q) succeeded", bad)
+		}
+	}
+}
+
+func TestAzureImages(t *testing.T) {
+	t.Parallel()
+	gallery := "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/galleries/g/images/capi-ubuntu-2204/versions/0.3.1795748472"
+	managed := "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/images/capi-ubuntu-2204-1795748472"
+	got, err := AzureImages(managed + "," + gallery)
+	want := []record.AzureArtifact{{ID: managed, Kind: AzureManagedImage}, {ID: gallery, Kind: AzureGalleryImageVersion}}
+	if err != nil || !reflect.DeepEqual(got, want) {
+		t.Errorf("AzureImages = %v, %v; want %v", got, err, want)
+	}
+	if _, err := AzureImages("/subscriptions/s/resourceGroups/rg"); err == nil {
+		t.Error("AzureImages accepted a resource group id")
+	}
+}
+
+func TestRegistry(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"projects.registry.vmware.com/tkg/linux-resource-bundle:v1.30.2_vmware.1-tkg.1": "projects.registry.vmware.com/tkg",
+		"reg.local:5000/a/b/bundle@sha256:abcd":                                         "reg.local:5000/a/b",
+		"bundle":                                                                        "bundle",
+	} {
+		if got := Registry(in); got != want {
+			t.Errorf("Registry(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

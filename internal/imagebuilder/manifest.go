@@ -1,0 +1,128 @@
+package imagebuilder
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+// Manifest is a packer manifest (the manifest post-processor's output). Packer appends to an
+// existing file, so it can hold builds of earlier runs.
+type Manifest struct {
+	Builds      []ManifestBuild `json:"builds"`
+	LastRunUUID string          `json:"last_run_uuid"`
+}
+
+// ManifestBuild is one build in a packer manifest.
+type ManifestBuild struct {
+	Name          string            `json:"name"`
+	BuilderType   string            `json:"builder_type"`
+	BuildTime     int64             `json:"build_time"`
+	Files         []ManifestFile    `json:"files"`
+	ArtifactID    string            `json:"artifact_id"`
+	PackerRunUUID string            `json:"packer_run_uuid"`
+	CustomData    map[string]string `json:"custom_data"`
+}
+
+// ManifestFile is one file of a build.
+type ManifestFile struct {
+	Name string `json:"name"`
+	Size int64  `json:"size"`
+}
+
+// ReadManifest reads a packer manifest. A missing file is an error wrapping os.ErrNotExist.
+func ReadManifest(path string) (Manifest, error) {
+	var m Manifest
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return m, fmt.Errorf("read packer manifest: %w", err)
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return m, fmt.Errorf("packer manifest %s: %w", path, err)
+	}
+	return m, nil
+}
+
+// LastRunUUID returns the manifest's last_run_uuid, "" when there is no manifest yet.
+func LastRunUUID(path string) (string, error) {
+	m, err := ReadManifest(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	return m.LastRunUUID, err
+}
+
+// ThisRun returns the build of the run that wrote the manifest last: the last build whose
+// packer_run_uuid is last_run_uuid. before is last_run_uuid as it was before this run; if it
+// has not changed, the manifest has no build of this run. path names the file in errors.
+func (m Manifest) ThisRun(path, before string) (ManifestBuild, error) {
+	if m.LastRunUUID == "" {
+		return ManifestBuild{}, fmt.Errorf("packer manifest %s has no last_run_uuid", path)
+	}
+	if m.LastRunUUID == before {
+		return ManifestBuild{}, fmt.Errorf("packer manifest %s has no build from this run: last_run_uuid %s is from an earlier run", path, before)
+	}
+	for i := len(m.Builds) - 1; i >= 0; i-- {
+		if m.Builds[i].PackerRunUUID == m.LastRunUUID {
+			return m.Builds[i], nil
+		}
+	}
+	return ManifestBuild{}, fmt.Errorf("packer manifest %s has no build with packer_run_uuid %s (its last_run_uuid)", path, m.LastRunUUID)
+}
+
+var (
+	regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	amiPattern    = regexp.MustCompile(`^ami-[0-9a-f]{8,17}$`)
+)
+
+// AMIs reads an amazon-ebs artifact_id: "region:ami-id" pairs joined by ",".
+func AMIs(artifactID string) ([]record.AMIArtifact, error) {
+	var amis []record.AMIArtifact
+	seen := map[string]bool{}
+	for _, pair := range strings.Split(artifactID, ",") {
+		region, id, ok := strings.Cut(strings.TrimSpace(pair), ":")
+		if !ok || !regionPattern.MatchString(region) || !amiPattern.MatchString(id) {
+			return nil, fmt.Errorf("artifact_id %q: %q is not region:ami-id (e.g. us-east-1:ami-0a1b2c3d4e5f67890)", artifactID, pair)
+		}
+		if seen[region] {
+			return nil, fmt.Errorf("artifact_id %q: region %s appears twice", artifactID, region)
+		}
+		seen[region] = true
+		amis = append(amis, record.AMIArtifact{Region: region, ID: id})
+	}
+	return amis, nil
+}
+
+var (
+	galleryVersionPattern = regexp.MustCompile(`(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/galleries/[^/]+/images/[^/]+/versions/[^/]+$`)
+	managedImagePattern   = regexp.MustCompile(`(?i)^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Compute/images/[^/]+$`)
+)
+
+// Azure kinds of record.AzureArtifact.
+const (
+	AzureGalleryImageVersion = "galleryImageVersion"
+	AzureManagedImage        = "managedImage"
+)
+
+// AzureImages reads an azure-arm artifact_id: one or more resource ids joined by ",", each a
+// Compute Gallery image version or a managed image.
+func AzureImages(artifactID string) ([]record.AzureArtifact, error) {
+	var images []record.AzureArtifact
+	for _, id := range strings.Split(artifactID, ",") {
+		id = strings.TrimSpace(id)
+		switch {
+		case galleryVersionPattern.MatchString(id):
+			images = append(images, record.AzureArtifact{ID: id, Kind: AzureGalleryImageVersion})
+		case managedImagePattern.MatchString(id):
+			images = append(images, record.AzureArtifact{ID: id, Kind: AzureManagedImage})
+		default:
+			return nil, fmt.Errorf("artifact_id %q: %q is neither a gallery image version nor a managed image resource id", artifactID, id)
+		}
+	}
+	return images, nil
+}

@@ -1,0 +1,127 @@
+package imagebuilder
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+// Locations are where Image Builder must put this cell's outputs and cache, as paths it sees
+// (inside its container for the docker executor). Giving each cell its own keeps several
+// cells on one runner apart.
+type Locations struct {
+	// OutputDir is packer's output_dir: the OVA and its packer manifest land there.
+	OutputDir string
+	// ManifestOutput is manifest_output: the AMI and Azure packer manifest.
+	ManifestOutput string
+	// CacheDir is PACKER_CACHE_DIR.
+	CacheDir string
+}
+
+// BuildVersion is the build_version of a cell: its id, unique per cell and safe as a name.
+func BuildVersion(c record.Cell) string { return c.ID }
+
+// Vars returns imagegrid's packer variables for a cell: its Kubernetes versions and the
+// private output locations. User var files come after these and may override them.
+func Vars(c record.Cell, loc Locations) map[string]string {
+	return map[string]string{
+		"kubernetes_semver":      c.Kubernetes.Semver,
+		"kubernetes_series":      c.Kubernetes.Series,
+		"kubernetes_deb_version": c.Kubernetes.DebVersion,
+		"kubernetes_rpm_version": c.Kubernetes.RPMVersion,
+		"build_version":          BuildVersion(c),
+		"output_dir":             loc.OutputDir,
+		"manifest_output":        loc.ManifestOutput,
+	}
+}
+
+// IsTKG reports whether the cell is built the TKG way (resource bundle, OVF VERSION).
+func IsTKG(c record.Cell) bool { return c.ImageBuilder.Flavor == record.FlavorTKG }
+
+// OVAVersion is the VERSION OVF property of a TKG cell's OVA: the TKr version and the first
+// 12 digits of the build key, so every build of a TKr has its own and a TKG OSImage's
+// ref.version can name exactly this image.
+func OVAVersion(c record.Cell) string { return c.Kubernetes.TKr + "-" + c.ShortKey() }
+
+// Metadata is the JSON object for OVF_CUSTOM_PROPERTIES: each key becomes an OVF property.
+func Metadata(c record.Cell) map[string]string {
+	return map[string]string{"VERSION": OVAVersion(c)}
+}
+
+// CheckTKG reports what a TKG cell lacks to be built.
+func CheckTKG(c record.Cell) error {
+	var missing []string
+	if c.Kubernetes.TKr == "" {
+		missing = append(missing, "kubernetes.tkr")
+	}
+	if c.Kubernetes.ResourceBundle == "" {
+		missing = append(missing, "kubernetes.resourceBundle")
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("cell %s: the tkg flavor needs %s", c.ID, strings.Join(missing, " and "))
+	}
+	return nil
+}
+
+// TKGVars are the tkg.json values: Kubernetes from the Linux resource bundle served at
+// bundleURL (e.g. "http://10.0.0.5:3000"), images from the bundle's registry.
+func TKGVars(c record.Cell, bundleURL string) map[string]string {
+	return map[string]string{
+		"kubernetes_source_type":        "http",
+		"kubernetes_http_source":        strings.TrimSuffix(bundleURL, "/") + "/files/kubernetes",
+		"kubernetes_container_registry": Registry(c.Kubernetes.ResourceBundle),
+	}
+}
+
+// Registry is the registry and project of an image reference:
+// "projects.registry.vmware.com/tkg/linux-resource-bundle:v1" → "projects.registry.vmware.com/tkg".
+func Registry(image string) string {
+	repo, _, _ := strings.Cut(image, "@")
+	if i := strings.LastIndex(repo, "/"); i >= 0 {
+		return repo[:i]
+	}
+	return repo
+}
+
+// Env is the environment Image Builder's Makefile reads.
+type Env struct {
+	// VarFiles are PACKER_VAR_FILES, in order (later files win).
+	VarFiles []string
+	// CacheDir is PACKER_CACHE_DIR.
+	CacheDir string
+	// OVFCustomProperties is the metadata.json path (TKG); empty for none.
+	OVFCustomProperties string
+	// OVFTool sets IB_OVFTOOL=1 (TKG builds export with ovftool).
+	OVFTool bool
+}
+
+// List returns the environment as NAME=value pairs in a stable order.
+func (e Env) List() []string {
+	env := []string{
+		"PACKER_VAR_FILES=" + strings.Join(e.VarFiles, " "),
+		"PACKER_CACHE_DIR=" + e.CacheDir,
+	}
+	if e.OVFCustomProperties != "" {
+		env = append(env, "OVF_CUSTOM_PROPERTIES="+e.OVFCustomProperties)
+	}
+	if e.OVFTool {
+		env = append(env, "IB_OVFTOOL=1")
+	}
+	return env
+}
+
+// ExpectedProperties are the OVF properties an OVA built for c must carry with exactly these
+// values; a mismatch means Image Builder did not build what the cell asked for.
+func ExpectedProperties(c record.Cell) map[string]string {
+	want := map[string]string{
+		"KUBERNETES_SEMVER": c.Kubernetes.Semver,
+		"DISTRO_NAME":       c.OS.Name,
+		"DISTRO_VERSION":    c.OS.Version,
+		"DISTRO_ARCH":       c.OS.Arch,
+	}
+	if IsTKG(c) {
+		want["VERSION"] = OVAVersion(c)
+	}
+	return want
+}

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Prints what Image Builder prints in one build phase and applies the stand-in's failure
+# controls (see README.md). Runs as a packer shell-local step; $1 is the phase.
+set -euo pipefail
+phase=$1
+state=${PACKER_CACHE_DIR:-./packer_cache}
+mkdir -p "$state"
+
+if [[ "$phase" == boot && -n "${STANDIN_TRANSIENT_FAILURES:-}" ]]; then
+  counter=$state/standin-transient-failures
+  done_so_far=$(cat "$counter" 2>/dev/null || echo 0)
+  if (( done_so_far < STANDIN_TRANSIENT_FAILURES )); then
+    echo $((done_so_far + 1)) > "$counter"
+    echo "Waiting for SSH to become available..."
+    echo "${STANDIN_TRANSIENT_MESSAGE:-Timeout waiting for SSH.}"
+    exit 1
+  fi
+fi
+
+if [[ "${STANDIN_HANG:-}" == "$phase" ]]; then
+  # Ignore SIGTERM (sleep inherits it) so that only a SIGKILL of the whole group ends us.
+  trap '' TERM
+  read -r _ _ _ _ pgid _ < /proc/$$/stat
+  echo "$$ $pgid" > "$state/standin-hang.pid"
+  echo "stand-in: hanging in phase $phase"
+  sleep 3600
+fi
+
+if [[ "${STANDIN_FAIL_PHASE:-}" == "$phase" ]]; then
+  echo "${STANDIN_FAIL_MESSAGE:-Goss validate failed: 3 failed checks}"
+  exit 1
+fi
+
+case "$phase" in
+  boot) echo "Waiting for SSH to become available..."; echo "Connected to SSH!" ;;
+  provision) echo "Provisioning with Ansible..."; echo "PLAY RECAP: node ok=42 changed=17 failed=0" ;;
+  goss) echo "Provisioning with Goss"; echo "Goss validate passed: 58 checks" ;;
+  export) echo "Exporting the image" ;;
+esac
