@@ -41,7 +41,9 @@ var knownArch = []string{"amd64", "arm64"}
 
 // infraTargets gives the make target prefixes of each infrastructure (REFERENCE.md §1).
 var infraTargets = map[string]record.Target{
-	record.InfraVSphere: {Build: "build-node-ova-vsphere-", Validate: "validate-node-ova-vsphere-"},
+	// Image Builder validates OVA templates with its local-hypervisor target: it has no
+	// validate-node-ova-vsphere-<os>.
+	record.InfraVSphere: {Build: "build-node-ova-vsphere-", Validate: "validate-node-ova-local-"},
 	record.InfraAWS:     {Build: "build-ami-", Validate: "validate-ami-"},
 	record.InfraAzure:   {Build: "build-azure-sig-", Validate: "validate-azure-sig-"},
 }
