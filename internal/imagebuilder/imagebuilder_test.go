@@ -16,8 +16,14 @@ func cell(infra, build, validate, ibVersion string) record.Cell {
 		ID:           "c1",
 		Infra:        infra,
 		Target:       record.Target{Build: build, Validate: validate},
-		ImageBuilder: record.ImageBuilder{Version: ibVersion},
+		ImageBuilder: record.ImageBuilder{Version: ibVersion, Flavor: record.FlavorUpstream},
 	}
+}
+
+func tkgCell(infra, build, ibVersion string) record.Cell {
+	c := cell(infra, build, "", ibVersion)
+	c.ImageBuilder.Flavor = record.FlavorTKG
+	return c
 }
 
 func TestTarget(t *testing.T) {
@@ -32,6 +38,8 @@ func TestTarget(t *testing.T) {
 		{name: "recent vsphere", cell: cell("vsphere", "build-node-ova-vsphere-ubuntu-2204", "", "v0.1.55"), want: "build-node-ova-vsphere-ubuntu-2204"},
 		{name: "validate", cell: cell("aws", "", "validate-ami-amazon-2023", "v0.1.55"), validate: true, want: "validate-ami-amazon-2023"},
 		{name: "tkg vendor version", cell: cell("vsphere", "build-node-ova-vsphere-ubuntu-2004", "", "v0.1.13_vmware.2"), want: "build-node-ova-vsphere-ubuntu-2004"},
+		{name: "tkg flavor follows the grid's targets", cell: tkgCell("vsphere", "build-node-ova-vsphere-ubuntu-2204", "v0.1.14_vmware.2"), want: "build-node-ova-vsphere-ubuntu-2204"},
+		{name: "tkg flavor still checks the shape", cell: tkgCell("aws", "build-node-ova-vsphere-ubuntu-2204", "v0.1.14_vmware.2"), err: `a aws target starts with "build-ami-"`},
 		{name: "vsphere validate", cell: cell("vsphere", "", "validate-node-ova-local-photon-5", "v0.1.55"), validate: true, want: "validate-node-ova-local-photon-5"},
 		{name: "vsphere efi", cell: cell("vsphere", "build-node-ova-vsphere-ubuntu-2204-efi", "", "v0.1.55"), want: "build-node-ova-vsphere-ubuntu-2204-efi"},
 		{name: "azure gen2", cell: cell("azure", "build-azure-sig-ubuntu-2204-gen2", "", "v0.1.55"), want: "build-azure-sig-ubuntu-2204-gen2"},
