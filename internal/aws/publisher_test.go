@@ -13,6 +13,7 @@ import (
 )
 
 func TestPublishCopiesTagsShares(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	url := e.url
 	rec := testRecord(e.source)
@@ -65,6 +66,7 @@ func TestPublishCopiesTagsShares(t *testing.T) {
 }
 
 func TestPublishTwiceChangesNothing(t *testing.T) {
+	t.Parallel()
 	e := newEnv(t)
 	rec := testRecord(e.source)
 	cfg := testConfig("us-east-1", "us-west-2", "ap-southeast-2")

@@ -36,6 +36,8 @@ type Proxy struct {
 	latency time.Duration
 	calls   map[string]int
 	faulted map[string]int
+	flying  map[string]int
+	peak    map[string]int
 }
 
 // NewProxy starts a proxy in front of server; it stops when the test ends.
@@ -45,7 +47,7 @@ func NewProxy(tb testing.TB, server *Server) *Proxy {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p := &Proxy{faults: map[string][]Fault{}, delays: map[string]time.Duration{}, calls: map[string]int{}, faulted: map[string]int{}}
+	p := &Proxy{faults: map[string][]Fault{}, delays: map[string]time.Duration{}, calls: map[string]int{}, faulted: map[string]int{}, flying: map[string]int{}, peak: map[string]int{}}
 	rp := httputil.NewSingleHostReverseProxy(target)
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
@@ -56,6 +58,7 @@ func NewProxy(tb testing.TB, server *Server) *Proxy {
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		action := actionOf(body)
 		fault, delay := p.next(action)
+		defer p.landed(action)
 		time.Sleep(delay)
 		switch fault {
 		case Throttle:
@@ -86,12 +89,27 @@ func (p *Proxy) next(action string) (Fault, time.Duration) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.calls[action]++
+	p.flying[action]++
+	p.peak[action] = max(p.peak[action], p.flying[action])
 	var f Fault
 	if q := p.faults[action]; len(q) > 0 {
 		f, p.faults[action] = q[0], q[1:]
 		p.faulted[action]++
 	}
 	return f, p.latency + p.delays[action]
+}
+
+func (p *Proxy) landed(action string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.flying[action]--
+}
+
+// Peak says how many calls of action were in flight at once, at most.
+func (p *Proxy) Peak(action string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.peak[action]
 }
 
 // Inject makes the next n calls of action (e.g. "CopyImage") fail with fault.
@@ -131,10 +149,11 @@ func (p *Proxy) Faulted(action string) int {
 	return p.faulted[action]
 }
 
-// ResetCalls forgets the counted calls.
+// ResetCalls forgets the counted calls and peaks.
 func (p *Proxy) ResetCalls() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.calls = map[string]int{}
 	p.faulted = map[string]int{}
+	p.peak = map[string]int{}
 }
