@@ -7,7 +7,6 @@ import (
 	"time"
 
 	awssdk "github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
@@ -19,73 +18,29 @@ import (
 // env is a moto server with a fault proxy in front, and an Image Builder–like source AMI.
 type env struct {
 	url    string // moto itself, bypassing the proxy
+	server *moto.Server
 	proxy  *moto.Proxy
-	base   awssdk.Config
 	source record.AMIArtifact
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
 	server := moto.Start(t)
-	e := &env{
-		url:   server.URL,
-		proxy: moto.NewProxy(t, server),
-		base: awssdk.Config{
-			Region:      "us-east-1",
-			Credentials: credentials.NewStaticCredentialsProvider("AKIAIOSFODNN7EXAMPLE", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", ""),
-		},
+	return &env{
+		url: server.URL, server: server, proxy: moto.NewProxy(t, server),
+		source: record.AMIArtifact{Region: "us-east-1", ID: server.ImageBuilderAMI(t, "us-east-1")},
 	}
-	e.source = e.makeSource(t, server.URL, "us-east-1")
-	return e
 }
 
-// client talks to moto directly (not through the proxy), for setup and assertions.
-func (e *env) client(url, region string) *ec2.Client {
-	return ec2.NewFromConfig(e.base, func(o *ec2.Options) {
-		o.Region = region
-		o.BaseEndpoint = awssdk.String(url)
-	})
-}
-
-// makeSource makes what Image Builder leaves: an AMI (from an instance) with its tags.
-func (e *env) makeSource(t *testing.T, url, region string) record.AMIArtifact {
-	t.Helper()
-	ctx := context.Background()
-	c := e.client(url, region)
-	imgs, err := c.DescribeImages(ctx, &ec2.DescribeImagesInput{Owners: []string{"amazon"}})
-	if err != nil || len(imgs.Images) == 0 {
-		t.Fatalf("moto has no base images: %v", err)
-	}
-	run, err := c.RunInstances(ctx, &ec2.RunInstancesInput{
-		ImageId: imgs.Images[0].ImageId, MinCount: awssdk.Int32(1), MaxCount: awssdk.Int32(1), InstanceType: types.InstanceTypeT3Medium,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := c.CreateImage(ctx, &ec2.CreateImageInput{
-		InstanceId: run.Instances[0].InstanceId, Name: awssdk.String("capa-ami-ubuntu-22.04-v1.30.2-1720000000"),
-		Description: awssdk.String("Cluster API AMI"),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.CreateTags(ctx, &ec2.CreateTagsInput{Resources: []string{*img.ImageId}, Tags: []types.Tag{
-		{Key: awssdk.String("distribution"), Value: awssdk.String("ubuntu")},
-		{Key: awssdk.String("kubernetes_version"), Value: awssdk.String("v1.30.2")},
-		{Key: awssdk.String("image_builder_version"), Value: awssdk.String("v0.1.55")},
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return record.AMIArtifact{Region: region, ID: *img.ImageId}
-}
+// client talks to moto directly (not through the proxy), for assertions.
+func (e *env) client(_, region string) *ec2.Client { return e.server.EC2(region) }
 
 func (e *env) publisher(cfg *publishconfig.AWS, opts Options) *Publisher {
 	opts.Endpoint = e.proxy.URL
 	if opts.MaxBackoff == 0 {
 		opts.MaxBackoff = 20 * time.Millisecond
 	}
-	return New(cfg, e.base, opts)
+	return New(cfg, moto.Config(), opts)
 }
 
 func testConfig(regions ...string) *publishconfig.AWS {

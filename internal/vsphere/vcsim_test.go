@@ -3,7 +3,6 @@ package vsphere
 import (
 	"bytes"
 	"context"
-	"crypto/tls"
 	"strings"
 	"sync"
 	"testing"
@@ -18,40 +17,26 @@ import (
 	"github.com/imagegrid/imagegrid/internal/publishconfig"
 	"github.com/imagegrid/imagegrid/internal/record"
 	"github.com/imagegrid/imagegrid/internal/testutil/ovatest"
+	"github.com/imagegrid/imagegrid/internal/testutil/vcsim"
 )
 
-// vcsim is an in-process vCenter (govmomi's simulator, VPX model) served over TLS.
-type vcsim struct {
-	model  *simulator.Model
-	server *simulator.Server
-	cfg    *publishconfig.VSphere
+// simTarget is an in-process vCenter with a target configured on it.
+type simTarget struct {
+	*vcsim.VCenter
+	cfg *publishconfig.VSphere
 }
 
-func newVCSim(t *testing.T) *vcsim {
+func newVCSim(t *testing.T) *simTarget {
 	t.Helper()
-	model := simulator.VPX()
-	if err := model.Create(); err != nil {
-		t.Fatal(err)
-	}
-	model.Service.TLS = new(tls.Config)
-	server := model.Service.NewServer()
-	t.Cleanup(func() {
-		server.Close()
-		model.Remove()
-	})
-	return &vcsim{model: model, server: server, cfg: &publishconfig.VSphere{
-		Server:           server.URL.Host,
-		Thumbprint:       server.CertificateInfo().ThumbprintSHA1,
-		Datacenter:       "DC0",
-		Cluster:          "DC0_C0",
-		Datastore:        "LocalDS_0",
-		Network:          "VM Network",
-		DiskProvisioning: "thin",
+	vc := vcsim.Start(t)
+	return &simTarget{VCenter: vc, cfg: &publishconfig.VSphere{
+		Server: vc.Host, Thumbprint: vc.Thumbprint,
+		Datacenter: "DC0", Cluster: "DC0_C0", Datastore: "LocalDS_0", Network: "VM Network", DiskProvisioning: "thin",
 	}}
 }
 
 // client is an independent API client, for assertions.
-func (s *vcsim) client(t *testing.T) *vim25.Client {
+func (s *simTarget) client(t *testing.T) *vim25.Client {
 	t.Helper()
 	ctx := context.Background()
 	conn, err := connect(ctx, s.cfg.Server, false, s.cfg.Thumbprint, testCreds, nil)
@@ -62,8 +47,8 @@ func (s *vcsim) client(t *testing.T) *vim25.Client {
 	return conn.client
 }
 
-func (s *vcsim) fault(method, objectType string, times int) {
-	s.model.Service.AddFaultRule(&simulator.FaultInjectionRule{
+func (s *simTarget) fault(method, objectType string, times int) {
+	s.Model.Service.AddFaultRule(&simulator.FaultInjectionRule{
 		MethodName: method, ObjectType: objectType, ObjectName: "*", Probability: 1,
 		FaultType: simulator.FaultTypeInvalidState, Message: "injected " + method + " fault",
 		MaxCount: times, Enabled: true,
