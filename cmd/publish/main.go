@@ -9,6 +9,8 @@
 //	--out DIR       where publish records are written (default publish-records)
 //	--config FILE   publish targets (default publish.yaml; see docs/publish.md)
 //	--dry-run       print the plan, touch nothing
+//	--content-library NAME   also upload each OVA to this content library
+//	--create-library         create the content library when it does not exist
 //
 // Credentials come from the environment: GOVC_USERNAME/GOVC_PASSWORD (or VSPHERE_USERNAME/
 // VSPHERE_PASSWORD) for vCenter, the AWS SDK's default chain for AWS.

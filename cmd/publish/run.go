@@ -23,6 +23,8 @@ import (
 type options struct {
 	records, out, config string
 	dryRun               bool
+	library              string
+	createLibrary        bool
 }
 
 func parse(args []string, stderr io.Writer, gh *actions.Runner) (options, error) {
@@ -33,6 +35,8 @@ func parse(args []string, stderr io.Writer, gh *actions.Runner) (options, error)
 	fs.StringVar(&o.out, "out", "publish-records", "directory the publish records are written to")
 	fs.StringVar(&o.config, "config", "publish.yaml", "publish configuration file (see docs/publish.md)")
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print what would be published and touch nothing")
+	fs.StringVar(&o.library, "content-library", "", "also upload each OVA to this vSphere content library (overrides the config's)")
+	fs.BoolVar(&o.createLibrary, "create-library", false, "create the content library when it does not exist")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -78,6 +82,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := applyLibraryFlags(cfg, o); err != nil {
+		return err
+	}
 	publishers, err := publishersFor(ctx, cfg, o.dryRun, needed(jobs), stdout, gh)
 	if err != nil {
 		return err
@@ -117,6 +124,29 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if n := publish.Counts(records)[record.PublishFailed]; n > 0 {
 		return fmt.Errorf("%d of %d build records failed to publish (see the publish records in %s)", n, len(records), o.out)
 	}
+	return nil
+}
+
+// applyLibraryFlags lets --content-library and --create-library override the config file.
+func applyLibraryFlags(cfg *publishconfig.Config, o options) error {
+	if o.library == "" && !o.createLibrary {
+		return nil
+	}
+	if cfg.VSphere == nil {
+		return fmt.Errorf("--content-library and --create-library need a vsphere target in %s", o.config)
+	}
+	lib := cfg.VSphere.ContentLibrary
+	if lib == nil {
+		lib = &publishconfig.ContentLibrary{}
+		cfg.VSphere.ContentLibrary = lib
+	}
+	if o.library != "" {
+		lib.Name = o.library
+	}
+	if lib.Name == "" {
+		return fmt.Errorf("--create-library needs a library name: --content-library NAME or vsphere.contentLibrary.name in %s", o.config)
+	}
+	lib.Create = lib.Create || o.createLibrary
 	return nil
 }
 

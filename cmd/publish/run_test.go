@@ -133,7 +133,8 @@ func TestRunTwiceConverges(t *testing.T) {
 	}
 	for round := 1; round <= 2; round++ {
 		var stdout, stderr bytes.Buffer
-		if err := run(context.Background(), []string{"--out", out, "--config", config}, &stdout, &stderr); err != nil {
+		args := []string{"--out", out, "--config", config, "--content-library", "tkg-images", "--create-library"}
+		if err := run(context.Background(), args, &stdout, &stderr); err != nil {
 			t.Fatalf("round %d: %v\n%s%s", round, err, stdout.String(), stderr.String())
 		}
 		for id, status := range want {
@@ -143,6 +144,9 @@ func TestRunTwiceConverges(t *testing.T) {
 			}
 			if pr.Status != status {
 				t.Errorf("round %d: %s: %s (%s); want %s", round, id, pr.Status, pr.Error, status)
+			}
+			if pr.Cell.Infra == record.InfraVSphere && (pr.VSphere == nil || pr.VSphere.ContentLibrary == nil || pr.VSphere.ContentLibrary.Library != "tkg-images") {
+				t.Errorf("round %d: %s: no content library item in %+v", round, id, pr.VSphere)
 			}
 		}
 		for _, line := range strings.Split(stdout.String(), "\n") {
@@ -212,6 +216,7 @@ func TestRunErrors(t *testing.T) {
 		{"no records flag", nil, "--records is required"},
 		{"stray argument", []string{"--records", dir, "extra"}, `unexpected arguments ["extra"]`},
 		{"empty records dir", []string{"--records", dir}, "no build records"},
+		{"library without vsphere", []string{"--records", "../../internal/publish/testdata/records", "--config", "testdata/aws-only.yaml", "--content-library", "tkg"}, "--content-library and --create-library need a vsphere target in testdata/aws-only.yaml"},
 		{"bad config", []string{"--records", "../../internal/publish/testdata/records", "--config", "testdata/bad-publish.yaml"}, `testdata/bad-publish.yaml:4: unknown field "regoins"`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -30,10 +30,12 @@ func Counts(records []record.PublishRecord) map[string]int {
 
 func where(pr record.PublishRecord) string {
 	var parts []string
-	if v := pr.VSphere; v != nil && v.Template != "" {
-		parts = append(parts, fmt.Sprintf("%s `%s`", v.VCenter, v.Template))
+	if v := pr.VSphere; v != nil {
+		if v.Template != "" {
+			parts = append(parts, fmt.Sprintf("%s `%s`", v.VCenter, v.Template))
+		}
 		if cl := v.ContentLibrary; cl != nil {
-			parts = append(parts, fmt.Sprintf("library %s item `%s`", cl.Library, cl.Item))
+			parts = append(parts, fmt.Sprintf("%s library %s item `%s`", v.VCenter, cl.Library, cl.Item))
 		}
 	}
 	for _, a := range pr.AMIs {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/vmware/govmomi/session"
+	"github.com/vmware/govmomi/vapi/rest"
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/soap"
 )
@@ -59,6 +60,8 @@ type connection struct {
 	client  *vim25.Client
 	session *session.Manager
 	host    string
+	// rest is the vAPI client (content libraries), logged in on first use.
+	rest *rest.Client
 }
 
 // connect logs in to the vCenter of the target. TLS is verified unless insecure is set;
@@ -87,6 +90,11 @@ func connect(ctx context.Context, server string, insecure bool, thumbprint strin
 }
 
 func (c *connection) close(ctx context.Context) error {
+	if c.rest != nil {
+		if err := c.rest.Logout(ctx); err != nil {
+			return fmt.Errorf("log out of the vcenter %s API: %w", c.host, err)
+		}
+	}
 	if err := c.session.Logout(ctx); err != nil {
 		return fmt.Errorf("log out of vcenter %s: %w", c.host, err)
 	}

@@ -87,10 +87,7 @@ func (p Placement) resolve(ctx context.Context, f *find.Finder) (*inventory, err
 			return nil, fmt.Errorf("cluster %q: resource pool: %w", p.Cluster, err)
 		}
 	}
-	folder := path.Join(inv.datacenter.InventoryPath, "vm", p.Folder)
-	if strings.HasPrefix(p.Folder, "/") {
-		folder = p.Folder
-	}
+	folder := folderPath(inv.datacenter.InventoryPath, p.Folder)
 	if inv.folder, err = f.Folder(ctx, folder); err != nil {
 		return nil, fmt.Errorf("folder %q: %w", folder, err)
 	}
@@ -100,4 +97,13 @@ func (p Placement) resolve(ctx context.Context, f *find.Finder) (*inventory, err
 		}
 	}
 	return &inv, nil
+}
+
+// folderPath is the inventory path of a VM folder given as an absolute path or relative to
+// the datacenter's VM folder.
+func folderPath(datacenter, folder string) string {
+	if strings.HasPrefix(folder, "/") {
+		return folder
+	}
+	return path.Join(datacenter, "vm", folder)
 }

@@ -9,7 +9,8 @@ import (
 )
 
 // uploadLog is a progress.Sinker that logs an upload every 10% with its rate, and forwards
-// the reports to the NFC lease updater (which keeps the lease alive with them).
+// the reports to forward, when not nil (the NFC lease updater keeps the lease alive with
+// them).
 type uploadLog struct {
 	logf    func(format string, args ...any)
 	label   string
@@ -31,12 +32,14 @@ func (u *uploadLog) Sink() chan<- progress.Report {
 
 func (u *uploadLog) loop(ch <-chan progress.Report) {
 	defer close(u.done)
-	defer close(u.forward)
+	if u.forward != nil {
+		defer close(u.forward)
+	}
 	start := time.Now()
 	next := float32(10)
 	for r := range ch {
 		select {
-		case u.forward <- r:
+		case u.forward <- r: // a nil forward is never ready
 		default: // the lease updater has stopped listening; never block the upload on it
 		}
 		if r.Error() != nil {

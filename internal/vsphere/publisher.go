@@ -10,13 +10,16 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"path"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/vapi/rest"
 
 	"github.com/imagegrid/imagegrid/internal/publish"
 	"github.com/imagegrid/imagegrid/internal/publishconfig"
@@ -89,8 +92,36 @@ func (p *Publisher) Publish(ctx context.Context, rec record.BuildRecord, dir str
 	}
 	ovaPath := filepath.Join(dir, filepath.FromSlash(rec.Artifacts.OVA.Path))
 	name := TemplateName(rec.Cell)
+	reused := true
+	if lib := p.cfg.ContentLibrary; lib == nil || !lib.Only {
+		if reused, err = p.template(ctx, conn, finder, inv, rec, ovaPath, name, out.VSphere, logf); err != nil {
+			return fail(fmt.Errorf("vcenter %s: template %s: %w", conn.host, name, err))
+		}
+	} else {
+		out.VSphere.Version = rec.Artifacts.OVA.Version
+	}
+	if place.ContentLibrary != "" {
+		item, itemReused, err := p.libraryItem(ctx, conn, inv, place.ContentLibrary, rec, ovaPath, name, logf)
+		if err != nil {
+			return fail(fmt.Errorf("vcenter %s: %w", conn.host, err))
+		}
+		out.VSphere.ContentLibrary = item
+		reused = reused && itemReused
+	}
+	out.VSphere.Status = record.PublishSucceeded
+	if reused {
+		out.VSphere.Status = record.PublishReused
+	}
+	logf("%s (template %q, library item %+v)", out.VSphere.Status, out.VSphere.Template, out.VSphere.ContentLibrary)
+	return out, nil
+}
+
+// template makes or reuses the VM template, retrying failed attempts, and fills the
+// placement from it. On failure nothing half made is left.
+func (p *Publisher) template(ctx context.Context, conn *connection, finder *find.Finder, inv *inventory, rec record.BuildRecord, ovaPath, name string, pl *record.VSpherePlacement, logf func(string, ...any)) (bool, error) {
 	var vm *object.VirtualMachine
 	var reused bool
+	var err error
 	for attempt := 1; ; attempt++ {
 		vm, reused, err = p.converge(ctx, conn, inv, rec, ovaPath, name, logf)
 		if err == nil || attempt == p.opts.Attempts || ctx.Err() != nil {
@@ -104,17 +135,22 @@ func (p *Publisher) Publish(ctx context.Context, rec record.BuildRecord, dir str
 	}
 	if err != nil {
 		p.removeUnfinished(ctx, conn, inv, rec.BuildKey, logf)
-		return fail(fmt.Errorf("vcenter %s: template %s: %w", conn.host, name, err))
+		return false, err
 	}
-	if err := p.describe(ctx, finder, vm, rec, out.VSphere); err != nil {
-		return fail(fmt.Errorf("vcenter %s: template %s: %w", conn.host, name, err))
+	return reused, p.describe(ctx, finder, vm, rec, pl)
+}
+
+// libraryItem uploads the OVA to the content library (or reuses the item there).
+func (p *Publisher) libraryItem(ctx context.Context, conn *connection, inv *inventory, lib string, rec record.BuildRecord, ovaPath, name string, logf func(string, ...any)) (*record.ContentLibraryItem, bool, error) {
+	rc, err := p.restClient(ctx, conn)
+	if err != nil {
+		return nil, false, err
 	}
-	out.VSphere.Status = record.PublishSucceeded
-	if reused {
-		out.VSphere.Status = record.PublishReused
+	u := libraryUpload{rest: rc, inv: inv, library: lib, logf: logf}
+	if c := p.cfg.ContentLibrary; c != nil {
+		u.create, u.datastore = c.Create, c.Datastore
 	}
-	logf("template %s %s (%s)", out.VSphere.Template, out.VSphere.Status, out.VSphere.MoRef)
-	return out, nil
+	return u.run(ctx, rec, ovaPath, name)
 }
 
 // converge brings the VM carrying rec's build key to a finished template: it removes what an
@@ -223,6 +259,20 @@ func (p *Publisher) describe(ctx context.Context, finder *find.Finder, vm *objec
 	return nil
 }
 
+func (p *Publisher) restClient(ctx context.Context, conn *connection) (*rest.Client, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if conn.rest != nil {
+		return conn.rest, nil
+	}
+	rc := rest.NewClient(conn.client)
+	if err := rc.Login(ctx, url.UserPassword(p.creds.Username, p.creds.Password)); err != nil {
+		return nil, fmt.Errorf("log in to the vcenter %s API as %s: %w", conn.host, p.creds.Username, err)
+	}
+	conn.rest = rc
+	return rc, nil
+}
+
 func (p *Publisher) connection(ctx context.Context) (*connection, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -261,7 +311,7 @@ func Plan(cfg *publishconfig.VSphere, rec record.BuildRecord) ([]string, error) 
 	}
 	lines := []string{fmt.Sprintf("import %s (%s) as template %s into vcenter %s, datacenter %s, %s, datastore %s, folder %s",
 		path.Base(rec.Artifacts.OVA.Path), mib(rec.Artifacts.OVA.Size), TemplateName(rec.Cell), cfg.Server,
-		place.Datacenter, pool, place.Datastore, "/"+path.Join(place.Datacenter, "vm", place.Folder))}
+		place.Datacenter, pool, place.Datastore, folderPath("/"+strings.TrimPrefix(place.Datacenter, "/"), place.Folder))}
 	if place.ContentLibrary != "" {
 		lines = append(lines, fmt.Sprintf("upload it to content library %s as item %s", place.ContentLibrary, TemplateName(rec.Cell)))
 	}

@@ -1,5 +1,6 @@
 // Package vcsim runs govmomi's vCenter simulator (VPX model: datacenter DC0, cluster DC0_C0,
-// datastore LocalDS_0, network "VM Network") in-process over TLS for tests.
+// datastore LocalDS_0, network "VM Network", with the vAPI for content libraries) in-process
+// over TLS for tests.
 package vcsim
 
 import (
@@ -7,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/vmware/govmomi/simulator"
+	_ "github.com/vmware/govmomi/vapi/simulator" // content libraries and the rest of the vAPI
 )
 
 // VCenter is a running simulator, stopped when the test ends.
@@ -25,6 +27,7 @@ func Start(tb testing.TB) *VCenter {
 		tb.Fatal(err)
 	}
 	model.Service.TLS = new(tls.Config)
+	model.Service.RegisterEndpoints = true
 	server := model.Service.NewServer()
 	tb.Cleanup(func() {
 		server.Close()
