@@ -76,7 +76,7 @@ func tag(ctx context.Context, c *ec2.Client, ids []string, tags map[string]strin
 
 // finish copies the source's tags to the AMI and its snapshots, adds imagegrid's, and grants
 // the launch permissions. Every call is idempotent: a re-run changes nothing.
-func (p *Publisher) finish(ctx context.Context, rec record.BuildRecord, src record.AMIArtifact, region, id string, sharing record.AMISharing) error {
+func (p *Publisher) finish(ctx context.Context, rec record.BuildRecord, src source, region, id string, sharing record.AMISharing) error {
 	c := p.client(region)
 	img, err := describe(ctx, c, id)
 	if err != nil {
@@ -84,11 +84,7 @@ func (p *Publisher) finish(ctx context.Context, rec record.BuildRecord, src reco
 	}
 	tags := map[string]string{}
 	if src.Region != region || src.ID != id {
-		source, err := describe(ctx, p.client(src.Region), src.ID)
-		if err != nil {
-			return fmt.Errorf("source %s:%s: %w", src.Region, src.ID, err)
-		}
-		for _, t := range source.Tags {
+		for _, t := range src.image.Tags {
 			if k := awssdk.ToString(t.Key); !strings.HasPrefix(k, "aws:") {
 				tags[k] = awssdk.ToString(t.Value)
 			}

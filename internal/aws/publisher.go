@@ -18,6 +18,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
+	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 
 	"github.com/imagegrid/imagegrid/internal/publish"
 	"github.com/imagegrid/imagegrid/internal/publishconfig"
@@ -112,6 +113,7 @@ func (p *Publisher) Publish(ctx context.Context, rec record.BuildRecord, _ strin
 		return record.PublishRecord{}, fmt.Errorf("build record of %s has no AMI artifact", rec.Cell.ID)
 	}
 	target := TargetFor(p.cfg, rec.Cell)
+	sources := p.sources(ctx, rec.Artifacts.AMI)
 	placements := make([]record.AMIPlacement, len(target.Regions))
 	sem := make(chan struct{}, max(p.cfg.Parallel, 1))
 	var wg sync.WaitGroup
@@ -119,7 +121,7 @@ func (p *Publisher) Publish(ctx context.Context, rec record.BuildRecord, _ strin
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			placements[i] = p.region(ctx, rec, region, target.Sharing)
+			placements[i] = p.region(ctx, rec, sources, region, target.Sharing)
 		})
 	}
 	wg.Wait()
@@ -136,13 +138,39 @@ func (p *Publisher) Publish(ctx context.Context, rec record.BuildRecord, _ strin
 	return out, nil
 }
 
+// source is a build's AMI as described once, before the fan-out: its name, description and
+// tags are copied to every region. err says why it could not be described.
+type source struct {
+	record.AMIArtifact
+	image types.Image
+	err   error
+}
+
+// sources describes the build's AMIs.
+func (p *Publisher) sources(ctx context.Context, amis []record.AMIArtifact) map[record.AMIArtifact]source {
+	out := make(map[record.AMIArtifact]source, len(amis))
+	for _, a := range amis {
+		img, err := describe(ctx, p.client(a.Region), a.ID)
+		if err != nil {
+			err = fmt.Errorf("source %s:%s: %w", a.Region, a.ID, err)
+		}
+		out[a] = source{AMIArtifact: a, image: img, err: err}
+	}
+	return out
+}
+
 // region places the AMI in one region and says what happened there.
-func (p *Publisher) region(ctx context.Context, rec record.BuildRecord, region string, sharing record.AMISharing) record.AMIPlacement {
+func (p *Publisher) region(ctx context.Context, rec record.BuildRecord, sources map[record.AMIArtifact]source, region string, sharing record.AMISharing) record.AMIPlacement {
 	logf := func(format string, args ...any) {
 		fmt.Fprintf(p.opts.Log, "aws: %s: %s: %s\n", rec.Cell.ID, region, fmt.Sprintf(format, args...))
 	}
-	src := sourceFor(rec.Artifacts.AMI, region)
+	src := sources[sourceFor(rec.Artifacts.AMI, region)]
 	pl := record.AMIPlacement{Region: region, Status: record.PublishFailed, Source: src.Region + ":" + src.ID}
+	if src.err != nil {
+		pl.Error = src.err.Error()
+		logf("failed: %v", src.err)
+		return pl
+	}
 	id, reused, err := p.place(ctx, rec, src, region, logf)
 	pl.ID = id
 	if err == nil {
@@ -177,7 +205,7 @@ func sourceFor(amis []record.AMIArtifact, region string) record.AMIArtifact {
 
 // place finds or makes the AMI carrying the build key in region and waits until it is
 // available. reused says it was there already.
-func (p *Publisher) place(ctx context.Context, rec record.BuildRecord, src record.AMIArtifact, region string, logf func(string, ...any)) (string, bool, error) {
+func (p *Publisher) place(ctx context.Context, rec record.BuildRecord, src source, region string, logf func(string, ...any)) (string, bool, error) {
 	c := p.client(region)
 	existing, err := findByKey(ctx, c, rec.BuildKey)
 	if err != nil {
@@ -205,14 +233,10 @@ func (p *Publisher) place(ctx context.Context, rec record.BuildRecord, src recor
 
 // copy starts copying the source AMI into region and tags the copy with the build key at
 // once, so a run interrupted from here on finds it.
-func (p *Publisher) copy(ctx context.Context, rec record.BuildRecord, src record.AMIArtifact, region string, logf func(string, ...any)) (string, error) {
-	img, err := describe(ctx, p.client(src.Region), src.ID)
-	if err != nil {
-		return "", fmt.Errorf("source %s:%s: %w", src.Region, src.ID, err)
-	}
+func (p *Publisher) copy(ctx context.Context, rec record.BuildRecord, src source, region string, logf func(string, ...any)) (string, error) {
 	out, err := p.client(region).CopyImage(ctx, &ec2.CopyImageInput{
-		Name:          img.Name,
-		Description:   img.Description,
+		Name:          src.image.Name,
+		Description:   src.image.Description,
 		SourceImageId: awssdk.String(src.ID),
 		SourceRegion:  awssdk.String(src.Region),
 		// The same token makes a repeated call (a retry after a lost answer) return the
