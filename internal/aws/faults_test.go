@@ -111,3 +111,37 @@ func TestPublishFansOutBounded(t *testing.T) {
 		})
 	}
 }
+
+func TestPublishWaitDeadline(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	rec := testRecord(e.source)
+	cfg := testConfig("us-west-2", "eu-west-1")
+	cfg.WaitTimeout = 500 * time.Millisecond
+	e.proxy.Rewrite("DescribeImages", "<imageState>available<", "<imageState>pending<")
+	got, err := e.publisher(cfg, Options{}).Publish(context.Background(), rec, "")
+	if err == nil || !strings.Contains(err.Error(), "2 of 2 regions failed") || !strings.Contains(err.Error(), "to become available (up to 500ms)") {
+		t.Fatalf("error = %v; want both copies past their deadline", err)
+	}
+	for _, pl := range got.AMIs {
+		if pl.Status != record.PublishFailed || pl.ID == "" {
+			t.Errorf("placement %+v; want failed with the pending copy's id", pl)
+		}
+	}
+
+	// The copies finish; the next run finds them by their build key instead of copying again.
+	e.proxy.Rewrite("DescribeImages", "", "")
+	e.proxy.ResetCalls()
+	again, err := e.publisher(cfg, Options{}).Publish(context.Background(), rec, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, pl := range again.AMIs {
+		if pl.ID != got.AMIs[i].ID || pl.Status != record.PublishReused {
+			t.Errorf("re-run %+v; want %s reused", pl, got.AMIs[i].ID)
+		}
+	}
+	if n := e.proxy.Calls("CopyImage"); n != 0 {
+		t.Errorf("re-run copied %d times", n)
+	}
+}

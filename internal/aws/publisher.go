@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/imagegrid/imagegrid/internal/publish"
 	"github.com/imagegrid/imagegrid/internal/publishconfig"
@@ -242,16 +243,34 @@ func (p *Publisher) copy(ctx context.Context, rec record.BuildRecord, src source
 		// The same token makes a repeated call (a retry after a lost answer) return the
 		// same copy instead of starting another.
 		ClientToken: awssdk.String(clientToken(rec.BuildKey, region)),
+		// Tagged as it is made, where the API supports it; tagged again below for the rest.
+		TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeImage, Tags: []types.Tag{
+			{Key: awssdk.String(TagBuildKey), Value: awssdk.String(rec.BuildKey)},
+		}}},
 	})
 	if err != nil {
 		return "", fmt.Errorf("copy %s from %s: %w", src.ID, src.Region, err)
 	}
 	id := awssdk.ToString(out.ImageId)
 	logf("copying %s:%s to %s", src.Region, src.ID, id)
-	if err := tag(ctx, p.client(region), []string{id}, map[string]string{TagBuildKey: rec.BuildKey}); err != nil {
-		return id, err
+	// A new AMI can be invisible to other calls for a moment (EC2 is eventually consistent).
+	for attempt := 1; ; attempt++ {
+		err := tag(ctx, p.client(region), []string{id}, map[string]string{TagBuildKey: rec.BuildKey})
+		if err == nil || !isNotFound(err) || attempt == 10 {
+			return id, err
+		}
+		select {
+		case <-time.After(p.cfg.PollInterval):
+		case <-ctx.Done():
+			return id, ctx.Err()
+		}
 	}
-	return id, nil
+}
+
+// isNotFound reports an EC2 "no such AMI" error.
+func isNotFound(err error) bool {
+	var ae smithy.APIError
+	return errors.As(err, &ae) && ae.ErrorCode() == "InvalidAMIID.NotFound"
 }
 
 func clientToken(buildKey, region string) string {
@@ -264,19 +283,44 @@ func (p *Publisher) wait(ctx context.Context, c *ec2.Client, id string, logf fun
 	w := ec2.NewImageAvailableWaiter(c, func(o *ec2.ImageAvailableWaiterOptions) {
 		o.MinDelay = p.cfg.PollInterval
 		o.MaxDelay = max(p.cfg.PollInterval, 4*p.cfg.PollInterval)
+		o.Retryable = availableYet
 	})
 	err := w.Wait(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}}, p.cfg.WaitTimeout)
 	if err == nil {
 		return nil
 	}
 	img, derr := describe(ctx, c, id)
-	if derr == nil && string(img.State) == "failed" {
+	if derr == nil && img.State == types.ImageStateFailed {
 		logf("copy %s failed (%s); deregistering it", id, awssdk.ToString(img.StateReason.Message))
 		if _, err := c.DeregisterImage(context.WithoutCancel(ctx), &ec2.DeregisterImageInput{ImageId: awssdk.String(id)}); err != nil {
 			logf("deregister %s: %v", id, err)
 		}
 	}
 	return fmt.Errorf("wait for %s to become available (up to %s): %w", id, p.cfg.WaitTimeout, err)
+}
+
+// availableYet decides whether to keep waiting: yes while the AMI is pending or not yet
+// visible, no once it is available; a failed copy or another error ends the wait.
+func availableYet(_ context.Context, _ *ec2.DescribeImagesInput, out *ec2.DescribeImagesOutput, err error) (bool, error) {
+	switch {
+	case err != nil && isNotFound(err):
+		return true, nil
+	case err != nil:
+		return false, err
+	case len(out.Images) == 0:
+		return true, nil
+	}
+	switch img := out.Images[0]; img.State {
+	case types.ImageStateAvailable:
+		return false, nil
+	case types.ImageStateFailed, types.ImageStateError, types.ImageStateDeregistered, types.ImageStateInvalid:
+		reason := ""
+		if img.StateReason != nil {
+			reason = ": " + awssdk.ToString(img.StateReason.Message)
+		}
+		return false, fmt.Errorf("the copy is %s%s", img.State, reason)
+	}
+	return true, nil
 }
 
 // client returns the EC2 client of a region, with retries that outlast throttling.

@@ -38,6 +38,7 @@ type Proxy struct {
 	faulted map[string]int
 	flying  map[string]int
 	peak    map[string]int
+	rewrite map[string][2]string
 }
 
 // NewProxy starts a proxy in front of server; it stops when the test ends.
@@ -47,8 +48,9 @@ func NewProxy(tb testing.TB, server *Server) *Proxy {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p := &Proxy{faults: map[string][]Fault{}, delays: map[string]time.Duration{}, calls: map[string]int{}, faulted: map[string]int{}, flying: map[string]int{}, peak: map[string]int{}}
+	p := &Proxy{faults: map[string][]Fault{}, delays: map[string]time.Duration{}, calls: map[string]int{}, faulted: map[string]int{}, flying: map[string]int{}, peak: map[string]int{}, rewrite: map[string][2]string{}}
 	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.ModifyResponse = p.modify
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
@@ -57,6 +59,7 @@ func NewProxy(tb testing.TB, server *Server) *Proxy {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		action := actionOf(body)
+		r.Header.Set(actionHeader, action)
 		fault, delay := p.next(action)
 		defer p.landed(action)
 		time.Sleep(delay)
@@ -74,6 +77,40 @@ func NewProxy(tb testing.TB, server *Server) *Proxy {
 	tb.Cleanup(ts.Close)
 	p.URL = ts.URL
 	return p
+}
+
+// actionHeader carries the EC2 action of a forwarded request to ModifyResponse.
+const actionHeader = "X-Imagegrid-Test-Action"
+
+func (p *Proxy) modify(resp *http.Response) error {
+	p.mu.Lock()
+	rw, ok := p.rewrite[resp.Request.Header.Get(actionHeader)]
+	p.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	body = bytes.ReplaceAll(body, []byte(rw[0]), []byte(rw[1]))
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Set("Content-Length", fmt.Sprint(len(body)))
+	return nil
+}
+
+// Rewrite replaces from with to in every answer to action, until Rewrite is called with
+// from == "" (e.g. to keep AMIs pending: "<imageState>available<", "<imageState>pending<").
+func (p *Proxy) Rewrite(action, from, to string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if from == "" {
+		delete(p.rewrite, action)
+		return
+	}
+	p.rewrite[action] = [2]string{from, to}
 }
 
 var actionRE = regexp.MustCompile(`(?:^|&)Action=([A-Za-z]+)`)
