@@ -309,11 +309,14 @@ func Plan(cfg *publishconfig.VSphere, rec record.BuildRecord) ([]string, error) 
 	if place.ResourcePool != "" {
 		pool = "resource pool " + place.ResourcePool
 	}
-	lines := []string{fmt.Sprintf("import %s (%s) as template %s into vcenter %s, datacenter %s, %s, datastore %s, folder %s",
-		path.Base(rec.Artifacts.OVA.Path), mib(rec.Artifacts.OVA.Size), TemplateName(rec.Cell), cfg.Server,
-		place.Datacenter, pool, place.Datastore, folderPath("/"+strings.TrimPrefix(place.Datacenter, "/"), place.Folder))}
+	var lines []string
+	if lib := cfg.ContentLibrary; lib == nil || !lib.Only {
+		lines = append(lines, fmt.Sprintf("import %s (%s) as template %s into vcenter %s, datacenter %s, %s, datastore %s, folder %s",
+			path.Base(rec.Artifacts.OVA.Path), mib(rec.Artifacts.OVA.Size), TemplateName(rec.Cell), cfg.Server,
+			place.Datacenter, pool, place.Datastore, folderPath("/"+strings.TrimPrefix(place.Datacenter, "/"), place.Folder)))
+	}
 	if place.ContentLibrary != "" {
-		lines = append(lines, fmt.Sprintf("upload it to content library %s as item %s", place.ContentLibrary, TemplateName(rec.Cell)))
+		lines = append(lines, fmt.Sprintf("upload %s to content library %s of vcenter %s as item %s", path.Base(rec.Artifacts.OVA.Path), place.ContentLibrary, cfg.Server, TemplateName(rec.Cell)))
 	}
 	return lines, nil
 }

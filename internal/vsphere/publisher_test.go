@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imagegrid/imagegrid/internal/publishconfig"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -67,5 +68,37 @@ func TestPublishTwiceReuses(t *testing.T) {
 	}
 	if n := len(vmsNamed(t, sim.client(t), TemplateName(rec.Cell))); n != 1 {
 		t.Errorf("%d templates after two publishes; want 1", n)
+	}
+}
+
+func TestPlan(t *testing.T) {
+	rec := record.BuildRecord{Cell: record.Cell{OS: record.OS{ID: "ubuntu-2204"}, Kubernetes: record.Kubernetes{Semver: "v1.30.2"}, BuildKey: testKey},
+		Artifacts: record.Artifacts{OVA: &record.OVAArtifact{Path: "out/node.ova", Size: 3 << 20}}}
+	base := publishconfig.VSphere{Server: "vc.example.com", Datacenter: "DC0", Cluster: "C0", Datastore: "ds1", Folder: "tkg"}
+	for _, tc := range []struct {
+		name string
+		lib  *publishconfig.ContentLibrary
+		hint *record.VSphereHints
+		want []string
+	}{
+		{name: "template", want: []string{"import node.ova (3.0 MiB) as template ubuntu-2204-kube-v1.30.2-8f2a0c4be7d1 into vcenter vc.example.com, datacenter DC0, cluster C0, datastore ds1, folder /DC0/vm/tkg"}},
+		{name: "hints win", hint: &record.VSphereHints{ResourcePool: "/DC0/host/C1/Resources/p", Folder: "/DC0/vm/other"},
+			want: []string{"import node.ova (3.0 MiB) as template ubuntu-2204-kube-v1.30.2-8f2a0c4be7d1 into vcenter vc.example.com, datacenter DC0, resource pool /DC0/host/C1/Resources/p, datastore ds1, folder /DC0/vm/other"}},
+		{name: "library only", lib: &publishconfig.ContentLibrary{Name: "lib", Only: true},
+			want: []string{"upload node.ova to content library lib of vcenter vc.example.com as item ubuntu-2204-kube-v1.30.2-8f2a0c4be7d1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := base
+			cfg.ContentLibrary = tc.lib
+			r := rec
+			r.Cell.Publish.VSphere = tc.hint
+			got, err := Plan(&cfg, r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
+				t.Errorf("plan:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
+			}
+		})
 	}
 }
