@@ -88,3 +88,34 @@ func TestPublishTwiceChangesNothing(t *testing.T) {
 		t.Errorf("second run copied %d times", n)
 	}
 }
+
+func TestPublishPublicOnlyWhenAsked(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	for _, tc := range []struct {
+		name   string
+		public bool
+		want   string
+	}{
+		{"private", false, "111122223333,arn:aws:organizations::123456789012:organization/o-abcd123456"},
+		{"public", true, "111122223333,all,arn:aws:organizations::123456789012:organization/o-abcd123456"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := testRecord(e.source)
+			rec.BuildKey = strings.Repeat(tc.name[:1], 64)
+			cfg := testConfig("eu-west-2")
+			cfg.Public = tc.public
+			got, err := e.publisher(cfg, Options{}).Publish(context.Background(), rec, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			pl := got.AMIs[0]
+			if perms := strings.Join(launchPermissions(t, e.client(e.url, pl.Region), pl.ID), ","); perms != tc.want {
+				t.Errorf("launch permissions = %s; want %s", perms, tc.want)
+			}
+			if pl.Shared == nil || pl.Shared.Public != tc.public {
+				t.Errorf("recorded sharing = %+v", pl.Shared)
+			}
+		})
+	}
+}

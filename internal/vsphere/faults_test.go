@@ -159,3 +159,54 @@ func TestPublishRemovesInterruptedImport(t *testing.T) {
 		t.Errorf("VMs = %+v; want one template", vms)
 	}
 }
+
+// cancelMidUpload is an http.RoundTripper that cancels the publish (as SIGINT would) once
+// half of the first NFC upload has gone through.
+type cancelMidUpload struct {
+	next   http.RoundTripper
+	cancel context.CancelFunc
+}
+
+func (c *cancelMidUpload) RoundTrip(req *http.Request) (*http.Response, error) {
+	if strings.HasPrefix(req.URL.Path, "/nfc/") && req.ContentLength > 1 {
+		req.Body = &cancelReader{ReadCloser: req.Body, left: req.ContentLength / 2, cancel: c.cancel}
+	}
+	return c.next.RoundTrip(req)
+}
+
+type cancelReader struct {
+	io.ReadCloser
+	left   int64
+	cancel context.CancelFunc
+}
+
+func (c *cancelReader) Read(p []byte) (int, error) {
+	if c.left <= 0 {
+		c.cancel()
+		time.Sleep(50 * time.Millisecond) // let the cancellation reach the request
+	}
+	if int64(len(p)) > c.left && c.left > 0 {
+		p = p[:c.left]
+	}
+	n, err := c.ReadCloser.Read(p)
+	c.left -= int64(n)
+	return n, err
+}
+
+func TestPublishInterruptedLeavesNothing(t *testing.T) {
+	sim := newVCSim(t)
+	rec, dir := testRecord(t, 1<<20)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	p := New(sim.cfg, testCreds, Options{RetryDelay: time.Millisecond, WrapTransport: func(rt http.RoundTripper) http.RoundTripper {
+		return &cancelMidUpload{next: rt, cancel: cancel}
+	}})
+	defer p.Close()
+	_, err := p.Publish(ctx, rec, dir)
+	if err == nil || !errors.Is(err, context.Canceled) {
+		t.Fatalf("publish error = %v; want the cancellation", err)
+	}
+	if vms := vmsNamed(t, sim.client(t), TemplateName(rec.Cell)); len(vms) != 0 {
+		t.Errorf("%d VMs left by an interrupted publish", len(vms))
+	}
+}
