@@ -154,8 +154,10 @@ func TestRunTwiceConverges(t *testing.T) {
 				t.Errorf("round %d: the vCenter password reached the log: %q", round, line)
 			}
 		}
-		if !strings.Contains(stdout.String(), "::add-mask::"+password) {
-			t.Errorf("round %d: the vCenter password was not masked", round)
+		for _, secret := range []string{password, moto.SecretAccessKey} {
+			if !strings.Contains(stdout.String(), "::add-mask::"+secret) {
+				t.Errorf("round %d: secret %.4s… was not masked", round, secret)
+			}
 		}
 		// The second run finds everything in place and changes nothing.
 		want["vsphere-ubuntu-2204-amd64-v1.30.2---vmware.1"] = record.PublishReused

@@ -112,7 +112,12 @@ func (p *Publisher) Publish(ctx context.Context, rec record.BuildRecord, dir str
 	if reused {
 		out.VSphere.Status = record.PublishReused
 	}
-	logf("%s (template %q, library item %+v)", out.VSphere.Status, out.VSphere.Template, out.VSphere.ContentLibrary)
+	if out.VSphere.Template != "" {
+		logf("template %s (%s) %s", out.VSphere.Template, out.VSphere.MoRef, out.VSphere.Status)
+	}
+	if cl := out.VSphere.ContentLibrary; cl != nil {
+		logf("content library %s item %s (%s) %s", cl.Library, cl.Item, cl.ItemID, out.VSphere.Status)
+	}
 	return out, nil
 }
 
