@@ -1,0 +1,213 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/imagegrid/imagegrid/internal/actions"
+	"github.com/imagegrid/imagegrid/internal/aws"
+	"github.com/imagegrid/imagegrid/internal/publish"
+	"github.com/imagegrid/imagegrid/internal/publishconfig"
+	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/vsphere"
+)
+
+// options are the command's flags, after GitHub Actions inputs filled those not given.
+type options struct {
+	records, out, config string
+	dryRun               bool
+	library              string
+	createLibrary        bool
+}
+
+func parse(args []string, stderr io.Writer, gh *actions.Runner) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("publish", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.records, "records", "", "directory of the run's build records (searched recursively)")
+	fs.StringVar(&o.out, "out", "publish-records", "directory the publish records are written to")
+	fs.StringVar(&o.config, "config", "publish.yaml", "publish configuration file (see docs/publish.md)")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "print what would be published and touch nothing")
+	fs.StringVar(&o.library, "content-library", "", "also upload each OVA to this vSphere content library (overrides the config's)")
+	fs.BoolVar(&o.createLibrary, "create-library", false, "create the content library when it does not exist")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments %q; every setting is a flag", fs.Args())
+	}
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		if given[f.Name] {
+			return
+		}
+		if v := gh.Input(f.Name); v != "" {
+			if err := f.Value.Set(v); err != nil {
+				errs = append(errs, fmt.Errorf("input %s: %q: %w", f.Name, v, err))
+			}
+		}
+	})
+	if err := errors.Join(errs...); err != nil {
+		return o, err
+	}
+	if o.records == "" {
+		return o, errors.New("--records is required: the directory holding the run's build records")
+	}
+	return o, nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	gh := actions.New(stdout, nil)
+	o, err := parse(args, stderr, gh)
+	if err != nil {
+		return err
+	}
+	jobs, err := publish.FindRecords(o.records)
+	if err != nil {
+		return err
+	}
+	if len(jobs) == 0 {
+		return fmt.Errorf("no build records (JSON files of kind %s) under %s", record.KindBuildRecord, o.records)
+	}
+	cfg, err := publishconfig.Load(o.config)
+	if err != nil {
+		return err
+	}
+	if err := applyLibraryFlags(cfg, o); err != nil {
+		return err
+	}
+	publishers, err := publishersFor(ctx, cfg, o.dryRun, needed(jobs), stdout, gh)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, p := range publishers {
+			if cerr := p.Close(); cerr != nil {
+				fmt.Fprintln(stderr, "publish:", cerr)
+			}
+		}
+	}()
+
+	recorder := publish.Recorder{Dir: o.out}
+	runner := &publish.Runner{
+		Publishers: publishers,
+		Log:        stdout,
+		Group:      gh.Group,
+		Record: func(pr record.PublishRecord) error {
+			if o.dryRun {
+				return nil // a dry run writes nothing
+			}
+			_, err := recorder.Write(pr)
+			return err
+		},
+	}
+	records, err := runner.Run(ctx, jobs)
+	if err != nil {
+		return err
+	}
+	// The TKr catalog step consumes the publish records in o.out from here: it edits the
+	// catalog so each (TKr, OS, arch, infrastructure[, region]) points at the new images and
+	// opens or updates the pull request.
+
+	if err := report(gh, o, records); err != nil {
+		return err
+	}
+	if n := publish.Counts(records)[record.PublishFailed]; n > 0 {
+		return fmt.Errorf("%d of %d build records failed to publish (see the publish records in %s)", n, len(records), o.out)
+	}
+	return nil
+}
+
+// applyLibraryFlags lets --content-library and --create-library override the config file.
+func applyLibraryFlags(cfg *publishconfig.Config, o options) error {
+	if o.library == "" && !o.createLibrary {
+		return nil
+	}
+	if cfg.VSphere == nil {
+		return fmt.Errorf("--content-library and --create-library need a vsphere target in %s", o.config)
+	}
+	lib := cfg.VSphere.ContentLibrary
+	if lib == nil {
+		lib = &publishconfig.ContentLibrary{}
+		cfg.VSphere.ContentLibrary = lib
+	}
+	if o.library != "" {
+		lib.Name = o.library
+	}
+	if lib.Name == "" {
+		return fmt.Errorf("--create-library needs a library name: --content-library NAME or vsphere.contentLibrary.name in %s", o.config)
+	}
+	lib.Create = lib.Create || o.createLibrary
+	return nil
+}
+
+// needed lists the infrastructures of the records that will be published.
+func needed(jobs []publish.Job) map[string]bool {
+	infras := map[string]bool{}
+	for _, j := range jobs {
+		if j.Record.Status == record.BuildSucceeded && !j.Record.ValidateOnly {
+			infras[j.Record.Cell.Infra] = true
+		}
+	}
+	return infras
+}
+
+// publishersFor makes a publisher for each configured infrastructure some record needs;
+// credentials are read (and masked) only for those.
+func publishersFor(ctx context.Context, cfg *publishconfig.Config, dryRun bool, infras map[string]bool, log io.Writer, gh *actions.Runner) (map[string]publish.Interface, error) {
+	out := map[string]publish.Interface{}
+	if cfg.VSphere != nil && infras[record.InfraVSphere] {
+		if dryRun {
+			out[record.InfraVSphere] = publish.DryRun{Log: log, Plan: func(rec record.BuildRecord) ([]string, error) { return vsphere.Plan(cfg.VSphere, rec) }}
+		} else {
+			creds, err := vsphere.CredentialsFromEnv(os.Getenv)
+			if err != nil {
+				return nil, err
+			}
+			gh.Mask(creds.Password)
+			out[record.InfraVSphere] = vsphere.New(cfg.VSphere, creds, vsphere.Options{Log: log})
+		}
+	}
+	if cfg.AWS != nil && infras[record.InfraAWS] {
+		if dryRun {
+			out[record.InfraAWS] = publish.DryRun{Log: log, Plan: func(rec record.BuildRecord) ([]string, error) { return aws.Plan(cfg.AWS, rec) }}
+		} else {
+			for _, name := range []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID"} {
+				gh.Mask(os.Getenv(name))
+			}
+			base, err := awsconfig.LoadDefaultConfig(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("aws credentials: %w", err)
+			}
+			out[record.InfraAWS] = aws.New(cfg.AWS, base, aws.Options{Log: log})
+		}
+	}
+	return out, nil
+}
+
+// report sets the step outputs and appends the summary table to the job summary.
+func report(gh *actions.Runner, o options, records []record.PublishRecord) error {
+	counts := publish.Counts(records)
+	outputs := [][2]string{
+		{"records", o.out},
+		{"published", strconv.Itoa(counts[record.PublishSucceeded])},
+		{"reused", strconv.Itoa(counts[record.PublishReused])},
+		{"failed", strconv.Itoa(counts[record.PublishFailed])},
+		{"skipped", strconv.Itoa(counts[record.PublishSkipped])},
+	}
+	for _, kv := range outputs {
+		if err := gh.SetOutput(kv[0], kv[1]); err != nil {
+			return err
+		}
+	}
+	return gh.AddSummary(publish.Summary(records))
+}

@@ -1,0 +1,173 @@
+package publish
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// fakePublisher records its calls and answers from a table keyed by cell id.
+type fakePublisher struct {
+	calls   []string
+	answers map[string]record.PublishRecord
+	errs    map[string]error
+}
+
+func (f *fakePublisher) Publish(_ context.Context, rec record.BuildRecord, dir string) (record.PublishRecord, error) {
+	f.calls = append(f.calls, rec.Cell.ID+" "+filepath.Base(dir))
+	return f.answers[rec.Cell.ID], f.errs[rec.Cell.ID]
+}
+
+func (f *fakePublisher) Close() error { return nil }
+
+func TestFindRecords(t *testing.T) {
+	jobs, err := FindRecords("testdata/records")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, j := range jobs {
+		got = append(got, j.Record.Cell.ID+" in "+filepath.Base(j.Dir))
+	}
+	want := []string{
+		"aws-ubuntu-2204-amd64-v1.30.2---vmware.1 in aws-ubuntu-2204-amd64-v1.30.2---vmware.1",
+		"aws-ubuntu-2404-amd64-v1.30.2---vmware.1 in aws-ubuntu-2404-amd64-v1.30.2---vmware.1",
+		"vsphere-ubuntu-2204-amd64-v1.30.2---vmware.1 in vsphere-ubuntu-2204-amd64-v1.30.2---vmware.1",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("records:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+
+	_, err = FindRecords("testdata/bad")
+	if err == nil || !strings.Contains(err.Error(), filepath.Join("testdata", "bad", "x", "build-record.json")) || !strings.Contains(err.Error(), `unknown field "color"`) {
+		t.Errorf("bad record error = %v; want the file and the unknown field named", err)
+	}
+}
+
+func TestRunner(t *testing.T) {
+	jobs, err := FindRecords("testdata/records")
+	if err != nil {
+		t.Fatal(err)
+	}
+	aws := &fakePublisher{
+		answers: map[string]record.PublishRecord{"aws-ubuntu-2204-amd64-v1.30.2---vmware.1": {AMIs: []record.AMIPlacement{
+			{Region: "us-west-2", ID: "ami-0123456789abcdef0", Status: record.PublishSucceeded, Source: "us-east-1:ami-0a1b2c3d4e5f60718"},
+			{Region: "eu-west-1", Status: record.PublishFailed, Error: "copy: RequestLimitExceeded"},
+		}}},
+		errs: map[string]error{"aws-ubuntu-2204-amd64-v1.30.2---vmware.1": errors.New("1 of 2 regions failed")},
+	}
+	clock := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
+	out := t.TempDir()
+	var log bytes.Buffer
+	r := &Runner{
+		Publishers: map[string]Interface{record.InfraAWS: aws}, // no vsphere target
+		Record:     func(pr record.PublishRecord) error { _, err := Recorder{Dir: out}.Write(pr); return err },
+		Log:        &log,
+		Now:        func() time.Time { clock = clock.Add(90 * time.Second); return clock },
+	}
+	records, err := r.Run(context.Background(), jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"aws-ubuntu-2204-amd64-v1.30.2---vmware.1 aws-ubuntu-2204-amd64-v1.30.2---vmware.1"}; strings.Join(aws.calls, ",") != strings.Join(want, ",") {
+		t.Errorf("publisher calls = %q; want only the succeeded AWS build: %q", aws.calls, want)
+	}
+	built := map[string]time.Time{}
+	for _, j := range jobs {
+		built[j.Record.Cell.ID] = j.Record.Finished
+	}
+	statuses := map[string]string{}
+	for _, pr := range records {
+		statuses[pr.Cell.ID] = pr.Status + ": " + pr.Error
+		back, err := record.ReadFile[record.PublishRecord](filepath.Join(out, pr.Cell.ID+".json"), record.KindPublishRecord)
+		if err != nil {
+			t.Fatalf("publish record not written: %v", err)
+		}
+		if back.BuildKey != pr.BuildKey || back.Status != pr.Status || back.Error != pr.Error || !back.BuiltAt.Equal(built[pr.Cell.ID]) {
+			t.Errorf("written record %+v differs from %+v", back, pr)
+		}
+	}
+	want := map[string]string{
+		"aws-ubuntu-2204-amd64-v1.30.2---vmware.1":     "failed: 1 of 2 regions failed",
+		"aws-ubuntu-2404-amd64-v1.30.2---vmware.1":     "skipped: build failed (permanent): goss: kubelet version mismatch",
+		"vsphere-ubuntu-2204-amd64-v1.30.2---vmware.1": "failed: no vsphere target in the publish config",
+	}
+	for id, w := range want {
+		if statuses[id] != w {
+			t.Errorf("%s: %q; want %q", id, statuses[id], w)
+		}
+	}
+	golden(t, "summary.md", Summary(records))
+}
+
+func TestOverall(t *testing.T) {
+	ok := record.AMIPlacement{Status: record.PublishSucceeded}
+	reused := record.AMIPlacement{Status: record.PublishReused}
+	failed := record.AMIPlacement{Status: record.PublishFailed}
+	for _, tc := range []struct {
+		name string
+		pr   record.PublishRecord
+		want string
+	}{
+		{"nothing", record.PublishRecord{}, record.PublishSkipped},
+		{"all reused", record.PublishRecord{AMIs: []record.AMIPlacement{reused, reused}}, record.PublishReused},
+		{"some new", record.PublishRecord{AMIs: []record.AMIPlacement{reused, ok}}, record.PublishSucceeded},
+		{"one failed", record.PublishRecord{AMIs: []record.AMIPlacement{ok, failed}}, record.PublishFailed},
+		{"vsphere", record.PublishRecord{VSphere: &record.VSpherePlacement{Status: record.PublishSucceeded}}, record.PublishSucceeded},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := overall(tc.pr); got != tc.want {
+				t.Errorf("overall = %s; want %s", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestDryRun(t *testing.T) {
+	jobs, err := FindRecords("testdata/records")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var log bytes.Buffer
+	d := DryRun{Log: &log, Plan: func(rec record.BuildRecord) ([]string, error) {
+		return []string{"copy " + rec.Artifacts.AMI[0].ID + " to us-west-2"}, nil
+	}}
+	r := &Runner{Publishers: map[string]Interface{record.InfraAWS: d}}
+	records, err := r.Run(context.Background(), jobs[:1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if records[0].Status != record.PublishSkipped || !strings.Contains(records[0].Error, "dry run: would copy ami-0a1b2c3d4e5f60718 to us-west-2") {
+		t.Errorf("record = %s: %s", records[0].Status, records[0].Error)
+	}
+	if !strings.Contains(log.String(), "would copy ami-0a1b2c3d4e5f60718") {
+		t.Errorf("plan not logged: %q", log.String())
+	}
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (go test -update rewrites it):\n%s", path, got)
+	}
+}

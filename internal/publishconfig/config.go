@@ -1,0 +1,311 @@
+// Package publishconfig is the publish configuration file: where the vSphere templates and the
+// AWS AMIs go. It holds placement only; credentials come from the environment. The file is YAML
+// (JSON is valid YAML) and decoded strictly: an unknown field, a wrong type or a bad value is an
+// error naming the file, the line and the field, and saying what would be valid.
+package publishconfig
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+// Kind is the kind of the publish configuration file.
+const Kind = "PublishConfig"
+
+// Defaults applied to fields left empty.
+const (
+	DefaultParallel     = 5
+	DefaultWaitTimeout  = 45 * time.Minute
+	DefaultPollInterval = 15 * time.Second
+	DefaultProvisioning = "thin"
+)
+
+// Config names the publish targets. A target left out is not published to: records for its
+// infrastructure fail with an error saying the target is not configured.
+type Config struct {
+	APIVersion string   `yaml:"apiVersion"`
+	Kind       string   `yaml:"kind"`
+	VSphere    *VSphere `yaml:"vsphere,omitempty"`
+	AWS        *AWS     `yaml:"aws,omitempty"`
+}
+
+// VSphere is a vCenter and the placement of the templates in it. A cell's publish hints
+// override the placement fields they set.
+type VSphere struct {
+	// Server is the vCenter host name or URL ("vcenter.example.com", "https://vc/sdk").
+	Server string `yaml:"server"`
+	// Insecure skips TLS verification; only when set explicitly. Prefer Thumbprint.
+	Insecure bool `yaml:"insecure,omitempty"`
+	// Thumbprint pins the vCenter certificate by its SHA-1 or SHA-256 fingerprint
+	// (colon-separated hex, as govc about.cert prints it).
+	Thumbprint   string `yaml:"thumbprint,omitempty"`
+	Datacenter   string `yaml:"datacenter"`
+	Cluster      string `yaml:"cluster,omitempty"`
+	ResourcePool string `yaml:"resourcePool,omitempty"`
+	Datastore    string `yaml:"datastore"`
+	// Folder is the VM folder for the templates: an inventory path, or relative to the
+	// datacenter's VM folder. Empty means the VM folder itself.
+	Folder string `yaml:"folder,omitempty"`
+	// Network is the port group every OVF network is mapped to.
+	Network string `yaml:"network,omitempty"`
+	// DiskProvisioning is thin (default), thick or eagerZeroedThick.
+	DiskProvisioning string `yaml:"diskProvisioning,omitempty"`
+	// ContentLibrary also uploads each OVA as an OVF template item of this library.
+	ContentLibrary *ContentLibrary `yaml:"contentLibrary,omitempty"`
+}
+
+// ContentLibrary is a vSphere content library that receives the OVAs as OVF template items.
+type ContentLibrary struct {
+	Name string `yaml:"name"`
+	// Create makes a local library on Datastore when none has the name.
+	Create bool `yaml:"create,omitempty"`
+	// Datastore backs a created library; empty means the vSphere datastore.
+	Datastore string `yaml:"datastore,omitempty"`
+	// Only skips the VM template: the OVA goes to the library only.
+	Only bool `yaml:"only,omitempty"`
+}
+
+// AWS names the regions AMIs are copied to and who may launch them. A cell's publish hints
+// replace Regions when they name regions, and add to the sharing lists.
+type AWS struct {
+	Regions             []string `yaml:"regions"`
+	Accounts            []string `yaml:"accounts,omitempty"`
+	Organizations       []string `yaml:"organizations,omitempty"`
+	OrganizationalUnits []string `yaml:"organizationalUnits,omitempty"`
+	// Public makes the AMIs public; only when set explicitly.
+	Public bool `yaml:"public,omitempty"`
+	// Parallel bounds the regions copied at once (default 5).
+	Parallel int `yaml:"parallel,omitempty"`
+	// WaitTimeout bounds the wait for a copied AMI to become available (default 45m).
+	WaitTimeout time.Duration `yaml:"waitTimeout,omitempty"`
+	// PollInterval is how often a copy's state is checked (default 15s).
+	PollInterval time.Duration `yaml:"pollInterval,omitempty"`
+}
+
+// Load reads and validates the configuration file at path.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read publish config: %w", err)
+	}
+	return Parse(path, data)
+}
+
+// Parse decodes and validates a configuration; name prefixes every error.
+func Parse(name string, data []byte) (*Config, error) {
+	var cfg Config
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&cfg); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("%s: empty publish config; want a %s document", name, Kind)
+		}
+		return nil, fmt.Errorf("%s", explain(name, err))
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	v := validator{name: name, root: &root}
+	v.check(&cfg)
+	if len(v.errs) > 0 {
+		return nil, errors.Join(v.errs...)
+	}
+	cfg.defaults()
+	return &cfg, nil
+}
+
+func (c *Config) defaults() {
+	if c.VSphere != nil && c.VSphere.DiskProvisioning == "" {
+		c.VSphere.DiskProvisioning = DefaultProvisioning
+	}
+	if a := c.AWS; a != nil {
+		if a.Parallel == 0 {
+			a.Parallel = DefaultParallel
+		}
+		if a.WaitTimeout == 0 {
+			a.WaitTimeout = DefaultWaitTimeout
+		}
+		if a.PollInterval == 0 {
+			a.PollInterval = DefaultPollInterval
+		}
+	}
+}
+
+var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
+
+// explain turns yaml.v3 errors into "file:line: message" lines.
+func explain(name string, err error) string {
+	var te *yaml.TypeError
+	if !errors.As(err, &te) {
+		return fmt.Sprintf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	lines := make([]string, 0, len(te.Errors))
+	for _, e := range te.Errors {
+		m := yamlLine.FindStringSubmatch(e)
+		if m == nil {
+			lines = append(lines, fmt.Sprintf("%s: %s", name, e))
+			continue
+		}
+		msg := m[2]
+		if strings.HasPrefix(msg, "field ") && strings.Contains(msg, " not found in type ") {
+			field := strings.TrimPrefix(msg[:strings.Index(msg, " not found in type ")], "field ")
+			msg = fmt.Sprintf("unknown field %q (fields are listed in docs/publish.md)", field)
+		}
+		lines = append(lines, fmt.Sprintf("%s:%s: %s", name, m[1], msg))
+	}
+	return strings.Join(lines, "\n")
+}
+
+type validator struct {
+	name string
+	root *yaml.Node
+	errs []error
+}
+
+// failf records an error at the node of the dotted field path (or its nearest parent).
+func (v *validator) failf(path string, format string, args ...any) {
+	line, col := v.position(path)
+	v.errs = append(v.errs, fmt.Errorf("%s:%d:%d: %s: %s", v.name, line, col, path, fmt.Sprintf(format, args...)))
+}
+
+// position finds the line and column of a dotted path ("aws.regions[2]") in the document.
+func (v *validator) position(path string) (int, int) {
+	n := v.root
+	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
+		n = n.Content[0]
+	}
+	line, col := n.Line, n.Column
+	for _, part := range strings.Split(path, ".") {
+		key, index := part, -1
+		if i := strings.IndexByte(part, '['); i > 0 {
+			key = part[:i]
+			fmt.Sscanf(part[i:], "[%d]", &index)
+		}
+		next := child(n, key)
+		if next == nil {
+			return line, col
+		}
+		n, line, col = next, next.Line, next.Column
+		if index >= 0 && n.Kind == yaml.SequenceNode && index < len(n.Content) {
+			n = n.Content[index]
+			line, col = n.Line, n.Column
+		}
+	}
+	return line, col
+}
+
+func child(n *yaml.Node, key string) *yaml.Node {
+	if n.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		if n.Content[i].Value == key {
+			return n.Content[i+1]
+		}
+	}
+	return nil
+}
+
+var (
+	thumbprintRE = regexp.MustCompile(`^([0-9A-Fa-f]{2}:){19}[0-9A-Fa-f]{2}$|^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$`)
+	regionRE     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
+	accountRE    = regexp.MustCompile(`^\d{12}$`)
+	orgARNRE     = regexp.MustCompile(`^arn:aws[a-z-]*:organizations::\d{12}:organization/o-[a-z0-9]{10,32}$`)
+	ouARNRE      = regexp.MustCompile(`^arn:aws[a-z-]*:organizations::\d{12}:ou/o-[a-z0-9]{10,32}/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$`)
+)
+
+func (v *validator) check(c *Config) {
+	if c.APIVersion != record.APIVersion {
+		v.failf("apiVersion", "got %q, want %q", c.APIVersion, record.APIVersion)
+	}
+	if c.Kind != Kind {
+		v.failf("kind", "got %q, want %q", c.Kind, Kind)
+	}
+	if c.VSphere == nil && c.AWS == nil {
+		v.failf("kind", "no target: set vsphere, aws or both")
+	}
+	if c.VSphere != nil {
+		v.checkVSphere(c.VSphere)
+	}
+	if c.AWS != nil {
+		v.checkAWS(c.AWS)
+	}
+}
+
+func (v *validator) checkVSphere(s *VSphere) {
+	if s.Server == "" {
+		v.failf("vsphere.server", "required: the vCenter host name or URL")
+	}
+	if s.Datacenter == "" {
+		v.failf("vsphere.datacenter", "required: the datacenter name or inventory path")
+	}
+	if s.Datastore == "" {
+		v.failf("vsphere.datastore", "required: the datastore that holds the templates")
+	}
+	if s.Cluster == "" && s.ResourcePool == "" {
+		v.failf("vsphere", "set cluster or resourcePool: where the templates are imported")
+	}
+	if s.Cluster != "" && s.ResourcePool != "" {
+		v.failf("vsphere.resourcePool", "set cluster or resourcePool, not both")
+	}
+	if s.Thumbprint != "" && !thumbprintRE.MatchString(s.Thumbprint) {
+		v.failf("vsphere.thumbprint", "%q is not a SHA-1 or SHA-256 fingerprint (colon-separated hex pairs, as govc about.cert -thumbprint prints)", s.Thumbprint)
+	}
+	if s.Thumbprint != "" && s.Insecure {
+		v.failf("vsphere.insecure", "insecure turns off the verification thumbprint pins; set one of them")
+	}
+	switch s.DiskProvisioning {
+	case "", "thin", "thick", "eagerZeroedThick":
+	default:
+		v.failf("vsphere.diskProvisioning", "%q; want thin, thick or eagerZeroedThick", s.DiskProvisioning)
+	}
+	if l := s.ContentLibrary; l != nil && l.Name == "" {
+		v.failf("vsphere.contentLibrary.name", "required: the content library's name")
+	}
+}
+
+func (v *validator) checkAWS(a *AWS) {
+	if len(a.Regions) == 0 {
+		v.failf("aws.regions", "required: at least one region, e.g. [us-east-1]")
+	}
+	for i, r := range a.Regions {
+		if !regionRE.MatchString(r) {
+			v.failf(fmt.Sprintf("aws.regions[%d]", i), "%q is not a region name like us-east-1", r)
+		}
+	}
+	for i, acc := range a.Accounts {
+		if !accountRE.MatchString(acc) {
+			v.failf(fmt.Sprintf("aws.accounts[%d]", i), "%q is not a 12-digit account id", acc)
+		}
+	}
+	for i, arn := range a.Organizations {
+		if !orgARNRE.MatchString(arn) {
+			v.failf(fmt.Sprintf("aws.organizations[%d]", i), "%q is not an organization ARN like arn:aws:organizations::123456789012:organization/o-abcd123456", arn)
+		}
+	}
+	for i, arn := range a.OrganizationalUnits {
+		if !ouARNRE.MatchString(arn) {
+			v.failf(fmt.Sprintf("aws.organizationalUnits[%d]", i), "%q is not an OU ARN like arn:aws:organizations::123456789012:ou/o-abcd123456/ou-ab12-cdef3456", arn)
+		}
+	}
+	if a.Parallel < 0 {
+		v.failf("aws.parallel", "%d; want a positive number of regions copied at once", a.Parallel)
+	}
+	if a.WaitTimeout < 0 {
+		v.failf("aws.waitTimeout", "%s; want a positive duration like 45m", a.WaitTimeout)
+	}
+	if a.PollInterval < 0 {
+		v.failf("aws.pollInterval", "%s; want a positive duration like 15s", a.PollInterval)
+	}
+}

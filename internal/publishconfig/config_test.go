@@ -1,0 +1,49 @@
+package publishconfig
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestLoad(t *testing.T) {
+	cfg, err := Load("testdata/full.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.VSphere.Datastore != "LocalDS_0" || cfg.VSphere.DiskProvisioning != "thin" || cfg.VSphere.ContentLibrary.Name != "tkg-images" {
+		t.Errorf("vsphere = %+v", cfg.VSphere)
+	}
+	a := cfg.AWS
+	if len(a.Regions) != 3 || a.Parallel != 8 || a.WaitTimeout != 30*time.Minute || a.PollInterval != DefaultPollInterval || a.Public {
+		t.Errorf("aws = %+v", a)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	const head = "apiVersion: imagegrid.io/v1alpha1\nkind: PublishConfig\n"
+	for _, tc := range []struct {
+		name, doc, want string
+	}{
+		{"empty", "", "c.yaml: empty publish config"},
+		{"unknown field", head + "aws:\n  regions: [us-east-1]\n  region: us-east-1\n", `c.yaml:5: unknown field "region"`},
+		{"wrong type", head + "aws:\n  regions: [us-east-1]\n  parallel: many\n", "c.yaml:5: cannot unmarshal !!str `many` into int"},
+		{"no target", head, "c.yaml:2:7: kind: no target"},
+		{"wrong kind", "apiVersion: imagegrid.io/v1alpha1\nkind: Cell\naws: {regions: [us-east-1]}\n", `c.yaml:2:7: kind: got "Cell", want "PublishConfig"`},
+		{"bad region", head + "aws:\n  regions:\n    - us-east-1\n    - Mars\n", `c.yaml:6:7: aws.regions[1]: "Mars" is not a region name`},
+		{"bad account", head + "aws:\n  regions: [us-east-1]\n  accounts: [\"12345\"]\n", `c.yaml:5:14: aws.accounts[0]: "12345" is not a 12-digit account id`},
+		{"bad ou", head + "aws:\n  regions: [us-east-1]\n  organizationalUnits: [ou-1]\n", `aws.organizationalUnits[0]: "ou-1" is not an OU ARN`},
+		{"missing datastore", head + "vsphere:\n  server: vc\n  datacenter: DC0\n  cluster: C\n", "c.yaml:4:3: vsphere.datastore: required"},
+		{"pool and cluster", head + "vsphere: {server: vc, datacenter: DC0, datastore: ds, cluster: C, resourcePool: P}\n", "vsphere.resourcePool: set cluster or resourcePool, not both"},
+		{"bad thumbprint", head + "vsphere: {server: vc, datacenter: DC0, datastore: ds, cluster: C, thumbprint: abc}\n", `vsphere.thumbprint: "abc" is not a SHA-1 or SHA-256 fingerprint`},
+		{"insecure and pinned", head + "vsphere: {server: vc, datacenter: DC0, datastore: ds, cluster: C, insecure: true, thumbprint: \"" + strings.Repeat("AB:", 31) + "AB\"}\n", "vsphere.insecure: insecure turns off"},
+		{"library without name", head + "vsphere: {server: vc, datacenter: DC0, datastore: ds, cluster: C, contentLibrary: {create: true}}\n", "vsphere.contentLibrary.name: required"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Parse("c.yaml", []byte(tc.doc))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v; want one containing %q", err, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,196 @@
+package moto
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
+	"regexp"
+	"sync"
+	"testing"
+	"time"
+)
+
+// Fault is what the proxy answers instead of forwarding a call.
+type Fault int
+
+const (
+	// Throttle answers HTTP 503 with the EC2 error code RequestLimitExceeded.
+	Throttle Fault = iota + 1
+	// Unavailable answers a bare HTTP 503 Service Unavailable.
+	Unavailable
+)
+
+// Proxy sits between AWS clients and a moto server. It injects faults into chosen EC2
+// actions, delays them, and counts the calls per action.
+type Proxy struct {
+	// URL is the endpoint to give AWS clients.
+	URL string
+
+	mu      sync.Mutex
+	faults  map[string][]Fault
+	delays  map[string]time.Duration
+	latency time.Duration
+	calls   map[string]int
+	faulted map[string]int
+	flying  map[string]int
+	peak    map[string]int
+	rewrite map[string][2]string
+}
+
+// NewProxy starts a proxy in front of server; it stops when the test ends.
+func NewProxy(tb testing.TB, server *Server) *Proxy {
+	tb.Helper()
+	target, err := url.Parse(server.URL)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p := &Proxy{faults: map[string][]Fault{}, delays: map[string]time.Duration{}, calls: map[string]int{}, faulted: map[string]int{}, flying: map[string]int{}, peak: map[string]int{}, rewrite: map[string][2]string{}}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.ModifyResponse = p.modify
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(r.Body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		action := actionOf(body)
+		r.Header.Set(actionHeader, action)
+		fault, delay := p.next(action)
+		defer p.landed(action)
+		time.Sleep(delay)
+		switch fault {
+		case Throttle:
+			w.Header().Set("Content-Type", "text/xml")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			fmt.Fprint(w, `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>injected</RequestID></Response>`)
+		case Unavailable:
+			http.Error(w, "Service Unavailable", http.StatusServiceUnavailable)
+		default:
+			rp.ServeHTTP(w, r)
+		}
+	}))
+	tb.Cleanup(ts.Close)
+	p.URL = ts.URL
+	return p
+}
+
+// actionHeader carries the EC2 action of a forwarded request to ModifyResponse.
+const actionHeader = "X-Imagegrid-Test-Action"
+
+func (p *Proxy) modify(resp *http.Response) error {
+	p.mu.Lock()
+	rw, ok := p.rewrite[resp.Request.Header.Get(actionHeader)]
+	p.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	body, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	body = bytes.ReplaceAll(body, []byte(rw[0]), []byte(rw[1]))
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	resp.ContentLength = int64(len(body))
+	resp.Header.Set("Content-Length", fmt.Sprint(len(body)))
+	return nil
+}
+
+// Rewrite replaces from with to in every answer to action, until Rewrite is called with
+// from == "" (e.g. to keep AMIs pending: "<imageState>available<", "<imageState>pending<").
+func (p *Proxy) Rewrite(action, from, to string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if from == "" {
+		delete(p.rewrite, action)
+		return
+	}
+	p.rewrite[action] = [2]string{from, to}
+}
+
+var actionRE = regexp.MustCompile(`(?:^|&)Action=([A-Za-z]+)`)
+
+func actionOf(body []byte) string {
+	if m := actionRE.FindSubmatch(body); m != nil {
+		return string(m[1])
+	}
+	return ""
+}
+
+func (p *Proxy) next(action string) (Fault, time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls[action]++
+	p.flying[action]++
+	p.peak[action] = max(p.peak[action], p.flying[action])
+	var f Fault
+	if q := p.faults[action]; len(q) > 0 {
+		f, p.faults[action] = q[0], q[1:]
+		p.faulted[action]++
+	}
+	return f, p.latency + p.delays[action]
+}
+
+func (p *Proxy) landed(action string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.flying[action]--
+}
+
+// Peak says how many calls of action were in flight at once, at most.
+func (p *Proxy) Peak(action string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.peak[action]
+}
+
+// Inject makes the next n calls of action (e.g. "CopyImage") fail with fault.
+func (p *Proxy) Inject(action string, fault Fault, n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for range n {
+		p.faults[action] = append(p.faults[action], fault)
+	}
+}
+
+// Delay holds every call of action for d before answering.
+func (p *Proxy) Delay(action string, d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.delays[action] = d
+}
+
+// Latency holds every call for d before answering (on top of any Delay).
+func (p *Proxy) Latency(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.latency = d
+}
+
+// Calls says how many calls of action reached the proxy, faulted ones included.
+func (p *Proxy) Calls(action string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.calls[action]
+}
+
+// Faulted says how many calls of action got an injected fault.
+func (p *Proxy) Faulted(action string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.faulted[action]
+}
+
+// ResetCalls forgets the counted calls and peaks.
+func (p *Proxy) ResetCalls() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.calls = map[string]int{}
+	p.faulted = map[string]int{}
+	p.peak = map[string]int{}
+}

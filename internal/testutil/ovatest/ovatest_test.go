@@ -1,0 +1,59 @@
+package ovatest
+
+import (
+	"archive/tar"
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestMakeIsGenuine(t *testing.T) {
+	ova := Make(t, t.TempDir(), Spec{Name: "node", DiskBytes: 3 << 20, Properties: map[string]string{"VERSION": "v1+x", "DISTRO_NAME": "ubuntu"}})
+	f, err := os.Open(ova.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	members := map[string][]byte{}
+	var order []string
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		members[h.Name] = data
+		order = append(order, h.Name)
+	}
+	if strings.Join(order, ",") != "node.ovf,node-disk-0.vmdk,node.mf" {
+		t.Fatalf("members = %v; want the descriptor first, then the disk and the manifest", order)
+	}
+	vmdk := members["node-disk-0.vmdk"]
+	if !bytes.HasPrefix(vmdk, []byte("KDMV")) || !bytes.Contains(vmdk[:64<<10], []byte(`createType="streamOptimized"`)) {
+		t.Error("the disk is not a streamOptimized VMDK")
+	}
+	ovf := string(members["node.ovf"])
+	for _, s := range []string{`ovf:key="VERSION" ovf:type="string" ovf:userConfigurable="false" ovf:value="v1+x"`, `ovf:capacity="3"`, "<Category>Cluster API Provider (CAPI)</Category>"} {
+		if !strings.Contains(ovf, s) {
+			t.Errorf("descriptor lacks %s", s)
+		}
+	}
+	for _, name := range []string{"node.ovf", "node-disk-0.vmdk"} {
+		sum := sha256.Sum256(members[name])
+		if line := fmt.Sprintf("SHA256(%s)= %s\n", name, hex.EncodeToString(sum[:])); !strings.Contains(string(members["node.mf"]), line) {
+			t.Errorf("manifest lacks %q", line)
+		}
+	}
+}

@@ -1,0 +1,172 @@
+package vsphere
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path"
+	"time"
+
+	"github.com/vmware/govmomi/fault"
+	"github.com/vmware/govmomi/nfc"
+	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/ovf"
+	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/soap"
+	"github.com/vmware/govmomi/vim25/types"
+
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+// cleanupTimeout bounds the removal of a half-made VM, which runs even when ctx is cancelled.
+const cleanupTimeout = 2 * time.Minute
+
+// importer streams one OVA into vCenter as a powered-off VM marked "importing", then marks
+// it "imported". A failure aborts the NFC lease and destroys the VM it created.
+type importer struct {
+	client       *vim25.Client
+	inv          *inventory
+	provisioning string
+	logf         func(string, ...any)
+}
+
+func (im importer) run(ctx context.Context, rec record.BuildRecord, ovaPath, name string) (*object.VirtualMachine, error) {
+	s, err := openOVA(ovaPath)
+	if err != nil {
+		return nil, err
+	}
+	defer s.Close()
+	desc, err := s.descriptor()
+	if err != nil {
+		return nil, err
+	}
+	spec, err := im.importSpec(ctx, desc, name, rec)
+	if err != nil {
+		return nil, err
+	}
+	lease, err := im.inv.pool.ImportVApp(ctx, spec.ImportSpec, im.inv.folder, nil)
+	if err != nil {
+		return nil, fmt.Errorf("import %s: %w", name, err)
+	}
+	info, err := lease.Wait(ctx, spec.FileItem)
+	if err != nil {
+		im.abort(ctx, lease, nil, err)
+		return nil, fmt.Errorf("import %s: wait for NFC lease: %w", name, err)
+	}
+	vm := object.NewVirtualMachine(im.client, info.Entity)
+	if err := im.upload(ctx, lease, info, s); err != nil {
+		im.abort(ctx, lease, vm, err)
+		return nil, fmt.Errorf("import %s: %w", name, err)
+	}
+	if err := s.verify(rec.Artifacts.OVA.Size, rec.Artifacts.OVA.SHA256); err != nil {
+		im.abort(ctx, lease, vm, err)
+		return nil, fmt.Errorf("import %s: %w", name, err)
+	}
+	if err := lease.Complete(ctx); err != nil {
+		im.abort(ctx, lease, vm, err)
+		return nil, fmt.Errorf("import %s: complete NFC lease: %w", name, err)
+	}
+	if err := reconfigure(ctx, vm, types.VirtualMachineConfigSpec{ExtraConfig: []types.BaseOptionValue{
+		&types.OptionValue{Key: keyState, Value: stateImported},
+	}}); err != nil {
+		return nil, fmt.Errorf("import %s: mark imported: %w", name, err)
+	}
+	return vm, nil
+}
+
+// importSpec asks vCenter to turn the descriptor into an import spec, keeping the OVF
+// properties as vApp properties, and adds imagegrid's marks.
+func (im importer) importSpec(ctx context.Context, desc []byte, name string, rec record.BuildRecord) (*types.OvfCreateImportSpecResult, error) {
+	env, err := ovf.Unmarshal(bytes.NewReader(desc))
+	if err != nil {
+		return nil, fmt.Errorf("parse OVF descriptor: %w", err)
+	}
+	var networks []types.OvfNetworkMapping
+	if im.inv.network != nil && env.Network != nil {
+		for _, n := range env.Network.Networks {
+			networks = append(networks, types.OvfNetworkMapping{Name: n.Name, Network: im.inv.network.Reference()})
+		}
+	}
+	params := types.OvfCreateImportSpecParams{
+		DiskProvisioning:       im.provisioning,
+		EntityName:             name,
+		NetworkMapping:         networks,
+		OvfManagerCommonParams: types.OvfManagerCommonParams{Locale: "US"},
+	}
+	spec, err := ovf.NewManager(im.client).CreateImportSpec(ctx, string(desc), im.inv.pool, im.inv.datastore, &params)
+	if err != nil {
+		return nil, fmt.Errorf("create import spec: %w", err)
+	}
+	if len(spec.Error) > 0 {
+		return nil, fmt.Errorf("create import spec: %s", spec.Error[0].LocalizedMessage)
+	}
+	for _, w := range spec.Warning {
+		im.logf("import spec warning: %s", w.LocalizedMessage)
+	}
+	vmSpec, ok := spec.ImportSpec.(*types.VirtualMachineImportSpec)
+	if !ok {
+		return nil, fmt.Errorf("create import spec: %T: only single-VM OVAs are supported", spec.ImportSpec)
+	}
+	vmSpec.ConfigSpec.Annotation = annotation(rec)
+	vmSpec.ConfigSpec.ExtraConfig = append(vmSpec.ConfigSpec.ExtraConfig, marks(rec, stateImporting)...)
+	return spec, nil
+}
+
+// upload streams each file the lease asks for from the OVA, logging progress.
+func (im importer) upload(ctx context.Context, lease *nfc.Lease, info *nfc.LeaseInfo, s *ovaStream) error {
+	updater := lease.StartUpdater(ctx, info)
+	defer updater.Done()
+	for _, item := range info.Items {
+		r, size, err := s.member(item.Path)
+		if err != nil {
+			return err
+		}
+		logger := newUploadLog(im.logf, path.Base(item.Path), size, item.Sink())
+		err = lease.Upload(ctx, item, r, soap.Upload{ContentLength: size, Progress: logger})
+		logger.wait(ctx)
+		if err != nil {
+			return fmt.Errorf("upload %s: %w", item.Path, err)
+		}
+	}
+	return nil
+}
+
+// abort gives up an import: the lease is aborted (vCenter then drops the VM) and the VM is
+// destroyed should it still exist. It runs even when ctx is cancelled.
+func (im importer) abort(ctx context.Context, lease *nfc.Lease, vm *object.VirtualMachine, cause error) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+	defer cancel()
+	fault := &types.LocalizedMethodFault{Fault: &types.SystemError{Reason: cause.Error()}, LocalizedMessage: cause.Error()}
+	if err := lease.Abort(ctx, fault); err != nil {
+		im.logf("abort NFC lease: %v", err)
+	}
+	if vm != nil {
+		if err := destroy(ctx, vm); err != nil {
+			im.logf("remove half-imported VM %s: %v", vm.Reference().Value, err)
+		}
+	}
+}
+
+// destroy removes a VM; one that is already gone is not an error.
+func destroy(ctx context.Context, vm *object.VirtualMachine) error {
+	task, err := vm.Destroy(ctx)
+	if err == nil {
+		err = task.Wait(ctx)
+	}
+	if isNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+func reconfigure(ctx context.Context, vm *object.VirtualMachine, spec types.VirtualMachineConfigSpec) error {
+	task, err := vm.Reconfigure(ctx, spec)
+	if err != nil {
+		return err
+	}
+	return task.Wait(ctx)
+}
+
+func isNotFound(err error) bool {
+	return err != nil && fault.Is(err, &types.ManagedObjectNotFound{})
+}
