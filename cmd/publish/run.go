@@ -13,6 +13,7 @@ import (
 
 	"github.com/imagegrid/imagegrid/internal/actions"
 	"github.com/imagegrid/imagegrid/internal/aws"
+	"github.com/imagegrid/imagegrid/internal/catalog/update"
 	"github.com/imagegrid/imagegrid/internal/publish"
 	"github.com/imagegrid/imagegrid/internal/publishconfig"
 	"github.com/imagegrid/imagegrid/internal/record"
@@ -25,6 +26,7 @@ type options struct {
 	dryRun               bool
 	library              string
 	createLibrary        bool
+	catalog              *update.Options
 }
 
 func parse(args []string, stderr io.Writer, gh *actions.Runner) (options, error) {
@@ -37,6 +39,7 @@ func parse(args []string, stderr io.Writer, gh *actions.Runner) (options, error)
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print what would be published and touch nothing")
 	fs.StringVar(&o.library, "content-library", "", "also upload each OVA to this vSphere content library (overrides the config's)")
 	fs.BoolVar(&o.createLibrary, "create-library", false, "create the content library when it does not exist")
+	o.catalog = update.RegisterFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -59,7 +62,7 @@ func parse(args []string, stderr io.Writer, gh *actions.Runner) (options, error)
 	if err := errors.Join(errs...); err != nil {
 		return o, err
 	}
-	if o.records == "" {
+	if o.records == "" && !o.catalog.Check {
 		return o, errors.New("--records is required: the directory holding the run's build records")
 	}
 	return o, nil
@@ -70,6 +73,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	o, err := parse(args, stderr, gh)
 	if err != nil {
 		return err
+	}
+	if o.catalog.Check {
+		if _, err := update.Run(ctx, o.catalog, nil, stdout); err != nil {
+			return fmt.Errorf("catalog check: %w", err)
+		}
+		fmt.Fprintln(stdout, "catalog: every invariant holds")
+		return nil
 	}
 	jobs, err := publish.FindRecords(o.records)
 	if err != nil {
@@ -114,17 +124,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// The TKr catalog step consumes the publish records in o.out from here: it edits the
-	// catalog so each (TKr, OS, arch, infrastructure[, region]) points at the new images and
-	// opens or updates the pull request.
-
+	catalogErr := proposeCatalog(ctx, gh, o, records, stdout)
 	if err := report(gh, o, records); err != nil {
-		return err
+		return errors.Join(err, catalogErr)
 	}
 	if n := publish.Counts(records)[record.PublishFailed]; n > 0 {
-		return fmt.Errorf("%d of %d build records failed to publish (see the publish records in %s)", n, len(records), o.out)
+		return errors.Join(fmt.Errorf("%d of %d build records failed to publish (see the publish records in %s)", n, len(records), o.out), catalogErr)
 	}
-	return nil
+	return catalogErr
 }
 
 // applyLibraryFlags lets --content-library and --create-library override the config file.

@@ -28,11 +28,11 @@ const (
 func cell(infra, os, key string) record.Cell {
 	return record.Cell{
 		APIVersion: record.APIVersion, Kind: record.KindCell,
-		ID:    fmt.Sprintf("%s-%s-amd64-v1.30.2---vmware.1", infra, os),
-		Name:  fmt.Sprintf("%s %s amd64 v1.30.2+vmware.1", infra, os),
-		Infra: infra, BuildKey: key,
+		ID:   fmt.Sprintf("%s-%s-amd64-v1.30.2---vmware.1", infra, os),
+		Name: fmt.Sprintf("%s %s amd64 v1.30.2+vmware.1", infra, os),
+		Grid: "tkg", Infra: infra, BuildKey: key, ReplacesDefault: true,
 		OS:         record.OS{ID: os, Name: "ubuntu", Version: "22.04", Arch: "amd64", Type: "linux"},
-		Kubernetes: record.Kubernetes{Semver: "v1.30.2+vmware.1", Series: "v1.30"},
+		Kubernetes: record.Kubernetes{Semver: "v1.30.2+vmware.1", Series: "v1.30", TKr: "v1.30.2+vmware.1-tkg.1"},
 	}
 }
 

@@ -1,7 +1,9 @@
 package catalog
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
 	"path"
 	"slices"
 	"strings"
@@ -275,6 +277,10 @@ func (c *Catalog) putOSImage(dir, name string, t *TKr, r record.PublishRecord, i
 	l := existing[0]
 	if !l.obj.Managed() {
 		return nil, fmt.Errorf("%s (%s) has the name imagegrid would give this image but no %s annotation; rename it", object, l.obj.Where, AnnotationBuildKey)
+	}
+	if l.obj.Annotations[AnnotationBuildKey] == r.BuildKey && maps.Equal(l.obj.Ref, img.Ref) {
+		// The same image again (a re-run reused it): it dates from its first publication.
+		annotations[AnnotationPublishedAt] = cmp.Or(l.obj.Annotations[AnnotationPublishedAt], annotations[AnnotationPublishedAt])
 	}
 	var edits []edit
 	set := func(value string, path ...any) {

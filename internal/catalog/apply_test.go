@@ -4,6 +4,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/imagegrid/imagegrid/internal/record"
 )
@@ -90,9 +91,18 @@ func TestApplyGolden(t *testing.T) {
 			git(t, dir, "add", "-A")
 			golden(t, tc.name+".diff", git(t, dir, "diff", "--cached", "--no-color", "--no-ext-diff"))
 
-			// The same records again change nothing.
+			// The same records again change nothing, nor does a later publish that reused the
+			// same images: they date from their first publication.
 			if again := applyAndWrite(t, dir, tc.records, tc.opts); len(again) != 0 {
 				t.Errorf("second apply changed %v", again)
+			}
+			var rerun []record.PublishRecord
+			for _, r := range tc.records {
+				r.Started, r.Finished = r.Started.Add(24*time.Hour), r.Finished.Add(24*time.Hour)
+				rerun = append(rerun, r)
+			}
+			if again := applyAndWrite(t, dir, rerun, tc.opts); len(again) != 0 {
+				t.Errorf("a later publish of the same images changed %v", again)
 			}
 		})
 	}

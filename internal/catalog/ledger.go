@@ -41,6 +41,10 @@ func readLedger(fsys fs.FS) (*ledger, error) {
 func (l *ledger) put(img record.PublishedImage) {
 	for i, old := range l.images.Images {
 		if old.CellID == img.CellID && old.Infra == img.Infra && old.Ref["region"] == img.Ref["region"] {
+			if old.BuildKey == img.BuildKey && maps.Equal(old.Ref, img.Ref) {
+				// The same image again (a re-run reused it): it dates from its first publication.
+				img.PublishedAt = old.PublishedAt
+			}
 			l.images.Images[i] = img
 			return
 		}
