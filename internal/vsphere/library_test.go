@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/vapi/library"
 	"github.com/vmware/govmomi/vapi/rest"
 
@@ -106,5 +107,44 @@ func TestPublishContentLibraryMissing(t *testing.T) {
 	}
 	if got.VSphere.Status != record.PublishFailed {
 		t.Errorf("placement = %+v", got.VSphere)
+	}
+}
+
+func TestPublishContentLibraryReplacesInterruptedItem(t *testing.T) {
+	sim := newVCSim(t)
+	rec, dir := testRecord(t, 1<<20)
+	sim.cfg.ContentLibrary = &publishconfig.ContentLibrary{Name: "tkg-images", Create: true, Only: true}
+	ctx := context.Background()
+
+	// What an upload killed midway leaves: an item with the build key and no descriptor.
+	rc := rest.NewClient(sim.client(t))
+	if err := rc.Login(ctx, url.UserPassword(testCreds.Username, testCreds.Password)); err != nil {
+		t.Fatal(err)
+	}
+	m := library.NewManager(rc)
+	ds, err := find.NewFinder(sim.client(t)).Datastore(ctx, "/DC0/datastore/LocalDS_0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	libID, err := m.CreateLibrary(ctx, library.Library{Name: "tkg-images", Type: "LOCAL",
+		Storage: []library.StorageBacking{{DatastoreID: ds.Reference().Value, Type: "DATASTORE"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc := buildKeyLine(rec.BuildKey)
+	stale, err := m.CreateLibraryItem(ctx, library.Item{Name: TemplateName(rec.Cell), Type: library.ItemTypeOVF, LibraryID: libID, Description: &desc})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	p := New(sim.cfg, testCreds, Options{})
+	defer p.Close()
+	got, err := p.Publish(ctx, rec, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, files := libraryFiles(t, sim, "tkg-images", TemplateName(rec.Cell))
+	if id == stale || got.VSphere.ContentLibrary.ItemID != id || len(files) != 2 {
+		t.Errorf("item %s with files %v (stale %s, recorded %s); want a fresh, complete item", id, files, stale, got.VSphere.ContentLibrary.ItemID)
 	}
 }
