@@ -97,7 +97,7 @@ func resolveCredentials(cellID, infra string, getenv func(string) string, file e
 		}
 		return creds, fmt.Errorf("%s", msg)
 	}
-	for _, name := range slices.Concat(want.Required, want.Optional) {
+	for _, name := range slices.Concat(want.Required, want.Optional, want.Settings) {
 		if _, inFile := file.values[name]; !inFile && getenv(name) != "" {
 			creds.fromEnv = append(creds.fromEnv, name)
 		}
@@ -108,8 +108,10 @@ func resolveCredentials(cellID, infra string, getenv func(string) string, file e
 	for _, name := range slices.Concat(want.Required, want.Optional) {
 		creds.addSecret(lookup(name))
 	}
-	for _, v := range file.values {
-		creds.addSecret(v)
+	for name, v := range file.values {
+		if !slices.Contains(want.Settings, name) {
+			creds.addSecret(v)
+		}
 	}
 	return creds, nil
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -205,5 +206,29 @@ func TestSameCellTwiceIsRefused(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(ws.dir, "vars", "imagegrid.json")); !os.IsNotExist(err) {
 		t.Errorf("the second build wrote into the first one's workspace: %v", err)
+	}
+}
+
+// TestSettingsAreNotSecrets: a region or an endpoint reaches Image Builder like the
+// credentials, but is not masked or redacted (that would garble every log line naming it).
+func TestSettingsAreNotSecrets(t *testing.T) {
+	env := map[string]string{
+		"AWS_ACCESS_KEY_ID": "AKIATESTKEYID0000000", "AWS_SECRET_ACCESS_KEY": "s3cret-aws-secret-key",
+		"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
+	}
+	creds, err := resolveCredentials("aws-ubuntu-2204", record.InfraAWS, func(k string) string { return env[k] }, envFile{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_REGION", "AWS_ENDPOINT_URL"} {
+		if !slices.Contains(creds.fromEnv, name) {
+			t.Errorf("%s is not passed to Image Builder: %v", name, creds.fromEnv)
+		}
+	}
+	if slices.Contains(creds.secrets, "us-east-1") || slices.Contains(creds.secrets, "http://127.0.0.1:5000") {
+		t.Errorf("settings counted as secrets: %v", creds.secrets)
+	}
+	if !slices.Contains(creds.secrets, "s3cret-aws-secret-key") {
+		t.Errorf("the secret key is not a secret: %v", creds.secrets)
 	}
 }

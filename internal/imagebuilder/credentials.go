@@ -8,6 +8,9 @@ type Credentials struct {
 	Required []string
 	// Optional are passed on when set.
 	Optional []string
+	// Settings are passed on when set too, but are not secret (regions, endpoints): they are
+	// neither masked nor redacted from logs.
+	Settings []string
 	// VarFileKeys are the packer variables that can hold the same credentials in a user var
 	// file instead (vSphere); when every one is set there, Required is not needed.
 	VarFileKeys []string
@@ -24,7 +27,8 @@ func CredentialsFor(infra string) Credentials {
 	case record.InfraAWS:
 		return Credentials{
 			Required: []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"},
-			Optional: []string{"AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION"},
+			Optional: []string{"AWS_SESSION_TOKEN"},
+			Settings: []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EC2"},
 		}
 	case record.InfraAzure:
 		return Credentials{

@@ -1,0 +1,44 @@
+// Command pipeline runs the whole imagegrid pipeline on this machine: matrix over matrices/,
+// build with the Image Builder stand-in (real packer and qemu-img) for one vSphere and one AWS
+// cell, publish to an in-process vCenter simulator and a moto_server, and the catalog change
+// committed in a local git copy of examples/catalog. It ends with a table of what it made.
+//
+// Run it from the root of the checkout: go run ./cmd/pipeline
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/imagegrid/imagegrid/internal/actions"
+	"github.com/imagegrid/imagegrid/internal/localpipeline"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:])
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "pipeline:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, args []string) error {
+	fs := flag.NewFlagSet("pipeline", flag.ContinueOnError)
+	root := fs.String("root", ".", "the imagegrid checkout (matrices/, examples/catalog, testdata/imagebuilder)")
+	work := fs.String("work", "out/pipeline", "folder for everything the run makes; emptied first")
+	var only actions.StringList
+	fs.Var(&only, "only", "matrix --only filter choosing the cells (repeatable; default: one vSphere and one AWS cell)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	return localpipeline.Run(ctx, localpipeline.Options{Root: *root, Work: *work, Only: only, Out: os.Stdout})
+}

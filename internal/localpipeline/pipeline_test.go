@@ -1,0 +1,93 @@
+package localpipeline
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+// TestLocalPipeline runs the README's first command end to end: real packer, qemu-img,
+// moto_server and git, the vCenter simulator, and the three commands as the workflows run them.
+func TestLocalPipeline(t *testing.T) {
+	work := t.TempDir()
+	var out strings.Builder
+	if err := Run(context.Background(), Options{Root: "../..", Work: work, Out: &out}); err != nil {
+		t.Fatalf("%v\n%s", err, out.String())
+	}
+
+	vs := publishRecord(t, work, "vsphere-ubuntu-2204-amd64-v1.30.2---vmware.1")
+	if vs.Status != record.PublishSucceeded || vs.VSphere == nil || !strings.HasPrefix(vs.VSphere.Template, "/Datacenter/vm/tkg-templates/ubuntu-2204-kube-v1.30.2+vmware.1-") {
+		t.Errorf("vSphere record: %s %+v", vs.Status, vs.VSphere)
+	}
+	if want := "v1.30.2+vmware.1-tkg.1-" + vs.Cell.ShortKey(); vs.VSphere.Version != want {
+		t.Errorf("template VERSION %q, want %q", vs.VSphere.Version, want)
+	}
+	aws := publishRecord(t, work, "aws-ubuntu-2204-amd64-v1.30.2---vmware.1")
+	regions := map[string]bool{}
+	for _, a := range aws.AMIs {
+		if a.Status == record.PublishSucceeded && strings.HasPrefix(a.ID, "ami-") {
+			regions[a.Region] = true
+		}
+	}
+	if aws.Status != record.PublishSucceeded || len(regions) != 3 {
+		t.Errorf("AWS record: %s %+v", aws.Status, aws.AMIs)
+	}
+	for _, pr := range []record.PublishRecord{vs, aws} {
+		if len(pr.Catalog) == 0 {
+			t.Errorf("%s: no catalog change recorded", pr.Cell.ID)
+		}
+	}
+
+	log, err := exec.Command("git", "-C", filepath.Join(work, "catalog"), "diff", "--name-only", "main", "imagegrid/catalog-tkg").CombinedOutput()
+	if err != nil {
+		t.Fatalf("the catalog branch: %v\n%s", err, log)
+	}
+	if !strings.Contains(string(log), "OSImage-v1.30.2---vmware.1-tkg.1-ubuntu-2204-amd64-ova-imagegrid.yml") || !strings.Contains(string(log), "images.json") {
+		t.Errorf("the catalog commit changes:\n%s", log)
+	}
+	for _, want := range []string{"CELL", "BUILD KEY", vs.Cell.ShortKey(), "replacing OSImage/v1.30.2---vmware.1-tkg.1-ubuntu-2204-amd64-ova", "catalog: commit"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("the final report lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func publishRecord(t *testing.T, work, id string) record.PublishRecord {
+	t.Helper()
+	pr, err := record.ReadFile[record.PublishRecord](filepath.Join(work, "publish", id+".json"), record.KindPublishRecord)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pr
+}
+
+func TestFolderElems(t *testing.T) {
+	tests := map[string][]string{
+		"/Datacenter/vm/tkg-templates": {"tkg-templates"},
+		"/Datacenter/vm/a/b/":          {"a", "b"},
+		"templates/tkg":                {"templates", "tkg"},
+		"":                             nil,
+	}
+	for folder, want := range tests {
+		if got := folderElems("Datacenter", folder); strings.Join(got, "/") != strings.Join(want, "/") {
+			t.Errorf("folderElems(%q) = %v, want %v", folder, got, want)
+		}
+	}
+}
+
+func TestMissingToolsAreNamed(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	err := Run(context.Background(), Options{Root: "../..", Work: t.TempDir(), Out: &strings.Builder{}})
+	if err == nil {
+		t.Fatal("want an error")
+	}
+	for _, want := range []string{"nothing is installed for you", "packer: apt-get install packer", "qemu-img: apt-get install qemu-utils", "moto_server: pip install 'moto[server]'"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}

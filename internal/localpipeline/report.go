@@ -1,0 +1,86 @@
+package localpipeline
+
+import (
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+// report prints what the run made: per cell its build key, where the image lives and the
+// catalog change, then the catalog commit.
+func (r *run) report() error {
+	files, err := filepath.Glob(filepath.Join(r.publishDir(), "*.json"))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(r.Out)
+	tw := tabwriter.NewWriter(r.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "CELL\tBUILD KEY\tPUBLISHED\tCATALOG")
+	for _, f := range files {
+		pr, err := record.ReadFile[record.PublishRecord](f, record.KindPublishRecord)
+		if err != nil {
+			return err
+		}
+		where, catalog := placements(pr), catalogChanges(pr)
+		for i := range max(len(where), len(catalog), 1) {
+			cell, key := "", ""
+			if i == 0 {
+				cell, key = pr.Cell.ID, pr.Cell.ShortKey()
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", cell, key, at(where, i), at(catalog, i))
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	log, err := exec.Command("git", "-C", r.catalogDir(), "log", "--stat", "--format=%ncatalog: commit %h on %D%n  %s", "-1").Output()
+	if err != nil {
+		return fmt.Errorf("read the catalog commit: %w", err)
+	}
+	fmt.Fprintf(r.Out, "%s\n", strings.TrimRight(string(log), "\n"))
+	fmt.Fprintf(r.Out, "\nthe whole pipeline took %s; everything it made is in %s (logs in %s)\n",
+		time.Since(r.started).Round(time.Second), r.Work, r.logs)
+	return nil
+}
+
+// placements are the places a publish record's image lives, one a line.
+func placements(pr record.PublishRecord) []string {
+	var out []string
+	if v := pr.VSphere; v != nil {
+		out = append(out, fmt.Sprintf("%s: template %s (%s)", v.Status, v.Template, v.MoRef))
+	}
+	for _, a := range pr.AMIs {
+		out = append(out, fmt.Sprintf("%s: %s %s", a.Status, a.Region, a.ID))
+	}
+	if len(out) == 0 {
+		out = append(out, pr.Status+": "+pr.Error)
+	}
+	return out
+}
+
+// catalogChanges are the catalog's new or changed OSImages for a publish record and the
+// defaults they replace, one a line.
+func catalogChanges(pr record.PublishRecord) []string {
+	var out []string
+	for _, c := range pr.Catalog {
+		switch {
+		case strings.HasPrefix(c.Object, "OSImage/"):
+			out = append(out, c.Action+" "+c.Object)
+		case c.Replaces != "":
+			out = append(out, "  replacing "+c.Replaces)
+		}
+	}
+	return out
+}
+
+func at(lines []string, i int) string {
+	if i < len(lines) {
+		return lines[i]
+	}
+	return ""
+}
