@@ -69,20 +69,8 @@ func parse(args []string, gh *actions.Runner, stderr io.Writer) (config, error) 
 	if fs.NArg() > 0 {
 		return c, fmt.Errorf("unexpected arguments %q: build takes flags only", fs.Args())
 	}
-	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
-	var err error
-	fs.VisitAll(func(f *flag.Flag) {
-		if set[f.Name] || f.Name == "cell" || err != nil {
-			return
-		}
-		if v := gh.Input(f.Name); v != "" {
-			if setErr := fs.Set(f.Name, v); setErr != nil {
-				err = fmt.Errorf("input %s: %w", f.Name, setErr)
-			}
-		}
-	})
-	return c, err
+	// The cell input holds the cell's JSON itself, read by readCell, not a file for --cell.
+	return c, gh.ApplyInputs(fs, "cell")
 }
 
 // readCell reads the cell from --cell (a file or - for stdin) or else the cell input (JSON).

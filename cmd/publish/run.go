@@ -46,20 +46,7 @@ func parse(args []string, stderr io.Writer, gh *actions.Runner) (options, error)
 	if fs.NArg() > 0 {
 		return o, fmt.Errorf("unexpected arguments %q; every setting is a flag", fs.Args())
 	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	var errs []error
-	fs.VisitAll(func(f *flag.Flag) {
-		if given[f.Name] {
-			return
-		}
-		if v := gh.Input(f.Name); v != "" {
-			if err := f.Value.Set(v); err != nil {
-				errs = append(errs, fmt.Errorf("input %s: %q: %w", f.Name, v, err))
-			}
-		}
-	})
-	if err := errors.Join(errs...); err != nil {
+	if err := gh.ApplyInputs(fs); err != nil {
 		return o, err
 	}
 	if o.records == "" && !o.catalog.Check {

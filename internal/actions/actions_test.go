@@ -32,6 +32,12 @@ func TestApplyInputs(t *testing.T) {
 		t.Errorf("format=%q max-cells=%d matrices=%q only=%q", *format, *maxCells, *matrices, only.String())
 	}
 
+	fs3 := flag.NewFlagSet("test", flag.ContinueOnError)
+	cell := fs3.String("format", "", "")
+	if err := r.ApplyInputs(fs3, "format"); err != nil || *cell != "" {
+		t.Errorf("an excepted flag took its input: %q, %v", *cell, err)
+	}
+
 	env["INPUT_MAX-CELLS"] = "many"
 	fs2 := flag.NewFlagSet("test", flag.ContinueOnError)
 	fs2.Int("max-cells", 256, "")

@@ -20,9 +20,14 @@ func (l *StringList) Set(v string) error {
 
 // ApplyInputs gives every flag not set on the command line the value of the action input of
 // the same name (INPUT_<NAME>), when that input is not empty. A StringList flag takes one value
-// per non-empty line of its input. Flags given explicitly win.
-func (r *Runner) ApplyInputs(fs *flag.FlagSet) error {
+// per non-empty line of its input. Flags given explicitly win; flags named in except are left
+// alone (their input means something else, such as build's cell input holding the JSON that
+// its --cell flag names a file of).
+func (r *Runner) ApplyInputs(fs *flag.FlagSet, except ...string) error {
 	explicit := map[string]bool{}
+	for _, name := range except {
+		explicit[name] = true
+	}
 	fs.Visit(func(f *flag.Flag) { explicit[f.Name] = true })
 	var err error
 	fs.VisitAll(func(f *flag.Flag) {
