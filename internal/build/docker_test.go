@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/syncbuf"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
@@ -171,7 +172,7 @@ func TestDockerExecutorCommands(t *testing.T) {
 			work := t.TempDir()
 			o := dockerOptions(work)
 			o.EnvFile, o.Timeout = "testdata/creds.env", tt.timeout
-			o.Console = &syncBuffer{}
+			o.Console = &syncbuf.Buffer{}
 			fake := newFakeDocker(c.ImageBuilder.Image)
 			fake.onDocker = tt.onDocker
 			o.Exec = fake.exec
@@ -187,7 +188,7 @@ func TestDockerExecutorCommands(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, text := range []string{string(logData), o.Console.(*syncBuffer).String()} {
+			for _, text := range []string{string(logData), o.Console.(*syncbuf.Buffer).String()} {
 				if strings.Contains(text, "env-file-pw-123") {
 					t.Errorf("a secret reached the log or console:\n%s", text)
 				}
@@ -231,7 +232,7 @@ func TestInterruptedBuildCleansUp(t *testing.T) {
 	c := tkgCell()
 	work := t.TempDir()
 	o := dockerOptions(work)
-	o.EnvFile, o.Console = "testdata/creds.env", &syncBuffer{}
+	o.EnvFile, o.Console = "testdata/creds.env", &syncbuf.Buffer{}
 	ctx, cancel := context.WithCancel(context.Background())
 	fake := newFakeDocker(c.ImageBuilder.Image)
 	fake.onDocker = func(runCtx context.Context, _ Command, _ io.Writer) error {

@@ -1,7 +1,6 @@
 package build
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/syncbuf"
 )
 
 // standIn is the Image Builder stand-in's images/capi directory.
@@ -107,26 +107,8 @@ func makeOptions(t *testing.T, extra ...string) Options {
 		Executor: ExecutorMake, ImageBuilderDir: standIn,
 		Environ: append(env, extra...),
 		Timeout: 2 * time.Minute, Grace: time.Second, Retries: 2, Backoff: 10 * time.Millisecond,
-		Console: &syncBuffer{},
+		Console: &syncbuf.Buffer{},
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for concurrent use.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // fakeDocker is an Exec that records every command and hands non-docker ones to the real

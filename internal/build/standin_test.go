@@ -16,6 +16,7 @@ import (
 
 	"github.com/imagegrid/imagegrid/internal/imagebuilder"
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/syncbuf"
 )
 
 // varFile returns a cell var file entry for testdata/vars/name with its current digest.
@@ -77,7 +78,7 @@ func TestBuildVSphereWithStandIn(t *testing.T) {
 	}
 	mustContain(t, "log", string(logData), "Provisioning with Goss")
 	for _, phase := range []string{"boot", "provision", "goss", "export"} {
-		mustContain(t, "console", o.Console.(*syncBuffer).String(), ": "+phase+" phase after ")
+		mustContain(t, "console", o.Console.(*syncbuf.Buffer).String(), ": "+phase+" phase after ")
 	}
 	if _, err := os.Stat(filepath.Join(o.WorkDir, c.ID, "vars", "vsphere-credentials.json")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("the vSphere credentials var file is still in the workspace: %v", err)

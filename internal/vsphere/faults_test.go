@@ -14,6 +14,7 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/syncbuf"
 )
 
 // breakUploads is an http.RoundTripper that cuts the first n NFC uploads off half way.
@@ -77,7 +78,7 @@ func TestPublishFaults(t *testing.T) {
 			}
 			cut := &breakUploads{}
 			cut.left.Store(tc.uploadCuts)
-			log := &syncBuffer{}
+			log := &syncbuf.Buffer{}
 			p := New(sim.cfg, testCreds, Options{Log: log, RetryDelay: time.Millisecond, WrapTransport: func(rt http.RoundTripper) http.RoundTripper {
 				cut.next = rt
 				return cut

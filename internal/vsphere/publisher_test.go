@@ -7,12 +7,13 @@ import (
 
 	"github.com/imagegrid/imagegrid/internal/publishconfig"
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/syncbuf"
 )
 
 func TestPublishMakesTemplate(t *testing.T) {
 	sim := newVCSim(t)
 	rec, dir := testRecord(t, 4<<20)
-	log := &syncBuffer{}
+	log := &syncbuf.Buffer{}
 	p := New(sim.cfg, testCreds, Options{Log: log})
 	defer p.Close()
 

@@ -1,10 +1,8 @@
 package vsphere
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -56,24 +54,6 @@ func (s *simTarget) fault(method, objectType string, times int) {
 }
 
 var testCreds = Credentials{Username: "user", Password: "pass"}
-
-// syncBuffer is a log that tests read while the publisher writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 const testKey = "8f2a0c4be7d1935a6e0f4c2b8d7a1e3f5c6b9d0a2e4f6a8c0b1d3e5f7a9c2b4d"
 
