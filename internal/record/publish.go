@@ -87,7 +87,8 @@ type CatalogChange struct {
 	File string `json:"file"`
 	// Object is "OSImage/<name>", "TanzuKubernetesRelease/<name>" or "BOM/<release>".
 	Object string `json:"object"`
-	// Action is "created", "updated" or "replaced".
+	// Action is "created", "updated", "replaced" (a reference to a default image swapped for
+	// this one) or "deleted" (a replaced default removed by --prune).
 	Action string `json:"action"`
 	// Replaces is the object whose reference this image replaced, if any.
 	Replaces string `json:"replaces,omitempty"`
