@@ -2,7 +2,6 @@ package build
 
 import (
 	"context"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,27 +11,8 @@ import (
 
 	"github.com/imagegrid/imagegrid/internal/record"
 	"github.com/imagegrid/imagegrid/internal/syncbuf"
+	"github.com/imagegrid/imagegrid/internal/testutil/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("output differs from %s (go test -update rewrites it):\n%s", path, got)
-	}
-}
 
 // dockerOptions use the docker executor with a fixed work dir that dry runs never create.
 func dockerOptions(workDir string) Options {
@@ -102,7 +82,7 @@ func TestDryRun(t *testing.T) {
 					t.Errorf("the dry run printed the secret %q", secret)
 				}
 			}
-			golden(t, tt.golden, got)
+			golden.Check(t, filepath.Join("testdata", tt.golden), got)
 		})
 	}
 }

@@ -2,11 +2,13 @@ package catalog
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/testutil/golden"
 )
 
 const (
@@ -89,7 +91,7 @@ func TestApplyGolden(t *testing.T) {
 				t.Fatal("no change")
 			}
 			git(t, dir, "add", "-A")
-			golden(t, tc.name+".diff", git(t, dir, "diff", "--cached", "--no-color", "--no-ext-diff"))
+			golden.Check(t, filepath.Join("testdata", "golden", tc.name+".diff"), git(t, dir, "diff", "--cached", "--no-color", "--no-ext-diff"))
 
 			// The same records again change nothing, nor does a later publish that reused the
 			// same images: they date from their first publication.

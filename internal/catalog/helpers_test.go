@@ -1,7 +1,6 @@
 package catalog
 
 import (
-	"flag"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -12,8 +11,6 @@ import (
 
 	"github.com/imagegrid/imagegrid/internal/record"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // published makes the publish record of one cell. infra picks the placement: vsphere gets an
 // OVA VERSION, aws an AMI per region, azure a gallery image version.
@@ -79,27 +76,6 @@ func git(t testing.TB, dir string, args ...string) string {
 		t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
 	}
 	return string(out)
-}
-
-// golden compares got with testdata/golden/name, or rewrites it with -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file (go test -update rewrites it); got:\n%s", path, got)
-	}
 }
 
 // files reads every file under dir, path → content.

@@ -3,7 +3,6 @@ package grid
 import (
 	"bufio"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,9 +10,8 @@ import (
 	"testing"
 
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/testutil/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // TestErrors loads each bad declaration in testdata/errors and checks the error it gives
 // against the "# want: " first line of the file.
@@ -60,7 +58,11 @@ func TestShippedGrid(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the shipped grid does not load:\n%v", err)
 	}
-	golden(t, "internal/grid/testdata/shipped-grid.golden.json", cells)
+	cellsJSON, err := json.MarshalIndent(cells, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden.Check(t, "internal/grid/testdata/shipped-grid.golden.json", string(cellsJSON)+"\n")
 
 	count := map[string]map[string]int{}
 	for _, c := range cells {
@@ -78,34 +80,6 @@ func TestShippedGrid(t *testing.T) {
 	wantJSON, _ := json.Marshal(want)
 	if string(got) != string(wantJSON) {
 		t.Errorf("shipped grid cells per infra and OS = %s, want %s", got, wantJSON)
-	}
-}
-
-func golden(t *testing.T, path string, v any) {
-	t.Helper()
-	got, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	got = append(got, '\n')
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(got) != string(want) {
-		gotLines, wantLines := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
-		for i := range min(len(gotLines), len(wantLines)) {
-			if gotLines[i] != wantLines[i] {
-				t.Errorf("output differs from %s at line %d:\n got %s\nwant %s\n(run go test -update and review the diff)", path, i+1, gotLines[i], wantLines[i])
-				return
-			}
-		}
-		t.Errorf("output differs from %s in length: %d lines, want %d (run go test -update)", path, len(gotLines), len(wantLines))
 	}
 }
 

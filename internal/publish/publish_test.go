@@ -4,17 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/testutil/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // fakePublisher records its calls and answers from a table keyed by cell id.
 type fakePublisher struct {
@@ -107,7 +104,7 @@ func TestRunner(t *testing.T) {
 			t.Errorf("%s: %q; want %q", id, statuses[id], w)
 		}
 	}
-	golden(t, "summary.md", Summary(records))
+	golden.Check(t, filepath.Join("testdata", "summary.md"), Summary(records))
 }
 
 func TestOverall(t *testing.T) {
@@ -152,22 +149,5 @@ func TestDryRun(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "would copy ami-0a1b2c3d4e5f60718") {
 		t.Errorf("plan not logged: %q", log.String())
-	}
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs (go test -update rewrites it):\n%s", path, got)
 	}
 }
