@@ -94,7 +94,10 @@ func (c *Catalog) Apply(records []record.PublishRecord, opts ApplyOptions) ([]Ap
 
 func (c *Catalog) applyRecord(r record.PublishRecord, opts ApplyOptions) (Applied, error) {
 	a := Applied{Cell: r.Cell, Infra: r.Cell.Infra}
-	if !usable(r.Status) {
+	// A failed record may still hold usable places (an AMI copied to some regions but not
+	// all): those are each resolved on their own, so the catalog points at them now and the
+	// failed ones keep their default until a re-run publishes them.
+	if !usable(r.Status) && r.Status != record.PublishFailed {
 		a.Skipped = fmt.Sprintf("publish status is %s", r.Status)
 		return a, nil
 	}

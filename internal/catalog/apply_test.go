@@ -171,7 +171,7 @@ func TestApplyErrors(t *testing.T) {
 
 func TestApplySkips(t *testing.T) {
 	failed := published("vsphere", "ubuntu-2204", tkr130, true, "a")
-	failed.Status = record.PublishFailed
+	failed.Status, failed.VSphere.Status = record.PublishFailed, record.PublishFailed
 	upstream := published("vsphere", "ubuntu-2204", "", true, "b")
 	c, err := Load(os.DirFS("testdata/catalog"))
 	if err != nil {
@@ -190,5 +190,36 @@ func TestApplySkips(t *testing.T) {
 	}
 	if len(changes) != 1 || changes[0].Path != LedgerFile {
 		t.Errorf("want only the ledger to change (the upstream image), got %v", changes)
+	}
+}
+
+// TestApplyPartlyFailedAMIs: the regions an AMI reached are catalogued; the region that failed
+// keeps its default until a re-run publishes it there.
+func TestApplyPartlyFailedAMIs(t *testing.T) {
+	r := published("aws", "ubuntu-2204", tkr130, true, "c", "us-east-1", "us-west-2")
+	r.Status = record.PublishFailed
+	r.AMIs[1].Status, r.AMIs[1].ID, r.AMIs[1].Error = record.PublishFailed, "", "RequestLimitExceeded"
+	c, err := Load(os.DirFS("testdata/catalog"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied, err := c.Apply([]record.PublishRecord{r}, ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(applied[0].Images) != 1 || applied[0].Images[0].Key.Region != "us-east-1" {
+		t.Fatalf("want only the us-east-1 image applied, got %+v", applied[0])
+	}
+	var replaced []string
+	for _, ch := range applied[0].Changes {
+		if ch.Replaces != "" {
+			replaced = append(replaced, ch.Replaces)
+		}
+	}
+	if len(replaced) != 1 || !strings.HasSuffix(replaced[0], "-us-east-1") {
+		t.Errorf("replaced %v, want only the us-east-1 default", replaced)
+	}
+	if err := c.Check(); err != nil {
+		t.Errorf("the catalog breaks an invariant: %v", err)
 	}
 }
