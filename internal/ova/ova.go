@@ -128,7 +128,7 @@ func walk(r io.Reader) (Image, error) {
 		if err != nil {
 			return img, truncated("read tar header", err)
 		}
-		if err := checkMember(hdr.Name, hdr.Typeflag); err != nil {
+		if err := CheckMember(hdr.Name, hdr.Typeflag); err != nil {
 			return img, err
 		}
 		if seen[hdr.Name] {
@@ -168,9 +168,9 @@ func walk(r io.Reader) (Image, error) {
 	return img, nil
 }
 
-// checkMember refuses names that could escape a directory if extracted, and members that are
-// not regular files.
-func checkMember(name string, typeflag byte) error {
+// CheckMember refuses tar member names that could escape a directory if extracted, and
+// members that are not regular files: an OVA holds plain files with plain names.
+func CheckMember(name string, typeflag byte) error {
 	switch {
 	case name == "":
 		return errors.New("tar member with an empty name")

@@ -11,6 +11,8 @@ import (
 	"os"
 	"path"
 	"strings"
+
+	"github.com/imagegrid/imagegrid/internal/ova"
 )
 
 // ovaStream reads an OVA (a tar archive) once, front to back, straight from the file: the
@@ -42,9 +44,12 @@ func openOVA(path string) (*ovaStream, error) {
 
 // descriptor returns the OVF descriptor, which must be the first member.
 func (s *ovaStream) descriptor() ([]byte, error) {
-	h, err := s.tr.Next()
+	h, err := s.next()
+	if errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("OVA %s holds no member: an OVA starts with its .ovf descriptor", s.path)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("read OVA %s: %w", s.path, err)
+		return nil, err
 	}
 	if !strings.EqualFold(path.Ext(h.Name), ".ovf") {
 		return nil, fmt.Errorf("OVA %s: first member is %q; an OVA starts with its .ovf descriptor", s.path, h.Name)
@@ -65,17 +70,33 @@ func (s *ovaStream) descriptor() ([]byte, error) {
 // descriptor's references.
 func (s *ovaStream) member(name string) (io.Reader, int64, error) {
 	for {
-		h, err := s.tr.Next()
+		h, err := s.next()
 		if errors.Is(err, io.EOF) {
 			return nil, 0, fmt.Errorf("OVA %s: member %q not found after the ones already read (members must follow the descriptor's order)", s.path, name)
 		}
 		if err != nil {
-			return nil, 0, fmt.Errorf("read OVA %s: %w", s.path, err)
+			return nil, 0, err
 		}
 		if h.Typeflag == tar.TypeReg && path.Base(h.Name) == path.Base(name) {
 			return s.tr, h.Size, nil
 		}
 	}
+}
+
+// next reads the next member's header and refuses unsafe members, as build's verification
+// does; io.EOF passes through unwrapped at the end of the archive.
+func (s *ovaStream) next() (*tar.Header, error) {
+	h, err := s.tr.Next()
+	if errors.Is(err, io.EOF) {
+		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read OVA %s: %w", s.path, err)
+	}
+	if err := ova.CheckMember(h.Name, h.Typeflag); err != nil {
+		return nil, fmt.Errorf("OVA %s: %w", s.path, err)
+	}
+	return h, nil
 }
 
 // verify reads the rest of the file and compares its size and digest with the build record's.
