@@ -75,7 +75,7 @@ func expand(decls []*fileDecl, errs *Errors) ([]record.Cell, error) {
 	}
 	g.addIncludes()
 	cands := g.dedupe()
-	slices.SortFunc(cands, func(a, b *candidate) int { return cmp.Compare(a.id, b.id) })
+	slices.SortFunc(cands, byCell)
 	cands = g.applyExcludes(cands)
 	cells := g.cells(cands)
 	g.unusedRules()
@@ -107,4 +107,11 @@ func sortedMapKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// byCell orders cells by infrastructure, OS, architecture, then Kubernetes version as versions
+// compare (v1.9 before v1.10), and last by id.
+func byCell(a, b *candidate) int {
+	return cmp.Or(cmp.Compare(a.infra, b.infra), cmp.Compare(a.osID, b.osID), cmp.Compare(a.arch, b.arch),
+		a.release.version.Compare(b.release.version), cmp.Compare(a.id, b.id))
 }

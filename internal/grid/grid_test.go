@@ -180,3 +180,29 @@ func writeFile(t *testing.T, path, content string) {
 		t.Fatal(err)
 	}
 }
+
+func TestCellsInVersionOrder(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "g.yaml"), `apiVersion: imagegrid.io/v1alpha1
+kind: Grid
+imageBuilders:
+  ib: {image: "x:v0.1.55", targets: {aws: [ubuntu-2204]}}
+kubernetes:
+  - version: v1.10.0
+  - version: v1.9.11
+  - version: v1.30.2
+infrastructures:
+  aws: {os: [ubuntu-2204]}
+`)
+	cells, err := Load(filepath.Join(dir, "g.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range cells {
+		got = append(got, c.Kubernetes.Semver)
+	}
+	if want := []string{"v1.9.11", "v1.10.0", "v1.30.2"}; !slices.Equal(got, want) {
+		t.Errorf("cells in order %v, want %v", got, want)
+	}
+}
