@@ -13,6 +13,7 @@ import (
 // release is a validated Kubernetes release.
 type release struct {
 	index   int // position in grid.releases
+	rank    int // position in version order
 	decl    releaseDecl
 	version *version.Version
 	k8s     record.Kubernetes

@@ -64,6 +64,7 @@ func expand(decls []*fileDecl, errs *Errors) ([]record.Cell, error) {
 	for _, d := range decls {
 		g.addReleases(d)
 	}
+	g.rankReleases()
 	for _, d := range decls {
 		g.addRules(d)
 	}
@@ -113,5 +114,15 @@ func sortedMapKeys[V any](m map[string]V) []string {
 // compare (v1.9 before v1.10), and last by id.
 func byCell(a, b *candidate) int {
 	return cmp.Or(cmp.Compare(a.infra, b.infra), cmp.Compare(a.osID, b.osID), cmp.Compare(a.arch, b.arch),
-		a.release.version.Compare(b.release.version), cmp.Compare(a.id, b.id))
+		cmp.Compare(a.release.rank, b.release.rank), cmp.Compare(a.id, b.id))
+}
+
+// rankReleases numbers the releases in version order once, so sorting cells need not compare
+// versions (go-version's Compare allocates).
+func (g *grid) rankReleases() {
+	sorted := slices.Clone(g.releases)
+	slices.SortStableFunc(sorted, func(a, b *release) int { return a.version.Compare(b.version) })
+	for i, r := range sorted {
+		r.rank = i
+	}
 }
