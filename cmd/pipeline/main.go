@@ -1,7 +1,8 @@
 // Command pipeline runs the whole imagegrid pipeline on this machine: matrix over matrices/,
 // build with the Image Builder stand-in (real packer and qemu-img) for one vSphere and one AWS
 // cell, publish to an in-process vCenter simulator and a moto_server, and the catalog change
-// committed in a local git copy of examples/catalog. It ends with a table of what it made.
+// committed in a local git copy of examples/catalog; then matrix again with that catalog's
+// ledger, which must leave nothing to build. It ends with a table of what it made.
 //
 // Run it from the root of the checkout: go run ./cmd/pipeline
 package main

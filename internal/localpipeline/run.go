@@ -87,6 +87,7 @@ func Run(ctx context.Context, o Options) error {
 		{"build: run the Image Builder stand-in for each cell", r.build},
 		{"catalog: a git repository with the example TKr catalog", r.catalog},
 		{"publish: templates, AMIs and the catalog change", r.publish},
+		{"matrix again: the catalog's ledger leaves nothing to build", r.replan},
 	}
 	for i, s := range steps {
 		start := time.Now()
@@ -118,24 +119,7 @@ func (r *run) compile(ctx context.Context) error {
 }
 
 func (r *run) matrix(ctx context.Context) error {
-	args := []string{"--matrices", "matrices", "--format", "json"}
-	for _, f := range r.Only {
-		args = append(args, "--only", f)
-	}
-	// matrix lists every skipped cell on standard error: the log keeps them, Out does not.
-	log := filepath.Join(r.logs, "matrix.log")
-	logFile, err := os.Create(log)
-	if err != nil {
-		return err
-	}
-	defer logFile.Close()
-	var stdout bytes.Buffer
-	cmd := exec.CommandContext(ctx, filepath.Join(r.bin, "matrix"), args...)
-	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = r.Root, baseEnv(), &stdout, logFile
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("matrix: %w (log: %s)", err, log)
-	}
-	cells, err := decodeCells(stdout.Bytes())
+	cells, err := r.matrixCells(ctx)
 	if err != nil {
 		return err
 	}
@@ -149,6 +133,28 @@ func (r *run) matrix(ctx context.Context) error {
 		fmt.Fprintf(r.Out, "    cell %s (build key %s)\n", c.ID, c.ShortKey())
 	}
 	return nil
+}
+
+// matrixCells runs matrix over the chosen cells with extra flags and returns the cells to
+// build. matrix lists every skipped cell on standard error: logs/matrix.log keeps them.
+func (r *run) matrixCells(ctx context.Context, extra ...string) ([]record.Cell, error) {
+	args := append([]string{"--matrices", "matrices", "--format", "json"}, extra...)
+	for _, f := range r.Only {
+		args = append(args, "--only", f)
+	}
+	log := filepath.Join(r.logs, "matrix.log")
+	logFile, err := os.OpenFile(log, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close()
+	var stdout bytes.Buffer
+	cmd := exec.CommandContext(ctx, filepath.Join(r.bin, "matrix"), args...)
+	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = r.Root, baseEnv(), &stdout, logFile
+	if err := cmd.Run(); err != nil {
+		return nil, fmt.Errorf("matrix: %w (log: %s)", err, log)
+	}
+	return decodeCells(stdout.Bytes())
 }
 
 // decodeCells reads matrix's JSON array strictly, cell by cell.
@@ -287,6 +293,20 @@ aws:
 	env = append(env, "GIT_AUTHOR_NAME=imagegrid", "GIT_AUTHOR_EMAIL=imagegrid@localhost", "GIT_COMMITTER_NAME=imagegrid", "GIT_COMMITTER_EMAIL=imagegrid@localhost")
 	return r.command(ctx, "publish", env, filepath.Join(r.bin, "publish"),
 		"--records", r.buildDir(), "--config", config, "--out", r.publishDir(), "--catalog-dir", r.catalogDir())
+}
+
+// replan runs matrix over the same cells with the ledger the catalog step wrote
+// (images.json on the catalog branch): every cell just published must be skipped.
+func (r *run) replan(ctx context.Context) error {
+	cells, err := r.matrixCells(ctx, "--published", r.catalogDir())
+	if err != nil {
+		return err
+	}
+	if len(cells) > 0 {
+		return fmt.Errorf("%d cells would be built again, starting with %s: the ledger in %s does not list their build keys", len(cells), cells[0].ID, filepath.Join(r.catalogDir(), "images.json"))
+	}
+	fmt.Fprintf(r.Out, "    every cell is already published (see %s)\n", filepath.Join(r.logs, "matrix.log"))
+	return nil
 }
 
 func (r *run) vcenterEnv(prefix string) []string {
