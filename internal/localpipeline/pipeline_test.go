@@ -2,6 +2,7 @@ package localpipeline
 
 import (
 	"context"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -89,5 +90,32 @@ func TestMissingToolsAreNamed(t *testing.T) {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q:\n%v", want, err)
 		}
+	}
+}
+
+func TestWorkFolderIsOnlyEverItsOwn(t *testing.T) {
+	work := t.TempDir()
+	if err := os.WriteFile(filepath.Join(work, "precious.txt"), []byte("not the pipeline's"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := emptyWork(work); err == nil || !strings.Contains(err.Error(), "refusing to empty") {
+		t.Fatalf("emptyWork on a folder of someone else's files: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(work, "precious.txt")); err != nil {
+		t.Fatalf("the file is gone: %v", err)
+	}
+
+	ours := filepath.Join(t.TempDir(), "run")
+	if err := emptyWork(ours); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ours, "old-output"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := emptyWork(ours); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(ours, "old-output")); !os.IsNotExist(err) {
+		t.Errorf("a previous run's output survived: %v", err)
 	}
 }

@@ -69,8 +69,8 @@ func Run(ctx context.Context, o Options) error {
 	}
 	r := &run{Options: o, bin: filepath.Join(o.Work, "bin"), logs: filepath.Join(o.Work, "logs"), started: time.Now()}
 	defer r.stop()
-	if err := os.RemoveAll(o.Work); err != nil {
-		return fmt.Errorf("empty the work folder: %w", err)
+	if err := emptyWork(o.Work); err != nil {
+		return err
 	}
 	for _, dir := range []string{r.bin, r.logs} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -98,6 +98,30 @@ func Run(ctx context.Context, o Options) error {
 		fmt.Fprintf(o.Out, "    done in %s\n", time.Since(start).Round(100*time.Millisecond))
 	}
 	return r.report()
+}
+
+// workMarker marks a folder the pipeline made, so that it only ever empties its own.
+const workMarker = ".imagegrid-pipeline"
+
+// emptyWork empties work for a new run, refusing a folder with files the pipeline did not
+// make (--work . by mistake must not delete a checkout), and marks it as the pipeline's.
+func emptyWork(work string) error {
+	entries, err := os.ReadDir(work)
+	if err != nil && !os.IsNotExist(err) {
+		return fmt.Errorf("work folder: %w", err)
+	}
+	if len(entries) > 0 {
+		if _, err := os.Stat(filepath.Join(work, workMarker)); err != nil {
+			return fmt.Errorf("refusing to empty %s for the run: it holds files the pipeline did not make (choose another --work)", work)
+		}
+		if err := os.RemoveAll(work); err != nil {
+			return fmt.Errorf("empty the work folder: %w", err)
+		}
+	}
+	if err := os.MkdirAll(work, 0o755); err != nil {
+		return fmt.Errorf("work folder: %w", err)
+	}
+	return os.WriteFile(filepath.Join(work, workMarker), []byte("made by go run ./cmd/pipeline; emptied by its next run\n"), 0o644)
 }
 
 func (r *run) stop() {
