@@ -65,8 +65,9 @@ type Proposal struct {
 	// Path limits what Edit is given to this folder of the repository ("" for all of it).
 	Path  string
 	Title string
-	// Body is called after Edit, so it can describe what Edit did.
-	Body              func() string
+	// Body is called after Edit, so it can describe what Edit did. previous is the body of the
+	// open pull request being updated ("" when one is opened), so that it can be carried on.
+	Body              func(previous string) string
 	Labels, Reviewers []string
 	// Edit gets the repository's YAML and JSON files under Path as they are on the branch
 	// (or on Base when the branch has no open pull request) and returns the changes, with
@@ -142,7 +143,7 @@ func (c *Client) propose(ctx context.Context, p Proposal) (Outcome, error) {
 	out.Commit = sha
 	if pr == nil {
 		pr, _, err = c.gh.PullRequests.Create(ctx, c.owner, c.repo, gh.CreatePullRequest{
-			Title: gh.Ptr(p.Title), Head: p.Branch, Base: p.Base, Body: gh.Ptr(p.Body()),
+			Title: gh.Ptr(p.Title), Head: p.Branch, Base: p.Base, Body: gh.Ptr(p.Body("")),
 		})
 		out.PullRequestOpened = err == nil
 		if isStatus(err, http.StatusUnprocessableEntity) {
@@ -156,7 +157,7 @@ func (c *Client) propose(ctx context.Context, p Proposal) (Outcome, error) {
 		}
 	}
 	if !out.PullRequestOpened {
-		if pr, _, err = c.gh.PullRequests.Edit(ctx, c.owner, c.repo, pr.GetNumber(), &gh.PullRequest{Title: gh.Ptr(p.Title), Body: gh.Ptr(p.Body())}); err != nil {
+		if pr, _, err = c.gh.PullRequests.Edit(ctx, c.owner, c.repo, pr.GetNumber(), &gh.PullRequest{Title: gh.Ptr(p.Title), Body: gh.Ptr(p.Body(pr.GetBody()))}); err != nil {
 			return Outcome{}, c.explain(fmt.Sprintf("update pull request #%d", pr.GetNumber()), err)
 		}
 	}

@@ -33,7 +33,7 @@ func addLine(line string) func(fs.FS) ([]catalog.FileChange, error) {
 
 func proposal(line string) Proposal {
 	return Proposal{Base: "main", Branch: branch, Path: "catalog", Title: "Update the catalog",
-		Body: func() string { return "adds " + line }, Labels: []string{"catalog"}, Reviewers: []string{"alice", "acme/platform"},
+		Body: func(string) string { return "adds " + line }, Labels: []string{"catalog"}, Reviewers: []string{"alice", "acme/platform"},
 		Edit: addLine(line)}
 }
 

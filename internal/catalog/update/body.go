@@ -2,6 +2,7 @@ package update
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/imagegrid/imagegrid/internal/catalog"
@@ -10,12 +11,19 @@ import (
 // Marker ends every pull request body imagegrid writes.
 const Marker = "<!-- imagegrid:catalog -->"
 
-// Body is the pull request body: a table of what changed and a link to the run.
-func Body(applied []catalog.Applied, runURL string) string {
-	var b strings.Builder
-	b.WriteString("imagegrid points the TKr catalog at newly published images.\n\n")
-	b.WriteString("| Cell | Infra | Image | Catalog object | Replaces |\n|---|---|---|---|---|\n")
-	rows := 0
+const (
+	tableHead  = "| Cell | Infra | Image | Catalog object | Replaces |\n|---|---|---|---|---|\n"
+	runPrefix  = "Published by run "
+	rowPrefix  = "| `"
+	emptyTable = "| — | | | | |\n"
+)
+
+// Body is the pull request body: a table of what changed and links to the runs. previous is
+// the body of the open pull request this run updates ("" for a new one): its rows for catalog
+// objects this run did not touch, and its run links, are carried on, so the body describes
+// everything on the branch and not only the last run.
+func Body(applied []catalog.Applied, runURL, previous string) string {
+	rows, objects := []string{}, map[string]bool{}
 	for _, a := range applied {
 		if len(a.Changes) == 0 {
 			continue
@@ -25,12 +33,29 @@ func Body(applied []catalog.Applied, runURL string) string {
 			if replaces == "" {
 				replaces = "—"
 			}
-			fmt.Fprintf(&b, "| `%s` | %s | `%s` | `%s` | %s |\n", a.Cell.ID, a.Infra, img.Describe(), img.Object, replaces)
-			rows++
+			rows = append(rows, fmt.Sprintf("| `%s` | %s | `%s` | `%s` | %s |", a.Cell.ID, a.Infra, img.Describe(), img.Object, replaces))
+			objects[img.Object] = true
 		}
 	}
-	if rows == 0 {
-		b.WriteString("| — | | | | |\n")
+	oldRows, runs := parseBody(previous)
+	for _, r := range oldRows {
+		if !objects[rowObject(r)] {
+			rows = append(rows, r)
+		}
+	}
+	slices.Sort(rows)
+	if runURL != "" && !slices.Contains(runs, runURL) {
+		runs = append(runs, runURL)
+	}
+
+	var b strings.Builder
+	b.WriteString("imagegrid points the TKr catalog at newly published images.\n\n")
+	b.WriteString(tableHead)
+	for _, r := range rows {
+		b.WriteString(r + "\n")
+	}
+	if len(rows) == 0 {
+		b.WriteString(emptyTable)
 	}
 	var skipped []string
 	for _, a := range applied {
@@ -41,9 +66,38 @@ func Body(applied []catalog.Applied, runURL string) string {
 	if len(skipped) > 0 {
 		b.WriteString("\nNot in the catalog:\n" + strings.Join(skipped, "\n") + "\n")
 	}
-	if runURL != "" {
-		fmt.Fprintf(&b, "\nPublished by run %s.\n", runURL)
+	if len(runs) > 0 {
+		b.WriteString("\n")
+		for _, r := range runs {
+			b.WriteString(runPrefix + r + ".\n")
+		}
 	}
 	b.WriteString("\n" + Marker + "\n")
 	return b.String()
+}
+
+// parseBody reads the table rows and run links of a body Body wrote; anything else (a body
+// someone else wrote) gives nothing.
+func parseBody(body string) (rows, runs []string) {
+	if !strings.Contains(body, Marker) {
+		return nil, nil
+	}
+	for line := range strings.SplitSeq(body, "\n") {
+		switch {
+		case strings.HasPrefix(line, rowPrefix):
+			rows = append(rows, line)
+		case strings.HasPrefix(line, runPrefix):
+			runs = append(runs, strings.TrimSuffix(strings.TrimPrefix(line, runPrefix), "."))
+		}
+	}
+	return rows, runs
+}
+
+// rowObject is the catalog object column of a table row: the key a newer row replaces.
+func rowObject(row string) string {
+	cells := strings.Split(row, "|")
+	if len(cells) < 5 {
+		return ""
+	}
+	return strings.Trim(strings.TrimSpace(cells[4]), "`")
 }

@@ -24,9 +24,13 @@ func runGitHub(ctx context.Context, o *Options, b *batch, log io.Writer) (Result
 		return Result{}, err
 	}
 	res := Result{Branch: b.branch}
+	body := func(previous string) string {
+		res.Body = Body(b.applied, o.RunURL, previous)
+		return res.Body
+	}
 	out, err := client.Propose(ctx, github.Proposal{
 		Base: o.Base, Branch: b.branch, Path: o.Path, Title: b.title(),
-		Body:   func() string { return Body(b.applied, o.RunURL) },
+		Body:   body,
 		Labels: splitList(o.Labels), Reviewers: splitList(o.Reviewers),
 		Edit: b.edit,
 	})
@@ -34,7 +38,9 @@ func runGitHub(ctx context.Context, o *Options, b *batch, log io.Writer) (Result
 		return Result{}, err
 	}
 	res.Applied, res.Commit, res.PullRequest = b.applied, out.Commit, out.PullRequestURL
-	res.Body = Body(b.applied, o.RunURL)
+	if res.Body == "" {
+		body("")
+	}
 	switch {
 	case out.Commit == "":
 		fmt.Fprintf(log, "catalog: %s already points at every image; no commit, no pull request change\n", o.Repo)

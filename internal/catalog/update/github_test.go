@@ -68,6 +68,35 @@ func TestPullRequestMode(t *testing.T) {
 	if again.Commit != "" || srv.Commits("imagegrid/catalog-tkg") != commits || len(srv.Pulls()) != 1 {
 		t.Errorf("the same records made a second commit or pull request: %+v", again)
 	}
+
+	// A later run publishes another image while the pull request is still open: the pull
+	// request is updated and its body describes both runs' images.
+	photon := ovaRecord()
+	key := strings.Repeat("cd", 32)
+	photon.Cell.ID, photon.Cell.BuildKey, photon.BuildKey = "vsphere-photon-5-amd64-v1.30.2---vmware.1", key, key
+	photon.Cell.OS = record.OS{ID: "photon-5", Name: "photon", Version: "5", Arch: "amd64", Type: "linux"}
+	photon.VSphere.Version = "v1.30.2+vmware.1-tkg.1-" + key[:12]
+	opts.RunURL = "https://github.com/acme/images/actions/runs/8"
+	if _, err := Run(context.Background(), opts, []record.PublishRecord{photon}, &log); err != nil {
+		t.Fatal(err)
+	}
+	pulls = srv.Pulls()
+	if len(pulls) != 1 {
+		t.Fatalf("%d pull requests, want the one updated", len(pulls))
+	}
+	for _, want := range []string{"`vsphere-ubuntu-2204-amd64-v1.30.2---vmware.1`", "`vsphere-photon-5-amd64-v1.30.2---vmware.1`",
+		"Published by run https://github.com/acme/images/actions/runs/7.", "Published by run https://github.com/acme/images/actions/runs/8."} {
+		if !strings.Contains(pulls[0].Body, want) {
+			t.Errorf("the updated body lacks %q:\n%s", want, pulls[0].Body)
+		}
+	}
+}
+
+func TestBodyCarriesOnlyItsOwnRows(t *testing.T) {
+	previous := "Someone's own description.\n| `not ours` | x | y | z | w |\n"
+	if got := Body(nil, "", previous); strings.Contains(got, "not ours") {
+		t.Errorf("a body imagegrid did not write was carried on:\n%s", got)
+	}
 }
 
 func TestRunRejectsMixedGrids(t *testing.T) {

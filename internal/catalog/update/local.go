@@ -60,7 +60,7 @@ func runLocal(ctx context.Context, o *Options, b *batch, log io.Writer) (res Res
 	if err != nil {
 		return Result{}, err
 	}
-	res = Result{Applied: b.applied, Branch: b.branch, Body: Body(b.applied, o.RunURL)}
+	res = Result{Applied: b.applied, Branch: b.branch, Body: Body(b.applied, o.RunURL, "")}
 	if len(changes) == 0 {
 		fmt.Fprintf(log, "catalog: %s already points at every image; nothing to commit\n", o.Dir)
 		return res, nil
