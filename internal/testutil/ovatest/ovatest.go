@@ -10,13 +10,15 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"html"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
+	"strings"
 	"testing"
-	"text/template"
 )
 
 // Spec describes the OVA to make. The zero value makes a 1 MiB empty disk.
@@ -81,10 +83,11 @@ func build(dir string, spec Spec) (OVA, error) {
 	if err != nil {
 		return OVA{}, err
 	}
-	var ovf bytes.Buffer
-	if err := descriptor.Execute(&ovf, descriptorData(spec, filepath.Base(vmdk), st.Size(), mib)); err != nil {
-		return OVA{}, fmt.Errorf("render OVF: %w", err)
+	rendered, err := descriptor(spec, filepath.Base(vmdk), st.Size(), mib)
+	if err != nil {
+		return OVA{}, err
 	}
+	ovf := bytes.NewBufferString(rendered)
 	ovfName := spec.Name + ".ovf"
 	vmdkSum, err := fileSHA256(vmdk)
 	if err != nil {
@@ -188,107 +191,47 @@ func fileSHA256(path string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-type property struct{ Key, Value string }
-
-type data struct {
-	Name, Disk, Product, Version string
-	DiskSize                     int64
-	CapacityMiB                  int64
-	Properties                   []property
-}
-
-func descriptorData(spec Spec, disk string, diskSize, mib int64) data {
-	d := data{Name: spec.Name, Disk: disk, DiskSize: diskSize, CapacityMiB: mib}
-	for k, v := range spec.Properties {
-		d.Properties = append(d.Properties, property{k, v})
+// template is the OVF descriptor the Image Builder stand-in writes too: one file, so the
+// OVAs the tests make and the ones the stand-in builds cannot drift apart.
+var template = func() string {
+	_, here, _, _ := runtime.Caller(0)
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(here), "..", "..", "..", "testdata", "imagebuilder", "images", "capi", "hack", "ovf_template.xml"))
+	if err != nil {
+		panic("ovatest: the OVF template: " + err.Error())
 	}
-	sort.Slice(d.Properties, func(i, j int) bool { return d.Properties[i].Key < d.Properties[j].Key })
-	d.Product = spec.Properties["DISTRO_NAME"] + " and Kubernetes " + spec.Properties["KUBERNETES_SEMVER"]
-	d.Version = "kube-" + spec.Properties["KUBERNETES_SEMVER"]
-	return d
-}
+	return string(data)
+}()
 
-var descriptor = template.Must(template.New("ovf").Parse(`<?xml version="1.0" encoding="UTF-8"?>
-<Envelope xmlns="http://schemas.dmtf.org/ovf/envelope/1" xmlns:cim="http://schemas.dmtf.org/wbem/wscim/1/common" xmlns:ovf="http://schemas.dmtf.org/ovf/envelope/1" xmlns:rasd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_ResourceAllocationSettingData" xmlns:vmw="http://www.vmware.com/schema/ovf" xmlns:vssd="http://schemas.dmtf.org/wbem/wscim/1/cim-schema/2/CIM_VirtualSystemSettingData" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
-  <References>
-    <File ovf:href="{{.Disk}}" ovf:id="file1" ovf:size="{{.DiskSize}}"/>
-  </References>
-  <DiskSection>
-    <Info>Virtual disk information</Info>
-    <Disk ovf:capacity="{{.CapacityMiB}}" ovf:capacityAllocationUnits="byte * 2^20" ovf:diskId="vmdisk1" ovf:fileRef="file1" ovf:format="http://www.vmware.com/interfaces/specifications/vmdk.html#streamOptimized" ovf:populatedSize="0"/>
-  </DiskSection>
-  <NetworkSection>
-    <Info>The list of logical networks</Info>
-    <Network ovf:name="nic0">
-      <Description>The nic0 network</Description>
-    </Network>
-  </NetworkSection>
-  <VirtualSystem ovf:id="{{.Name}}">
-    <Info>A virtual machine</Info>
-    <Name>{{.Name}}</Name>
-    <OperatingSystemSection ovf:id="94" vmw:osType="ubuntu64Guest">
-      <Info>The kind of installed guest operating system</Info>
-    </OperatingSystemSection>
-    <VirtualHardwareSection>
-      <Info>Virtual hardware requirements</Info>
-      <System>
-        <vssd:ElementName>Virtual Hardware Family</vssd:ElementName>
-        <vssd:InstanceID>0</vssd:InstanceID>
-        <vssd:VirtualSystemIdentifier>{{.Name}}</vssd:VirtualSystemIdentifier>
-        <vssd:VirtualSystemType>vmx-15</vssd:VirtualSystemType>
-      </System>
-      <Item>
-        <rasd:AllocationUnits>hertz * 10^6</rasd:AllocationUnits>
-        <rasd:Description>Number of Virtual CPUs</rasd:Description>
-        <rasd:ElementName>2 virtual CPU(s)</rasd:ElementName>
-        <rasd:InstanceID>1</rasd:InstanceID>
-        <rasd:ResourceType>3</rasd:ResourceType>
-        <rasd:VirtualQuantity>2</rasd:VirtualQuantity>
-      </Item>
-      <Item>
-        <rasd:AllocationUnits>byte * 2^20</rasd:AllocationUnits>
-        <rasd:Description>Memory Size</rasd:Description>
-        <rasd:ElementName>2048MB of memory</rasd:ElementName>
-        <rasd:InstanceID>2</rasd:InstanceID>
-        <rasd:ResourceType>4</rasd:ResourceType>
-        <rasd:VirtualQuantity>2048</rasd:VirtualQuantity>
-      </Item>
-      <Item>
-        <rasd:Address>0</rasd:Address>
-        <rasd:Description>SCSI Controller</rasd:Description>
-        <rasd:ElementName>SCSI Controller 0</rasd:ElementName>
-        <rasd:InstanceID>3</rasd:InstanceID>
-        <rasd:ResourceSubType>VirtualSCSI</rasd:ResourceSubType>
-        <rasd:ResourceType>6</rasd:ResourceType>
-      </Item>
-      <Item>
-        <rasd:AddressOnParent>0</rasd:AddressOnParent>
-        <rasd:ElementName>Hard Disk 1</rasd:ElementName>
-        <rasd:HostResource>ovf:/disk/vmdisk1</rasd:HostResource>
-        <rasd:InstanceID>4</rasd:InstanceID>
-        <rasd:Parent>3</rasd:Parent>
-        <rasd:ResourceType>17</rasd:ResourceType>
-      </Item>
-      <Item>
-        <rasd:AddressOnParent>0</rasd:AddressOnParent>
-        <rasd:AutomaticAllocation>true</rasd:AutomaticAllocation>
-        <rasd:Connection>nic0</rasd:Connection>
-        <rasd:ElementName>Network adapter 1</rasd:ElementName>
-        <rasd:InstanceID>5</rasd:InstanceID>
-        <rasd:ResourceSubType>VmxNet3</rasd:ResourceSubType>
-        <rasd:ResourceType>10</rasd:ResourceType>
-      </Item>
-    </VirtualHardwareSection>
-    <ProductSection ovf:class="" ovf:instance="">
-      <Info>Information about the installed software</Info>
-      <Product>{{.Product}}</Product>
-      <Vendor>imagegrid</Vendor>
-      <Version>{{.Version}}</Version>
-      <Category>Cluster API Provider (CAPI)</Category>
-{{- range .Properties}}
-      <Property ovf:key="{{html .Key}}" ovf:type="string" ovf:userConfigurable="false" ovf:value="{{html .Value}}"/>
-{{- end}}
-    </ProductSection>
-  </VirtualSystem>
-</Envelope>
-`))
+// descriptor renders the OVF template for spec, with values XML-escaped.
+func descriptor(spec Spec, disk string, diskSize, mib int64) (string, error) {
+	keys := make([]string, 0, len(spec.Properties))
+	for k := range spec.Properties {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var props []string
+	for _, k := range keys {
+		props = append(props, fmt.Sprintf(`      <Property ovf:key="%s" ovf:type="string" ovf:userConfigurable="false" ovf:value="%s"/>`, html.EscapeString(k), html.EscapeString(spec.Properties[k])))
+	}
+	fields := map[string]string{
+		"NAME": spec.Name, "DISK_FILE": disk, "DISK_SIZE": fmt.Sprint(diskSize), "CAPACITY_MIB": fmt.Sprint(mib),
+		"GUEST_OS_TYPE": "ubuntu64Guest",
+		"PRODUCT":       spec.Properties["DISTRO_NAME"] + " and Kubernetes " + spec.Properties["KUBERNETES_SEMVER"],
+		"VERSION":       "kube-" + spec.Properties["KUBERNETES_SEMVER"],
+	}
+	var missing []string
+	out := os.Expand(template, func(key string) string {
+		if key == "PROPERTIES" {
+			return strings.Join(props, "\n")
+		}
+		v, ok := fields[key]
+		if !ok {
+			missing = append(missing, key)
+		}
+		return html.EscapeString(v)
+	})
+	if len(missing) > 0 {
+		return "", fmt.Errorf("the OVF template has fields ovatest does not fill: %v", missing)
+	}
+	return out, nil
+}
