@@ -15,9 +15,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
+
+	"github.com/imagegrid/imagegrid/internal/cli"
 
 	"github.com/imagegrid/imagegrid/internal/actions"
 	"github.com/imagegrid/imagegrid/internal/build"
@@ -25,15 +25,9 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			os.Exit(0) // -h: the usage is printed
-		}
-		fmt.Fprintln(os.Stderr, "build:", err)
-		os.Exit(1)
-	}
+	cli.Main("build", func(ctx context.Context) error {
+		return run(ctx, os.Args[1:], os.Environ(), os.Stdin, os.Stdout, os.Stderr)
+	})
 }
 
 // config is the command line (or the action inputs).
