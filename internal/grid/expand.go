@@ -45,6 +45,7 @@ type grid struct {
 	namePos  Pos
 	builders map[string]*imageBuilder
 	releases []*release
+	plain    []*release // releases without a prerelease, in version order
 	cands    []*candidate
 	includes []*rule
 	excludes []*rule
@@ -118,11 +119,13 @@ func byCell(a, b *candidate) int {
 }
 
 // rankReleases numbers the releases in version order once, so sorting cells need not compare
-// versions (go-version's Compare allocates).
+// versions (go-version's Compare allocates), and keeps the plain ones in that order for
+// verdicts.
 func (g *grid) rankReleases() {
-	sorted := slices.Clone(g.releases)
-	slices.SortStableFunc(sorted, func(a, b *release) int { return a.version.Compare(b.version) })
-	for i, r := range sorted {
+	byRank := slices.Clone(g.releases)
+	slices.SortStableFunc(byRank, func(a, b *release) int { return a.version.Compare(b.version) })
+	for i, r := range byRank {
 		r.rank = i
 	}
+	g.plain = plainReleases(byRank)
 }

@@ -14,9 +14,8 @@ type rule struct {
 	constraint version.Constraints
 	file       string
 	matched    int
-	// releases caches the constraint's verdict per release index: 0 not checked yet, 1 yes, 2 no.
-	// Checking a go-version constraint formats both versions, and a big grid asks often.
-	releases []uint8
+	// releases is the constraint's verdict per release index (see verdicts).
+	releases []bool
 }
 
 func (g *grid) addRules(d *fileDecl) {
@@ -68,6 +67,9 @@ func (g *grid) rule(decl matchRule, file, key string) *rule {
 			ok = false
 		}
 		r.constraint = c
+		if err == nil {
+			r.releases = verdicts(c, g.releases, g.plain)
+		}
 	}
 	if !ok {
 		return nil
@@ -82,19 +84,7 @@ func (r *rule) matches(c *candidate) bool {
 }
 
 func (r *rule) matchesRelease(rel *release) bool {
-	if r.constraint == nil {
-		return true
-	}
-	if rel.index >= len(r.releases) {
-		r.releases = append(r.releases, make([]uint8, rel.index+1-len(r.releases))...)
-	}
-	if r.releases[rel.index] == 0 {
-		r.releases[rel.index] = 2
-		if r.constraint.Check(rel.version) {
-			r.releases[rel.index] = 1
-		}
-	}
-	return r.releases[rel.index] == 1
+	return r.constraint == nil || r.releases[rel.index]
 }
 
 func matchList(values List, v string) bool { return len(values) == 0 || slices.Contains(values, v) }
