@@ -17,10 +17,9 @@ import (
 	"os"
 	"time"
 
-	"github.com/imagegrid/imagegrid/internal/cli"
-
 	"github.com/imagegrid/imagegrid/internal/actions"
 	"github.com/imagegrid/imagegrid/internal/build"
+	"github.com/imagegrid/imagegrid/internal/cli"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 

@@ -11,9 +11,8 @@ import (
 	"os"
 	"time"
 
-	"github.com/imagegrid/imagegrid/internal/cli"
-
 	"github.com/imagegrid/imagegrid/internal/actions"
+	"github.com/imagegrid/imagegrid/internal/cli"
 	"github.com/imagegrid/imagegrid/internal/emit"
 	"github.com/imagegrid/imagegrid/internal/grid"
 	"github.com/imagegrid/imagegrid/internal/plan"

@@ -13,9 +13,8 @@ import (
 	"fmt"
 	"os"
 
-	"github.com/imagegrid/imagegrid/internal/cli"
-
 	"github.com/imagegrid/imagegrid/internal/actions"
+	"github.com/imagegrid/imagegrid/internal/cli"
 	"github.com/imagegrid/imagegrid/internal/localpipeline"
 )
 
