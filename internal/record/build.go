@@ -48,6 +48,9 @@ type BuildRecord struct {
 	// Log is the path of the kept Image Builder log.
 	Log       string    `json:"log,omitempty"`
 	Artifacts Artifacts `json:"artifacts,omitzero"`
+	// NodeImage holds one report per source (goss, inspection) on what Cluster API expects
+	// of the image.
+	NodeImage []NodeImageReport `json:"nodeImage,omitempty"`
 }
 
 // Failure says why a build failed.
