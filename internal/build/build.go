@@ -162,6 +162,9 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 	if p.out == "" {
 		p.out = filepath.Join(ws.dir, "build-record.json")
 	}
+	if err := imagebuilder.CheckVars(c, c.Vars, "vars"); err != nil {
+		return nil, fmt.Errorf("cell %s: %w", c.ID, err)
+	}
 	userFiles, err := readVarFiles(c, o.VarsRoot)
 	if err != nil {
 		return nil, err

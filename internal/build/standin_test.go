@@ -333,16 +333,25 @@ func TestVerificationFailures(t *testing.T) {
 	tests := []struct {
 		name   string
 		cell   func(t *testing.T) record.Cell
+		before func(t *testing.T, ws string) // runs before Image Builder
 		after  func(t *testing.T, ws string) // runs after Image Builder succeeded
 		skipIB bool                          // Image Builder "succeeds" without running
 		want   string
 	}{
 		{
 			name: "properties disagree with the cell",
-			cell: func(t *testing.T) record.Cell {
-				c := vsphereCell("ubuntu-2204", "22.04")
-				c.VarFiles = []record.VarFile{varFile(t, "wrong-semver.json")}
-				return c
+			cell: func(t *testing.T) record.Cell { return vsphereCell("ubuntu-2204", "22.04") },
+			// Image Builder builds another version than it was told (its own defaults win).
+			before: func(t *testing.T, ws string) {
+				vars := filepath.Join(ws, "vars", "imagegrid.json")
+				data, err := os.ReadFile(vars)
+				if err != nil {
+					t.Fatal(err)
+				}
+				data = []byte(strings.Replace(string(data), `"v1.30.2"`, `"v1.29.6"`, 1))
+				if err := os.WriteFile(vars, data, 0o644); err != nil {
+					t.Fatal(err)
+				}
 			},
 			want: `this run built kubernetes_semver "v1.29.6", the cell wants "v1.30.2"`,
 		},
@@ -398,6 +407,9 @@ func TestVerificationFailures(t *testing.T) {
 			o.Exec = func(ctx context.Context, cmd Command, out io.Writer) error {
 				if tt.skipIB {
 					return nil
+				}
+				if tt.before != nil {
+					tt.before(t, ws)
 				}
 				err := real(ctx, cmd, out)
 				if err == nil && tt.after != nil {

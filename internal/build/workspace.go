@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/imagegrid/imagegrid/internal/imagebuilder"
+	"github.com/imagegrid/imagegrid/internal/limits"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -247,16 +249,26 @@ type userVarFile struct {
 	vars map[string]any
 }
 
-// readVarFiles reads the cell's var files (relative to root) and refuses any whose bytes
-// changed since matrix recorded their digest, or that is not a JSON object.
+// readVarFiles reads the cell's var files (relative to root) and refuses any that leaves
+// root (by its path or through a link), whose bytes changed since matrix recorded their
+// digest, that is not a JSON object, or that sets a variable build owns.
 func readVarFiles(c record.Cell, root string) ([]userVarFile, error) {
+	if len(c.VarFiles) == 0 {
+		return nil, nil
+	}
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return nil, fmt.Errorf("cell %s: var files: %w", c.ID, err)
+	}
+	defer r.Close()
 	var files []userVarFile
 	for i, vf := range c.VarFiles {
-		if vf.Path == "" || filepath.IsAbs(vf.Path) || strings.HasPrefix(filepath.Clean(filepath.FromSlash(vf.Path)), "..") {
-			return nil, fmt.Errorf("cell %s: varFiles[%d].path %q: want a path relative to the directory matrix ran in", c.ID, i, vf.Path)
+		name := filepath.FromSlash(vf.Path)
+		if vf.Path == "" || !filepath.IsLocal(name) {
+			return nil, fmt.Errorf("cell %s: varFiles[%d].path %q: want a path relative to the directory matrix ran in, inside it", c.ID, i, vf.Path)
 		}
-		p := filepath.Join(root, filepath.FromSlash(vf.Path))
-		data, err := os.ReadFile(p)
+		p := filepath.Join(root, name)
+		data, err := limits.VarFile.ReadFS(r.FS(), filepath.ToSlash(name), p)
 		if err != nil {
 			return nil, fmt.Errorf("cell %s: var file: %w", c.ID, err)
 		}
@@ -267,6 +279,9 @@ func readVarFiles(c record.Cell, root string) ([]userVarFile, error) {
 		var vars map[string]any
 		if err := json.Unmarshal(data, &vars); err != nil {
 			return nil, fmt.Errorf("cell %s: var file %s: want a JSON object of packer variables: %w", c.ID, p, err)
+		}
+		if err := imagebuilder.CheckVars(c, vars, "var file "+p); err != nil {
+			return nil, fmt.Errorf("cell %s: %w", c.ID, err)
 		}
 		files = append(files, userVarFile{path: p, data: data, vars: vars})
 	}
