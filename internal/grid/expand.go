@@ -2,6 +2,7 @@ package grid
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -51,13 +52,14 @@ type grid struct {
 	excludes []*rule
 	settings []*settings
 	errs     *Errors
-	fileHash map[string]string // var file path → sha256, read once
+	fileHash map[string]string                     // var file path → sha256, read once
+	varKeys  map[string]map[string]json.RawMessage // var file path → its variables
 }
 
 // expand merges the files and expands them into cells, adding its problems to errs (which may
 // already hold the files' decoding problems: all are reported together).
 func expand(decls []*fileDecl, errs *Errors) ([]record.Cell, error) {
-	g := &grid{builders: map[string]*imageBuilder{}, errs: errs, fileHash: map[string]string{}}
+	g := &grid{builders: map[string]*imageBuilder{}, errs: errs, fileHash: map[string]string{}, varKeys: map[string]map[string]json.RawMessage{}}
 	for _, d := range decls {
 		g.addName(d)
 		g.addBuilders(d)
