@@ -1,0 +1,157 @@
+package vsphere
+
+import (
+	"archive/tar"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/syncbuf"
+)
+
+// TestPublishRefusesBadOVAAtOnce publishes OVAs that are not what their record and manifest
+// say: each is refused with the reason on the first attempt (trying again cannot fix a file),
+// and no VM or template is left in vCenter.
+func TestPublishRefusesBadOVAAtOnce(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		edit func(t *testing.T, rec *record.BuildRecord, ova string)
+		want string
+	}{
+		{
+			name: "disk differs from the manifest",
+			edit: func(t *testing.T, rec *record.BuildRecord, ova string) {
+				rewriteMembers(t, rec, ova, func(name string, data []byte) []byte {
+					if !strings.HasSuffix(name, ".mf") {
+						return data
+					}
+					disk := regexp.MustCompile(`(SHA256\([^)]*\.vmdk\)= )[0-9a-f]+`)
+					return disk.ReplaceAll(data, []byte("${1}"+strings.Repeat("ab", 32)))
+				})
+			},
+			want: "; the manifest ubuntu-2204-kube-v1.30.2+vmware.1.mf says abab",
+		},
+		{
+			name: "descriptor differs from the manifest",
+			edit: func(t *testing.T, rec *record.BuildRecord, ova string) {
+				rewriteMembers(t, rec, ova, func(name string, data []byte) []byte {
+					if strings.HasSuffix(name, ".ovf") {
+						return bytes.Replace(data, []byte("</Envelope>"), []byte("<!-- edited --></Envelope>"), 1)
+					}
+					return data
+				})
+			},
+			want: `tar member "ubuntu-2204-kube-v1.30.2+vmware.1.ovf" has SHA256`,
+		},
+		{
+			name: "manifest lists a file the OVA lacks",
+			edit: func(t *testing.T, rec *record.BuildRecord, ova string) {
+				rewriteMembers(t, rec, ova, func(name string, data []byte) []byte {
+					if strings.HasSuffix(name, ".mf") {
+						return append(data, []byte("SHA256(rootkit.iso)= "+strings.Repeat("cd", 32)+"\n")...)
+					}
+					return data
+				})
+			},
+			want: "lists rootkit.iso, which is not in the OVA",
+		},
+		{
+			name: "sha256 differs from the record",
+			edit: func(t *testing.T, rec *record.BuildRecord, ova string) {
+				rec.Artifacts.OVA.SHA256 = strings.Repeat("0", 64)
+			},
+			want: "; its build record says 0000",
+		},
+		{
+			name: "OVA missing",
+			edit: func(t *testing.T, rec *record.BuildRecord, ova string) {
+				if err := os.Remove(ova); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: "no such file or directory",
+		},
+		{
+			name: "OVA truncated",
+			edit: func(t *testing.T, rec *record.BuildRecord, ova string) {
+				if err := os.Truncate(ova, rec.Artifacts.OVA.Size/2); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: "unexpected EOF",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sim := newVCSim(t)
+			rec, dir := testRecord(t, 1<<20)
+			tt.edit(t, &rec, filepath.Join(dir, rec.Artifacts.OVA.Path))
+			log := &syncbuf.Buffer{}
+			p := New(sim.cfg, testCreds, Options{Log: log, Attempts: 3, RetryDelay: time.Millisecond})
+			defer p.Close()
+			_, err := p.Publish(context.Background(), rec, dir)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("publish error = %v; want one containing %q", err, tt.want)
+			}
+			if strings.Contains(log.String(), "retrying") {
+				t.Errorf("a permanent failure was retried:\n%s", log)
+			}
+			if vms := vmsNamed(t, sim.client(t), TemplateName(rec.Cell)); len(vms) != 0 {
+				t.Errorf("%d VMs left after a refused OVA", len(vms))
+			}
+		})
+	}
+}
+
+// rewriteMembers rewrites the OVA at path with each member's content passed through edit,
+// and updates the record's size and digest to the new file, so only the members are wrong.
+func rewriteMembers(t *testing.T, rec *record.BuildRecord, path string, edit func(name string, data []byte) []byte) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	tr, tw := tar.NewReader(f), tar.NewWriter(&out)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = edit(h.Name, data)
+		h.Size = int64(len(data))
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write(data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.Close()
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(out.Bytes())
+	rec.Artifacts.OVA.Size, rec.Artifacts.OVA.SHA256 = int64(out.Len()), hex.EncodeToString(sum[:])
+}
