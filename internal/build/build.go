@@ -7,7 +7,6 @@ package build
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -145,8 +144,8 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if key, err := hex.DecodeString(c.BuildKey); err != nil || len(key) != 32 {
-		return nil, fmt.Errorf("cell %s: buildKey %q: want a sha256 as 64 hex digits", c.ID, c.BuildKey)
+	if err := c.CheckKey(); err != nil {
+		return nil, err
 	}
 	tkg := imagebuilder.IsTKG(c)
 	if tkg {
@@ -154,7 +153,7 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 			return nil, err
 		}
 	}
-	ws, err := newWorkspace(o.WorkDir, c.ID)
+	ws, err := newWorkspace(o.WorkDir, c)
 	if err != nil {
 		return nil, err
 	}

@@ -218,7 +218,7 @@ func TestSameCellTwiceIsRefused(t *testing.T) {
 	t.Parallel()
 	c := vsphereCell("ubuntu-2204", "22.04")
 	o := makeOptions(t)
-	ws, err := newWorkspace(o.WorkDir, c.ID)
+	ws, err := newWorkspace(o.WorkDir, c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 
@@ -36,8 +35,6 @@ type workspace struct {
 	lock *os.File
 }
 
-var cellIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
-
 // Entries of a workspace, relative to its directory.
 const (
 	varsDir   = "vars"
@@ -47,11 +44,11 @@ const (
 	lockFile  = ".lock"
 )
 
-func newWorkspace(workDir, cellID string) (*workspace, error) {
-	if !cellIDPattern.MatchString(cellID) {
-		return nil, fmt.Errorf("cell id %q: want lower-case letters, digits, '.', '_' and '-'", cellID)
+func newWorkspace(workDir string, c record.Cell) (*workspace, error) {
+	if err := c.CheckID(); err != nil {
+		return nil, err
 	}
-	abs, err := filepath.Abs(filepath.Join(workDir, cellID))
+	abs, err := filepath.Abs(filepath.Join(workDir, c.ID))
 	if err != nil {
 		return nil, fmt.Errorf("work dir: %w", err)
 	}
