@@ -1,24 +1,16 @@
 package publishconfig
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/imagegrid/imagegrid/internal/testutil/fuzzseed"
 )
 
 // FuzzParse feeds arbitrary bytes to the publish configuration decoder: it may refuse them,
 // never panic, and every refusal names the file.
 func FuzzParse(f *testing.F) {
-	seeds, _ := filepath.Glob("testdata/*.yaml")
-	shipped, _ := filepath.Glob("../../cmd/publish/testdata/*.yaml")
-	for _, name := range append(seeds, shipped...) {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	fuzzseed.Add(f, "testdata/*.yaml", "../../cmd/publish/testdata/*.yaml")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		cfg, err := Parse("fuzz.yaml", data)
 		switch {

@@ -1,28 +1,17 @@
 package record
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/imagegrid/imagegrid/internal/testutil/fuzzseed"
 )
 
 // FuzzDecode feeds arbitrary bytes to the decoders of every format, as publish, build and
 // matrix read them from files others wrote: each may refuse them, never panic, and every
 // refusal names the file. Seeds are the records and cells under testdata folders.
 func FuzzDecode(f *testing.F) {
-	var seeds []string
-	for _, pattern := range []string{"../publish/testdata/*/*/*.json", "../../cmd/build/testdata/*.json"} {
-		found, _ := filepath.Glob(pattern)
-		seeds = append(seeds, found...)
-	}
-	for _, name := range seeds {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	fuzzseed.Add(f, "../publish/testdata/*/*/*.json", "../../cmd/build/testdata/*.json")
 	f.Add([]byte(`{"apiVersion":"imagegrid.io/v1alpha1","kind":"PublishRecord","cell":{"id":"x"}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		const name = "fuzz.json"

@@ -1,12 +1,8 @@
 package vsphere
 
 import (
-	"archive/tar"
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -16,6 +12,7 @@ import (
 
 	"github.com/imagegrid/imagegrid/internal/record"
 	"github.com/imagegrid/imagegrid/internal/syncbuf"
+	"github.com/imagegrid/imagegrid/internal/testutil/ovatest"
 )
 
 // TestPublishRefusesBadOVAAtOnce publishes OVAs that are not what their record and manifest
@@ -118,40 +115,6 @@ func TestPublishRefusesBadOVAAtOnce(t *testing.T) {
 // and updates the record's size and digest to the new file, so only the members are wrong.
 func rewriteMembers(t *testing.T, rec *record.BuildRecord, path string, edit func(name string, data []byte) []byte) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out bytes.Buffer
-	tr, tw := tar.NewReader(f), tar.NewWriter(&out)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		data = edit(h.Name, data)
-		h.Size = int64(len(data))
-		if err := tw.WriteHeader(h); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := tw.Write(data); err != nil {
-			t.Fatal(err)
-		}
-	}
-	f.Close()
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, out.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(out.Bytes())
-	rec.Artifacts.OVA.Size, rec.Artifacts.OVA.SHA256 = int64(out.Len()), hex.EncodeToString(sum[:])
+	ova := ovatest.Rewrite(t, path, edit)
+	rec.Artifacts.OVA.Size, rec.Artifacts.OVA.SHA256 = ova.Size, ova.SHA256
 }
