@@ -66,16 +66,17 @@ func (m *Manifest) Descriptor(name string, data []byte) {
 }
 
 // Hash returns the hash member name must be read through; pass it to Check once the
-// member has been read whole.
+// member has been read whole. It hashes on another goroutine, beside the whole file's
+// SHA-256 that every reader of an OVA computes too.
 func (m *Manifest) Hash(name string) (hash.Hash, error) {
 	if m.name == "" {
-		return sha256.New(), nil
+		return newPipelined(sha256.New()), nil
 	}
 	d, ok := m.want[name]
 	if !ok {
 		return nil, fmt.Errorf("tar member %q is not listed in the manifest %s", name, m.name)
 	}
-	return newHash(d.alg), nil
+	return newPipelined(newHash(d.alg)), nil
 }
 
 // Check compares the hash of member name, read whole through h, with the manifest.
@@ -172,3 +173,69 @@ func (m *Manifest) Done() error {
 	}
 	return nil
 }
+
+// pipelinedChunk is how many bytes a pipelined hash gathers before hashing them.
+const pipelinedChunk = 256 << 10
+
+// pipelined is a hash that hashes its input on another goroutine, one chunk behind the
+// writer, so that hashing a member and hashing the whole file use two cores. Each chunk's
+// goroutine ends on its own; Sum waits for the last.
+type pipelined struct {
+	h    hash.Hash
+	bufs [2][]byte
+	cur  int           // the buffer being filled
+	done chan struct{} // closed when the chunk being hashed is done; nil when none is
+}
+
+func newPipelined(h hash.Hash) *pipelined {
+	return &pipelined{h: h, bufs: [2][]byte{make([]byte, 0, pipelinedChunk), make([]byte, 0, pipelinedChunk)}}
+}
+
+func (p *pipelined) Write(b []byte) (int, error) {
+	n := len(b)
+	for len(b) > 0 {
+		buf := p.bufs[p.cur]
+		k := copy(buf[len(buf):cap(buf)], b)
+		p.bufs[p.cur], b = buf[:len(buf)+k], b[k:]
+		if len(p.bufs[p.cur]) == pipelinedChunk {
+			p.flush()
+		}
+	}
+	return n, nil
+}
+
+// flush hands the buffer being filled to a goroutine and starts filling the other.
+func (p *pipelined) flush() {
+	p.wait()
+	chunk, done := p.bufs[p.cur], make(chan struct{})
+	go func() {
+		p.h.Write(chunk)
+		close(done)
+	}()
+	p.done = done
+	p.cur ^= 1
+	p.bufs[p.cur] = p.bufs[p.cur][:0]
+}
+
+func (p *pipelined) wait() {
+	if p.done != nil {
+		<-p.done
+		p.done = nil
+	}
+}
+
+func (p *pipelined) Sum(b []byte) []byte {
+	p.wait()
+	p.h.Write(p.bufs[p.cur])
+	p.bufs[p.cur] = p.bufs[p.cur][:0]
+	return p.h.Sum(b)
+}
+
+func (p *pipelined) Reset() {
+	p.wait()
+	p.bufs[p.cur] = p.bufs[p.cur][:0]
+	p.h.Reset()
+}
+
+func (p *pipelined) Size() int      { return p.h.Size() }
+func (p *pipelined) BlockSize() int { return p.h.BlockSize() }

@@ -394,3 +394,24 @@ func TestManifestOrders(t *testing.T) {
 		})
 	}
 }
+
+// TestPipelinedHash compares the pipelined hash with a plain one over writes of every size
+// around its chunk.
+func TestPipelinedHash(t *testing.T) {
+	t.Parallel()
+	data := make([]byte, 3*pipelinedChunk+12345)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	for _, step := range []int{1 << 10, pipelinedChunk - 1, pipelinedChunk, pipelinedChunk + 1, len(data)} {
+		p := newPipelined(sha256.New())
+		for rest := data; len(rest) > 0; {
+			n := min(step, len(rest))
+			p.Write(rest[:n])
+			rest = rest[n:]
+		}
+		if got, want := hex.EncodeToString(p.Sum(nil)), sha256Hex(data); got != want {
+			t.Errorf("writes of %d bytes: sum %s, want %s", step, got, want)
+		}
+	}
+}
