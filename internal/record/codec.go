@@ -58,17 +58,22 @@ func PeekKind(name string, data []byte) (string, error) {
 	return kind, nil
 }
 
-// ReadFile reads and decodes one file of the given kind ("-" reads standard input).
+// ReadFile reads and decodes one file of the given kind ("-" reads standard input), within
+// the size limit of its kind (limits.Record, limits.Ledger for the ledger).
 func ReadFile[T Versioned](path, kind string) (T, error) {
 	var zero T
 	var data []byte
 	var err error
 	name := path
+	limit := limits.Record
+	if kind == KindPublishedImages {
+		limit = limits.Ledger
+	}
 	if path == "-" {
 		name = "stdin"
-		data, err = limits.Record.Read(os.Stdin, name)
+		data, err = limit.Read(os.Stdin, name)
 	} else {
-		data, err = limits.Record.ReadFile(path)
+		data, err = limit.ReadFile(path)
 	}
 	if err != nil {
 		return zero, fmt.Errorf("read %s: %w", kind, err)
