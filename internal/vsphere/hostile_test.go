@@ -3,6 +3,7 @@ package vsphere
 import (
 	"bytes"
 	"context"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vmware/govmomi/vapi/library"
+	"github.com/vmware/govmomi/vapi/rest"
+
+	"github.com/imagegrid/imagegrid/internal/publishconfig"
 	"github.com/imagegrid/imagegrid/internal/record"
 	"github.com/imagegrid/imagegrid/internal/syncbuf"
 	"github.com/imagegrid/imagegrid/internal/testutil/ovatest"
@@ -117,4 +122,38 @@ func rewriteMembers(t *testing.T, rec *record.BuildRecord, path string, edit fun
 	t.Helper()
 	ova := ovatest.Rewrite(t, path, edit)
 	rec.Artifacts.OVA.Size, rec.Artifacts.OVA.SHA256 = ova.Size, ova.SHA256
+}
+
+// TestContentLibraryRefusesWrongManifest uploads, to a content library only, an OVA whose disk
+// is not what its manifest says: the upload fails with the reason and no item is left.
+func TestContentLibraryRefusesWrongManifest(t *testing.T) {
+	t.Parallel()
+	sim := newVCSim(t)
+	rec, dir := testRecord(t, 1<<20)
+	rewriteMembers(t, &rec, filepath.Join(dir, rec.Artifacts.OVA.Path), func(name string, data []byte) []byte {
+		if strings.HasSuffix(name, ".vmdk") {
+			return append(data, 0)
+		}
+		return data
+	})
+	sim.cfg.ContentLibrary = &publishconfig.ContentLibrary{Name: "tkg-images", Create: true, Only: true}
+	p := New(sim.cfg, testCreds, Options{})
+	defer p.Close()
+	_, err := p.Publish(context.Background(), rec, dir)
+	if err == nil || !strings.Contains(err.Error(), "-disk-0.vmdk\" has SHA256") {
+		t.Fatalf("publish error = %v; want the disk's digest refused", err)
+	}
+	ctx := context.Background()
+	rc := rest.NewClient(sim.client(t))
+	if err := rc.Login(ctx, url.UserPassword(testCreds.Username, testCreds.Password)); err != nil {
+		t.Fatal(err)
+	}
+	m := library.NewManager(rc)
+	l, err := m.GetLibraryByName(ctx, "tkg-images")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if items, err := m.FindLibraryItems(ctx, library.FindItem{LibraryID: l.ID}); err != nil || len(items) != 0 {
+		t.Errorf("library items left: %v, %v", items, err)
+	}
 }
