@@ -97,7 +97,7 @@ func checkRecord(root *os.Root, rootDir, relDir string, job Job) error {
 	if ova == nil {
 		return nil
 	}
-	if !filepath.IsLocal(filepath.FromSlash(ova.Path)) || strings.Contains(ova.Path, `\`) {
+	if !filepath.IsLocal(filepath.FromSlash(ova.Path)) || strings.Contains(ova.Path, `\`) || strings.Contains("/"+ova.Path+"/", "/../") {
 		return fmt.Errorf("artifacts.ova.path %q: want a path relative to the record's folder, inside it (no \"..\", not absolute)", ova.Path)
 	}
 	at := relDir

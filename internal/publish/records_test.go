@@ -71,6 +71,13 @@ func TestFindRecordsRefusesHostileFolders(t *testing.T) {
 			want: `evil/build-record.json: artifacts.ova.path "../../../secrets/x.ova": want a path relative to the record's folder, inside it`,
 		},
 		{
+			name: "OVA path with dot-dot that stays inside",
+			plant: func(t *testing.T, dir, _ string) {
+				write(t, dir, "evil/build-record.json", edited(t, ovaPath, `"path": "output/../output/ubuntu-2204-kube-v1.30.2+vmware.1.ova"`))
+			},
+			want: `artifacts.ova.path "output/../output/ubuntu-2204-kube-v1.30.2+vmware.1.ova": want a path relative to the record's folder, inside it (no "..", not absolute)`,
+		},
+		{
 			name: "absolute OVA path",
 			plant: func(t *testing.T, dir, _ string) {
 				write(t, dir, "evil/build-record.json", edited(t, ovaPath, `"path": "/srv/images/x.ova"`))
