@@ -40,8 +40,8 @@ func readOutputs(c record.Cell, ws *workspace, before string) (verified, error) 
 		return verified{}, err
 	}
 	v := verified{ibVersion: run.CustomData["ib_version"]}
-	if err := run.CheckKubernetes(c, manifestPath); err != nil {
-		return v, err
+	if err := run.CheckKubernetes(c); err != nil {
+		return v, fmt.Errorf("packer manifest %s: %w", manifestPath, err)
 	}
 	switch c.Infra {
 	case record.InfraVSphere:

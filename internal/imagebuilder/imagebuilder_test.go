@@ -234,8 +234,8 @@ func TestCheckKubernetes(t *testing.T) {
 		err         string
 	}{
 		{"AMI of the cell's version", record.InfraAWS, map[string]string{"kubernetes_version": "v1.30.2"}, ""},
-		{"AMI of another version", record.InfraAWS, map[string]string{"kubernetes_version": "v1.29.6"}, `m.json: this run built kubernetes_version "v1.29.6", the cell wants "v1.30.2"`},
-		{"AMI that does not say", record.InfraAWS, map[string]string{"kubernetes_semver": "v1.30.2"}, "m.json: this run's custom_data has no kubernetes_version"},
+		{"AMI of another version", record.InfraAWS, map[string]string{"kubernetes_version": "v1.29.6"}, `this run built kubernetes_version "v1.29.6", the cell wants "v1.30.2"`},
+		{"AMI that does not say", record.InfraAWS, map[string]string{"kubernetes_semver": "v1.30.2"}, "its custom_data has no kubernetes_version, which Image Builder's aws template writes"},
 		{"OVA of the cell's version", record.InfraVSphere, map[string]string{"kubernetes_semver": "v1.30.2"}, ""},
 		{"OVA of another version", record.InfraVSphere, map[string]string{"kubernetes_semver": "v1.31.0"}, `built kubernetes_semver "v1.31.0"`},
 		{"Azure of another version", record.InfraAzure, map[string]string{"kubernetes_semver": "v1.29.6"}, `built kubernetes_semver "v1.29.6"`},
@@ -244,7 +244,7 @@ func TestCheckKubernetes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := cell(tt.infra, "", "", "v0.1.55")
 			c.Kubernetes.Semver = "v1.30.2"
-			err := ManifestBuild{CustomData: tt.data}.CheckKubernetes(c, "m.json")
+			err := ManifestBuild{CustomData: tt.data}.CheckKubernetes(c)
 			if (tt.err == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tt.err) {
 				t.Fatalf("CheckKubernetes = %v, want %q", err, tt.err)
 			}

@@ -75,34 +75,6 @@ func (m Manifest) ThisRun(path, before string) (ManifestBuild, error) {
 	return ManifestBuild{}, fmt.Errorf("packer manifest %s has no build with packer_run_uuid %s (its last_run_uuid)", path, m.LastRunUUID)
 }
 
-// kubernetesKeys is the custom_data key under which each infrastructure's packer template
-// records the Kubernetes version it built (kubernetes-sigs/image-builder images/capi):
-// packer/ova/packer-node.json and packer/azure/packer.json write kubernetes_semver,
-// packer/ami/packer.json writes kubernetes_version (its manifest has no kubernetes_semver).
-var kubernetesKeys = map[string]string{
-	record.InfraVSphere: "kubernetes_semver",
-	record.InfraAWS:     "kubernetes_version",
-	record.InfraAzure:   "kubernetes_semver",
-}
-
-// CheckKubernetes compares the Kubernetes version the build recorded in its custom_data, by
-// the key upstream's template for c's infrastructure writes, with the cell's: a manifest of
-// another version, or one that does not say, is an error. path names the manifest.
-func (b ManifestBuild) CheckKubernetes(c record.Cell, path string) error {
-	key, ok := kubernetesKeys[c.Infra]
-	if !ok {
-		return fmt.Errorf("cell %s: infrastructure %q has no packer manifest key for the Kubernetes version", c.ID, c.Infra)
-	}
-	got, ok := b.CustomData[key]
-	if !ok {
-		return fmt.Errorf("packer manifest %s: this run's custom_data has no %s, where Image Builder's %s template records the Kubernetes version it built", path, key, c.Infra)
-	}
-	if got != c.Kubernetes.Semver {
-		return fmt.Errorf("packer manifest %s: this run built %s %q, the cell wants %q", path, key, got, c.Kubernetes.Semver)
-	}
-	return nil
-}
-
 var (
 	regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	amiPattern    = regexp.MustCompile(`^ami-[0-9a-f]{8,17}$`)
@@ -153,4 +125,28 @@ func AzureImages(artifactID string) ([]record.AzureArtifact, error) {
 		}
 	}
 	return images, nil
+}
+
+// KubernetesKey is the packer manifest custom_data key that holds the Kubernetes version a
+// build of infra installed: upstream's packer/ami/packer.json writes kubernetes_version (its
+// AMI tags' name), packer/ova/packer-node.json and packer/azure/packer.json write
+// kubernetes_semver (v0.1.14 to v0.1.55).
+func KubernetesKey(infra string) string {
+	if infra == record.InfraAWS {
+		return "kubernetes_version"
+	}
+	return "kubernetes_semver"
+}
+
+// CheckKubernetes verifies that a manifest build of cell c installed the cell's Kubernetes.
+func (b ManifestBuild) CheckKubernetes(c record.Cell) error {
+	key := KubernetesKey(c.Infra)
+	got, ok := b.CustomData[key]
+	if !ok {
+		return fmt.Errorf("its custom_data has no %s, which Image Builder's %s template writes", key, c.Infra)
+	}
+	if got != c.Kubernetes.Semver {
+		return fmt.Errorf("this run built %s %q, the cell wants %q", key, got, c.Kubernetes.Semver)
+	}
+	return nil
 }
