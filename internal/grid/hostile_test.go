@@ -1,6 +1,7 @@
 package grid
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -52,5 +53,28 @@ func writeGrid(t *testing.T, name, extra string) {
 	rest = rest[:strings.Index(rest, "settings:")]
 	if err := os.WriteFile(name, []byte("# a grid\n"+rest+extra), 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestCellLimit declares more cells than the documented limit: the error names where the
+// limit was passed, and the grid is not expanded.
+func TestCellLimit(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("apiVersion: imagegrid.io/v1alpha1\nkind: Grid\nimageBuilders:\n  ib:\n")
+	b.WriteString("    image: registry.k8s.io/scl-image-builder/cluster-node-image-builder-amd64:v0.1.55\n")
+	b.WriteString("    targets: {aws: [ubuntu-2204, amazon-2, ubuntu-2204-arm64, amazon-2-arm64]}\nkubernetes:\n")
+	for i := range 2600 {
+		fmt.Fprintf(&b, "  - version: v1.%d.%d\n", i/100, i%100)
+	}
+	b.WriteString("infrastructures:\n  aws: {os: [ubuntu-2204, amazon-2], arch: [amd64, arm64]}\n")
+	grid := filepath.Join(t.TempDir(), "many.yaml")
+	if err := os.WriteFile(grid, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(grid)
+	want := "many.yaml:2609:27: the grid declares more than 10000 cells (releases × OS × architectures, before exclude); at most 10000 are accepted"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Load: %v\nwant an error containing %q", err, want)
 	}
 }

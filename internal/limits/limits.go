@@ -36,6 +36,11 @@ var (
 	Ledger = Limit{"the published-images ledger", 64 << 20}
 )
 
+// Cells is the most cells one grid may declare (before exclude rules): far above a real grid
+// (30 releases × 10 OS × 3 infrastructures × 2 architectures is 1,800), low enough that a
+// hostile declaration cannot make matrix hold and print hundreds of thousands.
+const Cells = 10_000
+
 func (l Limit) String() string {
 	if l.Bytes%(1<<20) == 0 {
 		return fmt.Sprintf("%d MiB", l.Bytes>>20)
