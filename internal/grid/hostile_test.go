@@ -64,7 +64,7 @@ func TestCellLimit(t *testing.T) {
 	b.WriteString("apiVersion: imagegrid.io/v1alpha1\nkind: Grid\nimageBuilders:\n  ib:\n")
 	b.WriteString("    image: registry.k8s.io/scl-image-builder/cluster-node-image-builder-amd64:v0.1.55\n")
 	b.WriteString("    targets: {aws: [ubuntu-2204, amazon-2, ubuntu-2204-arm64, amazon-2-arm64]}\nkubernetes:\n")
-	for i := range 2600 {
+	for i := range 12600 {
 		fmt.Fprintf(&b, "  - version: v1.%d.%d\n", i/100, i%100)
 	}
 	b.WriteString("infrastructures:\n  aws: {os: [ubuntu-2204, amazon-2], arch: [amd64, arm64]}\n")
@@ -73,7 +73,7 @@ func TestCellLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Load(grid)
-	want := "many.yaml:2609:27: the grid declares more than 10000 cells (releases × OS × architectures, before exclude); at most 10000 are accepted"
+	want := "many.yaml:12609:27: the grid declares more than 50000 cells (releases × OS × architectures, before exclude); at most 50000 are accepted"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("Load: %v\nwant an error containing %q", err, want)
 	}
