@@ -78,6 +78,9 @@ func (c *Catalog) Apply(records []record.PublishRecord, opts ApplyOptions) ([]Ap
 	if err := c.Check(); err != nil {
 		return nil, fmt.Errorf("the catalog is inconsistent before any edit: %w", err)
 	}
+	if err := c.checkRun(records); err != nil {
+		return nil, err
+	}
 	var out []Applied
 	for _, r := range records {
 		a, err := c.applyRecord(r, opts)
@@ -142,6 +145,41 @@ func (c *Catalog) applyRecord(r record.PublishRecord, opts ApplyOptions) (Applie
 	return a, nil
 }
 
+// checkRun refuses a run holding images of two cells for one TKr that one selector matches
+// both: only one of them could be catalogued, and which one would depend on the order of the
+// records.
+func (c *Catalog) checkRun(records []record.PublishRecord) error {
+	type placed struct {
+		cell   string
+		labels map[string]string
+	}
+	byTKr := map[string][]placed{}
+	for _, r := range records {
+		tkr := r.Cell.Kubernetes.TKr
+		if len(c.tkrs[tkr]) == 0 {
+			continue // a BOM, or no TKr: applyRecord decides
+		}
+		images, err := imagesOf(r)
+		if err != nil {
+			continue // applyRecord reports it
+		}
+		for _, img := range images {
+			labels := img.resolverLabels(r.Cell.OS.Type)
+			for _, p := range byTKr[tkr] {
+				if p.cell == r.Cell.ID {
+					continue
+				}
+				if selector, clash := c.selectors.Clash(img.Key.ImageType, p.labels, labels); clash {
+					return fmt.Errorf("cells %s and %s both publish an image for TKr %s that the selector %s matches (%s): TKG resolution fails unless exactly one OSImage matches, so only one of them can be catalogued. Remove one of the cells from the grid, or, if your clusters select on more labels, set catalog.selectors.%s in the publish config",
+						p.cell, r.Cell.ID, tkr, selector, c.selectors.describe(img.Key.ImageType), infraOf[img.Key.ImageType])
+				}
+			}
+			byTKr[tkr] = append(byTKr[tkr], placed{r.Cell.ID, labels})
+		}
+	}
+	return nil
+}
+
 func usable(status string) bool {
 	return status == record.PublishSucceeded || status == record.PublishReused
 }
@@ -185,6 +223,15 @@ func imagesOf(r record.PublishRecord) ([]Image, error) {
 	return out, nil
 }
 
+// resolverLabels are the labels TKG's resolver sees on the OSImage imagegrid writes for i.
+func (i Image) resolverLabels(osType string) map[string]string {
+	ref := make(map[string]any, len(i.Ref))
+	for k, v := range i.Ref {
+		ref[k] = v
+	}
+	return resolverLabels(nil, osInfo{Type: osType, Name: i.Key.OSName, Version: i.Key.OSVersion, Arch: i.Key.Arch}, i.Key.ImageType, ref)
+}
+
 // azureRef turns a Compute Gallery image version id into an OSImage shared gallery ref:
 // /subscriptions/S/resourceGroups/G/providers/Microsoft.Compute/galleries/Y/images/N/versions/V.
 func azureRef(id string) (Ref, error) {
@@ -208,14 +255,28 @@ func (c *Catalog) applyTKr(l located[*TKr], r record.PublishRecord, img *Image, 
 		return nil, err
 	}
 	img.Object = "OSImage/" + name
+	// Whatever OSImage of the TKr a selector would match beside the new one is replaced, as
+	// TKG resolves a selector only when exactly one OSImage matches it: the same combination
+	// written earlier by imagegrid always, a default (or another cell's image) only when the
+	// cell says replacesDefault.
+	labels := img.resolverLabels(r.Cell.OS.Type)
 	var replaced []string
 	for _, n := range t.OSImages {
 		o := c.OSImage(n)
-		if n == name || o == nil || o.Key != img.Key {
+		if n == name || o == nil {
 			continue
 		}
-		if !o.Managed() && !r.Cell.ReplacesDefault {
-			return nil, fmt.Errorf("%s (%s) already lists OSImage/%s (%s) for %s; declare the cell with replacesDefault to replace it", tkrObject, t.Where, n, o.Where, img.Key)
+		selector, clash := c.selectors.Clash(img.Key.ImageType, o.Resolved, labels)
+		if !clash {
+			continue
+		}
+		if !r.Cell.ReplacesDefault && !(o.Managed() && o.Key == img.Key) {
+			whose := "a default image"
+			if o.Managed() {
+				whose = "written by imagegrid for cell " + o.Annotations[AnnotationCell]
+			}
+			return nil, fmt.Errorf("%s (%s) lists OSImage/%s (%s, %s), and OSImage/%s (%s) would match the same selector %s (%s): TKG resolution fails unless exactly one OSImage matches. Declare the cell with replacesDefault: true to replace OSImage/%s, or, if your clusters select on more labels, set catalog.selectors.%s in the publish config",
+				tkrObject, t.Where, n, o.Where, whose, name, img.Key, selector, c.selectors.describe(img.Key.ImageType), n, infraOf[img.Key.ImageType])
 		}
 		replaced = append(replaced, n)
 	}

@@ -18,7 +18,7 @@ const (
 )
 
 func TestRoundTrip(t *testing.T) {
-	c, err := Load(os.DirFS("testdata/catalog"))
+	c, err := Load(os.DirFS("testdata/catalog"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestApplyGolden(t *testing.T) {
 // the files changed.
 func applyAndWrite(t *testing.T, dir string, records []record.PublishRecord, opts ApplyOptions) []FileChange {
 	t.Helper()
-	c, err := Load(os.DirFS(dir))
+	c, err := Load(os.DirFS(dir), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +152,7 @@ func TestApplyErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := Load(os.DirFS("testdata/catalog"))
+			c, err := Load(os.DirFS("testdata/catalog"), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -173,7 +173,7 @@ func TestApplySkips(t *testing.T) {
 	failed := published("vsphere", "ubuntu-2204", tkr130, true, "a")
 	failed.Status, failed.VSphere.Status = record.PublishFailed, record.PublishFailed
 	upstream := published("vsphere", "ubuntu-2204", "", true, "b")
-	c, err := Load(os.DirFS("testdata/catalog"))
+	c, err := Load(os.DirFS("testdata/catalog"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func TestApplyPartlyFailedAMIs(t *testing.T) {
 	r := published("aws", "ubuntu-2204", tkr130, true, "c", "us-east-1", "us-west-2")
 	r.Status = record.PublishFailed
 	r.AMIs[1].Status, r.AMIs[1].ID, r.AMIs[1].Error = record.PublishFailed, "", "RequestLimitExceeded"
-	c, err := Load(os.DirFS("testdata/catalog"))
+	c, err := Load(os.DirFS("testdata/catalog"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,7 @@ func TestLocalMode(t *testing.T) {
 			t.Errorf("log lacks the body line %q:\n%s", want, log.String())
 		}
 	}
-	if err := CheckDir(filepath.Join(dir, "catalog")); err != nil {
+	if err := CheckDir(filepath.Join(dir, "catalog"), nil); err != nil {
 		t.Errorf("check after the edit: %v", err)
 	}
 
