@@ -324,7 +324,7 @@ func (c *Catalog) putOSImage(dir, name string, t *TKr, r record.PublishRecord, i
 	}
 	labels := map[string]string{}
 	for k, v := range img.Ref {
-		labels[img.Key.ImageType+"-"+strings.ToLower(k)] = LabelValue(v)
+		labels[img.Key.ImageType+"-"+k] = LabelValue(v)
 	}
 	existing := c.osImages[name]
 	if len(existing) == 0 {

@@ -67,6 +67,12 @@ func TestApplyGolden(t *testing.T) {
 		{"ami-regions", nil, []record.PublishRecord{published("aws", "ubuntu-2204", tkr130, true, "c", "us-east-1", "eu-west-1")}, ApplyOptions{}},
 		{"flow-multidoc", nil, []record.PublishRecord{published("vsphere", "rhel-8", tkr129, true, "d")}, ApplyOptions{Prune: true}},
 		{"azure-tkr", nil, []record.PublishRecord{published("azure", "ubuntu-2204", tkr129, false, "e")}, ApplyOptions{}},
+		// ubuntu 24.04 beside TKG's ubuntu 22.04: on vSphere and AWS one selector matches both
+		// (os-name, not os-version), so the new image replaces the default; Azure's selector
+		// has os-version, so the two stay side by side.
+		{"ova-2404-replaces-2204-default", nil, []record.PublishRecord{published("vsphere", "ubuntu-2404", tkr130, true, "4")}, ApplyOptions{}},
+		{"ami-2404-replaces-2204-default", nil, []record.PublishRecord{published("aws", "ubuntu-2404", tkr130, true, "5", "us-west-2")}, ApplyOptions{}},
+		{"azure-2404-beside-2204-default", nil, []record.PublishRecord{published("azure", "ubuntu-2404", tkr130, false, "6")}, ApplyOptions{}},
 		{"legacy-bom", nil, []record.PublishRecord{
 			published("vsphere", "ubuntu-2004", bom121, true, "f"),
 			published("aws", "ubuntu-2004", bom121, true, "f", "us-east-1", "ap-south-1"),
