@@ -88,11 +88,11 @@ func TestApplyGolden(t *testing.T) {
 			git(t, dir, "add", "-A")
 			git(t, dir, "commit", "-q", "-m", "catalog")
 			if tc.before != nil {
-				applyAndWrite(t, dir, tc.before, tc.opts)
+				applyAndWrite(t, dir, nil, tc.before, tc.opts)
 				git(t, dir, "add", "-A")
 				git(t, dir, "commit", "-q", "-m", "before")
 			}
-			changes := applyAndWrite(t, dir, tc.records, tc.opts)
+			changes := applyAndWrite(t, dir, nil, tc.records, tc.opts)
 			if len(changes) == 0 {
 				t.Fatal("no change")
 			}
@@ -101,7 +101,7 @@ func TestApplyGolden(t *testing.T) {
 
 			// The same records again change nothing, nor does a later publish that reused the
 			// same images: they date from their first publication.
-			if again := applyAndWrite(t, dir, tc.records, tc.opts); len(again) != 0 {
+			if again := applyAndWrite(t, dir, nil, tc.records, tc.opts); len(again) != 0 {
 				t.Errorf("second apply changed %v", again)
 			}
 			var rerun []record.PublishRecord
@@ -109,18 +109,18 @@ func TestApplyGolden(t *testing.T) {
 				r.Started, r.Finished = r.Started.Add(24*time.Hour), r.Finished.Add(24*time.Hour)
 				rerun = append(rerun, r)
 			}
-			if again := applyAndWrite(t, dir, rerun, tc.opts); len(again) != 0 {
+			if again := applyAndWrite(t, dir, nil, rerun, tc.opts); len(again) != 0 {
 				t.Errorf("a later publish of the same images changed %v", again)
 			}
 		})
 	}
 }
 
-// applyAndWrite loads the catalog in dir, applies records, writes the result and returns
-// the files changed.
-func applyAndWrite(t *testing.T, dir string, records []record.PublishRecord, opts ApplyOptions) []FileChange {
+// applyAndWrite loads the catalog in dir with selectors (nil: the defaults), applies
+// records, writes the result and returns the files changed.
+func applyAndWrite(t *testing.T, dir string, selectors Selectors, records []record.PublishRecord, opts ApplyOptions) []FileChange {
 	t.Helper()
-	c, err := Load(os.DirFS(dir), nil)
+	c, err := Load(os.DirFS(dir), selectors)
 	if err != nil {
 		t.Fatal(err)
 	}
