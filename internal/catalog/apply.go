@@ -255,10 +255,11 @@ func (c *Catalog) applyTKr(l located[*TKr], r record.PublishRecord, img *Image, 
 		return nil, err
 	}
 	img.Object = "OSImage/" + name
-	// Whatever OSImage of the TKr a selector would match beside the new one is replaced, as
-	// TKG resolves a selector only when exactly one OSImage matches it: the same combination
-	// written earlier by imagegrid always, a default (or another cell's image) only when the
-	// cell says replacesDefault.
+	// An OSImage of the TKr that a selector would match beside the new one must go, as TKG
+	// resolves a selector only when exactly one OSImage matches it: the same combination
+	// written earlier by imagegrid is replaced, a default only when the cell says
+	// replacesDefault, and another cell's image never (which of two cells wins is the
+	// grid's to say, not the order of publishes).
 	labels := img.resolverLabels(r.Cell.OS.Type)
 	var replaced []string
 	for _, n := range t.OSImages {
@@ -270,13 +271,17 @@ func (c *Catalog) applyTKr(l located[*TKr], r record.PublishRecord, img *Image, 
 		if !clash {
 			continue
 		}
-		if !r.Cell.ReplacesDefault && !(o.Managed() && o.Key == img.Key) {
-			whose := "a default image"
-			if o.Managed() {
-				whose = "written by imagegrid for cell " + o.Annotations[AnnotationCell]
-			}
-			return nil, fmt.Errorf("%s (%s) lists OSImage/%s (%s, %s), and OSImage/%s (%s) would match the same selector %s (%s): TKG resolution fails unless exactly one OSImage matches. Declare the cell with replacesDefault: true to replace OSImage/%s, or, if your clusters select on more labels, set catalog.selectors.%s in the publish config",
-				tkrObject, t.Where, n, o.Where, whose, name, img.Key, selector, c.selectors.describe(img.Key.ImageType), n, infraOf[img.Key.ImageType])
+		both := fmt.Sprintf("%s (%s) lists OSImage/%s (%s), and OSImage/%s (%s) would match the same selector %s (%s): TKG resolution fails unless exactly one OSImage matches",
+			tkrObject, t.Where, n, o.Where, name, img.Key, selector, c.selectors.describe(img.Key.ImageType))
+		infra := infraOf[img.Key.ImageType]
+		switch {
+		case o.Managed() && o.Key == img.Key:
+		case o.Managed():
+			return nil, fmt.Errorf("%s. OSImage/%s is the image of cell %s, and only one of the two cells can be catalogued: remove one of them from the grid; if cell %s has left it already, remove OSImage/%s from the TKr's spec.osImages; or, if your clusters select on more labels, set catalog.selectors.%s in the publish config",
+				both, n, o.Annotations[AnnotationCell], o.Annotations[AnnotationCell], n, infra)
+		case !r.Cell.ReplacesDefault:
+			return nil, fmt.Errorf("%s. OSImage/%s is a default image: declare the cell with replacesDefault: true to replace it, or, if your clusters select on more labels, set catalog.selectors.%s in the publish config",
+				both, n, infra)
 		}
 		replaced = append(replaced, n)
 	}

@@ -14,9 +14,8 @@ import (
 
 // TestRandomPublishesKeepInvariants applies random sequences of publish records, one run at
 // a time, each to the catalog the previous run wrote. After every run the written catalog
-// must load, pass Check, list exactly one OSImage per key for every image applied and not
-// replaced since by an image one selector matches too, pointing at the latest image, and
-// applying the same run again must change nothing.
+// must load, pass Check, list exactly one OSImage per key for every image applied, pointing
+// at the latest image, and applying the same run again must change nothing.
 func TestRandomPublishesKeepInvariants(t *testing.T) {
 	infras := []string{"vsphere", "aws", "azure"}
 	oses := []string{"ubuntu-2204", "photon-5", "rhel-8", "ubuntu-2004"}
@@ -46,7 +45,7 @@ func TestRandomPublishesKeepInvariants(t *testing.T) {
 				}
 				applied, err := c.Apply(run, ApplyOptions{Prune: rng.Intn(2) == 0})
 				if err != nil {
-					if !strings.Contains(err.Error(), "replacesDefault") && !strings.Contains(err.Error(), "only one of them can be catalogued") {
+					if !strings.Contains(err.Error(), "replacesDefault") && !strings.Contains(err.Error(), "can be catalogued") {
 						t.Fatalf("step %d: unexpected refusal: %v", step, err)
 					}
 					continue // the run is refused as a whole; the catalog stays as it was
@@ -64,7 +63,6 @@ func TestRandomPublishesKeepInvariants(t *testing.T) {
 				}
 				for _, a := range applied {
 					for _, img := range a.Images {
-						forgetReplaced(latest, a.Cell.Kubernetes.TKr, img)
 						latest[a.Cell.Kubernetes.TKr+" "+img.Key.String()] = img
 					}
 				}
@@ -84,19 +82,6 @@ func TestRandomPublishesKeepInvariants(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-// forgetReplaced drops from latest the images of tkr that img replaced: those a default
-// selector matches together with it.
-func forgetReplaced(latest map[string]Image, tkr string, img Image) {
-	for id, old := range latest {
-		if !strings.HasPrefix(id, tkr+" ") || old.Key == img.Key {
-			continue
-		}
-		if _, clash := DefaultSelectors().Clash(img.Key.ImageType, old.resolverLabels("linux"), img.resolverLabels("linux")); clash {
-			delete(latest, id)
-		}
 	}
 }
 
