@@ -307,6 +307,9 @@ func (v *validator) checkCatalog(c *Catalog) {
 		}
 		for i, e := range entries {
 			v.checkSelector(fmt.Sprintf("%s[%d]", path, i), e)
+			if infra == record.InfraAWS && !slices.Contains(splitSelector(e), "ami-region") {
+				v.failf(fmt.Sprintf("%s[%d]", path, i), "%q has no ami-region: a TKr has one AMI OSImage per region, so a selector without the region matches all of them", e)
+			}
 		}
 	}
 }

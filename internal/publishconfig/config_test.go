@@ -66,6 +66,7 @@ func TestParseErrors(t *testing.T) {
 		{"empty label key", head + "catalog: {selectors: {azure: [\"os-name,,os-version\"]}}\n", `catalog.selectors.azure[0]: "os-name,,os-version" has an empty label key`},
 		{"bad label key", head + "catalog: {selectors: {azure: [\"os-name,-x\"]}}\n", `catalog.selectors.azure[0]: "os-name,-x": "-x" is not a label key`},
 		{"repeated label key", head + "catalog: {selectors: {azure: [\"os-name,os-name\"]}}\n", `catalog.selectors.azure[0]: "os-name,os-name" names os-name twice`},
+		{"aws selector without the region", head + "catalog: {selectors: {aws: [\"os-name,os-arch\"]}}\n", `catalog.selectors.aws[0]: "os-name,os-arch" has no ami-region`},
 		{"selector not a list", head + "catalog: {selectors: {azure: os-name}}\n", "c.yaml:3: cannot unmarshal !!str `os-name` into []string"},
 		{"library without name", head + "vsphere: {server: vc, datacenter: DC0, datastore: ds, cluster: C, contentLibrary: {create: true}}\n", "vsphere.contentLibrary.name: required"},
 	} {
