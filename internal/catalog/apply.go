@@ -186,7 +186,7 @@ func usable(status string) bool {
 
 // imagesOf returns the usable images of a record, with their keys and refs.
 func imagesOf(r record.PublishRecord) ([]Image, error) {
-	key := Key{OSName: r.Cell.OS.Name, OSVersion: OSVersion(r.Cell.OS.Version), Arch: r.Cell.OS.Arch}
+	key := Key{OSName: r.Cell.OS.Name, OSVersion: OSVersion(r.Cell.OS.Version), Arch: r.Cell.OS.Arch, ImageType: imageTypeOf[r.Cell.Infra]}
 	var out []Image
 	switch r.Cell.Infra {
 	case record.InfraVSphere:
@@ -194,14 +194,13 @@ func imagesOf(r record.PublishRecord) ([]Image, error) {
 			if v.Version == "" {
 				return nil, fmt.Errorf("the vSphere template %s has no OVA VERSION property; TKG matches templates by it", v.Template)
 			}
-			key.ImageType = ImageOVA
 			out = append(out, Image{Key: key, Ref: Ref{"version": v.Version}})
 		}
 	case record.InfraAWS:
 		for _, p := range r.AMIs {
 			if usable(p.Status) && p.ID != "" {
 				k := key
-				k.ImageType, k.Region = ImageAMI, p.Region
+				k.Region = p.Region
 				out = append(out, Image{Key: k, Ref: Ref{"id": p.ID, "region": p.Region}})
 			}
 		}
@@ -212,9 +211,7 @@ func imagesOf(r record.PublishRecord) ([]Image, error) {
 				if err != nil {
 					return nil, err
 				}
-				k := key
-				k.ImageType = ImageAzure
-				out = append(out, Image{Key: k, Ref: ref})
+				out = append(out, Image{Key: key, Ref: ref})
 			}
 		}
 	default:
