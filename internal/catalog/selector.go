@@ -2,8 +2,7 @@ package catalog
 
 import (
 	"fmt"
-	"slices"
-	"sort"
+	"maps"
 	"strings"
 
 	"github.com/imagegrid/imagegrid/internal/record"
@@ -65,12 +64,8 @@ var imageTypeOf = map[string]string{record.InfraVSphere: ImageOVA, record.InfraA
 // With returns s with the selectors of the infrastructures in override replacing its own.
 func (s Selectors) With(override Selectors) Selectors {
 	out := Selectors{}
-	for infra, sel := range s {
-		out[infra] = sel
-	}
-	for infra, sel := range override {
-		out[infra] = sel
-	}
+	maps.Copy(out, s)
+	maps.Copy(out, override)
 	return out
 }
 
@@ -96,8 +91,8 @@ func (s Selectors) Clash(imageType string, a, b map[string]string) (selector str
 	return "", false
 }
 
-// matchesBoth reports whether some value of each key of sel is carried by both a and b: an
-// OSImage without one of the keys is matched by no such selector.
+// matchesBoth reports whether a and b both carry every key of sel, with the same values: an
+// OSImage without one of the keys is matched by no selector that has it.
 func matchesBoth(sel Selector, a, b map[string]string) bool {
 	for _, k := range sel {
 		va, oka := a[k]
@@ -139,8 +134,14 @@ func setRefLabels(out map[string]string, prefix string, ref map[string]any) {
 	}
 }
 
-// clashes lists, for the OSImages a TKr lists, every pair one selector matches both of, as
-// "OSImage/a", "OSImage/b" and the selector, in the TKr's order.
+// clash is two OSImages of a TKr that one selector matches both.
+type clash struct {
+	a, b *OSImage
+	// selector is the selector with its values ("image-type=ova,os-name=ubuntu").
+	selector string
+}
+
+// clashes lists the clashing pairs among the OSImages a TKr lists, in the TKr's order.
 func (c *Catalog) clashes(t *TKr) []clash {
 	var out []clash
 	for i, a := range t.OSImages {
@@ -161,11 +162,6 @@ func (c *Catalog) clashes(t *TKr) []clash {
 	return out
 }
 
-type clash struct {
-	a, b     *OSImage
-	selector string
-}
-
 // describe names the selectors of imageType's infrastructure, for messages.
 func (s Selectors) describe(imageType string) string {
 	infra := infraOf[imageType]
@@ -173,6 +169,5 @@ func (s Selectors) describe(imageType string) string {
 	for i, sel := range s[infra] {
 		sels[i] = `"` + sel.String() + `"`
 	}
-	sort.Strings(sels)
-	return fmt.Sprintf("%s clusters resolve with %s", infra, strings.Join(slices.Compact(sels), " and "))
+	return fmt.Sprintf("%s clusters resolve with %s", infra, strings.Join(sels, " and "))
 }
