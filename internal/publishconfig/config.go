@@ -1,8 +1,8 @@
 // Package publishconfig is the publish configuration file: where the vSphere templates and the
-// AWS AMIs go, and how the clusters that use the TKr catalog select their OSImages. It holds no
-// credentials; those come from the environment. The file is YAML
-// (JSON is valid YAML) and decoded strictly: an unknown field, a wrong type or a bad value is an
-// error naming the file, the line and the field, and saying what would be valid.
+// AWS AMIs go, and how the clusters that use the TKr catalog select their OSImages. It holds
+// no credentials; those come from the environment. The file is YAML (JSON is valid YAML) and
+// decoded strictly: an unknown field, a wrong type or a bad value is an error naming the file,
+// the line and the field, and saying what would be valid.
 package publishconfig
 
 import (
