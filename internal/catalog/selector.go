@@ -42,7 +42,8 @@ type Selectors map[string][]Selector
 //     (providers/infrastructure-vsphere/v1.5.3/yttcc/overlay.yaml);
 //   - aws: "ami-region=<AWS_REGION>,os-name=<OS_NAME>,os-arch=<OS_ARCH>"
 //     (providers/infrastructure-aws/v2.0.2/yttcc/overlay.yaml);
-//   - azure: "os-name=<OS_NAME>,os-version=<OS_VERSION without dots>"
+//   - azure: "os-name=<OS_NAME>,os-version=<1804 or 2004>", its get_azure_os_version
+//     turning every OS_VERSION but 18.04 into 2004
 //     (providers/infrastructure-azure/v1.6.3/yttcc/overlay.yaml).
 //
 // Older releases differ (v0.25.0 to v0.27.0 resolve the AWS control plane with
