@@ -100,7 +100,7 @@ func (c *Catalog) applyRecord(r record.PublishRecord, opts ApplyOptions) (Applie
 	// A failed record may still hold usable places (an AMI copied to some regions but not
 	// all): those are each resolved on their own, so the catalog points at them now and the
 	// failed ones keep their default until a re-run publishes them.
-	if !usable(r.Status) && r.Status != record.PublishFailed {
+	if !applicable(r) {
 		a.Skipped = fmt.Sprintf("publish status is %s", r.Status)
 		return a, nil
 	}
@@ -156,8 +156,8 @@ func (c *Catalog) checkRun(records []record.PublishRecord) error {
 	byTKr := map[string][]placed{}
 	for _, r := range records {
 		tkr := r.Cell.Kubernetes.TKr
-		if len(c.tkrs[tkr]) == 0 {
-			continue // a BOM, or no TKr: applyRecord decides
+		if !applicable(r) || len(c.tkrs[tkr]) == 0 {
+			continue // skipped, a BOM, or no TKr: applyRecord decides
 		}
 		images, err := imagesOf(r)
 		if err != nil {
@@ -178,6 +178,12 @@ func (c *Catalog) checkRun(records []record.PublishRecord) error {
 		}
 	}
 	return nil
+}
+
+// applicable reports whether a record's images may be catalogued: a failed record may still
+// hold usable places, a skipped one holds none.
+func applicable(r record.PublishRecord) bool {
+	return usable(r.Status) || r.Status == record.PublishFailed
 }
 
 func usable(status string) bool {
