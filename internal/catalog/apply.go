@@ -70,10 +70,11 @@ type ApplyOptions struct {
 
 // Apply points the catalog at the images of records: for each published image it creates or
 // updates the OSImage of its (TKr, OS name, OS version, arch, infrastructure[, region]) and
-// lists it in the TKr — replacing the TKr's default image of that combination when the cell
-// says so — or replaces the matching entry of a legacy BOM. Every image also goes to the
-// ledger. The invariants are checked before the first edit and after each record; on error
-// the catalog must be thrown away.
+// lists it in the TKr — replacing the TKr's default image that one of the catalog's selectors
+// matches beside it when the cell says so — or replaces the matching entry of a legacy BOM.
+// Every image also goes to the ledger. The invariants are checked before the first edit and
+// after each record, and a run with two cells whose images clash is refused; on error the
+// catalog must be thrown away.
 func (c *Catalog) Apply(records []record.PublishRecord, opts ApplyOptions) ([]Applied, error) {
 	if err := c.Check(); err != nil {
 		return nil, fmt.Errorf("the catalog is inconsistent before any edit: %w", err)
