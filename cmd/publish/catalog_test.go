@@ -165,3 +165,42 @@ func TestCheckCatalogSelectors(t *testing.T) {
 		})
 	}
 }
+
+// TestRunCatalogUsesConfigSelectors: publish hands the config's selectors to the catalog step,
+// which checks the catalog with them before any edit. The run's only record is of a failed
+// build, so nothing is published and no cloud is needed.
+func TestRunCatalogUsesConfigSelectors(t *testing.T) {
+	records := t.TempDir()
+	failed := buildRecord(cell("aws", "ubuntu-2404", failedKey), record.BuildFailed)
+	failed.Failure = &record.Failure{Class: record.FailurePermanent, Reason: "goss non-zero exit status"}
+	if err := record.WriteFile(filepath.Join(records, failed.Cell.ID, "build-record.json"), failed); err != nil {
+		t.Fatal(err)
+	}
+	coarse := filepath.Join(t.TempDir(), "publish.yaml")
+	doc := "apiVersion: imagegrid.io/v1alpha1\nkind: PublishConfig\naws: {regions: [us-east-1]}\ncatalog:\n  selectors:\n    vsphere: [image-type]\n"
+	if err := os.WriteFile(coarse, []byte(doc), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		config  string
+		wantErr string
+	}{
+		{"testdata/aws-only.yaml", ""},
+		{coarse, "both match the selector image-type=ova"},
+	} {
+		t.Run(filepath.Base(tc.config), func(t *testing.T) {
+			repo := catalogRepo(t)
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), []string{"--records", records, "--out", t.TempDir(), "--config", tc.config, "--catalog-dir", repo}, &stdout, &stderr)
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatalf("%v\n%s", err, stdout.String())
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || !strings.Contains(err.Error(), "inconsistent before any edit") {
+				t.Errorf("error %v; want the catalog refused with %q", err, tc.wantErr)
+			}
+		})
+	}
+}
