@@ -33,7 +33,7 @@ func TestLoadRefusesLinks(t *testing.T) {
 			if err := os.Symlink(tt.target, p); err != nil {
 				t.Fatal(err)
 			}
-			_, err := Load(os.DirFS(dir))
+			_, err := Load(os.DirFS(dir), nil)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("Load: %v; want an error containing %q", err, tt.want)
 			}
@@ -49,7 +49,7 @@ func TestCatalogFileSizeLimit(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "big.yaml"), []byte(big), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Load(os.DirFS(dir))
+	_, err := Load(os.DirFS(dir), nil)
 	want := "big.yaml is larger than 4 MiB, the limit for a catalog file (see docs/security.md)"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("Load: %v; want an error containing %q", err, want)
@@ -113,7 +113,7 @@ func TestWriteDirKeepsModes(t *testing.T) {
 	if err := os.Chmod(p, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, err := Load(os.DirFS(dir))
+	c, err := Load(os.DirFS(dir), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
