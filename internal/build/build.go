@@ -23,8 +23,9 @@ import (
 
 // Options configure one build.
 type Options struct {
-	// WorkDir holds one workspace per cell; Out is the record path (default
-	// <WorkDir>/<cell id>/build-record.json).
+	// WorkDir holds one workspace per cell; Out is the folder that receives the build record
+	// (RecordName), a copy of the log and the verified OVA (default: the cell's workspace,
+	// <WorkDir>/<cell id>, where the OVA stays in output/).
 	WorkDir string
 	Out     string
 	// VarsRoot is the directory the cell's var file paths are relative to.
@@ -72,7 +73,7 @@ type Result struct {
 type plan struct {
 	cell   record.Cell
 	ws     *workspace
-	out    string
+	out    string // the output folder
 	target string
 	files  []file
 	ibEnv  []string
@@ -158,10 +159,11 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{cell: c, ws: ws, target: target, out: o.Out}
-	if p.out == "" {
-		p.out = filepath.Join(ws.dir, "build-record.json")
+	out, err := outDir(o.Out, ws.dir)
+	if err != nil {
+		return nil, err
 	}
+	p := &plan{cell: c, ws: ws, target: target, out: out}
 	userFiles, err := readVarFiles(c, o.VarsRoot)
 	if err != nil {
 		return nil, err
@@ -310,7 +312,7 @@ func (p *plan) print(w io.Writer, validateOnly bool) {
 			fmt.Fprintf(w, "    %s\n", line)
 		}
 	}
-	fmt.Fprintf(w, "  %s (the Image Builder log)\n  %s (the build record)\n", p.ws.logPath(), p.out)
+	fmt.Fprintf(w, "  %s (the Image Builder log)\n  %s (the build record)\n", p.ws.logPath(), filepath.Join(p.out, RecordName))
 	fmt.Fprintf(w, "\nenvironment for Image Builder:\n")
 	for _, kv := range p.ibEnv {
 		fmt.Fprintf(w, "  %s\n", kv)

@@ -293,8 +293,16 @@ func TestRetries(t *testing.T) {
 			t.Parallel()
 			o := makeOptions(t, tt.env...)
 			o.Retries = tt.retries
+			o.Out = filepath.Join(t.TempDir(), "out")
 			res, err := Build(context.Background(), vsphereCell("ubuntu-2204", "22.04"), o)
 			rec := res.Record
+			// What the workflow uploads, failed or not: the record and the log in --out.
+			if want := filepath.Join(o.Out, RecordName); res.Path != want {
+				t.Errorf("record at %s, want %s", res.Path, want)
+			}
+			if log, err := os.ReadFile(filepath.Join(o.Out, rec.Log)); err != nil || len(log) == 0 {
+				t.Errorf("log %s beside the record: %v (%d bytes)", rec.Log, err, len(log))
+			}
 			if (err == nil) != (tt.status == record.BuildSucceeded) || rec.Status != tt.status || rec.Attempts != tt.attempts {
 				t.Fatalf("err = %v, status %s after %d attempts; want %s after %d\n%s", err, rec.Status, rec.Attempts, tt.status, tt.attempts, o.Console)
 			}
