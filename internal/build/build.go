@@ -58,9 +58,11 @@ type Options struct {
 	Console io.Writer
 	Actions *actions.Runner
 	// Exec runs commands (default ProcessExec(Grace)); InContainer says whether build runs in
-	// a container (default: look for /.dockerenv or /run/.containerenv).
+	// a container (default: look for /.dockerenv or /run/.containerenv); MountInfo is the mount
+	// table HostWork is derived from when it is empty there (default DefaultMountInfo).
 	Exec        Exec
 	InContainer func() bool
+	MountInfo   string
 }
 
 // Result is a finished build: its record and where it was written.
@@ -123,6 +125,9 @@ func withDefaults(o Options) Options {
 	}
 	if o.VarsRoot == "" {
 		o.VarsRoot = "."
+	}
+	if o.MountInfo == "" {
+		o.MountInfo = DefaultMountInfo
 	}
 	return o
 }
@@ -210,7 +215,16 @@ func newExecutor(c record.Cell, ws *workspace, o Options) (executor, error) {
 		if c.ImageBuilder.Image == "" {
 			return nil, fmt.Errorf("cell %s: imageBuilder.image is empty; the docker executor needs the Image Builder image", c.ID)
 		}
-		host, err := hostPath(o.WorkDir, o.HostWork, ws.dir, o.HostWork == "" && o.InContainer())
+		hostWork := o.HostWork
+		if hostWork == "" && o.InContainer() {
+			derived, m, err := hostWorkFromMounts(o.MountInfo, o.WorkDir)
+			if err != nil {
+				return nil, fmt.Errorf("build runs inside a container and cannot tell the host path of --work: %w; set --host-work (the action's host-work input) to it", err)
+			}
+			fmt.Fprintf(o.Console, "cell %s: build runs in a container: host path of the work dir %s is %s, from the mount table (%s mounted at %s); set --host-work if it is not\n", c.ID, o.WorkDir, derived, m.root, m.point)
+			hostWork = derived
+		}
+		host, err := hostPath(o.WorkDir, hostWork, ws.dir)
 		if err != nil {
 			return nil, err
 		}
