@@ -3,6 +3,7 @@ package workflowlint
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -131,6 +132,142 @@ func TestPipelineShards(t *testing.T) {
 			if !slices.Contains(needs, b) {
 				t.Errorf("%s does not wait for %s (needs %v)", job, b, needs)
 			}
+		}
+	}
+}
+
+// commandInterface is what a command's -h says about it: its flags and its step outputs.
+type commandInterface struct {
+	flags, outputs []string
+}
+
+// commandInterfaces builds matrix, build and publish and reads each one's -h.
+func commandInterfaces(t *testing.T) map[string]commandInterface {
+	t.Helper()
+	bin := t.TempDir()
+	commands := []string{"matrix", "build", "publish"}
+	args := []string{"build", "-o", bin + string(filepath.Separator)}
+	for _, c := range commands {
+		args = append(args, "../../cmd/"+c)
+	}
+	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	flagLine := regexp.MustCompile(`(?m)^  -([a-z0-9-]+)`)
+	outputLine := regexp.MustCompile(`(?m)^step outputs \(GitHub Actions\): (.*)$`)
+	got := map[string]commandInterface{}
+	for _, c := range commands {
+		usage, err := exec.Command(filepath.Join(bin, c), "-h").CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s -h: %v\n%s", c, err, usage)
+		}
+		var ci commandInterface
+		for _, m := range flagLine.FindAllStringSubmatch(string(usage), -1) {
+			ci.flags = append(ci.flags, m[1])
+		}
+		m := outputLine.FindStringSubmatch(string(usage))
+		if m == nil || len(ci.flags) == 0 {
+			t.Fatalf("%s -h lists no flags or no step outputs:\n%s", c, usage)
+		}
+		ci.outputs = strings.Split(m[1], ", ")
+		got[c] = ci
+	}
+	return got
+}
+
+// documented returns the backquoted names in the first column of the table that follows
+// heading (the first one after section) in docs/workflows.md.
+func documented(t *testing.T, section, heading string) []string {
+	t.Helper()
+	doc, err := os.ReadFile("../../docs/workflows.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(doc)
+	i := strings.Index(text, section)
+	j := strings.Index(text[max(i, 0):], heading)
+	if i < 0 || j < 0 {
+		t.Fatalf("docs/workflows.md has no %q under %q", heading, section)
+	}
+	var names []string
+	inTable := false
+	for line := range strings.Lines(text[i+j+len(heading):]) {
+		if !strings.HasPrefix(line, "|") {
+			if inTable {
+				break
+			}
+			continue
+		}
+		inTable = true
+		first := strings.Split(line, "|")[1]
+		for _, m := range regexp.MustCompile("`([a-z0-9-]+)`").FindAllStringSubmatch(first, -1) {
+			names = append(names, m[1])
+		}
+	}
+	return names
+}
+
+// TestActionMatchesCommands checks action.yml against the commands themselves: every flag of
+// matrix, build and publish is an input and every input (but the action's own) a flag; the
+// action exposes exactly the step outputs the commands declare (they refuse to write others);
+// docs/workflows.md documents exactly those inputs and outputs.
+func TestActionMatchesCommands(t *testing.T) {
+	t.Parallel()
+	commands := commandInterfaces(t)
+	action := load(t, "action.yml")
+	keys := func(n *yaml.Node) map[string]bool {
+		m := map[string]bool{}
+		each(n, func(k, _ *yaml.Node) { m[k.Value] = true })
+		return m
+	}
+	inputs, outputs := keys(value(action, "inputs")), keys(value(action, "outputs"))
+	own := map[string]bool{"command": true, "token": true}
+
+	flags, written := map[string]bool{}, map[string]bool{}
+	for name, c := range commands {
+		for _, f := range c.flags {
+			flags[f] = true
+			if !inputs[f] {
+				t.Errorf("%s --%s has no input in action.yml", name, f)
+			}
+		}
+		for _, o := range c.outputs {
+			written[o] = true
+			if !outputs[o] {
+				t.Errorf("%s writes step output %s, which action.yml does not expose", name, o)
+			}
+		}
+	}
+	for in := range inputs {
+		if !flags[in] && !own[in] {
+			t.Errorf("action.yml input %s is no flag of matrix, build or publish", in)
+		}
+	}
+	for out := range outputs {
+		if !written[out] {
+			t.Errorf("action.yml output %s is written by no command", out)
+		}
+	}
+
+	docIn, docOut := documented(t, "## The action", "### Inputs"), documented(t, "## The action", "### Outputs")
+	for _, in := range docIn {
+		if !inputs[in] {
+			t.Errorf("docs/workflows.md documents input %s, which action.yml does not declare", in)
+		}
+	}
+	for in := range inputs {
+		if !slices.Contains(docIn, in) {
+			t.Errorf("action.yml input %s is not documented in docs/workflows.md", in)
+		}
+	}
+	for _, out := range docOut {
+		if !outputs[out] {
+			t.Errorf("docs/workflows.md documents output %s, which action.yml does not expose", out)
+		}
+	}
+	for out := range outputs {
+		if !slices.Contains(docOut, out) {
+			t.Errorf("action.yml output %s is not documented in docs/workflows.md", out)
 		}
 	}
 }
