@@ -1,11 +1,13 @@
 package workflowtest
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"net/http"
@@ -266,9 +268,72 @@ type run struct {
 
 // result is what an act run left.
 type result struct {
-	err       error
-	log       string
-	artifacts string // the artifact server's folder
+	err error
+	log string
+	// artifacts maps each artifact's name to the files it holds (path → content).
+	artifacts map[string]map[string]string
+	// summaries maps each job to the job summary its steps wrote.
+	summaries map[string]string
+	// outcomes maps each job to its steps' "step: outcome" lines.
+	outcomes map[string][]string
+}
+
+// parseRun reads act's JSON log lines and the artifact server's folder
+// (<dir>/<run id>/<name>/<name>.zip).
+func parseRun(t *testing.T, log []byte, dir string, err error) result {
+	t.Helper()
+	res := result{err: err, artifacts: map[string]map[string]string{}, summaries: map[string]string{}, outcomes: map[string][]string{}}
+	var text strings.Builder
+	for line := range strings.Lines(string(log)) {
+		var e struct {
+			Msg, Job, Command, Content, Step, Stage string
+			StepResult                              string `json:"stepResult"`
+		}
+		if json.Unmarshal([]byte(line), &e) != nil {
+			text.WriteString(line)
+			continue
+		}
+		e.Job = strings.TrimSpace(e.Job)
+		fmt.Fprintf(&text, "[%s] %s\n", e.Job, strings.TrimRight(e.Msg, "\n"))
+		if e.Command == "summary" {
+			res.summaries[e.Job] += e.Content
+		}
+		if e.StepResult != "" && e.Stage == "Main" {
+			res.outcomes[e.Job] = append(res.outcomes[e.Job], e.Step+": "+e.StepResult)
+		}
+	}
+	res.log = text.String()
+	zips, _ := filepath.Glob(filepath.Join(dir, "*", "*", "*.zip"))
+	for _, z := range zips {
+		files, zerr := readZip(z)
+		if zerr != nil {
+			t.Fatalf("artifact %s: %v", z, zerr)
+		}
+		res.artifacts[strings.TrimSuffix(filepath.Base(z), ".zip")] = files
+	}
+	return res
+}
+
+func readZip(path string) (map[string]string, error) {
+	r, err := zip.OpenReader(path)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	files := map[string]string{}
+	for _, f := range r.File {
+		rc, err := f.Open()
+		if err != nil {
+			return nil, err
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return nil, err
+		}
+		files[f.Name] = string(data)
+	}
+	return files, nil
 }
 
 // act runs r in repo with the pinned actions, every runner label on this host.
@@ -297,7 +362,7 @@ func (s *services) act(t *testing.T, act, actions, repo string, r run) result {
 		"--action-offline-mode", "--action-cache-path", cache, "--no-cache-server",
 		"--artifact-server-path", artifacts, "--artifact-server-addr", "127.0.0.1", "--artifact-server-port", port,
 		"--env-file", "/dev/null", "--secret-file", "/dev/null", "--var-file", "/dev/null", "--input-file", "/dev/null",
-		"--container-daemon-socket", "-",
+		"--container-daemon-socket", "-", "--json",
 	}
 	for _, label := range []string{"ubuntu-latest", "self-hosted", "linux", "imagegrid"} {
 		args = append(args, "-P", label+"=-self-hosted")
@@ -337,7 +402,7 @@ func (s *services) act(t *testing.T, act, actions, repo string, r run) result {
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()
-	return result{err: err, log: out.String(), artifacts: artifacts}
+	return parseRun(t, out.Bytes(), artifacts, err)
 }
 
 // localhostDNS makes Node resolve *.localhost to 127.0.0.1 (RFC 6761), as curl does: the

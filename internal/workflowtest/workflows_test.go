@@ -5,96 +5,292 @@
 package workflowtest
 
 import (
-	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/imagegrid/imagegrid/internal/grid"
-	"github.com/imagegrid/imagegrid/internal/localpipeline"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
-// shippedCells loads the shipped grid and splits it into the cells the nightly must build
-// (localpipeline.DefaultCells: one vSphere, one AWS) and the others.
-func shippedCells(t *testing.T) (build, rest []record.Cell) {
+// testGrid is the shipped grid cut to its v1.30.2 Ubuntu 22.04 cells on vSphere and AWS (the
+// catalog in examples/catalog has their TKr), plus awsOS on AWS. The cells keep the ids and
+// build keys they have in the shipped grid.
+func testGrid(awsOS ...string) string {
+	return fmt.Sprintf(`apiVersion: imagegrid.io/v1alpha1
+kind: Grid
+name: tkg
+imageBuilders:
+  tkg:
+    image: projects.registry.vmware.com/tkg/image-builder:v0.1.14_vmware.2
+    flavor: tkg
+    targets:
+      vsphere: [ubuntu-2004, ubuntu-2204, photon-3, photon-5, rhel-8, windows-2019]
+      aws: [ubuntu-2004, ubuntu-2204, amazon-2]
+kubernetes:
+  - version: v1.30.2+vmware.1
+    tkr: v1.30.2+vmware.1-tkg.1
+infrastructures:
+  vsphere:
+    os: [ubuntu-2204]
+  aws:
+    os: [%s]
+settings:
+  - match: {infra: vsphere}
+    vsphere:
+      datacenter: Datacenter
+      folder: /Datacenter/vm/tkg-templates
+      datastore: vsanDatastore
+      network: VM Network
+  - match: {infra: aws}
+    aws:
+      regions: [us-east-1, us-west-2, eu-central-1]
+  - match: {os: [ubuntu-2204, photon-5], infra: [vsphere, aws]}
+    varFiles: [customisations/hardening.json]
+    replacesDefault: true
+`, strings.Join(append([]string{"ubuntu-2204"}, awsOS...), ", "))
+}
+
+// emptyLedger is a ledger with nothing published yet.
+const emptyLedger = `{"apiVersion": "imagegrid.io/v1alpha1", "kind": "PublishedImages", "images": []}`
+
+// repository is the caller's repository act runs in: a git repository of a snapshot of this
+// one, also served over git HTTP as imagegrid/imagegrid for the workflows' own checkouts.
+type repository struct {
+	dir, bare string
+}
+
+func newRepository(t *testing.T, s *services, files map[string]string) *repository {
 	t.Helper()
-	cells, err := grid.Load(filepath.Join(root(t), "matrices"))
+	r := &repository{dir: snapshot(t, files), bare: filepath.Join(s.gitRoot, owner, "imagegrid")}
+	gitIn(t, r.dir, "init", "-q", "-b", "main")
+	gitIn(t, r.dir, "remote", "add", "origin", "https://github.com/imagegrid/imagegrid")
+	r.commit(t, "snapshot", nil)
+	return r
+}
+
+// commit writes files, commits and publishes the commit to the git HTTP endpoint.
+func (r *repository) commit(t *testing.T, message string, files map[string]string) string {
+	t.Helper()
+	for name, data := range files {
+		writeFile(t, filepath.Join(r.dir, name), []byte(data), 0o644)
+	}
+	gitIn(t, r.dir, "add", "-A")
+	gitIn(t, r.dir, "commit", "-q", "--allow-empty", "-m", message)
+	if _, err := os.Stat(r.bare); os.IsNotExist(err) {
+		gitIn(t, r.dir, "clone", "-q", "--bare", r.dir, r.bare)
+	} else {
+		gitIn(t, r.dir, "push", "-q", "-f", r.bare, "main")
+	}
+	return strings.TrimSpace(gitIn(t, r.dir, "rev-parse", "HEAD"))
+}
+
+// gridCells expands a grid declaration beside a copy of the shipped customisations.
+func gridCells(t *testing.T, decl string) []record.Cell {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "matrices")
+	if err := os.CopyFS(filepath.Join(dir, "customisations"), os.DirFS(filepath.Join(root(t), "matrices", "customisations"))); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(dir, "tkg.yaml"), []byte(decl), 0o644)
+	cells, err := grid.Load(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, c := range cells {
-		if slices.Contains(localpipeline.DefaultCells, "id="+c.ID) {
-			build = append(build, c)
-		} else {
-			rest = append(rest, c)
-		}
-	}
-	if len(build) != len(localpipeline.DefaultCells) {
-		t.Fatalf("the shipped grid has %d of the cells %v", len(build), localpipeline.DefaultCells)
-	}
-	return build, rest
+	return cells
 }
 
-// ledger lists cells as published now: a nightly leaves them alone.
-func ledger(t *testing.T, cells []record.Cell) string {
-	t.Helper()
-	l := record.PublishedImages{APIVersion: record.APIVersion, Kind: record.KindPublishedImages}
-	for _, c := range cells {
-		l.Images = append(l.Images, record.PublishedImage{
-			CellID: c.ID, BuildKey: c.BuildKey, Infra: c.Infra, OS: c.OS, Kubernetes: c.Kubernetes.Semver,
-			TKr: c.Kubernetes.TKr, PublishedAt: time.Now().UTC(), Ref: map[string]string{"version": "published-before"},
-		})
-	}
-	data, err := json.MarshalIndent(l, "", "  ")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(data)
-}
-
-func TestNightly(t *testing.T) {
-	act, actions := tools(t)
-	build, rest := shippedCells(t)
-	s := startServices(t, build)
-	repo := snapshot(t, map[string]string{
-		".imagegrid-test/images.json":  ledger(t, rest),
-		".imagegrid-test/publish.yaml": s.vcenter.PublishConfig(),
-	})
-	gitIn(t, repo, "init", "-q", "-b", "main")
-	gitIn(t, repo, "add", "-A")
-	gitIn(t, repo, "commit", "-q", "-m", "snapshot")
-	gitIn(t, repo, "remote", "add", "origin", "https://github.com/imagegrid/imagegrid")
-	if err := os.MkdirAll(filepath.Join(s.gitRoot, owner), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	gitIn(t, repo, "clone", "-q", "--bare", repo, filepath.Join(s.gitRoot, owner, "imagegrid"))
-
-	res := s.act(t, act, actions, repo, run{
+// nightly is a workflow_dispatch of nightly.yml, with the repository variables pointing at
+// the local services.
+func (s *services) nightly(mode string) run {
+	return run{
 		Workflow: "nightly.yml", Event: "workflow_dispatch",
-		Inputs: map[string]string{"mode": "nightly"},
+		Inputs: map[string]string{"mode": mode},
 		Vars: map[string]string{
 			"IMAGEGRID_LEDGER": ".imagegrid-test/images.json", "IMAGEGRID_PUBLISH_CONFIG": ".imagegrid-test/publish.yaml",
 			"IMAGEGRID_CATALOG_REPO": owner + "/" + catalogRepo, "IMAGEGRID_AWS_ROLE": awsRole,
 			"IMAGEGRID_VSPHERE_SERVER": s.vcenter.Host, "IMAGEGRID_EXECUTOR": "make",
-			"IMAGEGRID_IMAGE_BUILDER_DIR": filepath.Join(root(t), "testdata", "imagebuilder", "images", "capi"),
+			"IMAGEGRID_IMAGE_BUILDER_DIR": standIn,
 		},
 		Secrets: map[string]string{"GITHUB_TOKEN": token, "VSPHERE_USERNAME": s.vcenter.Username, "VSPHERE_PASSWORD": s.vcenter.Password},
+	}
+}
+
+// standIn is the Image Builder stand-in's images/capi, set by TestWorkflows.
+var standIn string
+
+// TestWorkflows runs, in order on the same services: a nightly that builds two cells and
+// opens the catalog pull request; the same nightly again once the catalog's ledger lists
+// them, which builds nothing; a nightly with a cell that fails; and the validation of a pull
+// request that changes the grid.
+func TestWorkflows(t *testing.T) {
+	act, actions := tools(t)
+	standIn = filepath.Join(root(t), "testdata", "imagebuilder", "images", "capi")
+	files := map[string]string{"matrices/tkg.yaml": testGrid(), ".imagegrid-test/images.json": emptyLedger}
+	cells := gridCells(t, testGrid())
+	s := startServices(t, cells)
+	files[".imagegrid-test/publish.yaml"] = s.vcenter.PublishConfig()
+	repo := newRepository(t, s, files)
+	ids := make([]string, len(cells))
+	for i, c := range cells {
+		ids[i] = c.ID
+	}
+	slices.Sort(ids)
+
+	var branch string
+	t.Run("nightly builds, publishes and opens the catalog pull request", func(t *testing.T) {
+		res := s.act(t, act, actions, repo.dir, s.nightly("nightly"))
+		if res.err != nil {
+			t.Fatalf("act: %v\n%s", res.err, res.log)
+		}
+		for _, c := range cells {
+			art, ok := res.artifacts["build-"+c.ID]
+			if !ok {
+				t.Fatalf("no artifact build-%s; artifacts: %v\n%s", c.ID, keys(res.artifacts), res.log)
+			}
+			rec := buildRecord(t, art, c.ID)
+			if rec.Status != record.BuildSucceeded || rec.BuildKey != c.BuildKey {
+				t.Errorf("%s: record status %s, key %s", c.ID, rec.Status, rec.BuildKey)
+			}
+			if _, ok := art[rec.Log]; !ok || rec.Log == "" {
+				t.Errorf("artifact build-%s lacks the log %q the record names: %v", c.ID, rec.Log, keys(art))
+			}
+			if c.Infra == record.InfraVSphere {
+				if rec.Artifacts.OVA == nil {
+					t.Fatalf("%s: no OVA in the record", c.ID)
+				}
+				if ova, ok := art[rec.Artifacts.OVA.Path]; !ok || int64(len(ova)) != rec.Artifacts.OVA.Size {
+					t.Errorf("artifact build-%s lacks the OVA %s the record names (%d bytes): %v", c.ID, rec.Artifacts.OVA.Path, len(ova), keys(art))
+				}
+			}
+		}
+		published := res.artifacts["publish-records"]
+		for _, c := range cells {
+			rec, err := record.Decode[record.PublishRecord](c.ID+".json", []byte(published[c.ID+".json"]), record.KindPublishRecord)
+			if err != nil {
+				t.Fatalf("publish record of %s: %v (publish-records holds %v)", c.ID, err, keys(published))
+			}
+			if rec.Status != record.PublishSucceeded || len(rec.Catalog) == 0 {
+				t.Errorf("%s: publish status %s, catalog changes %v", c.ID, rec.Status, rec.Catalog)
+			}
+		}
+		pulls := s.github.Pulls()
+		if len(pulls) != 1 {
+			t.Fatalf("%d pull requests, want 1", len(pulls))
+		}
+		branch = pulls[0].Head
+		for _, id := range ids {
+			if !strings.Contains(pulls[0].Body, id) {
+				t.Errorf("the pull request body does not name %s:\n%s", id, pulls[0].Body)
+			}
+		}
+		ledger := s.github.Files(branch)["images.json"]
+		for _, c := range cells {
+			if !strings.Contains(ledger, c.BuildKey) {
+				t.Errorf("the catalog ledger on %s lacks the build key of %s", branch, c.ID)
+			}
+		}
+		summary := jobSummary(t, res, "summary")
+		mustContain(t, summary, "## imagegrid: nightly", fmt.Sprintf("%d cells planned; publish: success", len(cells)))
+		for _, c := range cells {
+			mustContain(t, summary, fmt.Sprintf("| `%s` | `%s` | succeeded |", c.ID, c.BuildKey[:12]), fmt.Sprintf("| `%s` | published |", c.ID))
+		}
+		mustContain(t, jobSummary(t, res, "publish"), "### Published images")
+		if s.oidcCalls == 0 {
+			t.Error("no job asked the OIDC endpoint for a token: the AWS role was not assumed")
+		}
 	})
-	if res.err != nil {
-		t.Fatalf("act: %v\n%s", res.err, res.log)
+
+	t.Run("a rerun once the ledger lists every cell builds nothing", func(t *testing.T) {
+		if branch == "" {
+			t.Fatal("the nightly opened no pull request: there is no ledger to rerun with")
+		}
+		repo.commit(t, "the catalog pull request merged: its ledger", map[string]string{".imagegrid-test/images.json": s.github.Files(branch)["images.json"]})
+		res := s.act(t, act, actions, repo.dir, s.nightly("nightly"))
+		if res.err != nil {
+			t.Fatalf("act: %v\n%s", res.err, res.log)
+		}
+		if len(res.artifacts) != 0 {
+			t.Errorf("a run with nothing to build left artifacts %v", keys(res.artifacts))
+		}
+		mustContain(t, jobSummary(t, res, "summary"), "0 cells planned; publish: skipped")
+		if got := len(s.github.Pulls()); got != 1 {
+			t.Errorf("%d pull requests after the rerun, want still 1", got)
+		}
+	})
+
+	t.Run("a failing cell uploads its record and log and is in the summary", func(t *testing.T) {
+		repo.commit(t, "amazon-2 on AWS, which the stand-in cannot build", map[string]string{"matrices/tkg.yaml": testGrid("amazon-2")})
+		failing := "aws-amazon-2-amd64-v1.30.2---vmware.1"
+		res := s.act(t, act, actions, repo.dir, s.nightly("nightly"))
+		if res.err == nil {
+			t.Fatalf("act succeeded with a failing cell\n%s", res.log)
+		}
+		art, ok := res.artifacts["failed-"+failing]
+		if !ok {
+			t.Fatalf("no artifact failed-%s; artifacts %v\n%s", failing, keys(res.artifacts), res.log)
+		}
+		rec := buildRecord(t, art, failing)
+		if rec.Status != record.BuildFailed || rec.Failure == nil || !strings.Contains(rec.Failure.Reason, "missing make target") {
+			t.Errorf("failed record: status %s, failure %+v", rec.Status, rec.Failure)
+		}
+		if _, ok := art[rec.Log]; !ok {
+			t.Errorf("artifact failed-%s lacks the log %q: %v", failing, rec.Log, keys(art))
+		}
+		for name := range res.artifacts {
+			if strings.HasPrefix(name, "build-") {
+				t.Errorf("only the failing cell was to build, yet %s was uploaded", name)
+			}
+		}
+		summary := jobSummary(t, res, "summary")
+		mustContain(t, summary, "1 cells planned; publish: failure", fmt.Sprintf("| `%s` | `%s` | failed | ", failing, rec.BuildKey[:12]), "missing make target")
+		mustContain(t, res.log, "no cell built successfully: nothing to publish")
+	})
+}
+
+// buildRecord decodes the build record in an artifact.
+func buildRecord(t *testing.T, art map[string]string, id string) record.BuildRecord {
+	t.Helper()
+	data, ok := art["build-record.json"]
+	if !ok {
+		t.Fatalf("the artifact of %s has no build-record.json: %v", id, keys(art))
 	}
-	t.Logf("%s", res.log)
-	pulls := s.github.Pulls()
-	if len(pulls) != 1 {
-		t.Fatalf("%d pull requests, want 1", len(pulls))
+	rec, err := record.Decode[record.BuildRecord](id+"/build-record.json", []byte(data), record.KindBuildRecord)
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, c := range build {
-		if !strings.Contains(pulls[0].Body, c.ID) {
-			t.Errorf("the pull request body does not name %s:\n%s", c.ID, pulls[0].Body)
+	return rec
+}
+
+// jobSummary is the summary of the job whose name ends with job.
+func jobSummary(t *testing.T, res result, job string) string {
+	t.Helper()
+	for name, summary := range res.summaries {
+		if name == job || strings.HasSuffix(name, "/"+job) {
+			return summary
 		}
 	}
+	t.Fatalf("job %s wrote no summary; summaries of %v\n%s", job, keys(res.summaries), res.log)
+	return ""
+}
+
+func mustContain(t *testing.T, text string, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !strings.Contains(text, w) {
+			t.Errorf("missing %q in:\n%s", w, text)
+		}
+	}
+}
+
+func keys[V any](m map[string]V) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
