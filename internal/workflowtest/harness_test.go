@@ -262,8 +262,10 @@ type run struct {
 	// Workflow is the file under .github/workflows; Event the event name, with EventJSON
 	// its payload.
 	Workflow, Event, EventJSON string
-	Inputs, Vars, Secrets      map[string]string
-	Env                        []string
+	// Job, when set, runs only that job.
+	Job                   string
+	Inputs, Vars, Secrets map[string]string
+	Env                   []string
 }
 
 // result is what an act run left.
@@ -369,6 +371,9 @@ func (s *services) act(t *testing.T, act, actions, repo string, r run) result {
 	}
 	for _, a := range pinned {
 		args = append(args, "--local-repository", a+"="+filepath.Join(actions, a))
+	}
+	if r.Job != "" {
+		args = append(args, "-j", r.Job)
 	}
 	if r.EventJSON != "" {
 		event := filepath.Join(tmp, "event.json")

@@ -17,9 +17,9 @@ import (
 )
 
 // testGrid is the shipped grid cut to its v1.30.2 Ubuntu 22.04 cells on vSphere and AWS (the
-// catalog in examples/catalog has their TKr), plus awsOS on AWS. The cells keep the ids and
-// build keys they have in the shipped grid.
-func testGrid(awsOS ...string) string {
+// catalog in examples/catalog has their TKr), plus awsOS on AWS and vsphereOS on vSphere. The
+// cells keep the ids and build keys they have in the shipped grid.
+func testGrid(awsOS, vsphereOS []string) string {
 	return fmt.Sprintf(`apiVersion: imagegrid.io/v1alpha1
 kind: Grid
 name: tkg
@@ -35,7 +35,7 @@ kubernetes:
     tkr: v1.30.2+vmware.1-tkg.1
 infrastructures:
   vsphere:
-    os: [ubuntu-2204]
+    os: [%s]
   aws:
     os: [%s]
 settings:
@@ -51,8 +51,31 @@ settings:
   - match: {os: [ubuntu-2204, photon-5], infra: [vsphere, aws]}
     varFiles: [customisations/hardening.json]
     replacesDefault: true
-`, strings.Join(append([]string{"ubuntu-2204"}, awsOS...), ", "))
+`, strings.Join(append([]string{"ubuntu-2204"}, vsphereOS...), ", "), strings.Join(append([]string{"ubuntu-2204"}, awsOS...), ", "))
 }
+
+// validateCaller calls images.yml in validate mode, as a repository using imagegrid would.
+const validateCaller = `name: validate-images
+on: workflow_dispatch
+permissions: {}
+jobs:
+  images:
+    uses: ./.github/workflows/images.yml
+    permissions: {contents: write, pull-requests: write, id-token: write}
+    with:
+      mode: validate
+      catalog-repo: ${{ vars.IMAGEGRID_CATALOG_REPO }}
+      publish-config: .imagegrid-test/publish.yaml
+      aws-role: ${{ vars.IMAGEGRID_AWS_ROLE }}
+      vsphere-server: ${{ vars.IMAGEGRID_VSPHERE_SERVER }}
+      executor: make
+      image-builder-dir: ${{ vars.IMAGEGRID_IMAGE_BUILDER_DIR }}
+      imagegrid-repository: ${{ github.repository }}
+      imagegrid-ref: ${{ github.sha }}
+    secrets:
+      vsphere-username: ${{ secrets.VSPHERE_USERNAME }}
+      vsphere-password: ${{ secrets.VSPHERE_PASSWORD }}
+`
 
 // emptyLedger is a ledger with nothing published yet.
 const emptyLedger = `{"apiVersion": "imagegrid.io/v1alpha1", "kind": "PublishedImages", "images": []}`
@@ -124,13 +147,14 @@ var standIn string
 
 // TestWorkflows runs, in order on the same services: a nightly that builds two cells and
 // opens the catalog pull request; the same nightly again once the catalog's ledger lists
-// them, which builds nothing; a nightly with a cell that fails; and the validation of a pull
-// request that changes the grid.
+// them, which builds nothing; images.yml in validate mode; a nightly with a cell that fails;
+// the validation of a pull request that changes the grid; and ci.yml's run of the action.
 func TestWorkflows(t *testing.T) {
 	act, actions := tools(t)
 	standIn = filepath.Join(root(t), "testdata", "imagebuilder", "images", "capi")
-	files := map[string]string{"matrices/tkg.yaml": testGrid(), ".imagegrid-test/images.json": emptyLedger}
-	cells := gridCells(t, testGrid())
+	files := map[string]string{"matrices/tkg.yaml": testGrid(nil, nil), ".imagegrid-test/images.json": emptyLedger,
+		".github/workflows/validate-images.yml": validateCaller}
+	cells := gridCells(t, testGrid(nil, nil))
 	s := startServices(t, cells)
 	files[".imagegrid-test/publish.yaml"] = s.vcenter.PublishConfig()
 	repo := newRepository(t, s, files)
@@ -222,8 +246,37 @@ func TestWorkflows(t *testing.T) {
 		}
 	})
 
+	t.Run("images.yml in validate mode validates every cell and checks the catalog", func(t *testing.T) {
+		r := s.nightly("")
+		r.Workflow, r.Inputs = "validate-images.yml", nil
+		calls, pulls := s.oidcCalls, len(s.github.Pulls())
+		res := s.act(t, act, actions, repo.dir, r)
+		if res.err != nil {
+			t.Fatalf("act: %v\n%s", res.err, res.log)
+		}
+		for _, c := range cells {
+			if rec := buildRecord(t, res.artifacts["build-"+c.ID], c.ID); rec.Status != record.BuildValidated {
+				t.Errorf("%s: status %s, want %s", c.ID, rec.Status, record.BuildValidated)
+			}
+		}
+		mustContain(t, res.log, "catalog: every invariant holds")
+		summary := jobSummary(t, res, "summary")
+		mustContain(t, summary, "## imagegrid: validate", fmt.Sprintf("%d cells planned; publish: success", len(cells)))
+		if s.oidcCalls != calls {
+			t.Errorf("validate mode asked for %d OIDC tokens; it assumes no role", s.oidcCalls-calls)
+		}
+		if got := len(s.github.Pulls()); got != pulls {
+			t.Errorf("validate mode changed the pull requests: %d, was %d", got, pulls)
+		}
+		for _, secret := range []string{s.vcenter.Password} {
+			if strings.Contains(res.log, secret) {
+				t.Error("a vCenter secret reached the log of validate mode")
+			}
+		}
+	})
+
 	t.Run("a failing cell uploads its record and log and is in the summary", func(t *testing.T) {
-		repo.commit(t, "amazon-2 on AWS, which the stand-in cannot build", map[string]string{"matrices/tkg.yaml": testGrid("amazon-2")})
+		repo.commit(t, "amazon-2 on AWS, which the stand-in cannot build", map[string]string{"matrices/tkg.yaml": testGrid([]string{"amazon-2"}, nil)})
 		failing := "aws-amazon-2-amd64-v1.30.2---vmware.1"
 		res := s.act(t, act, actions, repo.dir, s.nightly("nightly"))
 		if res.err == nil {
@@ -248,6 +301,32 @@ func TestWorkflows(t *testing.T) {
 		summary := jobSummary(t, res, "summary")
 		mustContain(t, summary, "1 cells planned; publish: failure", fmt.Sprintf("| `%s` | `%s` | failed | ", failing, rec.BuildKey[:12]), "missing make target")
 		mustContain(t, res.log, "no cell built successfully: nothing to publish")
+	})
+
+	t.Run("validate.yml checks the cells a pull request changes", func(t *testing.T) {
+		base := strings.TrimSpace(gitIn(t, repo.dir, "rev-parse", "HEAD"))
+		head := repo.commit(t, "photon-5 on vSphere", map[string]string{"matrices/tkg.yaml": testGrid([]string{"amazon-2"}, []string{"photon-5"})})
+		event := fmt.Sprintf(`{"number": 7, "pull_request": {"number": 7, "base": {"sha": %q, "ref": "main"}, "head": {"sha": %q, "ref": "photon-5"}}}`, base, head)
+		res := s.act(t, act, actions, repo.dir, run{
+			Workflow: "validate.yml", Event: "pull_request", EventJSON: event,
+			Vars:    map[string]string{"IMAGEGRID_CATALOG_DIR": "examples/catalog", "IMAGEGRID_EXECUTOR": "make", "IMAGEGRID_IMAGE_BUILDER_DIR": standIn},
+			Secrets: map[string]string{"GITHUB_TOKEN": token},
+		})
+		if res.err != nil {
+			t.Fatalf("act: %v\n%s", res.err, res.log)
+		}
+		changed := "vsphere-photon-5-amd64-v1.30.2---vmware.1"
+		mustContain(t, jobSummary(t, res, "plan"), "1 cell to build, 3 skipped", changed)
+		mustContain(t, jobSummary(t, res, "vsphere photon-5 amd64 v1.30.2+vmware.1"), "| "+changed+" | validated |")
+		mustContain(t, res.log, "catalog: every invariant holds")
+	})
+
+	t.Run("ci.yml runs the action", func(t *testing.T) {
+		res := s.act(t, act, actions, repo.dir, run{Workflow: "ci.yml", Event: "push", Job: "action", Secrets: map[string]string{"GITHUB_TOKEN": token}})
+		if res.err != nil {
+			t.Fatalf("act: %v\n%s", res.err, res.log)
+		}
+		mustContain(t, res.log, "cells in 1 shards")
 	})
 }
 
