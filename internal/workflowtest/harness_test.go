@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -403,11 +404,25 @@ func (s *services) act(t *testing.T, act, actions, repo string, r run) result {
 	cmd := exec.Command(act, args...)
 	cmd.Dir = repo
 	// The stand-in docker CLI (the TKG resource bundle) comes first on PATH.
-	cmd.Env = append(os.Environ(), "PATH="+filepath.Join(root(t), "testdata", "imagebuilder", "bin")+":"+os.Getenv("PATH"))
+	cmd.Env = append(hostEnv(), "PATH="+filepath.Join(root(t), "testdata", "imagebuilder", "bin")+":"+os.Getenv("PATH"))
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()
 	return parseRun(t, out.Bytes(), artifacts, err)
+}
+
+// hostEnv is this process's environment without what would reach the runner the test suite
+// itself may run on (its artifact and cache services, outputs, summary, token) or a real cloud:
+// act's steps see the host's environment in host mode.
+func hostEnv() []string {
+	return slices.DeleteFunc(os.Environ(), func(kv string) bool {
+		for _, p := range []string{"GITHUB_", "ACTIONS_", "RUNNER_", "INPUT_", "STATE_", "AWS_", "GOVC_", "VSPHERE_"} {
+			if strings.HasPrefix(kv, p) {
+				return true
+			}
+		}
+		return false
+	})
 }
 
 // localhostDNS makes Node resolve *.localhost to 127.0.0.1 (RFC 6761), as curl does: the

@@ -147,7 +147,7 @@ var standIn string
 
 // TestWorkflows runs, in order on the same services: a nightly that builds two cells and
 // opens the catalog pull request; the same nightly again once the catalog's ledger lists
-// them, which builds nothing; images.yml in validate mode; a nightly with a cell that fails;
+// them, which builds nothing; a release, which builds them again; images.yml in validate mode; a nightly with a cell that fails;
 // the validation of a pull request that changes the grid; and ci.yml's run of the action.
 func TestWorkflows(t *testing.T) {
 	act, actions := tools(t)
@@ -243,6 +243,23 @@ func TestWorkflows(t *testing.T) {
 		mustContain(t, jobSummary(t, res, "summary"), "0 cells planned; publish: skipped")
 		if got := len(s.github.Pulls()); got != 1 {
 			t.Errorf("%d pull requests after the rerun, want still 1", got)
+		}
+	})
+
+	t.Run("a release rebuilds every cell and updates the same pull request", func(t *testing.T) {
+		res := s.act(t, act, actions, repo.dir, s.nightly("release"))
+		if res.err != nil {
+			t.Fatalf("act: %v\n%s", res.err, res.log)
+		}
+		for _, c := range cells {
+			if rec := buildRecord(t, res.artifacts["build-"+c.ID], c.ID); rec.Status != record.BuildSucceeded {
+				t.Errorf("%s: status %s", c.ID, rec.Status)
+			}
+		}
+		mustContain(t, jobSummary(t, res, "summary"), "## imagegrid: release", fmt.Sprintf("%d cells planned; publish: success", len(cells)))
+		pulls := s.github.Pulls()
+		if len(pulls) != 1 || pulls[0].Head != branch {
+			t.Fatalf("pull requests after the release: %+v, want the one on %s", pulls, branch)
 		}
 	})
 
