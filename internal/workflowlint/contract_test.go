@@ -249,25 +249,22 @@ func TestActionMatchesCommands(t *testing.T) {
 		}
 	}
 
-	docIn, docOut := documented(t, "## The action", "### Inputs"), documented(t, "## The action", "### Outputs")
-	for _, in := range docIn {
-		if !inputs[in] {
-			t.Errorf("docs/workflows.md documents input %s, which action.yml does not declare", in)
+	sameAsDocs(t, "input", inputs, documented(t, "## The action", "### Inputs"))
+	sameAsDocs(t, "output", outputs, documented(t, "## The action", "### Outputs"))
+}
+
+// sameAsDocs reports the names of a kind (input, output) that action.yml declares and
+// docs/workflows.md does not document, and the other way round.
+func sameAsDocs(t *testing.T, kind string, declared map[string]bool, docs []string) {
+	t.Helper()
+	for _, name := range docs {
+		if !declared[name] {
+			t.Errorf("docs/workflows.md documents %s %s, which action.yml does not declare", kind, name)
 		}
 	}
-	for in := range inputs {
-		if !slices.Contains(docIn, in) {
-			t.Errorf("action.yml input %s is not documented in docs/workflows.md", in)
-		}
-	}
-	for _, out := range docOut {
-		if !outputs[out] {
-			t.Errorf("docs/workflows.md documents output %s, which action.yml does not expose", out)
-		}
-	}
-	for out := range outputs {
-		if !slices.Contains(docOut, out) {
-			t.Errorf("action.yml output %s is not documented in docs/workflows.md", out)
+	for name := range declared {
+		if !slices.Contains(docs, name) {
+			t.Errorf("action.yml %s %s is not documented in docs/workflows.md", kind, name)
 		}
 	}
 }
