@@ -101,36 +101,51 @@ func TestPipelineShards(t *testing.T) {
 		t.Fatalf("%d build jobs %v for max-shards %d", len(builds), builds, shards)
 	}
 	for i := range shards {
-		name := fmt.Sprintf("build-%d", i)
-		job := value(jobs, name)
-		checks := map[string]string{
-			"if":                    fmt.Sprintf("needs.plan.outputs.shards > %d", i),
-			"strategy.fail-fast":    "false",
-			"strategy.max-parallel": "${{ inputs.max-parallel }}",
-			"strategy.matrix":       fmt.Sprintf("${{ fromJSON(needs.plan.outputs.matrix-%d) }}", i),
-			"name":                  "${{ matrix.name }}",
+		for _, leg := range []struct{ kind, mode string }{{"build", "!="}, {"validate", "=="}} {
+			name := fmt.Sprintf("%s-%d", leg.kind, i)
+			job := value(jobs, name)
+			checks := map[string]string{
+				"if":                    fmt.Sprintf("inputs.mode %s 'validate' && needs.plan.outputs.shards > %d", leg.mode, i),
+				"strategy.fail-fast":    "false",
+				"strategy.max-parallel": "${{ inputs.max-parallel }}",
+				"strategy.matrix":       fmt.Sprintf("${{ fromJSON(needs.plan.outputs.matrix-%d) }}", i),
+				"name":                  "${{ matrix.name }}",
+			}
+			for path, want := range checks {
+				n := job
+				for key := range strings.SplitSeq(path, ".") {
+					n = value(n, key)
+				}
+				if got, _ := scalar(n); got != want {
+					t.Errorf("%s.%s is %q, want %q", name, path, got, want)
+				}
+			}
 		}
-		for path, want := range checks {
-			n := job
-			for key := range strings.SplitSeq(path, ".") {
-				n = value(n, key)
-			}
-			if got, _ := scalar(n); got != want {
-				t.Errorf("%s.%s is %q, want %q", name, path, got, want)
-			}
+		// Validate legs hold no secret and no token beyond reading the repository.
+		validate := value(jobs, fmt.Sprintf("validate-%d", i))
+		var perms []string
+		each(value(validate, "permissions"), func(k, v *yaml.Node) { perms = append(perms, k.Value+": "+v.Value) })
+		if strings.Join(perms, ", ") != "contents: read" {
+			t.Errorf("validate-%d has permissions %v, want contents: read only", i, perms)
+		}
+		if text, err := yaml.Marshal(value(validate, "steps")); err != nil || strings.Contains(string(text), "secrets.") || strings.Contains(string(text), "configure-aws-credentials") {
+			t.Errorf("validate-%d steps reach a secret or assume a role:\n%s", i, text)
 		}
 		if got, _ := scalar(value(value(plan, "outputs"), fmt.Sprintf("matrix-%d", i))); got != fmt.Sprintf("${{ steps.matrix.outputs.matrix-%d }}", i) {
 			t.Errorf("plan does not output matrix-%d: %q", i, got)
 		}
 	}
-	for _, job := range []string{"publish", "summary"} {
+	waits := map[string][]string{"publish": {"build"}, "check": {"validate"}, "summary": {"build", "validate"}}
+	for job, kinds := range waits {
 		var needs []string
 		for _, n := range items(value(value(jobs, job), "needs")) {
 			needs = append(needs, n.Value)
 		}
-		for _, b := range builds {
-			if !slices.Contains(needs, b) {
-				t.Errorf("%s does not wait for %s (needs %v)", job, b, needs)
+		for _, kind := range kinds {
+			for i := range shards {
+				if leg := fmt.Sprintf("%s-%d", kind, i); !slices.Contains(needs, leg) {
+					t.Errorf("%s does not wait for %s (needs %v)", job, leg, needs)
+				}
 			}
 		}
 	}
