@@ -391,6 +391,8 @@ func (s *services) act(t *testing.T, act, actions, repo string, r run) result {
 	env := []string{
 		// Only the artifact actions need the *.localhost name; Go and git reach 127.0.0.1.
 		"GITHUB_SERVER_URL=" + s.serverURL, "GITHUB_API_URL=" + s.loopbackURL() + "/api/v3",
+		// @actions/core appends "&audience=…" to this URL and reads "value" from the answer
+		// (actions/toolkit, packages/core/src/oidc-utils.ts): it must already hold a query.
 		"ACTIONS_ID_TOKEN_REQUEST_URL=" + s.loopbackURL() + "/_oidc/token?api-version=2.0",
 		"ACTIONS_ID_TOKEN_REQUEST_TOKEN=oidc-request-token",
 		"AWS_ENDPOINT_URL=" + s.moto.URL, "AWS_EC2_METADATA_DISABLED=true",
