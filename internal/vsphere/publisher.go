@@ -139,7 +139,7 @@ func (p *Publisher) template(ctx context.Context, conn *connection, finder *find
 		}
 	}
 	if err != nil {
-		p.removeUnfinished(ctx, conn, inv, rec.BuildKey, logf)
+		p.removeUnfinished(ctx, conn, inv, name, rec.BuildKey, logf)
 		return false, err
 	}
 	return reused, p.describe(ctx, finder, vm, rec, pl)
@@ -162,7 +162,7 @@ func (p *Publisher) libraryItem(ctx context.Context, conn *connection, inv *inve
 // interrupted import left, imports when no VM has finished importing, and completes the
 // remaining steps (power off, snapshot, mark as template). reused says nothing had to be done.
 func (p *Publisher) converge(ctx context.Context, conn *connection, inv *inventory, rec record.BuildRecord, ovaPath, name string, logf func(string, ...any)) (*object.VirtualMachine, bool, error) {
-	found, err := machinesWithKey(ctx, conn.client, inv.datacenter.Reference(), rec.BuildKey)
+	found, err := machinesWithKey(ctx, conn.client, inv, name, rec.BuildKey, logf)
 	if err != nil {
 		return nil, false, err
 	}
@@ -222,12 +222,13 @@ func finish(ctx context.Context, m machine) error {
 	return nil
 }
 
-// removeUnfinished destroys every VM carrying the build key that is not a finished template,
-// so a failed publish leaves nothing half made. It runs even when ctx is cancelled.
-func (p *Publisher) removeUnfinished(ctx context.Context, conn *connection, inv *inventory, key string, logf func(string, ...any)) {
+// removeUnfinished destroys the VMs carrying the build key (the named one, else any in the
+// datacenter) that are not finished templates, so a failed publish leaves nothing half made.
+// It runs even when ctx is cancelled.
+func (p *Publisher) removeUnfinished(ctx context.Context, conn *connection, inv *inventory, name, key string, logf func(string, ...any)) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	found, err := machinesWithKey(ctx, conn.client, inv.datacenter.Reference(), key)
+	found, err := machinesWithKey(ctx, conn.client, inv, name, key, logf)
 	if err != nil {
 		logf("clean up: %v", err)
 		return

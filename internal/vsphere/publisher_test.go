@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/vim25/types"
+
 	"github.com/imagegrid/imagegrid/internal/publishconfig"
 	"github.com/imagegrid/imagegrid/internal/record"
 	"github.com/imagegrid/imagegrid/internal/syncbuf"
@@ -101,5 +104,53 @@ func TestPlan(t *testing.T) {
 				t.Errorf("plan:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 			}
 		})
+	}
+}
+
+func TestReuseFindsTemplateByName(t *testing.T) {
+	sim := newVCSim(t)
+	rec, dir := testRecord(t, 1<<20)
+	ctx := context.Background()
+	const scanned = "searching every VM of the datacenter"
+	publish := func() (record.PublishRecord, string) {
+		t.Helper()
+		log := &syncbuf.Buffer{}
+		p := New(sim.cfg, testCreds, Options{Log: log})
+		defer p.Close()
+		got, err := p.Publish(ctx, rec, dir)
+		if err != nil {
+			t.Fatalf("publish: %v\n%s", err, log)
+		}
+		return got, log.String()
+	}
+	first, log := publish()
+	if !strings.Contains(log, scanned) {
+		t.Errorf("first publish found no template by name, yet did not say it searched:\n%s", log)
+	}
+
+	again, log := publish()
+	if again.VSphere.Status != record.PublishReused || again.VSphere.MoRef != first.VSphere.MoRef {
+		t.Fatalf("re-run = %+v; want %s reused", again.VSphere, first.VSphere.MoRef)
+	}
+	if strings.Contains(log, scanned) {
+		t.Errorf("re-run searched the datacenter although the template has its name:\n%s", log)
+	}
+
+	// Renamed by hand: the name no longer finds it, the build key still does.
+	c := sim.client(t)
+	vm := object.NewVirtualMachine(c, types.ManagedObjectReference{Type: "VirtualMachine", Value: first.VSphere.MoRef})
+	task, err := vm.Rename(ctx, "renamed-by-hand")
+	if err == nil {
+		err = task.Wait(ctx)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved, log := publish()
+	if moved.VSphere.Status != record.PublishReused || moved.VSphere.MoRef != first.VSphere.MoRef || moved.VSphere.Template != "/DC0/vm/renamed-by-hand" {
+		t.Errorf("after a rename = %+v; want %s reused under its new name", moved.VSphere, first.VSphere.MoRef)
+	}
+	if !strings.Contains(log, scanned) {
+		t.Errorf("the template was found without its name, yet the log does not say it searched:\n%s", log)
 	}
 }
