@@ -11,7 +11,7 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.VSphere.Datastore != "LocalDS_0" || cfg.VSphere.DiskProvisioning != "thin" || cfg.VSphere.ContentLibrary.Name != "tkg-images" {
+	if cfg.VSphere.Datastore != "LocalDS_0" || cfg.VSphere.DiskProvisioning != "thin" || cfg.VSphere.Parallel != DefaultImports || cfg.VSphere.ContentLibrary.Name != "tkg-images" {
 		t.Errorf("vsphere = %+v", cfg.VSphere)
 	}
 	a := cfg.AWS
@@ -37,6 +37,7 @@ func TestParseErrors(t *testing.T) {
 		{"pool and cluster", head + "vsphere: {server: vc, datacenter: DC0, datastore: ds, cluster: C, resourcePool: P}\n", "vsphere.resourcePool: set cluster or resourcePool, not both"},
 		{"bad thumbprint", head + "vsphere: {server: vc, datacenter: DC0, datastore: ds, cluster: C, thumbprint: abc}\n", `vsphere.thumbprint: "abc" is not a SHA-1 or SHA-256 fingerprint`},
 		{"insecure and pinned", head + "vsphere: {server: vc, datacenter: DC0, datastore: ds, cluster: C, insecure: true, thumbprint: \"" + strings.Repeat("AB:", 31) + "AB\"}\n", "vsphere.insecure: insecure turns off"},
+		{"negative parallel", head + "vsphere: {server: vc, datacenter: DC0, datastore: ds, cluster: C, parallel: -1}\n", "c.yaml:3:77: vsphere.parallel: -1; want a positive number"},
 		{"library without name", head + "vsphere: {server: vc, datacenter: DC0, datastore: ds, cluster: C, contentLibrary: {create: true}}\n", "vsphere.contentLibrary.name: required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

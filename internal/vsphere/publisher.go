@@ -30,7 +30,8 @@ var _ publish.Interface = (*Publisher)(nil)
 
 // Options tune a Publisher. The zero value is usable.
 type Options struct {
-	// Log receives progress lines; nil discards them.
+	// Log receives progress lines when the context of a Publish carries no log of its own
+	// (publish.WithLog); nil discards them.
 	Log io.Writer
 	// Attempts is how many times a publish is tried before it fails (default 3).
 	Attempts int
@@ -68,7 +69,7 @@ func New(cfg *publishconfig.VSphere, creds Credentials, opts Options) *Publisher
 // Publish makes the OVA of rec a template (reusing one with the same build key) and returns
 // the record's vSphere placement.
 func (p *Publisher) Publish(ctx context.Context, rec record.BuildRecord, dir string) (record.PublishRecord, error) {
-	logf := p.logger(rec.Cell.ID)
+	logf := p.logger(ctx, rec.Cell.ID)
 	place := PlacementFor(p.cfg, rec.Cell)
 	out := record.PublishRecord{VSphere: &record.VSpherePlacement{
 		Status: record.PublishFailed, Datacenter: place.Datacenter,
@@ -327,8 +328,11 @@ func Plan(cfg *publishconfig.VSphere, rec record.BuildRecord) ([]string, error) 
 	return lines, nil
 }
 
-func (p *Publisher) logger(cell string) func(string, ...any) {
+// logger writes lines prefixed by the cell to the run's log for this record (see
+// publish.WithLog), else to Options.Log.
+func (p *Publisher) logger(ctx context.Context, cell string) func(string, ...any) {
+	w := publish.Log(ctx, p.opts.Log)
 	return func(format string, args ...any) {
-		fmt.Fprintf(p.opts.Log, "vsphere: %s: %s\n", cell, fmt.Sprintf(format, args...))
+		fmt.Fprintf(w, "vsphere: %s: %s\n", cell, fmt.Sprintf(format, args...))
 	}
 }
