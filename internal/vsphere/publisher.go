@@ -87,7 +87,7 @@ func (p *Publisher) Publish(ctx context.Context, rec record.BuildRecord, dir str
 	}
 	out.VSphere.VCenter = conn.host
 	finder := find.NewFinder(conn.client, false)
-	inv, err := place.resolve(ctx, finder)
+	inv, err := place.resolve(ctx, finder, object.NewSearchIndex(conn.client))
 	if err != nil {
 		return fail(fmt.Errorf("vcenter %s: %w", conn.host, err))
 	}

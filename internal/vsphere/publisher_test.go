@@ -154,3 +154,16 @@ func TestReuseFindsTemplateByName(t *testing.T) {
 		t.Errorf("the template was found without its name, yet the log does not say it searched:\n%s", log)
 	}
 }
+
+func TestPublishNamesAMissingFolder(t *testing.T) {
+	sim := newVCSim(t)
+	rec, dir := testRecord(t, 1<<20)
+	cfg := *sim.cfg
+	cfg.Folder = "no-such-folder"
+	p := New(&cfg, testCreds, Options{Attempts: 1})
+	defer p.Close()
+	_, err := p.Publish(context.Background(), rec, dir)
+	if err == nil || !strings.Contains(err.Error(), `folder "/DC0/vm/no-such-folder": nothing is there; want the inventory path of a VM folder`) {
+		t.Errorf("error = %v; want the missing folder named", err)
+	}
+}
