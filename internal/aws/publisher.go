@@ -183,11 +183,12 @@ func (p *Publisher) region(ctx context.Context, rec record.BuildRecord, sources 
 		id, reused, err = p.place(ctx, rec, src, region, logf)
 		return err
 	})
+	var img types.Image
 	if err == nil {
-		err = p.wait(ctx, p.client(region), id, logf)
+		img, err = p.wait(ctx, p.client(region), id, logf)
 	}
 	if err == nil {
-		err = p.withSlot(ctx, func() error { return p.finish(ctx, rec, src, region, id, sharing) })
+		err = p.withSlot(ctx, func() error { return p.finish(ctx, rec, src, region, img, sharing) })
 	}
 	pl.ID = id
 	if err != nil {
@@ -300,18 +301,24 @@ func clientToken(buildKey, region string) string {
 
 // wait polls until the AMI is available, up to the configured deadline, with the SDK's own
 // waiter (aws-sdk-go-v2 service/ec2 v1.345.0 api_op_DescribeImages.go, ImageAvailableWaiter:
-// DescribeImages until every image is available, a failed one ends the wait; backoff between
-// MinDelay and MaxDelay). Throttled polls are retried by the client's retryer before the
-// waiter sees them. A copy that failed is deregistered so the next run copies again.
-func (p *Publisher) wait(ctx context.Context, c *ec2.Client, id string, logf func(string, ...any)) error {
+// DescribeImages until every image is available, a failed one ends the wait). Throttled
+// polls are retried by the client's retryer before the waiter sees them. A copy that failed
+// is deregistered so the next run copies again. It returns the available image as the last
+// poll described it.
+func (p *Publisher) wait(ctx context.Context, c *ec2.Client, id string, logf func(string, ...any)) (types.Image, error) {
 	w := ec2.NewImageAvailableWaiter(c, func(o *ec2.ImageAvailableWaiterOptions) {
+		// Every poll interval, not backing off towards 4×: a copy seen late holds the
+		// whole record back, and the waits of the regions end at the latest of them.
 		o.MinDelay = p.cfg.PollInterval
-		o.MaxDelay = max(p.cfg.PollInterval, 4*p.cfg.PollInterval)
+		o.MaxDelay = p.cfg.PollInterval
 		o.Retryable = availableYet
 	})
-	err := w.Wait(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}}, p.cfg.WaitTimeout)
+	out, err := w.WaitForOutput(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}}, p.cfg.WaitTimeout)
 	if err == nil {
-		return nil
+		if len(out.Images) != 1 {
+			return types.Image{}, fmt.Errorf("describe %s: %d images found", id, len(out.Images))
+		}
+		return out.Images[0], nil
 	}
 	img, derr := describe(ctx, c, id)
 	if derr == nil && img.State == types.ImageStateFailed {
@@ -320,7 +327,7 @@ func (p *Publisher) wait(ctx context.Context, c *ec2.Client, id string, logf fun
 			logf("deregister %s: %v", id, err)
 		}
 	}
-	return fmt.Errorf("wait for %s to become available (up to %s): %w", id, p.cfg.WaitTimeout, err)
+	return types.Image{}, fmt.Errorf("wait for %s to become available (up to %s): %w", id, p.cfg.WaitTimeout, err)
 }
 
 // availableYet decides whether to keep waiting: yes while the AMI is pending or not yet
