@@ -2,7 +2,9 @@ package vsphere
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/vmware/govmomi/object"
@@ -165,5 +167,34 @@ func TestPublishNamesAMissingFolder(t *testing.T) {
 	_, err := p.Publish(context.Background(), rec, dir)
 	if err == nil || !strings.Contains(err.Error(), `folder "/DC0/vm/no-such-folder": nothing is there; want the inventory path of a VM folder`) {
 		t.Errorf("error = %v; want the missing folder named", err)
+	}
+}
+
+func TestPublishConcurrentRecords(t *testing.T) {
+	sim := newVCSim(t)
+	base, dir := testRecord(t, 1<<20)
+	log := &syncbuf.Buffer{}
+	p := New(sim.cfg, testCreds, Options{Log: log})
+	defer p.Close()
+	var wg sync.WaitGroup
+	got := make([]record.PublishRecord, 3)
+	errs := make([]error, 3)
+	for i := range got {
+		rec := base
+		rec.BuildKey = fmt.Sprintf("%d%s", i, testKey[1:])
+		rec.Cell.BuildKey = rec.BuildKey
+		rec.Cell.ID = fmt.Sprintf("%s-%d", base.Cell.ID, i)
+		wg.Go(func() { got[i], errs[i] = p.Publish(context.Background(), rec, dir) })
+	}
+	wg.Wait()
+	c := sim.client(t)
+	for i, pr := range got {
+		if errs[i] != nil {
+			t.Fatalf("record %d: %v\n%s", i, errs[i], log)
+		}
+		name := pr.VSphere.Template[strings.LastIndexByte(pr.VSphere.Template, '/')+1:]
+		if pr.VSphere.Status != record.PublishSucceeded || len(vmsNamed(t, c, name)) != 1 {
+			t.Errorf("record %d: %+v; want its own template, published", i, pr.VSphere)
+		}
 	}
 }
