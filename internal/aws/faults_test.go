@@ -150,7 +150,7 @@ func TestPublishWaitDeadline(t *testing.T) {
 func TestPublishWaitsForCopiesWithoutHoldingSlots(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	const hold = 2 * time.Second
+	const hold = 4 * time.Second
 	e.proxy.HoldCopies(hold)
 	e.proxy.ThrottleAbove(2)
 	regions := []string{"us-west-1", "us-west-2", "eu-west-1", "eu-central-1"}
