@@ -7,7 +7,6 @@ package build
 
 import (
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -151,8 +150,8 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	if key, err := hex.DecodeString(c.BuildKey); err != nil || len(key) != 32 {
-		return nil, fmt.Errorf("cell %s: buildKey %q: want a sha256 as 64 hex digits", c.ID, c.BuildKey)
+	if err := c.CheckKey(); err != nil {
+		return nil, err
 	}
 	tkg := imagebuilder.IsTKG(c)
 	if tkg {
@@ -160,7 +159,7 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 			return nil, err
 		}
 	}
-	ws, err := newWorkspace(o.WorkDir, c.ID)
+	ws, err := newWorkspace(o.WorkDir, c)
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +168,9 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 		return nil, err
 	}
 	p := &plan{cell: c, ws: ws, target: target, out: out}
+	if err := imagebuilder.CheckVars(c, c.Vars, "vars"); err != nil {
+		return nil, fmt.Errorf("cell %s: %w", c.ID, err)
+	}
 	userFiles, err := readVarFiles(c, o.VarsRoot)
 	if err != nil {
 		return nil, err

@@ -97,6 +97,33 @@ func TestBadInput(t *testing.T) {
 			want: `varFiles[0].path "../secrets.json": want a path relative to the directory matrix ran in`,
 		},
 		{
+			name: "vars set a variable build owns",
+			cell: func() record.Cell {
+				c := vsphereCell("ubuntu-2204", "22.04")
+				c.Vars = map[string]string{"output_dir": "/etc", "build_version": "x", "disk_size": "20480"}
+				return c
+			},
+			want: "cell vsphere-ubuntu-2204-amd64-v1.30.2: vars sets build_version, output_dir, which imagegrid sets for every cell",
+		},
+		{
+			name: "var file sets a variable build owns",
+			cell: func() record.Cell {
+				c := vsphereCell("ubuntu-2204", "22.04")
+				c.VarFiles = []record.VarFile{varFileAt("wrong-semver.json")}
+				return c
+			},
+			want: "var file testdata/vars/wrong-semver.json sets kubernetes_semver, which imagegrid sets for every cell",
+		},
+		{
+			name: "tkg cell sets the resource bundle's source",
+			cell: func() record.Cell {
+				c := tkgCell()
+				c.Vars = map[string]string{"kubernetes_http_source": "http://attacker.example"}
+				return c
+			},
+			want: "vars sets kubernetes_http_source, which imagegrid sets for every cell and relies on: outputs go to the cell's workspace, Kubernetes comes from the grid's kubernetes: release (version, debVersion, rpmVersion) and the TKr's resource bundle",
+		},
+		{
 			name: "build key not a sha256",
 			cell: func() record.Cell {
 				c := vsphereCell("ubuntu-2204", "22.04")
@@ -193,7 +220,7 @@ func TestSameCellTwiceIsRefused(t *testing.T) {
 	t.Parallel()
 	c := vsphereCell("ubuntu-2204", "22.04")
 	o := makeOptions(t)
-	ws, err := newWorkspace(o.WorkDir, c.ID)
+	ws, err := newWorkspace(o.WorkDir, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -232,5 +259,32 @@ func TestSettingsAreNotSecrets(t *testing.T) {
 	}
 	if !slices.Contains(creds.secrets, "s3cret-aws-secret-key") {
 		t.Errorf("the secret key is not a secret: %v", creds.secrets)
+	}
+}
+
+// TestVarFileLinkLeavingTheRootIsRefused names a var file that is a link to a file outside
+// the vars root, with the digest of that file: build refuses it all the same.
+func TestVarFileLinkLeavingTheRootIsRefused(t *testing.T) {
+	t.Parallel()
+	outside := filepath.Join(t.TempDir(), "secrets.json")
+	data := []byte(`{"ssh_password": "hunter2"}`)
+	if err := os.WriteFile(outside, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(root, "site.json")); err != nil {
+		t.Fatal(err)
+	}
+	c := vsphereCell("ubuntu-2204", "22.04")
+	c.VarFiles = []record.VarFile{{Path: "site.json", SHA256: testKeyBytes(data)}}
+	o := makeOptions(t)
+	o.VarsRoot = root
+	o.Exec = func(context.Context, Command, io.Writer) error {
+		t.Error("Image Builder ran with a var file from outside the vars root")
+		return nil
+	}
+	_, err := Build(context.Background(), c, o)
+	if err == nil || !strings.Contains(err.Error(), "var file: open "+filepath.Join(root, "site.json")+": path escapes from parent") {
+		t.Fatalf("error = %v; want the var file named and refused for leaving the root", err)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"time"
@@ -29,16 +28,16 @@ func run(ctx context.Context, p *plan, o Options) (res Result, err error) {
 		o.Actions.Mask(s)
 	}
 	defer func() {
-		if rmErr := removeSecrets(p.files); rmErr != nil && err == nil {
+		if rmErr := ws.removeSecrets(p.files); rmErr != nil && err == nil {
 			err = fmt.Errorf("cell %s: remove credentials from the workspace: %w", c.ID, rmErr)
 		}
 	}()
 	for _, f := range p.files {
-		if err := f.write(shared); err != nil {
+		if err := ws.write(f, shared); err != nil {
 			return Result{}, err
 		}
 	}
-	logFile, err := os.OpenFile(ws.logPath(), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	logFile, err := ws.openLog()
 	if err != nil {
 		return Result{}, fmt.Errorf("cell %s: open log: %w", c.ID, err)
 	}
@@ -187,6 +186,9 @@ func (b *builder) cleanupCommand(ctx context.Context, cmd Command) {
 
 // verify reads and checks what Image Builder made.
 func (b *builder) verify(before string) *record.Failure {
+	if err := b.ws.refuseLinks(); err != nil {
+		return &record.Failure{Class: record.FailureVerification, Reason: err.Error()}
+	}
 	v, err := readOutputs(b.cell, b.ws, before)
 	if err != nil {
 		return &record.Failure{Class: record.FailureVerification, Reason: err.Error()}

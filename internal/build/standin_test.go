@@ -336,24 +336,44 @@ func TestMissingMakeTarget(t *testing.T) {
 	mustContain(t, "reason", res.Record.Failure.Reason, "missing make target")
 }
 
+// buildsVersion makes Image Builder build another Kubernetes version than the cell's, as when
+// its own defaults win: the run's imagegrid.json is edited before it starts.
+func buildsVersion(version string) func(t *testing.T, ws string) {
+	return func(t *testing.T, ws string) {
+		vars := filepath.Join(ws, "vars", "imagegrid.json")
+		data, err := os.ReadFile(vars)
+		if err != nil {
+			t.Fatal(err)
+		}
+		data = []byte(strings.Replace(string(data), `"v1.30.2"`, `"`+version+`"`, 1))
+		if err := os.WriteFile(vars, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestVerificationFailures(t *testing.T) {
 	t.Parallel()
 	requireStandInTools(t)
 	tests := []struct {
 		name   string
 		cell   func(t *testing.T) record.Cell
+		before func(t *testing.T, ws string) // runs before Image Builder
 		after  func(t *testing.T, ws string) // runs after Image Builder succeeded
 		skipIB bool                          // Image Builder "succeeds" without running
 		want   string
 	}{
 		{
-			name: "properties disagree with the cell",
-			cell: func(t *testing.T) record.Cell {
-				c := vsphereCell("ubuntu-2204", "22.04")
-				c.VarFiles = []record.VarFile{varFile(t, "wrong-semver.json")}
-				return c
-			},
-			want: `this run built kubernetes_semver "v1.29.6", the cell wants "v1.30.2"`,
+			name:   "properties disagree with the cell",
+			cell:   func(t *testing.T) record.Cell { return vsphereCell("ubuntu-2204", "22.04") },
+			before: buildsVersion("v1.29.6"),
+			want:   `this run built kubernetes_semver "v1.29.6", the cell wants "v1.30.2"`,
+		},
+		{
+			name:   "AMI manifest of another Kubernetes version",
+			cell:   func(t *testing.T) record.Cell { return awsCell() },
+			before: buildsVersion("v1.29.6"),
+			want:   `this run built kubernetes_version "v1.29.6", the cell wants "v1.30.2"`,
 		},
 		{
 			name: "OVF distro disagrees with the cell",
@@ -407,6 +427,9 @@ func TestVerificationFailures(t *testing.T) {
 			o.Exec = func(ctx context.Context, cmd Command, out io.Writer) error {
 				if tt.skipIB {
 					return nil
+				}
+				if tt.before != nil {
+					tt.before(t, ws)
 				}
 				err := real(ctx, cmd, out)
 				if err == nil && tt.after != nil {

@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"syscall"
 
+	"github.com/imagegrid/imagegrid/internal/imagebuilder"
+	"github.com/imagegrid/imagegrid/internal/limits"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -23,28 +25,40 @@ import (
 //	  packer-cache/  PACKER_CACHE_DIR
 //	  build.log      the Image Builder log of every attempt
 //	  build-record.json
+//
+// Everything build creates, writes and removes in it goes through an os.Root, and a
+// workspace that holds a symbolic link anywhere is refused: whoever could write the work dir
+// (a build container, an earlier job) cannot make build write or delete outside it.
 type workspace struct {
 	dir  string
+	root *os.Root
 	lock *os.File
 }
 
-var cellIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+// Entries of a workspace, relative to its directory.
+const (
+	varsDir   = "vars"
+	outputDir = "output"
+	cacheDir  = "packer-cache"
+	logName   = "build.log"
+	lockFile  = ".lock"
+)
 
-func newWorkspace(workDir, cellID string) (*workspace, error) {
-	if !cellIDPattern.MatchString(cellID) {
-		return nil, fmt.Errorf("cell id %q: want lower-case letters, digits, '.', '_' and '-'", cellID)
+func newWorkspace(workDir string, c record.Cell) (*workspace, error) {
+	if err := c.CheckID(); err != nil {
+		return nil, err
 	}
-	abs, err := filepath.Abs(filepath.Join(workDir, cellID))
+	abs, err := filepath.Abs(filepath.Join(workDir, c.ID))
 	if err != nil {
 		return nil, fmt.Errorf("work dir: %w", err)
 	}
 	return &workspace{dir: abs}, nil
 }
 
-func (w *workspace) vars() string        { return filepath.Join(w.dir, "vars") }
-func (w *workspace) output() string      { return filepath.Join(w.dir, "output") }
-func (w *workspace) cache() string       { return filepath.Join(w.dir, "packer-cache") }
-func (w *workspace) logPath() string     { return filepath.Join(w.dir, "build.log") }
+func (w *workspace) vars() string        { return filepath.Join(w.dir, varsDir) }
+func (w *workspace) output() string      { return filepath.Join(w.dir, outputDir) }
+func (w *workspace) cache() string       { return filepath.Join(w.dir, cacheDir) }
+func (w *workspace) logPath() string     { return filepath.Join(w.dir, logName) }
 func (w *workspace) ovaManifest() string { return filepath.Join(w.output(), "packer-manifest.json") }
 func (w *workspace) manifestOutput() string {
 	return filepath.Join(w.output(), "manifest.json")
@@ -54,17 +68,49 @@ func (w *workspace) manifestOutput() string {
 // cell in the same work dir at once. The lock goes with the process. shared makes the
 // directories Image Builder writes world-writable: its container runs as its own user.
 func (w *workspace) open(shared bool) error {
-	for _, d := range []string{w.vars(), w.output(), w.cache()} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
+	parent, name := filepath.Dir(w.dir), filepath.Base(w.dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("workspace: %w", err)
+	}
+	work, err := os.OpenRoot(parent)
+	if err != nil {
+		return fmt.Errorf("workspace: %w", err)
+	}
+	defer work.Close()
+	if err := work.Mkdir(name, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("workspace: %w", err)
+	}
+	if info, err := work.Lstat(name); err != nil {
+		return fmt.Errorf("workspace: %w", err)
+	} else if !info.IsDir() {
+		return fmt.Errorf("workspace %s is a %s; want a directory (build follows no link in a work dir): remove it and build again", w.dir, kind(info.Mode()))
+	}
+	if w.root, err = work.OpenRoot(name); err != nil {
+		return fmt.Errorf("workspace: %w", err)
+	}
+	if err := w.create(shared); err != nil {
+		w.root.Close()
+		w.root = nil
+		return err
+	}
+	return nil
+}
+
+func (w *workspace) create(shared bool) error {
+	if err := w.refuseLinks(); err != nil {
+		return err
+	}
+	for _, d := range []string{varsDir, outputDir, cacheDir} {
+		if err := w.root.MkdirAll(d, 0o755); err != nil {
 			return fmt.Errorf("workspace: %w", err)
 		}
-		if shared && d != w.vars() {
-			if err := os.Chmod(d, 0o777); err != nil {
+		if shared && d != varsDir {
+			if err := w.root.Chmod(d, 0o777); err != nil {
 				return fmt.Errorf("workspace: %w", err)
 			}
 		}
 	}
-	f, err := os.OpenFile(filepath.Join(w.dir, ".lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	f, err := w.root.OpenFile(lockFile, os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW, 0o644)
 	if err != nil {
 		return fmt.Errorf("workspace: %w", err)
 	}
@@ -76,16 +122,64 @@ func (w *workspace) open(shared bool) error {
 	return nil
 }
 
+// refuseLinks walks the whole workspace without following links and refuses any entry that
+// is not a directory or a regular file, naming it.
+func (w *workspace) refuseLinks() error {
+	return fs.WalkDir(w.root.FS(), ".", func(name string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return fmt.Errorf("workspace %s: %w", w.dir, err)
+		}
+		if t := d.Type(); !t.IsDir() && !t.IsRegular() {
+			return fmt.Errorf("workspace %s: %s is a %s; a workspace holds only directories and regular files (build follows no link in it): remove it and build again", w.dir, name, kind(t))
+		}
+		return nil
+	})
+}
+
+// kind names a file type for messages.
+func kind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "symbolic link"
+	case m.IsDir():
+		return "directory"
+	case m.IsRegular():
+		return "regular file"
+	}
+	return "special file (" + m.Type().String() + ")"
+}
+
+// rel is path (inside the workspace) relative to the workspace directory.
+func (w *workspace) rel(path string) (string, error) {
+	rel, err := filepath.Rel(w.dir, path)
+	if err != nil || !filepath.IsLocal(rel) {
+		return "", fmt.Errorf("workspace %s: %s is not inside it", w.dir, path)
+	}
+	return rel, nil
+}
+
+// openLog opens build.log for appending.
+func (w *workspace) openLog() (*os.File, error) {
+	return w.root.OpenFile(logName, os.O_CREATE|os.O_WRONLY|os.O_APPEND|syscall.O_NOFOLLOW, 0o644)
+}
+
 func (w *workspace) close() {
 	if w.lock != nil {
 		w.lock.Close()
 	}
+	if w.root != nil {
+		w.root.Close()
+	}
 }
 
 // clean removes what an earlier attempt left in the output dir, except the packer manifests
-// (packer appends to them; this run's build is told apart by last_run_uuid).
+// (packer appends to them; this run's build is told apart by last_run_uuid). It refuses a
+// workspace where links appeared, so it never empties a directory outside it.
 func (w *workspace) clean() error {
-	entries, err := os.ReadDir(w.output())
+	if err := w.refuseLinks(); err != nil {
+		return fmt.Errorf("clean workspace: %w", err)
+	}
+	entries, err := fs.ReadDir(w.root.FS(), outputDir)
 	if err != nil {
 		return fmt.Errorf("clean workspace: %w", err)
 	}
@@ -94,7 +188,7 @@ func (w *workspace) clean() error {
 		if p == w.ovaManifest() || p == w.manifestOutput() {
 			continue
 		}
-		if err := os.RemoveAll(p); err != nil {
+		if err := w.root.RemoveAll(filepath.Join(outputDir, e.Name())); err != nil {
 			return fmt.Errorf("clean workspace: %w", err)
 		}
 	}
@@ -119,14 +213,27 @@ func jsonFile(path string, v any, secret bool) (file, error) {
 	return file{path: path, data: append(data, '\n'), secret: secret}, nil
 }
 
-// write writes the file; secret files are 0600 unless shared (the Image Builder container
-// runs as another user and must read them; they are removed after the build either way).
-func (f file) write(shared bool) error {
+// write writes f into the workspace; secret files are 0600 unless shared (the Image Builder
+// container runs as another user and must read them; they are removed after the build
+// either way).
+func (w *workspace) write(f file, shared bool) error {
 	mode := os.FileMode(0o644)
 	if f.secret && !shared {
 		mode = 0o600
 	}
-	if err := os.WriteFile(f.path, f.data, mode); err != nil {
+	rel, err := w.rel(f.path)
+	if err != nil {
+		return err
+	}
+	out, err := w.root.OpenFile(rel, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, mode)
+	if err != nil {
+		return fmt.Errorf("workspace: %w", err)
+	}
+	_, err = out.Write(f.data)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return fmt.Errorf("workspace: %w", err)
 	}
 	return nil
@@ -139,16 +246,26 @@ type userVarFile struct {
 	vars map[string]any
 }
 
-// readVarFiles reads the cell's var files (relative to root) and refuses any whose bytes
-// changed since matrix recorded their digest, or that is not a JSON object.
+// readVarFiles reads the cell's var files (relative to root) and refuses any that leaves
+// root (by its path or through a link), whose bytes changed since matrix recorded their
+// digest, that is not a JSON object, or that sets a variable build owns.
 func readVarFiles(c record.Cell, root string) ([]userVarFile, error) {
+	if len(c.VarFiles) == 0 {
+		return nil, nil
+	}
+	r, err := os.OpenRoot(root)
+	if err != nil {
+		return nil, fmt.Errorf("cell %s: var files: %w", c.ID, err)
+	}
+	defer r.Close()
 	var files []userVarFile
 	for i, vf := range c.VarFiles {
-		if vf.Path == "" || filepath.IsAbs(vf.Path) || strings.HasPrefix(filepath.Clean(filepath.FromSlash(vf.Path)), "..") {
-			return nil, fmt.Errorf("cell %s: varFiles[%d].path %q: want a path relative to the directory matrix ran in", c.ID, i, vf.Path)
+		name := filepath.FromSlash(vf.Path)
+		if vf.Path == "" || !filepath.IsLocal(name) {
+			return nil, fmt.Errorf("cell %s: varFiles[%d].path %q: want a path relative to the directory matrix ran in, inside it", c.ID, i, vf.Path)
 		}
-		p := filepath.Join(root, filepath.FromSlash(vf.Path))
-		data, err := os.ReadFile(p)
+		p := filepath.Join(root, name)
+		data, err := limits.VarFile.ReadFS(r.FS(), filepath.ToSlash(name), p)
 		if err != nil {
 			return nil, fmt.Errorf("cell %s: var file: %w", c.ID, err)
 		}
@@ -159,6 +276,9 @@ func readVarFiles(c record.Cell, root string) ([]userVarFile, error) {
 		var vars map[string]any
 		if err := json.Unmarshal(data, &vars); err != nil {
 			return nil, fmt.Errorf("cell %s: var file %s: want a JSON object of packer variables: %w", c.ID, p, err)
+		}
+		if err := imagebuilder.CheckVars(c, vars, "var file "+p); err != nil {
+			return nil, fmt.Errorf("cell %s: %w", c.ID, err)
 		}
 		files = append(files, userVarFile{path: p, data: data, vars: vars})
 	}
@@ -177,13 +297,18 @@ func mergeVars(files []userVarFile) map[string]any {
 }
 
 // removeSecrets deletes the secret files of the build.
-func removeSecrets(files []file) error {
+func (w *workspace) removeSecrets(files []file) error {
 	var errs []error
 	for _, f := range files {
-		if f.secret {
-			if err := os.Remove(f.path); err != nil && !errors.Is(err, os.ErrNotExist) {
-				errs = append(errs, err)
-			}
+		if !f.secret {
+			continue
+		}
+		rel, err := w.rel(f.path)
+		if err == nil {
+			err = w.root.Remove(rel)
+		}
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)

@@ -8,6 +8,8 @@ package catalog
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"os"
@@ -17,6 +19,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/imagegrid/imagegrid/internal/limits"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -93,7 +96,10 @@ func Load(fsys fs.FS, selectors Selectors) (*Catalog, error) {
 		if ext := path.Ext(p); ext != ".yml" && ext != ".yaml" {
 			return nil
 		}
-		data, err := fs.ReadFile(fsys, p)
+		if !d.Type().IsRegular() {
+			return notRegular(p, d.Type())
+		}
+		data, err := limits.CatalogFile.ReadFS(fsys, p, p)
 		if err != nil {
 			return err
 		}
@@ -117,6 +123,16 @@ func Load(fsys fs.FS, selectors Selectors) (*Catalog, error) {
 	}
 	c.index()
 	return c, nil
+}
+
+// notRegular refuses a catalog file that is a link (or not a file): the catalog is edited
+// through no link, and replacing one with a regular file would change what it meant.
+func notRegular(p string, mode fs.FileMode) error {
+	what := "not a regular file"
+	if mode&fs.ModeSymlink != 0 {
+		what = "a symbolic link"
+	}
+	return fmt.Errorf("%s is %s: imagegrid edits the catalog through no link; replace it with the file itself", p, what)
 }
 
 // parse splits data into documents and finds the catalog objects in them.
@@ -284,36 +300,43 @@ func (c *Catalog) Ledger() record.PublishedImages { return c.ledger.images }
 
 // WriteDir writes changes under dir: every new content goes to a temporary file next to its
 // target first, and only when all are written are they renamed into place (keeping each
-// file's permissions), so a failure leaves the catalog as it was.
+// file's permissions), so a failure leaves the catalog as it was. Everything goes through an
+// os.Root on dir: a link that leaves it is not followed, and a target that is a link is
+// refused rather than replaced.
 func WriteDir(dir string, changes []FileChange) error {
+	root, err := os.OpenRoot(dir)
+	if err != nil {
+		return fmt.Errorf("write catalog: %w", err)
+	}
+	defer root.Close()
 	type pending struct{ tmp, target string }
 	var done []pending
 	cleanup := func() {
 		for _, p := range done {
-			os.Remove(p.tmp)
+			root.Remove(p.tmp)
 		}
 	}
 	for _, ch := range changes {
 		if ch.Data == nil {
 			continue
 		}
-		target := filepath.Join(dir, filepath.FromSlash(ch.Path))
-		tmp, err := writeTemp(target, ch.Data, ch.Mode)
+		target := filepath.FromSlash(ch.Path)
+		tmp, err := writeTemp(root, target, ch.Data, ch.Mode)
 		if err != nil {
 			cleanup()
-			return err
+			return fmt.Errorf("write %s: %w", filepath.Join(dir, target), err)
 		}
 		done = append(done, pending{tmp, target})
 	}
 	for _, p := range done {
-		if err := os.Rename(p.tmp, p.target); err != nil {
+		if err := root.Rename(p.tmp, p.target); err != nil {
 			cleanup()
-			return fmt.Errorf("write %s: %w", p.target, err)
+			return fmt.Errorf("write %s: %w", filepath.Join(dir, p.target), err)
 		}
 	}
 	for _, ch := range changes {
 		if ch.Data == nil {
-			if err := os.Remove(filepath.Join(dir, filepath.FromSlash(ch.Path))); err != nil && !os.IsNotExist(err) {
+			if err := root.Remove(filepath.FromSlash(ch.Path)); err != nil && !os.IsNotExist(err) {
 				return fmt.Errorf("delete %s: %w", ch.Path, err)
 			}
 		}
@@ -321,13 +344,23 @@ func WriteDir(dir string, changes []FileChange) error {
 	return nil
 }
 
-func writeTemp(target string, data []byte, mode fs.FileMode) (string, error) {
-	if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-		return "", fmt.Errorf("write %s: %w", target, err)
+// writeTemp writes data with mode to a new temporary file next to target (both relative to
+// root) and returns its name; an existing target must be a regular file.
+func writeTemp(root *os.Root, target string, data []byte, mode fs.FileMode) (string, error) {
+	if info, err := root.Lstat(target); err == nil && !info.Mode().IsRegular() {
+		return "", notRegular(filepath.ToSlash(target), info.Mode())
 	}
-	f, err := os.CreateTemp(filepath.Dir(target), "."+filepath.Base(target)+".*")
+	if err := root.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+		return "", err
+	}
+	var suffix [8]byte
+	if _, err := rand.Read(suffix[:]); err != nil {
+		return "", err
+	}
+	tmp := filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+"."+hex.EncodeToString(suffix[:]))
+	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
-		return "", fmt.Errorf("write %s: %w", target, err)
+		return "", err
 	}
 	_, err = f.Write(data)
 	if err == nil {
@@ -337,13 +370,13 @@ func writeTemp(target string, data []byte, mode fs.FileMode) (string, error) {
 		err = cerr
 	}
 	if err == nil {
-		err = os.Chmod(f.Name(), mode)
+		err = root.Chmod(tmp, mode.Perm())
 	}
 	if err != nil {
-		os.Remove(f.Name())
-		return "", fmt.Errorf("write %s: %w", target, err)
+		root.Remove(tmp)
+		return "", err
 	}
-	return f.Name(), nil
+	return tmp, nil
 }
 
 // newFile adds a file holding data to the catalog.

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/imagegrid/imagegrid/internal/limits"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -23,10 +24,17 @@ type ledger struct {
 
 func readLedger(fsys fs.FS) (*ledger, error) {
 	l := &ledger{images: record.PublishedImages{APIVersion: record.APIVersion, Kind: record.KindPublishedImages}}
-	data, err := fs.ReadFile(fsys, LedgerFile)
+	info, err := fs.Lstat(fsys, LedgerFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return l, nil
 	}
+	if err != nil {
+		return nil, fmt.Errorf("read ledger: %w", err)
+	}
+	if !info.Mode().IsRegular() {
+		return nil, notRegular(LedgerFile, info.Mode())
+	}
+	data, err := limits.Ledger.ReadFS(fsys, LedgerFile, LedgerFile)
 	if err != nil {
 		return nil, fmt.Errorf("read ledger: %w", err)
 	}

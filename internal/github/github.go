@@ -221,8 +221,11 @@ func (c *Client) readTree(ctx context.Context, sha, dir string) (fs.FS, error) {
 			return nil, c.explain("read "+p, err)
 		}
 		mode := fs.FileMode(0o644)
-		if e.GetMode() == "100755" {
+		switch e.GetMode() {
+		case "100755":
 			mode = 0o755
+		case "120000": // a symbolic link, its target as content: the catalog refuses it
+			mode = fs.ModeSymlink | 0o777
 		}
 		files[p] = &fstest.MapFile{Data: data, Mode: mode}
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path"
@@ -11,6 +12,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/imagegrid/imagegrid/internal/imagebuilder"
+	"github.com/imagegrid/imagegrid/internal/limits"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -90,6 +93,9 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 			g.errs.add(vf.Pos, "settings.varFiles", err.Error())
 			continue
 		}
+		if err := imagebuilder.CheckVars(*cell, g.varKeys[p], fmt.Sprintf("var file %q", vf.Value)); err != nil {
+			g.errs.add(vf.Pos, "settings.varFiles", err.Error())
+		}
 		read = append(read, p)
 		if !slices.ContainsFunc(cell.VarFiles, func(v record.VarFile) bool { return v.Path == p }) {
 			cell.VarFiles = append(cell.VarFiles, record.VarFile{Path: p, SHA256: sum})
@@ -99,8 +105,12 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 		if cell.Vars == nil {
 			cell.Vars = map[string]string{}
 		}
-		for k, v := range s.decl.Vars {
-			cell.Vars[k] = v
+		for _, k := range sortedMapKeys(s.decl.Vars) {
+			v := s.decl.Vars[k]
+			if err := imagebuilder.CheckVars(*cell, map[string]Scalar{k: v}, "vars"); err != nil {
+				g.errs.add(v.Pos, "settings.vars."+k, err.Error())
+			}
+			cell.Vars[k] = v.Value
 		}
 	}
 	if s.decl.ReplacesDefault != nil {
@@ -143,23 +153,36 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 	return read
 }
 
-// varFile resolves a var file named in declFile (relative to its folder) to a slash path
-// relative to the working directory, and hashes its bytes once per run.
+// varFile resolves a var file named in declFile (relative to its folder, and inside it) to a
+// slash path relative to the working directory, and reads it once per run: its sha256, and
+// the variables it sets. It is read through an os.Root on that folder, so neither "..", an
+// absolute path nor a link can reach a file outside it.
 func (g *grid) varFile(declFile, name string) (string, string, error) {
-	p := name
-	if !path.IsAbs(filepath.ToSlash(name)) {
-		p = path.Join(path.Dir(declFile), filepath.ToSlash(name))
+	dir := path.Dir(declFile)
+	rel := filepath.ToSlash(name)
+	if path.IsAbs(rel) || filepath.IsAbs(name) || !filepath.IsLocal(filepath.FromSlash(rel)) {
+		return "", "", fmt.Errorf("var file %q leaves the declaring file's folder %s: want a path relative to it, inside it (no \"..\", not absolute)", name, dir)
 	}
+	p := path.Join(dir, rel)
 	if sum, ok := g.fileHash[p]; ok {
 		return p, sum, nil
 	}
-	data, err := os.ReadFile(filepath.FromSlash(p))
+	root, err := os.OpenRoot(filepath.FromSlash(dir))
+	if err != nil {
+		return "", "", fmt.Errorf("var file %q: %w", name, err)
+	}
+	defer root.Close()
+	data, err := limits.VarFile.ReadFS(root.FS(), path.Clean(rel), p)
 	if err != nil {
 		return "", "", fmt.Errorf("var file %q (relative to the declaring file's folder): %w", name, err)
 	}
+	var vars map[string]json.RawMessage
+	if err := json.Unmarshal(data, &vars); err != nil {
+		return "", "", fmt.Errorf("var file %q: want a JSON object of packer variables: %w", name, err)
+	}
 	h := sha256.Sum256(data)
 	sum := hex.EncodeToString(h[:])
-	g.fileHash[p] = sum
+	g.fileHash[p], g.varKeys[p] = sum, vars
 	return p, sum, nil
 }
 

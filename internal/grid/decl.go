@@ -64,7 +64,7 @@ type settingsRule struct {
 	Located
 	Match           matchRule         `yaml:"match"`
 	VarFiles        []Scalar          `yaml:"varFiles"`
-	Vars            map[string]string `yaml:"vars"`
+	Vars            map[string]Scalar `yaml:"vars"`
 	ReplacesDefault *bool             `yaml:"replacesDefault"`
 	AWS             *awsDecl          `yaml:"aws"`
 	VSphere         *vsphereDecl      `yaml:"vsphere"`

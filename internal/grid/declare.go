@@ -113,7 +113,7 @@ func (g *grid) addReleases(d *fileDecl) {
 			continue
 		}
 		r.version = parsed
-		if prev := g.release(decl.Version); prev != nil {
+		if prev := g.byVersion[decl.Version]; prev != nil {
 			g.errs.add(decl.field("version"), key+".version", fmt.Sprintf("Kubernetes release %s declared twice: also at %s", decl.Version, prev.decl.field("version")))
 			continue
 		}
@@ -146,16 +146,8 @@ func (g *grid) addReleases(d *fileDecl) {
 		}
 		r.index = len(g.releases)
 		g.releases = append(g.releases, r)
+		g.byVersion[decl.Version] = r
 	}
-}
-
-func (g *grid) release(v string) *release {
-	for _, r := range g.releases {
-		if r.decl.Version == v {
-			return r
-		}
-	}
-	return nil
 }
 
 func (g *grid) builderFor(decl releaseDecl, key string) *imageBuilder {
@@ -197,7 +189,9 @@ func (g *grid) addInfrastructures(d *fileDecl) {
 			}
 			for _, r := range g.releases {
 				for _, arch := range archs {
-					g.cands = append(g.cands, newCandidate(infra, osID.Value, arch, r, osID.Pos, nil))
+					if !g.addCandidate(newCandidate(infra, osID.Value, arch, r, osID.Pos, nil)) {
+						return
+					}
 				}
 			}
 		}

@@ -27,8 +27,12 @@ type Errors struct {
 	List []*Error
 }
 
+// add records a problem once: a rule applied to many cells reports its problem at one place.
 func (e *Errors) add(pos Pos, key, msg string) {
-	e.List = append(e.List, &Error{Pos: pos, Key: key, Msg: msg})
+	err := &Error{Pos: pos, Key: key, Msg: msg}
+	if !slices.ContainsFunc(e.List, func(prev *Error) bool { return *prev == *err }) {
+		e.List = append(e.List, err)
+	}
 }
 
 // Error lists the problems in file, line and column order, one per line.

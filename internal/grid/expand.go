@@ -2,10 +2,12 @@ package grid
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
 
+	"github.com/imagegrid/imagegrid/internal/limits"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -45,19 +47,23 @@ type grid struct {
 	namePos  Pos
 	builders map[string]*imageBuilder
 	releases []*release
-	plain    []*release // releases without a prerelease, in version order
-	cands    []*candidate
-	includes []*rule
-	excludes []*rule
-	settings []*settings
-	errs     *Errors
-	fileHash map[string]string // var file path → sha256, read once
+	// byVersion finds a release by its version, so that checking for duplicates stays
+	// linear in a grid of many releases.
+	byVersion map[string]*release
+	plain     []*release // releases without a prerelease, in version order
+	cands     []*candidate
+	includes  []*rule
+	excludes  []*rule
+	settings  []*settings
+	errs      *Errors
+	fileHash  map[string]string                     // var file path → sha256, read once
+	varKeys   map[string]map[string]json.RawMessage // var file path → its variables
 }
 
 // expand merges the files and expands them into cells, adding its problems to errs (which may
 // already hold the files' decoding problems: all are reported together).
 func expand(decls []*fileDecl, errs *Errors) ([]record.Cell, error) {
-	g := &grid{builders: map[string]*imageBuilder{}, errs: errs, fileHash: map[string]string{}}
+	g := &grid{builders: map[string]*imageBuilder{}, errs: errs, fileHash: map[string]string{}, byVersion: map[string]*release{}, varKeys: map[string]map[string]json.RawMessage{}}
 	for _, d := range decls {
 		g.addName(d)
 		g.addBuilders(d)
@@ -85,6 +91,17 @@ func expand(decls []*fileDecl, errs *Errors) ([]record.Cell, error) {
 		return nil, err
 	}
 	return cells, nil
+}
+
+// addCandidate adds c, unless the grid already declares limits.Cells cells: then the problem
+// is reported at c's declaration, once, and it returns false.
+func (g *grid) addCandidate(c *candidate) bool {
+	if len(g.cands) >= limits.Cells {
+		g.errs.add(c.origin, "", fmt.Sprintf("the grid declares more than %d cells (releases × OS × architectures, before exclude); at most %d are accepted (see docs/security.md): split it into several grids", limits.Cells, limits.Cells))
+		return false
+	}
+	g.cands = append(g.cands, c)
+	return true
 }
 
 // dedupe reports cells declared twice, naming both places.

@@ -1,23 +1,15 @@
 package grid
 
 import (
-	"os"
-	"path/filepath"
 	"testing"
+
+	"github.com/imagegrid/imagegrid/internal/testutil/fuzzseed"
 )
 
 // FuzzLoad feeds arbitrary bytes through the whole loader (decode, merge, expand): it may
 // reject them, never panic. Seeds are every declaration under testdata and matrices/.
 func FuzzLoad(f *testing.F) {
-	seeds, _ := filepath.Glob("testdata/*/*.yaml")
-	shipped, _ := filepath.Glob("../../matrices/*.yaml")
-	for _, name := range append(seeds, shipped...) {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			f.Fatal(err)
-		}
-		f.Add(data)
-	}
+	fuzzseed.Add(f, "testdata/*/*.yaml", "../../matrices/*.yaml")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		errs := &Errors{}
 		var decls []*fileDecl

@@ -15,6 +15,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/imagegrid/imagegrid/internal/limits"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -32,7 +33,7 @@ func Load(path string) ([]record.Cell, error) {
 	errs := &Errors{}
 	var decls []*fileDecl
 	for _, name := range files {
-		data, err := os.ReadFile(name)
+		data, err := limits.Grid.ReadFile(name)
 		if err != nil {
 			return nil, fmt.Errorf("read grid declaration: %w", err)
 		}

@@ -99,7 +99,9 @@ func (g *grid) addIncludes() {
 						c := newCandidate(infra, osID, arch, rel, r.decl.field("os"), r)
 						if r.matches(c) {
 							r.matched++
-							g.cands = append(g.cands, c)
+							if !g.addCandidate(c) {
+								return
+							}
 						}
 					}
 				}

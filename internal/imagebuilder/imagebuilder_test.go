@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -219,5 +220,53 @@ func TestRegistry(t *testing.T) {
 		if got := Registry(in); got != want {
 			t.Errorf("Registry(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestCheckKubernetes reads the Kubernetes version from the custom_data key upstream's
+// template of each infrastructure writes, and refuses a manifest of another version or one
+// that does not say.
+func TestCheckKubernetes(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, infra string
+		data        map[string]string
+		err         string
+	}{
+		{"AMI of the cell's version", record.InfraAWS, map[string]string{"kubernetes_version": "v1.30.2"}, ""},
+		{"AMI of another version", record.InfraAWS, map[string]string{"kubernetes_version": "v1.29.6"}, `this run built kubernetes_version "v1.29.6", the cell wants "v1.30.2"`},
+		{"AMI that does not say", record.InfraAWS, map[string]string{"kubernetes_semver": "v1.30.2"}, "its custom_data has no kubernetes_version, which Image Builder's aws template writes"},
+		{"OVA of the cell's version", record.InfraVSphere, map[string]string{"kubernetes_semver": "v1.30.2"}, ""},
+		{"OVA of another version", record.InfraVSphere, map[string]string{"kubernetes_semver": "v1.31.0"}, `built kubernetes_semver "v1.31.0"`},
+		{"Azure of another version", record.InfraAzure, map[string]string{"kubernetes_semver": "v1.29.6"}, `built kubernetes_semver "v1.29.6"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := cell(tt.infra, "", "", "v0.1.55")
+			c.Kubernetes.Semver = "v1.30.2"
+			err := ManifestBuild{CustomData: tt.data}.CheckKubernetes(c)
+			if (tt.err == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tt.err) {
+				t.Fatalf("CheckKubernetes = %v, want %q", err, tt.err)
+			}
+		})
+	}
+}
+
+// TestOwnedVars lists the variables build owns: every one Vars sets, and TKGVars' for a TKG
+// cell.
+func TestOwnedVars(t *testing.T) {
+	t.Parallel()
+	upstream := []string{"build_version", "kubernetes_deb_version", "kubernetes_rpm_version", "kubernetes_semver", "kubernetes_series", "manifest_output", "output_dir"}
+	if got := OwnedVars(cell(record.InfraVSphere, "", "", "v0.1.55")); !reflect.DeepEqual(got, upstream) {
+		t.Errorf("OwnedVars(upstream cell) = %v, want %v", got, upstream)
+	}
+	got := OwnedVars(tkgCell(record.InfraVSphere, "", "v0.1.55"))
+	for _, name := range append(upstream, "kubernetes_container_registry", "kubernetes_http_source", "kubernetes_source_type") {
+		if !slices.Contains(got, name) {
+			t.Errorf("OwnedVars(tkg cell) = %v lacks %s", got, name)
+		}
+	}
+	if err := CheckVars(cell(record.InfraAWS, "", "", ""), map[string]int{"disk_size": 1, "ami_regions": 2}, "vars"); err != nil {
+		t.Errorf("CheckVars refused variables build does not own: %v", err)
 	}
 }

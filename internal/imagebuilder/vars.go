@@ -2,6 +2,8 @@ package imagebuilder
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/imagegrid/imagegrid/internal/record"
@@ -34,6 +36,39 @@ func Vars(c record.Cell, loc Locations) map[string]string {
 		"output_dir":             loc.OutputDir,
 		"manifest_output":        loc.ManifestOutput,
 	}
+}
+
+// OwnedVars are the packer variables build sets itself for cell c and relies on afterwards
+// (where the outputs land, the Kubernetes versions the image is checked against): every
+// variable of Vars, and of TKGVars for a TKG cell. A grid's vars and var files may not set
+// them; matrix and build refuse those that do. A variable build starts to set belongs in
+// Vars or TKGVars, and so is owned here too.
+func OwnedVars(c record.Cell) []string {
+	owned := slices.Collect(maps.Keys(Vars(c, Locations{})))
+	if IsTKG(c) {
+		owned = append(owned, slices.Collect(maps.Keys(TKGVars(c, "")))...)
+	}
+	slices.Sort(owned)
+	return owned
+}
+
+// CheckVars refuses the variables of vars that c's build owns (see OwnedVars); where names
+// the setting for the message ("var file x.json", "vars").
+func CheckVars[V any](c record.Cell, vars map[string]V, where string) error {
+	var set []string
+	for _, name := range OwnedVars(c) {
+		if _, ok := vars[name]; ok {
+			set = append(set, name)
+		}
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	from := "the grid's kubernetes: release (version, debVersion, rpmVersion)"
+	if IsTKG(c) {
+		from += " and the TKr's resource bundle"
+	}
+	return fmt.Errorf("%s sets %s, which imagegrid sets for every cell and relies on: outputs go to the cell's workspace, Kubernetes comes from %s; remove it", where, strings.Join(set, ", "), from)
 }
 
 // IsTKG reports whether the cell is built the TKG way (resource bundle, OVF VERSION).

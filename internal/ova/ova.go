@@ -39,9 +39,10 @@ type Image struct {
 }
 
 // Verify reads the OVA at path once: it hashes it, walks its tar members (refusing absolute
-// names, "..", links and other non-regular members), parses the OVF descriptor (the first
-// member), checks that every file the OVF references is a member, and compares the digest
-// with the one in path+".sha256". A truncated or unreadable OVA is an error naming path.
+// names, "..", links and other non-regular members), checks every member against the
+// manifest (.mf) when there is one, parses the OVF descriptor (the first member), checks
+// that every file the OVF references is a member, and compares the digest with the one in
+// path+".sha256". A truncated or unreadable OVA is an error naming path.
 func Verify(path string) (Image, error) {
 	want, err := readSum(path + ".sha256")
 	if err != nil {
@@ -117,7 +118,7 @@ func scan(name string) (Image, error) {
 func walk(r io.Reader) (Image, error) {
 	var img Image
 	var ovf []byte
-	seen := map[string]bool{}
+	var c Checker
 	buf := make([]byte, readSize)
 	tr := tar.NewReader(r)
 	for {
@@ -128,29 +129,35 @@ func walk(r io.Reader) (Image, error) {
 		if err != nil {
 			return img, truncated("read tar header", err)
 		}
-		if err := CheckMember(hdr.Name, hdr.Typeflag); err != nil {
+		if err := c.Next(hdr); err != nil {
 			return img, err
 		}
-		if seen[hdr.Name] {
-			return img, fmt.Errorf("tar member %q appears twice", hdr.Name)
-		}
-		seen[hdr.Name] = true
 		img.Members = append(img.Members, hdr.Name)
-		if len(img.Members) == 1 {
-			if path.Ext(hdr.Name) != ".ovf" {
-				return img, fmt.Errorf("first tar member is %q; an OVA starts with its .ovf descriptor", hdr.Name)
-			}
-			if hdr.Size > maxOVFSize {
-				return img, fmt.Errorf("OVF descriptor %q is %d bytes; at most %d are accepted", hdr.Name, hdr.Size, maxOVFSize)
-			}
+		switch {
+		case len(img.Members) == 1:
 			if ovf, err = io.ReadAll(tr); err != nil {
 				return img, truncated("read "+hdr.Name, err)
 			}
-			continue
+			c.Descriptor(hdr.Name, ovf)
+		case IsManifest(hdr.Name):
+			if err := c.ReadFrom(hdr.Name, hdr.Size, tr); err != nil {
+				return img, err
+			}
+		default:
+			h, err := c.Hash(hdr.Name)
+			if err != nil {
+				return img, err
+			}
+			if _, err := io.CopyBuffer(h, tr, buf); err != nil {
+				return img, truncated("read "+hdr.Name, err)
+			}
+			if err := c.Check(hdr.Name, h); err != nil {
+				return img, err
+			}
 		}
-		if _, err := io.CopyBuffer(discard{}, tr, buf); err != nil {
-			return img, truncated("read "+hdr.Name, err)
-		}
+	}
+	if err := c.Done(); err != nil {
+		return img, err
 	}
 	if len(img.Members) == 0 {
 		return img, errors.New("no tar members; an OVA holds an .ovf descriptor and its disks")
@@ -160,12 +167,42 @@ func walk(r io.Reader) (Image, error) {
 		return img, fmt.Errorf("%s: %w", img.Members[0], err)
 	}
 	for _, ref := range desc.References {
-		if !seen[ref] {
+		if !c.seen[ref] {
 			return img, fmt.Errorf("%s references %q, which is not in the OVA", img.Members[0], ref)
 		}
 	}
 	img.Product, img.Version, img.Properties = desc.Product, desc.Version, desc.Properties
 	return img, nil
+}
+
+// Checker checks the members of an OVA as they stream past, front to back: build's
+// verification and the vSphere import apply the same rules through it. Next checks each
+// member's header; the embedded Manifest checks their bytes.
+type Checker struct {
+	Manifest
+	seen map[string]bool
+}
+
+// Next checks the header of the next member: a safe name of a regular file (CheckMember),
+// not seen before, and for the first member an OVF descriptor of at most 16 MiB.
+func (c *Checker) Next(hdr *tar.Header) error {
+	if err := CheckMember(hdr.Name, hdr.Typeflag); err != nil {
+		return err
+	}
+	if c.seen[hdr.Name] {
+		return fmt.Errorf("tar member %q appears twice", hdr.Name)
+	}
+	if c.seen == nil {
+		if !strings.EqualFold(path.Ext(hdr.Name), ".ovf") {
+			return fmt.Errorf("first tar member is %q; an OVA starts with its .ovf descriptor", hdr.Name)
+		}
+		if hdr.Size > maxOVFSize {
+			return fmt.Errorf("OVF descriptor %q is %d bytes; at most %d are accepted", hdr.Name, hdr.Size, maxOVFSize)
+		}
+		c.seen = map[string]bool{}
+	}
+	c.seen[hdr.Name] = true
+	return nil
 }
 
 // CheckMember refuses tar member names that could escape a directory if extracted, and

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -27,13 +28,23 @@ func readFixture(t *testing.T, name string) []byte {
 	return data
 }
 
-// goodMembers are the members of a well-formed OVA: OVF, manifest, disk.
+// goodMembers are the members of a well-formed OVA in Image Builder's order: OVF, manifest,
+// disk.
 func goodMembers(t *testing.T) []member {
-	return []member{
-		{name: "node.ovf", body: readFixture(t, "capi.ovf")},
-		{name: "node.mf", body: []byte("SHA256(node.ovf)= 00\n")},
-		{name: "node-disk-0.vmdk", body: []byte(strings.Repeat("disk", 40000))},
+	ovf := member{name: "node.ovf", body: readFixture(t, "capi.ovf")}
+	disk := member{name: "node-disk-0.vmdk", body: []byte(strings.Repeat("disk", 40000))}
+	return []member{ovf, manifestOf("node.mf", "SHA256", ovf, disk), disk}
+}
+
+// manifestOf is a manifest member listing the members with the algorithm's digests.
+func manifestOf(name, alg string, members ...member) member {
+	var b strings.Builder
+	for _, m := range members {
+		h := newHash(alg)
+		h.Write(m.body)
+		fmt.Fprintf(&b, "%s(%s)= %x\n", alg, m.name, h.Sum(nil))
 	}
+	return member{name: name, body: []byte(b.String())}
 }
 
 // writeOVA writes members as a tar at dir/node.ova and its sha256 file, returning the path.
@@ -181,6 +192,40 @@ func TestVerifyRefuses(t *testing.T) {
 			want:    "no VirtualSystem",
 		},
 		{
+			name: "disk differs from the manifest",
+			members: []member{{name: "node.ovf", body: ovf}, manifestOf("node.mf", "SHA256", member{name: "node.ovf", body: ovf}, member{name: "node-disk-0.vmdk", body: []byte("another disk")}),
+				{name: "node-disk-0.vmdk", body: disk}},
+			want: `tar member "node-disk-0.vmdk" has SHA256 ` + sha256Hex(disk) + `; the manifest node.mf says ` + sha256Hex([]byte("another disk")),
+		},
+		{
+			name: "descriptor differs from a manifest after the disks",
+			members: []member{{name: "node.ovf", body: ovf}, {name: "node-disk-0.vmdk", body: disk},
+				manifestOf("node.mf", "SHA256", member{name: "node.ovf", body: []byte("<Envelope/>")}, member{name: "node-disk-0.vmdk", body: disk})},
+			want: `tar member "node.ovf" has SHA256 ` + sha256Hex(ovf),
+		},
+		{
+			name:    "member the manifest does not list",
+			members: []member{{name: "node.ovf", body: ovf}, manifestOf("node.mf", "SHA256", member{name: "node.ovf", body: ovf}), {name: "node-disk-0.vmdk", body: disk}},
+			want:    `tar member "node-disk-0.vmdk" is not listed in the manifest node.mf`,
+		},
+		{
+			name: "manifest entry without a member",
+			members: []member{{name: "node.ovf", body: ovf}, manifestOf("node.mf", "SHA256", member{name: "node.ovf", body: ovf}, member{name: "node-disk-0.vmdk", body: disk}, member{name: "extra.iso"}),
+				{name: "node-disk-0.vmdk", body: disk}},
+			want: "the manifest node.mf lists extra.iso, which is not in the OVA",
+		},
+		{
+			name:    "manifest line not an entry",
+			members: []member{{name: "node.ovf", body: ovf}, {name: "node.mf", body: []byte("MD5(node.ovf)= 00\n")}, {name: "node-disk-0.vmdk", body: disk}},
+			want:    `node.mf:1: "MD5(node.ovf)= 00" is not a manifest entry`,
+		},
+		{
+			name: "two manifests",
+			members: []member{{name: "node.ovf", body: ovf}, manifestOf("node.mf", "SHA256", member{name: "node.ovf", body: ovf}),
+				manifestOf("other.mf", "SHA256", member{name: "node.ovf", body: ovf})},
+			want: "the OVA holds two manifests, node.mf and other.mf",
+		},
+		{
 			name:    "wrong digest",
 			members: goodMembers(t),
 			edit: func(t *testing.T, path string) {
@@ -319,5 +364,54 @@ func TestParseOVFClassAndInstance(t *testing.T) {
 	}
 	if _, err := parseOVF([]byte(`<Envelope><VirtualSystem><ProductSection><Property ovf:key="A" ovf:value="1"/><Property ovf:key="A" ovf:value="2"/></ProductSection></VirtualSystem></Envelope>`)); err == nil || !strings.Contains(err.Error(), `"A" is defined twice`) {
 		t.Errorf("duplicate property: error = %v", err)
+	}
+}
+
+func sha256Hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// TestManifestOrders verifies OVAs whose manifest comes first (Image Builder's order) or last
+// (as some exporters write it), with SHA1, SHA256 and SHA512 entries.
+func TestManifestOrders(t *testing.T) {
+	t.Parallel()
+	ovf := member{name: "node.ovf", body: readFixture(t, "capi.ovf")}
+	disk := member{name: "node-disk-0.vmdk", body: []byte(strings.Repeat("disk", 1000))}
+	tests := map[string][]member{
+		"SHA256 first": {ovf, manifestOf("node.mf", "SHA256", ovf, disk), disk},
+		"SHA1 first":   {ovf, manifestOf("node.mf", "SHA1", ovf, disk), disk},
+		"SHA512 first": {ovf, manifestOf("node.mf", "SHA512", ovf, disk), disk},
+		"SHA256 last":  {ovf, disk, manifestOf("node.mf", "SHA256", ovf, disk)},
+		"no manifest":  {ovf, disk},
+	}
+	for name, members := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := Verify(writeOVA(t, members)); err != nil {
+				t.Errorf("Verify: %v", err)
+			}
+		})
+	}
+}
+
+// TestPipelinedHash compares the pipelined hash with a plain one over writes of every size
+// around its chunk.
+func TestPipelinedHash(t *testing.T) {
+	t.Parallel()
+	data := make([]byte, 3*pipelinedChunk+12345)
+	for i := range data {
+		data[i] = byte(i * 7)
+	}
+	for _, step := range []int{1 << 10, pipelinedChunk - 1, pipelinedChunk, pipelinedChunk + 1, len(data)} {
+		p := newPipelined(sha256.New())
+		for rest := data; len(rest) > 0; {
+			n := min(step, len(rest))
+			p.Write(rest[:n])
+			rest = rest[n:]
+		}
+		if got, want := hex.EncodeToString(p.Sum(nil)), sha256Hex(data); got != want {
+			t.Errorf("writes of %d bytes: sum %s, want %s", step, got, want)
+		}
 	}
 }

@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -20,6 +19,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/imagegrid/imagegrid/internal/catalog"
+	"github.com/imagegrid/imagegrid/internal/limits"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -140,7 +140,7 @@ type AWS struct {
 
 // Load reads and validates the configuration file at path.
 func Load(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := limits.PublishConfig.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read publish config: %w", err)
 	}

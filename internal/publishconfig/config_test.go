@@ -1,6 +1,8 @@
 package publishconfig
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -77,5 +79,20 @@ func TestParseErrors(t *testing.T) {
 				t.Fatalf("error = %v; want one containing %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestLoadSizeLimit loads a configuration past the documented limit: the error names the
+// file and the limit.
+func TestLoadSizeLimit(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "publish.yaml")
+	if err := os.WriteFile(path, []byte("# "+strings.Repeat("x", 1<<20)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(path)
+	want := path + " is larger than 1 MiB, the limit for the publish configuration (see docs/security.md)"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Load: %v; want an error containing %q", err, want)
 	}
 }

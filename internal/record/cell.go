@@ -4,6 +4,12 @@
 // a kind and is decoded strictly: unknown fields are errors that name the file and the field.
 package record
 
+import (
+	"encoding/hex"
+	"fmt"
+	"regexp"
+)
+
 // APIVersion is the apiVersion of every format in this package.
 const APIVersion = "imagegrid.io/v1alpha1"
 
@@ -159,4 +165,22 @@ func (c Cell) ShortKey() string {
 		return c.BuildKey
 	}
 	return c.BuildKey[:12]
+}
+
+var cellIDPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
+
+// CheckID refuses a cell id that is not safe as a file, directory, artifact and job name.
+func (c Cell) CheckID() error {
+	if !cellIDPattern.MatchString(c.ID) {
+		return fmt.Errorf("cell id %q: want lower-case letters, digits, '.', '_' and '-'", c.ID)
+	}
+	return nil
+}
+
+// CheckKey refuses a build key that is not a sha256 as 64 hex digits.
+func (c Cell) CheckKey() error {
+	if key, err := hex.DecodeString(c.BuildKey); err != nil || len(key) != 32 {
+		return fmt.Errorf("cell %s: buildKey %q: want a sha256 as 64 hex digits", c.ID, c.BuildKey)
+	}
+	return nil
 }

@@ -9,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/imagegrid/imagegrid/internal/limits"
 )
 
 // Versioned is implemented by every format of this package: it names its apiVersion and kind.
@@ -43,17 +45,35 @@ func Decode[T Versioned](name string, data []byte, kind string) (T, error) {
 	return v, nil
 }
 
-// ReadFile reads and decodes one file of the given kind ("-" reads standard input).
+// PeekKind returns the kind of the JSON document data ("" for JSON that is not an object with
+// a string kind). Data that is not JSON at all, or is truncated, is an error naming name and
+// where.
+func PeekKind(name string, data []byte) (string, error) {
+	var doc any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return "", fmt.Errorf("%s: %w", name, explain(data, err))
+	}
+	obj, _ := doc.(map[string]any)
+	kind, _ := obj["kind"].(string)
+	return kind, nil
+}
+
+// ReadFile reads and decodes one file of the given kind ("-" reads standard input), within
+// the size limit of its kind (limits.Record, limits.Ledger for the ledger).
 func ReadFile[T Versioned](path, kind string) (T, error) {
 	var zero T
 	var data []byte
 	var err error
 	name := path
+	limit := limits.Record
+	if kind == KindPublishedImages {
+		limit = limits.Ledger
+	}
 	if path == "-" {
 		name = "stdin"
-		data, err = io.ReadAll(os.Stdin)
+		data, err = limit.Read(os.Stdin, name)
 	} else {
-		data, err = os.ReadFile(path)
+		data, err = limit.ReadFile(path)
 	}
 	if err != nil {
 		return zero, fmt.Errorf("read %s: %w", kind, err)
@@ -103,6 +123,8 @@ func explain(data []byte, err error) error {
 	var syntax *json.SyntaxError
 	var typeErr *json.UnmarshalTypeError
 	switch {
+	case errors.As(err, &syntax) && syntax.Offset >= int64(len(data)):
+		return fmt.Errorf("%s: empty or truncated JSON: %v", position(data, int64(len(data))), strings.TrimPrefix(syntax.Error(), "json: "))
 	case errors.As(err, &syntax):
 		// Offset counts the bytes read, the offending one included.
 		return fmt.Errorf("%s: invalid JSON: %v", position(data, max(syntax.Offset-1, 0)), strings.TrimPrefix(syntax.Error(), "json: "))

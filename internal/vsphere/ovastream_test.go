@@ -42,7 +42,7 @@ func TestOVAStreamRefusesUnsafeMembers(t *testing.T) {
 	}{
 		{"dot-dot disk", [][2]string{{"node.ovf", "<Envelope/>"}, {"../node-disk-0.vmdk", "x"}}, `contains ".."`},
 		{"absolute descriptor", [][2]string{{"/etc/node.ovf", "<Envelope/>"}}, "absolute path"},
-		{"descriptor not first", [][2]string{{"node.mf", "x"}, {"node.ovf", "<Envelope/>"}}, "first member is"},
+		{"descriptor not first", [][2]string{{"node.mf", "x"}, {"node.ovf", "<Envelope/>"}}, "first tar member is"},
 		{"empty", nil, "holds no member"},
 	}
 	for _, tt := range tests {

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -33,9 +34,11 @@ type Options struct {
 	// Log receives progress lines when the context of a Publish carries no log of its own
 	// (publish.WithLog); nil discards them.
 	Log io.Writer
-	// Attempts is how many times a publish is tried before it fails (default 3).
+	// Attempts is how many times a publish that failed for a transient reason (vCenter, the
+	// network) is tried before it fails (default 3). A permanent failure (the OVA missing or
+	// not what its record says) is not tried again.
 	Attempts int
-	// RetryDelay is the pause between attempts (default 10s).
+	// RetryDelay is the pause before the second attempt (default 10s); it doubles after each.
 	RetryDelay time.Duration
 	// WrapTransport, when set, wraps the HTTP transport of the vCenter connection (a proxy,
 	// or a transport that injects faults).
@@ -81,6 +84,10 @@ func (p *Publisher) Publish(ctx context.Context, rec record.BuildRecord, dir str
 	if rec.Artifacts.OVA == nil {
 		return fail(fmt.Errorf("build record of %s has no OVA artifact", rec.Cell.ID))
 	}
+	ovaPath := filepath.Join(dir, filepath.FromSlash(rec.Artifacts.OVA.Path))
+	if _, err := os.Stat(ovaPath); err != nil {
+		return fail(fmt.Errorf("OVA of %s: %w", rec.Cell.ID, err))
+	}
 	conn, err := p.connection(ctx)
 	if err != nil {
 		return fail(err)
@@ -91,7 +98,6 @@ func (p *Publisher) Publish(ctx context.Context, rec record.BuildRecord, dir str
 	if err != nil {
 		return fail(fmt.Errorf("vcenter %s: %w", conn.host, err))
 	}
-	ovaPath := filepath.Join(dir, filepath.FromSlash(rec.Artifacts.OVA.Path))
 	name := TemplateName(rec.Cell)
 	reused := true
 	if lib := p.cfg.ContentLibrary; lib == nil || !lib.Only {
@@ -128,16 +134,18 @@ func (p *Publisher) template(ctx context.Context, conn *connection, finder *find
 	var vm *object.VirtualMachine
 	var reused bool
 	var err error
+	delay := p.opts.RetryDelay
 	for attempt := 1; ; attempt++ {
 		vm, reused, err = p.converge(ctx, conn, inv, rec, ovaPath, name, logf)
-		if err == nil || attempt == p.opts.Attempts || ctx.Err() != nil {
+		if err == nil || attempt == p.opts.Attempts || ctx.Err() != nil || isPermanent(err) {
 			break
 		}
-		logf("attempt %d of %d failed: %v; retrying in %s", attempt, p.opts.Attempts, err, p.opts.RetryDelay)
+		logf("attempt %d of %d failed: %v; retrying in %s", attempt, p.opts.Attempts, err, delay)
 		select {
-		case <-time.After(p.opts.RetryDelay):
+		case <-time.After(delay):
 		case <-ctx.Done():
 		}
+		delay *= 2
 	}
 	if err != nil {
 		p.removeUnfinished(ctx, conn, inv, name, rec.BuildKey, logf)

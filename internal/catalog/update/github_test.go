@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	gh "github.com/google/go-github/v93/github"
+
 	"github.com/imagegrid/imagegrid/internal/github/fakegithub"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
@@ -109,5 +111,53 @@ func TestRunRejectsMixedGrids(t *testing.T) {
 	_, err = Run(context.Background(), &Options{}, []record.PublishRecord{a}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "exactly one of --catalog-dir") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestPullRequestModeRefusesLinkedCatalogFile makes a catalog file on GitHub a symbolic link
+// (a tree entry of mode 120000): the run is refused, naming it, and nothing is pushed.
+func TestPullRequestModeRefusesLinkedCatalogFile(t *testing.T) {
+	const tkr = "tkr/v1.30.2---vmware.1-tkg.1/config/TanzuKubernetesRelease.yml"
+	data, err := os.ReadFile("../testdata/catalog/v1.30.2---vmware.1-tkg.1/config/TanzuKubernetesRelease.yml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := fakegithub.New("acme", "catalog", map[string]string{tkr: string(data)})
+	defer srv.Close()
+	ctx := context.Background()
+	api := srv.URL + "/"
+	client, err := gh.NewClient(gh.WithAuthToken(srv.Token), gh.WithURLs(&api, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, _, err := client.Git.GetRef(ctx, "acme", "catalog", "heads/main")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parent, _, err := client.Git.GetCommit(ctx, "acme", "catalog", ref.GetObject().GetSHA())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree, _, err := client.Git.CreateTree(ctx, "acme", "catalog", parent.GetTree().GetSHA(), []*gh.TreeEntry{
+		{Path: gh.Ptr(tkr), Mode: gh.Ptr("120000"), Type: gh.Ptr("blob"), Content: gh.Ptr("../../../../other/TanzuKubernetesRelease.yml")},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	commit, _, err := client.Git.CreateCommit(ctx, "acme", "catalog", gh.Commit{Message: gh.Ptr("link the TKr"), Tree: tree, Parents: []*gh.Commit{parent}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := client.Git.UpdateRef(ctx, "acme", "catalog", "heads/main", gh.UpdateRef{SHA: commit.GetSHA()}); err != nil {
+		t.Fatal(err)
+	}
+	opts := &Options{Repo: "acme/catalog", Base: "main", Path: "tkr", Token: srv.Token, APIURL: srv.URL}
+	_, err = Run(ctx, opts, []record.PublishRecord{ovaRecord()}, &bytes.Buffer{})
+	want := "v1.30.2---vmware.1-tkg.1/config/TanzuKubernetesRelease.yml is a symbolic link: imagegrid edits the catalog through no link"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Run: %v; want an error containing %q", err, want)
+	}
+	if pulls := srv.Pulls(); len(pulls) != 0 {
+		t.Errorf("pull requests opened: %+v", pulls)
 	}
 }

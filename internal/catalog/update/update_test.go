@@ -186,3 +186,41 @@ func TestRunUsesSelectors(t *testing.T) {
 		t.Errorf("check with tanzu-framework's selectors: got %v, want the clash", err)
 	}
 }
+
+// TestLocalModeRefusesLinkedCatalogFile commits a catalog file that is a link to a file
+// outside the repository: the run is refused, naming it, and the checkout, the link and its
+// target stay as they were.
+func TestLocalModeRefusesLinkedCatalogFile(t *testing.T) {
+	dir := catalogRepo(t)
+	outside := filepath.Join(t.TempDir(), "TanzuKubernetesRelease.yml")
+	tkr := filepath.Join(dir, "catalog", "v1.30.2---vmware.1-tkg.1", "config", "TanzuKubernetesRelease.yml")
+	data, err := os.ReadFile(tkr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(outside, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(tkr); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, tkr); err != nil {
+		t.Fatal(err)
+	}
+	git(t, dir, "add", "-A")
+	git(t, dir, "commit", "-q", "-m", "link the TKr")
+	_, err = Run(context.Background(), &Options{Dir: dir, Base: "main", Path: "catalog"}, []record.PublishRecord{ovaRecord()}, &bytes.Buffer{})
+	want := "v1.30.2---vmware.1-tkg.1/config/TanzuKubernetesRelease.yml is a symbolic link: imagegrid edits the catalog through no link"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Run: %v; want an error containing %q", err, want)
+	}
+	if info, err := os.Lstat(tkr); err != nil || info.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the link was replaced: %v, %v", info, err)
+	}
+	if got, _ := os.ReadFile(outside); string(got) != string(data) {
+		t.Error("the file outside the repository changed")
+	}
+	if status := git(t, dir, "status", "--porcelain"); status != "" {
+		t.Errorf("files left behind:\n%s", status)
+	}
+}

@@ -131,6 +131,64 @@ func writeRaw(path string, size int64, random bool) error {
 	return err
 }
 
+// Member is one member of an OVA, in archive order.
+type Member struct {
+	Name string
+	Data []byte
+}
+
+// Members reads the members of the OVA at path, in order.
+func Members(path string) ([]Member, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var members []Member
+	tr := tar.NewReader(f)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return members, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		data, err := io.ReadAll(tr)
+		if err != nil {
+			return nil, err
+		}
+		members = append(members, Member{Name: h.Name, Data: data})
+	}
+}
+
+// Rewrite writes the OVA at path again with each member's content passed through edit, and
+// returns the new file's size and digest: an OVA whose members are wrong but whose file digest
+// a record can match.
+func Rewrite(tb testing.TB, path string, edit func(name string, data []byte) []byte) OVA {
+	tb.Helper()
+	members, err := Members(path)
+	if err != nil {
+		tb.Fatalf("read test OVA: %v", err)
+	}
+	entries := make([]entry, len(members))
+	for i, m := range members {
+		entries[i] = entry{name: m.Name, data: edit(m.Name, m.Data)}
+	}
+	if err := writeTar(path, entries); err != nil {
+		tb.Fatalf("rewrite test OVA: %v", err)
+	}
+	sum, err := fileSHA256(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return OVA{Path: path, Size: st.Size(), SHA256: sum}
+}
+
 type entry struct {
 	name string
 	data []byte

@@ -1,41 +1,25 @@
 package ovatest
 
 import (
-	"archive/tar"
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
-	"os"
 	"strings"
 	"testing"
 )
 
 func TestMakeIsGenuine(t *testing.T) {
 	ova := Make(t, t.TempDir(), Spec{Name: "node", DiskBytes: 3 << 20, Properties: map[string]string{"VERSION": "v1+x", "DISTRO_NAME": "ubuntu"}})
-	f, err := os.Open(ova.Path)
+	read, err := Members(ova.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
 	members := map[string][]byte{}
 	var order []string
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		data, err := io.ReadAll(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		members[h.Name] = data
-		order = append(order, h.Name)
+	for _, m := range read {
+		members[m.Name] = m.Data
+		order = append(order, m.Name)
 	}
 	if strings.Join(order, ",") != "node.ovf,node-disk-0.vmdk,node.mf" {
 		t.Fatalf("members = %v; want the descriptor first, then the disk and the manifest", order)

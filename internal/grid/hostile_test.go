@@ -1,0 +1,80 @@
+package grid
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestVarFileLinkLeavingTheFolder declares a var file that is a link to a file outside the
+// grid's folder: matrix refuses it where it is declared, without reading it.
+func TestVarFileLinkLeavingTheFolder(t *testing.T) {
+	t.Parallel()
+	outside := filepath.Join(t.TempDir(), "secrets.json")
+	if err := os.WriteFile(outside, []byte(`{"ssh_password": "hunter2"}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(dir, "site.json")); err != nil {
+		t.Fatal(err)
+	}
+	grid := filepath.Join(dir, "grid.yaml")
+	writeGrid(t, grid, "settings:\n  - varFiles: [site.json]\n")
+	_, err := Load(grid)
+	want := `grid.yaml:16:16: settings.varFiles: var file "site.json" (relative to the declaring file's folder): open `
+	if err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "path escapes from parent") {
+		t.Fatalf("Load: %v\nwant an error containing %q and that the path escapes", err, want)
+	}
+}
+
+// TestGridSizeLimit feeds a declaration file past the documented limit: the error names the
+// file and the limit, and the file is not read whole.
+func TestGridSizeLimit(t *testing.T) {
+	t.Parallel()
+	grid := filepath.Join(t.TempDir(), "big.yaml")
+	writeGrid(t, grid, "# "+strings.Repeat("x", 1<<20)+"\n")
+	_, err := Load(grid)
+	want := grid + " is larger than 1 MiB, the limit for a grid declaration file (see docs/security.md)"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Load: %v\nwant an error containing %q", err, want)
+	}
+}
+
+// writeGrid writes a valid declaration of two AWS cells followed by extra.
+func writeGrid(t *testing.T, name, extra string) {
+	t.Helper()
+	base, err := os.ReadFile("testdata/errors/missing-varfile.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rest, _ := strings.Cut(string(base), "\n")
+	rest = rest[:strings.Index(rest, "settings:")]
+	if err := os.WriteFile(name, []byte("# a grid\n"+rest+extra), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCellLimit declares more cells than the documented limit: the error names where the
+// limit was passed, and the grid is not expanded.
+func TestCellLimit(t *testing.T) {
+	t.Parallel()
+	var b strings.Builder
+	b.WriteString("apiVersion: imagegrid.io/v1alpha1\nkind: Grid\nimageBuilders:\n  ib:\n")
+	b.WriteString("    image: registry.k8s.io/scl-image-builder/cluster-node-image-builder-amd64:v0.1.55\n")
+	b.WriteString("    targets: {aws: [ubuntu-2204, amazon-2, ubuntu-2204-arm64, amazon-2-arm64]}\nkubernetes:\n")
+	for i := range 12600 {
+		fmt.Fprintf(&b, "  - version: v1.%d.%d\n", i/100, i%100)
+	}
+	b.WriteString("infrastructures:\n  aws: {os: [ubuntu-2204, amazon-2], arch: [amd64, arm64]}\n")
+	grid := filepath.Join(t.TempDir(), "many.yaml")
+	if err := os.WriteFile(grid, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Load(grid)
+	want := "many.yaml:12609:27: the grid declares more than 50000 cells (releases × OS × architectures, before exclude); at most 50000 are accepted"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("Load: %v\nwant an error containing %q", err, want)
+	}
+}

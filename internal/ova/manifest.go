@@ -1,0 +1,241 @@
+package ova
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+	"maps"
+	"path"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// maxManifestSize bounds the .mf held in memory; real ones are a line per file.
+const maxManifestSize = 1 << 20
+
+// manifestLine is one entry of an OVF manifest, "SHA256(disk.vmdk)= <hex>", as
+// kubernetes-sigs/image-builder images/capi/hack/image-build-ova.py writes it
+// (create_ova_manifest) and govmomi's library.ReadManifest (vapi/library, v0.56.0) reads it.
+var manifestLine = regexp.MustCompile(`^(SHA1|SHA256|SHA512) ?\((.+)\) ?= ?([0-9a-fA-F]+)$`)
+
+// newHash returns the hash of a manifest algorithm.
+func newHash(alg string) hash.Hash {
+	switch alg {
+	case "SHA1":
+		return sha1.New()
+	case "SHA512":
+		return sha512.New()
+	}
+	return sha256.New()
+}
+
+// IsManifest reports whether an OVA member is its manifest.
+func IsManifest(name string) bool { return strings.EqualFold(path.Ext(name), ".mf") }
+
+// digest is a manifest entry: the algorithm and the lower-case hex digest.
+type digest struct{ alg, sum string }
+
+// Manifest checks the members of an OVA against its .mf as they stream past, the way
+// ovftool and vCenter do (govmomi's ovf/importer VerifyManifest, v0.56.0, compares each
+// uploaded file with its manifest entry): a member whose digest differs, a member the
+// manifest does not list, or an entry with no member is an error. The manifest may come
+// right after the descriptor (Image Builder's order: ovf, mf, disks) or after the disks;
+// members read before it are hashed with SHA-256 and checked when it arrives. An OVA
+// without a manifest passes (the manifest is optional in the OVF specification, DSP0243);
+// its digest is still checked against its .sha256 or record.
+type Manifest struct {
+	desc     []byte // the descriptor, which always comes before the manifest
+	descName string
+	name     string            // the .mf member once read
+	want     map[string]digest // member → digest the manifest lists
+	early    map[string]string // members read before the manifest → SHA-256
+	seen     []string          // members checked against the manifest
+}
+
+// Descriptor records the OVF descriptor (the first member, held in memory), to be checked
+// against the manifest in whichever algorithm it names.
+func (m *Manifest) Descriptor(name string, data []byte) {
+	m.descName, m.desc = name, data
+}
+
+// Hash returns the hash member name must be read through; pass it to Check once the
+// member has been read whole. It hashes on another goroutine, beside the whole file's
+// SHA-256 that every reader of an OVA computes too.
+func (m *Manifest) Hash(name string) (hash.Hash, error) {
+	if m.name == "" {
+		return newPipelined(sha256.New()), nil
+	}
+	d, ok := m.want[name]
+	if !ok {
+		return nil, fmt.Errorf("tar member %q is not listed in the manifest %s", name, m.name)
+	}
+	return newPipelined(newHash(d.alg)), nil
+}
+
+// Check compares the hash of member name, read whole through h, with the manifest.
+func (m *Manifest) Check(name string, h hash.Hash) error {
+	sum := hex.EncodeToString(h.Sum(nil))
+	if m.name == "" {
+		if m.early == nil {
+			m.early = map[string]string{}
+		}
+		m.early[name] = sum
+		return nil
+	}
+	return m.compare(name, digest{m.want[name].alg, sum})
+}
+
+func (m *Manifest) compare(name string, got digest) error {
+	want := m.want[name]
+	if got.alg != want.alg {
+		return fmt.Errorf("the manifest %s lists %s with %s, which can only be checked when the manifest comes before it in the OVA", m.name, name, want.alg)
+	}
+	if got.sum != want.sum {
+		return fmt.Errorf("tar member %q has %s %s; the manifest %s says %s", name, want.alg, got.sum, m.name, want.sum)
+	}
+	m.seen = append(m.seen, name)
+	return nil
+}
+
+// ReadFrom reads the manifest member name (size bytes from r) and checks the members read
+// before it.
+func (m *Manifest) ReadFrom(name string, size int64, r io.Reader) error {
+	if size > maxManifestSize {
+		return fmt.Errorf("manifest %s is %d bytes; at most %d are accepted", name, size, maxManifestSize)
+	}
+	data, err := io.ReadAll(io.LimitReader(r, maxManifestSize))
+	if err != nil {
+		return truncated("read "+name, err)
+	}
+	return m.read(name, data)
+}
+
+func (m *Manifest) read(name string, data []byte) error {
+	if m.name != "" {
+		return fmt.Errorf("the OVA holds two manifests, %s and %s", m.name, name)
+	}
+	want := map[string]digest{}
+	s := bufio.NewScanner(bytes.NewReader(data))
+	for line := 1; s.Scan(); line++ {
+		text := strings.TrimSpace(s.Text())
+		if text == "" {
+			continue
+		}
+		f := manifestLine.FindStringSubmatch(text)
+		if f == nil {
+			return fmt.Errorf("%s:%d: %q is not a manifest entry; want ALGORITHM(file)= hex digest, ALGORITHM one of SHA1, SHA256, SHA512", name, line, text)
+		}
+		d := digest{alg: f[1], sum: strings.ToLower(f[3])}
+		if len(d.sum) != 2*newHash(d.alg).Size() {
+			return fmt.Errorf("%s:%d: %s digest of %s has %d hex digits, want %d", name, line, d.alg, f[2], len(d.sum), 2*newHash(d.alg).Size())
+		}
+		if _, dup := want[f[2]]; dup {
+			return fmt.Errorf("%s:%d: %s is listed twice", name, line, f[2])
+		}
+		want[f[2]] = d
+	}
+	m.name, m.want = name, want
+	if m.descName != "" {
+		d, ok := want[m.descName]
+		if !ok {
+			return fmt.Errorf("the OVF descriptor %s is not listed in the manifest %s", m.descName, name)
+		}
+		h := newHash(d.alg)
+		h.Write(m.desc)
+		if err := m.compare(m.descName, digest{d.alg, hex.EncodeToString(h.Sum(nil))}); err != nil {
+			return err
+		}
+	}
+	for _, member := range slices.Sorted(maps.Keys(m.early)) {
+		if _, ok := want[member]; !ok {
+			return fmt.Errorf("tar member %q is not listed in the manifest %s", member, name)
+		}
+		if err := m.compare(member, digest{"SHA256", m.early[member]}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Done reports a manifest entry that named no member of the OVA.
+func (m *Manifest) Done() error {
+	for _, name := range slices.Sorted(maps.Keys(m.want)) {
+		if !slices.Contains(m.seen, name) {
+			return fmt.Errorf("the manifest %s lists %s, which is not in the OVA", m.name, name)
+		}
+	}
+	return nil
+}
+
+// pipelinedChunk is how many bytes a pipelined hash gathers before hashing them.
+const pipelinedChunk = 256 << 10
+
+// pipelined is a hash that hashes its input on another goroutine, one chunk behind the
+// writer, so that hashing a member and hashing the whole file use two cores. Each chunk's
+// goroutine ends on its own; Sum waits for the last.
+type pipelined struct {
+	h    hash.Hash
+	bufs [2][]byte
+	cur  int           // the buffer being filled
+	done chan struct{} // closed when the chunk being hashed is done; nil when none is
+}
+
+func newPipelined(h hash.Hash) *pipelined {
+	return &pipelined{h: h, bufs: [2][]byte{make([]byte, 0, pipelinedChunk), make([]byte, 0, pipelinedChunk)}}
+}
+
+func (p *pipelined) Write(b []byte) (int, error) {
+	n := len(b)
+	for len(b) > 0 {
+		buf := p.bufs[p.cur]
+		k := copy(buf[len(buf):cap(buf)], b)
+		p.bufs[p.cur], b = buf[:len(buf)+k], b[k:]
+		if len(p.bufs[p.cur]) == pipelinedChunk {
+			p.flush()
+		}
+	}
+	return n, nil
+}
+
+// flush hands the buffer being filled to a goroutine and starts filling the other.
+func (p *pipelined) flush() {
+	p.wait()
+	chunk, done := p.bufs[p.cur], make(chan struct{})
+	go func() {
+		p.h.Write(chunk)
+		close(done)
+	}()
+	p.done = done
+	p.cur ^= 1
+	p.bufs[p.cur] = p.bufs[p.cur][:0]
+}
+
+func (p *pipelined) wait() {
+	if p.done != nil {
+		<-p.done
+		p.done = nil
+	}
+}
+
+func (p *pipelined) Sum(b []byte) []byte {
+	p.wait()
+	p.h.Write(p.bufs[p.cur])
+	p.bufs[p.cur] = p.bufs[p.cur][:0]
+	return p.h.Sum(b)
+}
+
+func (p *pipelined) Reset() {
+	p.wait()
+	p.bufs[p.cur] = p.bufs[p.cur][:0]
+	p.h.Reset()
+}
+
+func (p *pipelined) Size() int      { return p.h.Size() }
+func (p *pipelined) BlockSize() int { return p.h.BlockSize() }
