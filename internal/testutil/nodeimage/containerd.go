@@ -1,0 +1,103 @@
+package nodeimage
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/containerd/containerd/v2/core/content"
+	"github.com/containerd/containerd/v2/core/images"
+	"github.com/containerd/containerd/v2/core/metadata"
+	"github.com/containerd/containerd/v2/pkg/namespaces"
+	"github.com/containerd/containerd/v2/plugins/content/local"
+	"github.com/opencontainers/go-digest"
+	ocispec "github.com/opencontainers/image-spec/specs-go"
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Where containerd keeps its state on a node (containerd's default root, /var/lib/containerd,
+// with its metadata and content plugins' directories).
+const (
+	containerdRoot = "var/lib/containerd"
+	metaDB         = containerdRoot + "/io.containerd.metadata.v1.bolt/meta.db"
+	contentRoot    = containerdRoot + "/io.containerd.content.v1.content"
+)
+
+// writeContainerd writes the images into tree's containerd state in namespace k8s.io, with
+// containerd's own metadata and local content store, as `ctr -n k8s.io images pull
+// --platform linux/<arch>` (what Image Builder's kubeadm pull does through crictl) leaves
+// them: the image record pointing at a multi-platform index, the index, and the manifest,
+// config and layers of the node's platform only.
+func writeContainerd(tree, arch string, refs []string) error {
+	dbPath := filepath.Join(tree, metaDB)
+	if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
+		return err
+	}
+	cs, err := local.NewStore(filepath.Join(tree, contentRoot))
+	if err != nil {
+		return fmt.Errorf("containerd content store: %w", err)
+	}
+	bdb, err := bolt.Open(dbPath, 0o600, &bolt.Options{Timeout: 5 * time.Second})
+	if err != nil {
+		return fmt.Errorf("containerd metadata: %w", err)
+	}
+	defer bdb.Close()
+	db := metadata.NewDB(bdb, cs, nil)
+	ctx := namespaces.WithNamespace(context.Background(), "k8s.io")
+	if err := db.Init(ctx); err != nil {
+		return fmt.Errorf("containerd metadata init: %w", err)
+	}
+	store := metadata.NewImageStore(db)
+	for _, ref := range refs {
+		index, err := writeImage(ctx, db.ContentStore(), ref, arch)
+		if err != nil {
+			return fmt.Errorf("image %s: %w", ref, err)
+		}
+		img := images.Image{Name: ref, Target: index, Labels: map[string]string{"io.cri-containerd.image": "managed"}}
+		if _, err := store.Create(ctx, img); err != nil {
+			return fmt.Errorf("image %s: %w", ref, err)
+		}
+	}
+	return nil
+}
+
+func writeImage(ctx context.Context, cs content.Store, ref, arch string) (v1.Descriptor, error) {
+	put := func(mediaType string, data []byte) (v1.Descriptor, error) {
+		desc := v1.Descriptor{MediaType: mediaType, Digest: digest.FromBytes(data), Size: int64(len(data))}
+		return desc, content.WriteBlob(ctx, cs, desc.Digest.String(), bytes.NewReader(data), desc)
+	}
+	config, err := put(v1.MediaTypeImageConfig, mustJSON(v1.Image{Platform: v1.Platform{OS: "linux", Architecture: arch}, RootFS: v1.RootFS{Type: "layers"}}))
+	if err != nil {
+		return v1.Descriptor{}, err
+	}
+	layer, err := put(v1.MediaTypeImageLayerGzip, []byte("layer of "+ref+" for "+arch))
+	if err != nil {
+		return v1.Descriptor{}, err
+	}
+	manifest, err := put(v1.MediaTypeImageManifest, mustJSON(v1.Manifest{Versioned: ocispec.Versioned{SchemaVersion: 2}, MediaType: v1.MediaTypeImageManifest, Config: config, Layers: []v1.Descriptor{layer}}))
+	if err != nil {
+		return v1.Descriptor{}, err
+	}
+	manifest.Platform = &v1.Platform{OS: "linux", Architecture: arch}
+	// The other platform's manifest is listed in the index but was not pulled.
+	other := "arm64"
+	if arch == "arm64" {
+		other = "amd64"
+	}
+	otherData := mustJSON(v1.Manifest{Versioned: ocispec.Versioned{SchemaVersion: 2}, MediaType: v1.MediaTypeImageManifest, Config: v1.Descriptor{MediaType: v1.MediaTypeImageConfig, Digest: digest.FromString(other), Size: 2}})
+	otherDesc := v1.Descriptor{MediaType: v1.MediaTypeImageManifest, Digest: digest.FromBytes(otherData), Size: int64(len(otherData)), Platform: &v1.Platform{OS: "linux", Architecture: other}}
+	return put(v1.MediaTypeImageIndex, mustJSON(v1.Index{Versioned: ocispec.Versioned{SchemaVersion: 2}, MediaType: v1.MediaTypeImageIndex, Manifests: []v1.Descriptor{otherDesc, manifest}}))
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
