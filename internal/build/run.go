@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/imagegrid/imagegrid/internal/imagebuilder"
+	"github.com/imagegrid/imagegrid/internal/inspect"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -196,7 +197,36 @@ func (b *builder) verify(before string) *record.Failure {
 	}
 	b.rec.Artifacts = v.artifacts
 	b.ova = v.ovaPath
+	if v.ovaPath != "" {
+		return b.inspect(v.ovaPath, v.artifacts.OVA.Properties)
+	}
 	return nil
+}
+
+// inspect reads the built OVA's disk and records whether it is what Cluster API expects
+// of a node image; a failed inspection fails the build, so the image never reaches publish.
+func (b *builder) inspect(path string, props map[string]string) *record.Failure {
+	fmt.Fprintf(b.opts.Console, "cell %s: inspecting the node image in %s\n", b.cell.ID, filepath.Base(path))
+	rep, err := InspectOVA(b.cell, path, props)
+	if err != nil {
+		return &record.Failure{Class: record.FailureVerification, Reason: err.Error()}
+	}
+	b.rec.NodeImage = append(b.rec.NodeImage, rep)
+	fmt.Fprintf(b.opts.Console, "cell %s: node image inspection %s\n", b.cell.ID, rep.Verdict)
+	if rep.Verdict == record.NodeImageFailed {
+		return &record.Failure{Class: record.FailureVerification, Reason: "node image inspection failed: " + rep.Reason}
+	}
+	return nil
+}
+
+// InspectOVA runs the node image inspection of cell c on the OVA at path, whose OVF
+// properties are props.
+func InspectOVA(c record.Cell, path string, props map[string]string) (record.NodeImageReport, error) {
+	e, err := inspect.ExpectFor(c, props, nil)
+	if err != nil {
+		return record.NodeImageReport{}, err
+	}
+	return inspect.OVA(path, e)
 }
 
 // finish sets the status, makes paths relative to the record and writes it.

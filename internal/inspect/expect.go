@@ -60,8 +60,8 @@ var kubeadmImages = map[string]struct{ etcd, coredns, pause string }{
 	"v1.34": {"3.6.", "v1.12.", "3.10.1"},
 }
 
-// defaultRegistry is kubeadm's (and Image Builder's kubernetes_container_registry) default.
-const defaultRegistry = "registry.k8s.io"
+// DefaultRegistry is kubeadm's (and Image Builder's kubernetes_container_registry) default.
+const DefaultRegistry = "registry.k8s.io"
 
 // ExpectFor works out what the image of cell c must hold. props are the OVA's OVF
 // properties (nil for other artifacts); tkr is the TKr's spec.kubernetes for a TKG cell,
@@ -69,31 +69,34 @@ const defaultRegistry = "registry.k8s.io"
 // of the repository's etcd/coredns minor (TKG tags them v3.5.12_vmware.5, v1.11.1_vmware.9).
 func ExpectFor(c record.Cell, props map[string]string, tkr *TKrImages) (Expect, error) {
 	e := Expect{Kubernetes: c.Kubernetes.Semver, Containerd: props["CONTAINERD_VERSION"], Arch: c.OS.Arch}
-	images, err := KubeadmImages(c, tkr)
+	registry := DefaultRegistry
+	if imagebuilder.IsTKG(c) {
+		registry = imagebuilder.Registry(c.Kubernetes.ResourceBundle)
+	}
+	images, err := KubeadmImages(c.Kubernetes.Semver, c.Kubernetes.Series, registry, imagebuilder.IsTKG(c), tkr)
 	if err != nil {
-		return Expect{}, err
+		return Expect{}, fmt.Errorf("cell %s: %w", c.ID, err)
 	}
 	e.Images = images
 	return e, nil
 }
 
-// KubeadmImages are the images kubeadm init/join need for cell c: the control plane images
-// at the cell's version, kube-proxy, pause, etcd and coredns, from the registry Image
-// Builder pulls them from (the TKr's imageRepository, the resource bundle's registry for
-// TKG, registry.k8s.io upstream). Tags use _ for + (OCI tags cannot hold +).
-func KubeadmImages(c record.Cell, tkr *TKrImages) ([]Image, error) {
-	t, ok := kubeadmImages[c.Kubernetes.Series]
+// KubeadmImages are the images kubeadm init/join need for Kubernetes semver (of minor
+// series): the control plane images at that version, kube-proxy, pause, etcd and coredns,
+// from registry, the one Image Builder pulls them from (kubernetes_container_registry:
+// registry.k8s.io upstream, the resource bundle's registry for TKG, whose etcd tags start
+// with v), or from the TKr's imageRepository and tags when tkr is given. Tags use _ for +
+// (OCI tags cannot hold +).
+func KubeadmImages(semver, series, registry string, tkg bool, tkr *TKrImages) ([]Image, error) {
+	t, ok := kubeadmImages[series]
 	if !ok {
-		return nil, fmt.Errorf("cell %s: no kubeadm image table for Kubernetes %s; known: v1.27 to v1.34", c.ID, c.Kubernetes.Series)
+		return nil, fmt.Errorf("no kubeadm image table for Kubernetes %s; known: v1.27 to v1.34", series)
 	}
-	repo := defaultRegistry
-	if imagebuilder.IsTKG(c) {
-		repo = imagebuilder.Registry(c.Kubernetes.ResourceBundle)
-	}
+	repo := registry
 	etcd := Image{Tag: t.etcd, TagPrefix: true}
 	coredns := Image{Tag: t.coredns, TagPrefix: true}
 	pause := Image{Tag: t.pause}
-	if imagebuilder.IsTKG(c) {
+	if tkg {
 		etcd.Tag = "v" + etcd.Tag
 	}
 	if tkr != nil {
@@ -102,7 +105,7 @@ func KubeadmImages(c record.Cell, tkr *TKrImages) ([]Image, error) {
 		coredns = Image{Tag: tkr.CoreDNS}
 		pause = Image{Tag: tkr.Pause}
 	}
-	tag := strings.ReplaceAll(c.Kubernetes.Semver, "+", "_")
+	tag := strings.ReplaceAll(semver, "+", "_")
 	var out []Image
 	for _, name := range []string{"kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy"} {
 		out = append(out, Image{Repository: repo + "/" + name, Tag: tag})
@@ -111,7 +114,7 @@ func KubeadmImages(c record.Cell, tkr *TKrImages) ([]Image, error) {
 	// kubeadm pulls coredns from <repository>/coredns/coredns from the default registry and
 	// from <repository>/coredns elsewhere (cmd/kubeadm/app/images/images.go GetDNSImage).
 	coredns.Repository = repo + "/coredns"
-	if repo == defaultRegistry {
+	if repo == DefaultRegistry {
 		coredns.Repository = repo + "/coredns/coredns"
 	}
 	return append(out, pause, etcd, coredns), nil
