@@ -198,16 +198,16 @@ func (b *builder) verify(before string) *record.Failure {
 	b.rec.Artifacts = v.artifacts
 	b.ova = v.ovaPath
 	if v.ovaPath != "" {
-		return b.inspect(v.ovaPath, v.artifacts.OVA.Properties)
+		return b.inspect(v.ovaPath)
 	}
 	return nil
 }
 
 // inspect reads the built OVA's disk and records whether it is what Cluster API expects
 // of a node image; a failed inspection fails the build, so the image never reaches publish.
-func (b *builder) inspect(path string, props map[string]string) *record.Failure {
+func (b *builder) inspect(path string) *record.Failure {
 	fmt.Fprintf(b.opts.Console, "cell %s: inspecting the node image in %s\n", b.cell.ID, filepath.Base(path))
-	rep, err := InspectOVA(b.cell, path, props)
+	rep, err := InspectOVA(b.cell, path)
 	if err != nil {
 		return &record.Failure{Class: record.FailureVerification, Reason: err.Error()}
 	}
@@ -219,14 +219,11 @@ func (b *builder) inspect(path string, props map[string]string) *record.Failure 
 	return nil
 }
 
-// InspectOVA runs the node image inspection of cell c on the OVA at path, whose OVF
-// properties are props.
-func InspectOVA(c record.Cell, path string, props map[string]string) (record.NodeImageReport, error) {
-	e, err := inspect.ExpectFor(c, props, nil)
-	if err != nil {
-		return record.NodeImageReport{}, err
-	}
-	return inspect.OVA(path, e)
+// InspectOVA runs the node image inspection of cell c on the OVA at path.
+func InspectOVA(c record.Cell, path string) (record.NodeImageReport, error) {
+	return inspect.OVA(path, func(props map[string]string) (inspect.Expect, error) {
+		return inspect.ExpectFor(c, props, nil)
+	})
 }
 
 // finish sets the status, makes paths relative to the record and writes it.

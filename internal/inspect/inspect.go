@@ -25,20 +25,24 @@ import (
 // and some custom roles to /opt/bin.
 var binDirs = []string{"/usr/bin", "/usr/local/bin", "/opt/bin", "/usr/local/sbin", "/usr/sbin"}
 
-// OVA inspects the boot disk (the first VMDK) of the OVA at path. A disk it cannot read
-// (LVM, NTFS, Flatcar) gives a not-checked report with the reason; a corrupt or unreadable
-// one is an error.
-func OVA(path string, e Expect) (record.NodeImageReport, error) {
+// OVA inspects the boot disk (the first VMDK) of the OVA at path against what expect makes
+// of the OVA's OVF properties. A disk it cannot read (LVM, NTFS, Flatcar) gives a
+// not-checked report with the reason; a corrupt or unreadable one is an error.
+func OVA(path string, expect func(props map[string]string) (Expect, error)) (record.NodeImageReport, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return record.NodeImageReport{}, fmt.Errorf("inspect: %w", err)
 	}
 	defer f.Close()
-	disks, err := ova.Disks(f)
+	lay, err := ova.ReadLayout(f)
 	if err != nil {
 		return record.NodeImageReport{}, fmt.Errorf("inspect: %w", err)
 	}
-	d := disks[0]
+	e, err := expect(lay.Properties)
+	if err != nil {
+		return record.NodeImageReport{}, err
+	}
+	d := lay.Disks[0]
 	disk, err := vmdk.Open(io.NewSectionReader(f, d.Offset, d.Size), d.Size)
 	if err != nil {
 		return record.NodeImageReport{}, fmt.Errorf("inspect %s: %s: %w", path, d.Name, err)

@@ -18,38 +18,82 @@ type Member struct {
 	Size   int64
 }
 
-// Disks lists the .vmdk members of the OVA f, in tar order (Image Builder's OVAs hold one:
-// the boot disk). Member names are checked as Verify checks them; data is skipped, not read.
-func Disks(f *os.File) ([]Member, error) {
+// Layout is what ReadLayout learned about an OVA: its OVF properties and its disks.
+type Layout struct {
+	// Properties are every ProductSection property of the OVF descriptor, key → value.
+	Properties map[string]string
+	// Disks are the .vmdk members, in tar order (Image Builder's OVAs hold one: the boot
+	// disk).
+	Disks []Member
+}
+
+// ReadLayout reads the OVF descriptor of the OVA f and locates its .vmdk members. Member
+// names are checked as Verify checks them; disk data is skipped, not read, and the OVA is
+// not hashed (Verify does that).
+func ReadLayout(f *os.File) (Layout, error) {
 	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return nil, fmt.Errorf("%s: %w", f.Name(), err)
+		return Layout{}, fmt.Errorf("%s: %w", f.Name(), err)
 	}
 	// archive/tar reads headers block by block and seeks over data when it can, so after
 	// Next the file's offset is where the member's data starts.
 	tr := tar.NewReader(f)
-	var disks []Member
-	for {
+	var lay Layout
+	for first := true; ; first = false {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f.Name(), truncated("read tar header", err))
+			return Layout{}, fmt.Errorf("%s: %w", f.Name(), truncated("read tar header", err))
 		}
 		if err := CheckMember(hdr.Name, hdr.Typeflag); err != nil {
-			return nil, fmt.Errorf("%s: %w", f.Name(), err)
+			return Layout{}, fmt.Errorf("%s: %w", f.Name(), err)
+		}
+		if first {
+			if lay.Properties, err = readDescriptor(tr, hdr); err != nil {
+				return Layout{}, fmt.Errorf("%s: %w", f.Name(), err)
+			}
+			continue
 		}
 		if path.Ext(hdr.Name) != ".vmdk" {
 			continue
 		}
 		off, err := f.Seek(0, io.SeekCurrent)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", f.Name(), err)
+			return Layout{}, fmt.Errorf("%s: %w", f.Name(), err)
 		}
-		disks = append(disks, Member{Name: hdr.Name, Offset: off, Size: hdr.Size})
+		lay.Disks = append(lay.Disks, Member{Name: hdr.Name, Offset: off, Size: hdr.Size})
 	}
-	if len(disks) == 0 {
-		return nil, fmt.Errorf("%s: no .vmdk member: an OVA carries its disks as VMDK files", f.Name())
+	if len(lay.Disks) == 0 {
+		return Layout{}, fmt.Errorf("%s: no .vmdk member: an OVA carries its disks as VMDK files", f.Name())
 	}
-	return disks, nil
+	return lay, nil
+}
+
+// readDescriptor reads the OVF descriptor, the OVA's first member, for its properties.
+func readDescriptor(r io.Reader, hdr *tar.Header) (map[string]string, error) {
+	data, err := readOVF(r, hdr)
+	if err != nil {
+		return nil, err
+	}
+	d, err := parseOVF(data)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", hdr.Name, err)
+	}
+	return d.Properties, nil
+}
+
+// readOVF reads the first member of an OVA, which must be its .ovf descriptor.
+func readOVF(r io.Reader, hdr *tar.Header) ([]byte, error) {
+	if path.Ext(hdr.Name) != ".ovf" {
+		return nil, fmt.Errorf("first tar member is %q; an OVA starts with its .ovf descriptor", hdr.Name)
+	}
+	if hdr.Size > maxOVFSize {
+		return nil, fmt.Errorf("OVF descriptor %q is %d bytes; at most %d are accepted", hdr.Name, hdr.Size, maxOVFSize)
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return nil, truncated("read "+hdr.Name, err)
+	}
+	return data, nil
 }

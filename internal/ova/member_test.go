@@ -10,18 +10,22 @@ import (
 	"github.com/imagegrid/imagegrid/internal/testutil/ovatest"
 )
 
-func TestDisksLocatesTheVMDKInPlace(t *testing.T) {
+func TestReadLayoutLocatesTheVMDKInPlace(t *testing.T) {
 	t.Parallel()
-	made := ovatest.Make(t, t.TempDir(), ovatest.Spec{Name: "node", DiskBytes: 1 << 20})
+	made := ovatest.Make(t, t.TempDir(), ovatest.Spec{Name: "node", DiskBytes: 1 << 20, Properties: map[string]string{"CONTAINERD_VERSION": "1.7.18"}})
 	f, err := os.Open(made.Path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	disks, err := ova.Disks(f)
+	lay, err := ova.ReadLayout(f)
 	if err != nil {
 		t.Fatal(err)
 	}
+	if lay.Properties["CONTAINERD_VERSION"] != "1.7.18" {
+		t.Errorf("properties %v", lay.Properties)
+	}
+	disks := lay.Disks
 	if len(disks) != 1 || disks[0].Name != "node-disk-0.vmdk" || disks[0].Offset%512 != 0 || disks[0].Size == 0 {
 		t.Fatalf("disks %+v, want node-disk-0.vmdk at a block boundary", disks)
 	}
@@ -34,14 +38,14 @@ func TestDisksLocatesTheVMDKInPlace(t *testing.T) {
 	}
 }
 
-func TestDisksRefusesAnOVAWithoutDisk(t *testing.T) {
+func TestReadLayoutRefusesWhatIsNotAnOVA(t *testing.T) {
 	t.Parallel()
 	f, err := os.Open("testdata/capi.ovf") // not a tar at all
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if _, err := ova.Disks(f); err == nil {
+	if _, err := ova.ReadLayout(f); err == nil {
 		t.Fatal("no error for a file that is not an OVA")
 	}
 }

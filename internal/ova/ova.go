@@ -137,14 +137,8 @@ func walk(r io.Reader) (Image, error) {
 		seen[hdr.Name] = true
 		img.Members = append(img.Members, hdr.Name)
 		if len(img.Members) == 1 {
-			if path.Ext(hdr.Name) != ".ovf" {
-				return img, fmt.Errorf("first tar member is %q; an OVA starts with its .ovf descriptor", hdr.Name)
-			}
-			if hdr.Size > maxOVFSize {
-				return img, fmt.Errorf("OVF descriptor %q is %d bytes; at most %d are accepted", hdr.Name, hdr.Size, maxOVFSize)
-			}
-			if ovf, err = io.ReadAll(tr); err != nil {
-				return img, truncated("read "+hdr.Name, err)
+			if ovf, err = readOVF(tr, hdr); err != nil {
+				return img, err
 			}
 			continue
 		}
