@@ -18,7 +18,8 @@ type goString struct {
 // independent as Go builds it with -buildmode=pie: the .data slots hold zero and each
 // pointer is an R_X86_64_RELATIVE (or R_AARCH64_RELATIVE) relocation in .rela.dyn whose
 // addend is the address. The code is a stub: these files are read, never run.
-func goBinary(arch string, pie bool, vars []goString) []byte {
+// textBytes pads the code to that size with incompressible bytes (a real kubelet has ~110 MB).
+func goBinary(arch string, pie bool, textBytes int, vars []goString) []byte {
 	const (
 		rodataAddr = 0x500000
 		dataAddr   = 0x700000
@@ -42,7 +43,14 @@ func goBinary(arch string, pie bool, vars []goString) []byte {
 		}
 		binary.Write(&data, binary.LittleEndian, uint64(len(v.value)))
 	}
-	text := []byte{0xc3} // ret
+	text := make([]byte, max(textBytes, 1))
+	for i, x := 1, uint32(2463534242); i < len(text); i++ { // xorshift: does not compress
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		text[i] = byte(x)
+	}
+	text[0] = 0xc3 // ret
 	shstr := []byte("\x00.text\x00.rodata\x00.data\x00.rela.dyn\x00.shstrtab\x00")
 	name := func(s string) uint32 { return uint32(bytes.Index(shstr, []byte("\x00"+s+"\x00")) + 1) }
 
@@ -108,18 +116,18 @@ func goBinary(arch string, pie bool, vars []goString) []byte {
 // (hack/lib/version.sh, kube::version::ldflags): the variables of
 // k8s.io/component-base/version/base.go in declaration order — gitMajor, gitMinor,
 // gitVersion, gitCommit (40 hex), gitTreeState, buildDate.
-func kubeBinary(arch string, pie bool, version, commit string) []byte {
+func kubeBinary(arch string, pie bool, textBytes int, version, commit string) []byte {
 	major, minor := "1", "30"
 	if v, ok := splitMinor(version); ok {
 		major, minor = v[0], v[1]
 	}
-	return goBinary(arch, pie, []goString{{major}, {minor}, {version}, {commit}, {"clean"}, {"2024-06-11T20:17:16Z"}})
+	return goBinary(arch, pie, textBytes, []goString{{major}, {minor}, {version}, {commit}, {"clean"}, {"2024-06-11T20:17:16Z"}})
 }
 
 // containerdBinary is containerd as its Makefile stamps it: -X of version.Package,
 // version.Version and version.Revision (containerd/containerd version/version.go).
 func containerdBinary(arch, version, revision string) []byte {
-	return goBinary(arch, false, []goString{{"github.com/containerd/containerd"}, {version}, {revision}})
+	return goBinary(arch, false, 0, []goString{{"github.com/containerd/containerd"}, {version}, {revision}})
 }
 
 func splitMinor(v string) ([2]string, bool) {

@@ -35,6 +35,8 @@ type Spec struct {
 	SizeMiB int
 	// Breaks name what to break, each one of Breaks' keys.
 	Breaks []string
+	// KubeletMiB pads kubelet's code to that size (a real one is ~110 MB); 0 keeps it tiny.
+	KubeletMiB int
 	// Extra are more files, path (relative to the root) → content; a nil content makes a
 	// 4 MiB sparse file with data only in its second and last MiB.
 	Extra map[string][]byte
@@ -102,9 +104,9 @@ func writeTree(tree string, spec Spec) error {
 		"etc/os-release": []byte("PRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\nID=ubuntu\n"),
 		// Kubernetes' debs (and Image Builder's http source) put the binaries in /usr/bin;
 		// kubelet is position independent, as distribution packages build it.
-		"usr/bin/kubeadm": kubeBinary(spec.Arch, false, spec.Kubernetes, commit(spec.Kubernetes)),
-		"usr/bin/kubelet": kubeBinary(spec.Arch, true, spec.Kubernetes, commit(spec.Kubernetes)),
-		"usr/bin/kubectl": kubeBinary(spec.Arch, false, spec.Kubernetes, commit(spec.Kubernetes)),
+		"usr/bin/kubeadm": kubeBinary(spec.Arch, false, 0, spec.Kubernetes, commit(spec.Kubernetes)),
+		"usr/bin/kubelet": kubeBinary(spec.Arch, true, spec.KubeletMiB<<20, spec.Kubernetes, commit(spec.Kubernetes)),
+		"usr/bin/kubectl": kubeBinary(spec.Arch, false, 0, spec.Kubernetes, commit(spec.Kubernetes)),
 		// Image Builder's containerd role unpacks the release tarball into /usr/local.
 		"usr/local/bin/containerd": containerdBinary(spec.Arch, spec.Containerd, commit(spec.Containerd)),
 		// cloud-init as Ubuntu packages it: the version in the Python package, units in
@@ -120,7 +122,7 @@ func writeTree(tree string, spec Spec) error {
 	files["usr/lib/systemd/system/cloud-init.target"] = []byte("[Unit]\nDescription=Cloud-init target\n[Install]\nWantedBy=multi-user.target\n")
 	if spec.broken("kubeadm-version") {
 		other := "v1.29.6"
-		files["usr/bin/kubeadm"] = kubeBinary(spec.Arch, false, other, commit(other))
+		files["usr/bin/kubeadm"] = kubeBinary(spec.Arch, false, 0, other, commit(other))
 	}
 	if spec.broken("missing-kubectl") {
 		delete(files, "usr/bin/kubectl")
