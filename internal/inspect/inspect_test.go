@@ -71,6 +71,10 @@ func TestVerdicts(t *testing.T) {
 	}{
 		{name: "good, GPT", edit: func(*nodeimage.Spec) {}},
 		{name: "good, MBR", edit: func(s *nodeimage.Spec) { s.Table = "mbr" }},
+		{name: "good, XFS root (RHEL family)", edit: func(s *nodeimage.Spec) { s.FS, s.SizeMiB = "xfs", 320 }},
+		{name: "XFS without kubectl", edit: func(s *nodeimage.Spec) {
+			s.FS, s.SizeMiB, s.Breaks = "xfs", 320, []string{"missing-kubectl"}
+		}, check: "kubectl", where: "/usr/bin"},
 		{name: "missing kubectl", edit: func(s *nodeimage.Spec) { s.Breaks = []string{"missing-kubectl"} }, check: "kubectl", where: "/usr/bin"},
 		{name: "kubeadm of another version", edit: func(s *nodeimage.Spec) { s.Breaks = []string{"kubeadm-version"} }, check: "kubeadm", where: "/usr/bin/kubeadm"},
 		{name: "other containerd", edit: func(s *nodeimage.Spec) { s.Containerd = "1.6.28" }, check: "containerd", where: "/usr/local/bin/containerd"},

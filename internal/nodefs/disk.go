@@ -43,7 +43,8 @@ var (
 )
 
 // Open finds the root filesystem on disk (size bytes) and opens it: every partition of a GPT
-// or MBR table (or the whole disk) is tried, and the first ext4 holding /etc is the root.
+// or MBR table (or the whole disk) is tried, and the first ext4 or XFS holding /etc is the
+// root.
 // A disk whose root cannot be read (LVM, NTFS, Flatcar) is a *NotSupportedError.
 func Open(disk io.ReaderAt, size int64) (root *FS, err error) {
 	defer recoverInto(&err, "read the partition table")
@@ -60,10 +61,11 @@ func Open(disk io.ReaderAt, size int64) (root *FS, err error) {
 		sr := io.NewSectionReader(disk, p.start, p.size)
 		typ := probe(sr)
 		seen = append(seen, fmt.Sprintf("%s (%s)", p.where, typ))
-		if typ != "ext4" {
+		open, ok := readers[typ]
+		if !ok {
 			continue
 		}
-		fsys, err := openExt4(sr, p.where)
+		fsys, err := openFS(sr, p.where, typ, open)
 		if err != nil {
 			var ns *NotSupportedError
 			if errors.As(err, &ns) {
@@ -79,16 +81,22 @@ func Open(disk io.ReaderAt, size int64) (root *FS, err error) {
 	if len(unsupported) > 0 {
 		return nil, &NotSupportedError{Reason: strings.Join(unsupported, "; ")}
 	}
-	return nil, fmt.Errorf("no ext4 filesystem with /etc on the disk; found %s", strings.Join(seen, ", "))
+	return nil, fmt.Errorf("no ext4 or XFS filesystem with /etc on the disk; found %s", strings.Join(seen, ", "))
 }
 
-func openExt4(sr *io.SectionReader, where string) (f *FS, err error) {
-	defer recoverInto(&err, "open ext4")
-	e, err := newExt4(sr)
+// readers open each filesystem type this package reads.
+var readers = map[string]func(*io.SectionReader) (filesystem, error){
+	"ext4": newExt4,
+	"xfs":  newXFS,
+}
+
+func openFS(sr *io.SectionReader, where, typ string, open func(*io.SectionReader) (filesystem, error)) (f *FS, err error) {
+	defer recoverInto(&err, "open "+typ)
+	fsys, err := open(sr)
 	if err != nil {
 		return nil, err
 	}
-	return &FS{fs: e, Type: "ext4", Partition: where}, nil
+	return &FS{fs: fsys, Type: typ, Partition: where}, nil
 }
 
 // probe names the filesystem a partition starts with, by its magic.

@@ -1,7 +1,7 @@
 // Package nodefs reads the root filesystem of a node image's disk without mounting it: it
-// finds the root partition (GPT or MBR, or a filesystem on the whole disk) and reads ext4
-// through github.com/masahiro331/go-disk and go-ext4-filesystem, the libraries Trivy's VM
-// scanning uses. It adds what those lack: symbolic links followed in every path component
+// finds the root partition (GPT or MBR, or a filesystem on the whole disk) and reads ext4 or
+// XFS through github.com/masahiro331/go-disk, go-ext4-filesystem and go-xfs-filesystem, the
+// libraries Trivy's VM scanning uses. It adds what those lack: symbolic links followed in every path component
 // and resolved inside the image (Ubuntu's /lib → usr/lib), files read at any offset without
 // reading them whole, and errors instead of the libraries' rare panics.
 //

@@ -15,8 +15,17 @@ import (
 
 func makeDisk(t testing.TB, table string) *os.File {
 	t.Helper()
+	return makeDiskFS(t, table, "ext4")
+}
+
+func makeDiskFS(t testing.TB, table, fsType string) *os.File {
+	t.Helper()
 	path := filepath.Join(t.TempDir(), "disk.raw")
-	spec := nodeimage.Spec{Kubernetes: "v1.30.2", Containerd: "1.7.13", Table: table,
+	size := 0
+	if fsType == "xfs" {
+		size = 320 // mkfs.xfs wants at least 300 MiB
+	}
+	spec := nodeimage.Spec{Kubernetes: "v1.30.2", Containerd: "1.7.13", Table: table, FS: fsType, SizeMiB: size,
 		Extra: map[string][]byte{"var/tmp/sparse": nil, "usr/share/big": bytes.Repeat([]byte("0123456789abcdef"), 300000)}}
 	if err := nodeimage.Write(path, spec); err != nil {
 		t.Fatal(err)
@@ -44,11 +53,11 @@ func openFS(t testing.TB, f *os.File) *nodefs.FS {
 
 func TestReadsTheRootFilesystem(t *testing.T) {
 	t.Parallel()
-	for _, table := range []string{"gpt", "mbr"} {
-		t.Run(table, func(t *testing.T) {
+	for _, tc := range []struct{ table, fs string }{{"gpt", "ext4"}, {"mbr", "ext4"}, {"gpt", "xfs"}} {
+		t.Run(tc.table+" "+tc.fs, func(t *testing.T) {
 			t.Parallel()
-			root := openFS(t, makeDisk(t, table))
-			if root.Type != "ext4" || root.Partition == "" {
+			root := openFS(t, makeDiskFS(t, tc.table, tc.fs))
+			if root.Type != tc.fs || root.Partition == "" {
 				t.Fatalf("type %q partition %q", root.Type, root.Partition)
 			}
 			// /lib is a link to usr/lib; the unit is reached through it.

@@ -31,6 +31,9 @@ type Spec struct {
 	Images []string
 	// Table is "gpt" (the default) or "mbr".
 	Table string
+	// FS is the root filesystem: "ext4" (the default: Ubuntu, Photon) or "xfs" (the RHEL
+	// family; made with mkfs.xfs -p from xfsprogs, and at least 300 MiB as mkfs.xfs wants).
+	FS string
 	// SizeMiB is the disk's size (default 64).
 	SizeMiB int
 	// Breaks name what to break, each one of Breaks' keys.
@@ -65,10 +68,6 @@ func Write(path string, spec Spec) error {
 	if spec.SizeMiB == 0 {
 		spec.SizeMiB = 64
 	}
-	mkfs, err := exec.LookPath("mkfs.ext4")
-	if err != nil {
-		return fmt.Errorf("mkfs.ext4 is missing: install it (Debian: apt-get install e2fsprogs): %w", err)
-	}
 	tree, err := os.MkdirTemp(filepath.Dir(path), ".nodeimage-*")
 	if err != nil {
 		return err
@@ -81,6 +80,21 @@ func Write(path string, spec Spec) error {
 	start, length, err := writeTable(path, size, spec.Table)
 	if err != nil {
 		return err
+	}
+	switch spec.FS {
+	case "ext4", "":
+		return mkfsExt4(tree, path, start, length)
+	case "xfs":
+		return mkfsXFS(tree, path, start, length)
+	}
+	return fmt.Errorf("filesystem %q: want ext4 or xfs", spec.FS)
+}
+
+// mkfsExt4 makes the ext4 root in place, populated from tree.
+func mkfsExt4(tree, path string, start, length int64) error {
+	mkfs, err := exec.LookPath("mkfs.ext4")
+	if err != nil {
+		return fmt.Errorf("mkfs.ext4 is missing: install it (Debian: apt-get install e2fsprogs): %w", err)
 	}
 	// 4 KiB blocks as on any real root filesystem (mkfs.ext4 picks 1 KiB for small ones).
 	cmd := exec.Command(mkfs, "-q", "-F", "-t", "ext4", "-b", "4096", "-L", "cloudimg-rootfs",
