@@ -1,6 +1,7 @@
 package nodefs
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,9 @@ const (
 // inode it parsed (ext4.Inode, exported) is taken from its directory entry and the
 // library's own Extents and GetBlockAddresses map the blocks.
 func newExt4(r *io.SectionReader) (filesystem, error) {
+	if err := checkExt4Size(r); err != nil {
+		return nil, err
+	}
 	lib, err := ext4.NewFS(*r, newInodeCache())
 	if err != nil {
 		return nil, fmt.Errorf("ext4: %w", err)
@@ -73,6 +77,27 @@ func newExt4(r *io.SectionReader) (filesystem, error) {
 		return readLink(p, f, size)
 	}
 	return libFSAdapter{l}, nil
+}
+
+// checkExt4Size refuses a superblock whose filesystem is larger than its partition: the
+// library allocates and reads a group descriptor per block group the superblock announces.
+func checkExt4Size(r *io.SectionReader) error {
+	var sb [0x158]byte
+	if _, err := r.ReadAt(sb[:], 1024); err != nil {
+		return fmt.Errorf("ext4 superblock: %w", err)
+	}
+	logBlock := binary.LittleEndian.Uint32(sb[24:])
+	if logBlock > 6 {
+		return fmt.Errorf("ext4 superblock: block size 2^%d KiB is out of range", logBlock)
+	}
+	blocks := uint64(binary.LittleEndian.Uint32(sb[4:]))
+	if binary.LittleEndian.Uint32(sb[0x60:])&0x80 != 0 { // INCOMPAT_64BIT
+		blocks |= uint64(binary.LittleEndian.Uint32(sb[0x150:])) << 32
+	}
+	if size := blocks << (10 + logBlock); blocks == 0 || size>>(10+logBlock) != blocks || size > uint64(r.Size()) {
+		return fmt.Errorf("ext4 superblock announces %d blocks of %d bytes; the partition holds %d bytes", blocks, 1024<<logBlock, r.Size())
+	}
+	return nil
 }
 
 // ext4File maps the inode's blocks, from its extent tree or its block map.
