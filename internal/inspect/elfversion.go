@@ -61,12 +61,9 @@ func elfStrings(r io.ReaderAt) ([]goString, error) {
 	}
 	var out []goString
 	for _, s := range data {
-		if s.Size > maxDataSection {
-			return nil, fmt.Errorf("section %s is %d bytes; at most %d are read", s.Name, s.Size, maxDataSection)
-		}
-		body := make([]byte, s.Size)
-		if _, err := s.ReadAt(body, 0); err != nil {
-			return nil, fmt.Errorf("read %s: %w", s.Name, err)
+		body, err := readSection(s)
+		if err != nil {
+			return nil, err
 		}
 		for i := 0; i+16 <= len(body); i += 8 {
 			slot := s.Addr + uint64(i)
@@ -94,6 +91,18 @@ func elfStrings(r io.ReaderAt) ([]goString, error) {
 	return out, nil
 }
 
+// readSection reads a section whole, refusing one larger than maxDataSection.
+func readSection(s *elf.Section) ([]byte, error) {
+	if s.Size > maxDataSection {
+		return nil, fmt.Errorf("section %s is %d bytes; at most %d are read", s.Name, s.Size, maxDataSection)
+	}
+	body := make([]byte, s.Size)
+	if _, err := s.ReadAt(body, 0); err != nil {
+		return nil, fmt.Errorf("read %s: %w", s.Name, err)
+	}
+	return body, nil
+}
+
 func containing(secs []*elf.Section, addr, n uint64) *elf.Section {
 	for _, s := range secs {
 		if addr >= s.Addr && addr+n <= s.Addr+s.Size {
@@ -115,12 +124,9 @@ func relativeRelocs(f *elf.File, data []*elf.Section) (map[uint64]uint64, error)
 		if s.Type != elf.SHT_RELA {
 			continue
 		}
-		if s.Size > maxDataSection {
-			return nil, fmt.Errorf("section %s is %d bytes; at most %d are read", s.Name, s.Size, maxDataSection)
-		}
-		body := make([]byte, s.Size)
-		if _, err := s.ReadAt(body, 0); err != nil {
-			return nil, fmt.Errorf("read %s: %w", s.Name, err)
+		body, err := readSection(s)
+		if err != nil {
+			return nil, err
 		}
 		for i := 0; i+24 <= len(body); i += 24 {
 			off := binary.LittleEndian.Uint64(body[i:])

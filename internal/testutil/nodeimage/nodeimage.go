@@ -12,6 +12,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -59,7 +60,7 @@ var Breaks = map[string]string{
 func Write(path string, spec Spec) error {
 	for _, b := range spec.Breaks {
 		if _, ok := Breaks[b]; !ok {
-			return fmt.Errorf("break %q: want one of %s", b, strings.Join(sortedKeys(Breaks), ", "))
+			return fmt.Errorf("break %q: want one of %s", b, strings.Join(slices.Sorted(maps.Keys(Breaks)), ", "))
 		}
 	}
 	if spec.Arch == "" {
@@ -241,12 +242,3 @@ func splitRef(ref string) (string, string) {
 
 // cloudInitUnits are cloud-init's four boot stages (cloud-init's systemd/ templates).
 var cloudInitUnits = []string{"cloud-init-local.service", "cloud-init.service", "cloud-config.service", "cloud-final.service"}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
