@@ -59,6 +59,7 @@ func parse(args []string, gh *actions.Runner, stderr io.Writer) (config, error) 
 	fs.StringVar(&o.BundleHost, "bundle-host", "", "address the VM reaches the TKG resource bundle at (default: this host's outbound address)")
 	fs.IntVar(&o.BundlePort, "bundle-port", 0, "host port of the TKG resource bundle (default: a free port)")
 	fs.StringVar(&c.inspect, "inspect", "", "only inspect this OVA's node image against the cell (no build) and print the report")
+	fs.StringVar(&o.TKr, "tkr", "", "the cell's TanzuKubernetesRelease file: the inspection expects its image repository and etcd/pause/coredns tags")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -105,7 +106,7 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return err
 	}
 	if cfg.inspect != "" {
-		return inspectOnly(cell, cfg.inspect, stdout)
+		return inspectOnly(cell, cfg.inspect, cfg.opts.TKr, stdout)
 	}
 	o := cfg.opts
 	o.Environ, o.Console, o.Actions = environ, stdout, gh
@@ -128,8 +129,8 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 
 // inspectOnly runs the node image inspection of an existing OVA and prints every check; it
 // fails unless the image passed.
-func inspectOnly(cell record.Cell, path string, stdout io.Writer) error {
-	rep, err := build.InspectOVA(cell, path)
+func inspectOnly(cell record.Cell, path, tkr string, stdout io.Writer) error {
+	rep, err := build.InspectOVA(cell, path, tkr)
 	if err != nil {
 		return err
 	}

@@ -163,6 +163,13 @@ func TestInspectOnly(t *testing.T) {
 		}
 	}
 
+	// With the TKr, its exact etcd tag is expected; the stand-in pulled kubeadm's.
+	stdout.Reset()
+	err = run(context.Background(), []string{"--cell", "testdata/vsphere.json", "--inspect", ova, "--tkr", "testdata/tkr.yml"}, env, nil, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "image projects.registry.vmware.com/tkg/etcd: found missing; has tags v3.5.12-0, want projects.registry.vmware.com/tkg/etcd:v3.5.12_vmware.5") {
+		t.Fatalf("with --tkr: err = %v", err)
+	}
+
 	// The same OVA inspected for another Kubernetes version fails, naming the binaries.
 	cell, err := os.ReadFile("testdata/vsphere.json")
 	if err != nil {

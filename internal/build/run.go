@@ -207,7 +207,7 @@ func (b *builder) verify(before string) *record.Failure {
 // of a node image; a failed inspection fails the build, so the image never reaches publish.
 func (b *builder) inspect(path string) *record.Failure {
 	fmt.Fprintf(b.opts.Console, "cell %s: inspecting the node image in %s\n", b.cell.ID, filepath.Base(path))
-	rep, err := InspectOVA(b.cell, path)
+	rep, err := InspectOVA(b.cell, path, b.opts.TKr)
 	if err != nil {
 		return &record.Failure{Class: record.FailureVerification, Reason: err.Error()}
 	}
@@ -219,10 +219,18 @@ func (b *builder) inspect(path string) *record.Failure {
 	return nil
 }
 
-// InspectOVA runs the node image inspection of cell c on the OVA at path.
-func InspectOVA(c record.Cell, path string) (record.NodeImageReport, error) {
+// InspectOVA runs the node image inspection of cell c on the OVA at path; tkr is the
+// cell's TanzuKubernetesRelease file, or "".
+func InspectOVA(c record.Cell, path, tkr string) (record.NodeImageReport, error) {
+	var images *inspect.TKrImages
+	if tkr != "" {
+		var err error
+		if images, err = inspect.ReadTKr(tkr, c.Kubernetes.Semver); err != nil {
+			return record.NodeImageReport{}, err
+		}
+	}
 	return inspect.OVA(path, func(props map[string]string) (inspect.Expect, error) {
-		return inspect.ExpectFor(c, props, nil)
+		return inspect.ExpectFor(c, props, images)
 	})
 }
 
