@@ -207,7 +207,7 @@ func (b *builder) verify(before string) *record.Failure {
 // of a node image; a failed inspection fails the build, so the image never reaches publish.
 func (b *builder) inspect(path string) *record.Failure {
 	fmt.Fprintf(b.opts.Console, "cell %s: inspecting the node image in %s\n", b.cell.ID, filepath.Base(path))
-	rep, err := InspectOVA(b.cell, path, b.opts.TKr)
+	rep, err := Inspect(b.cell, path, b.opts.TKr)
 	if err != nil {
 		return &record.Failure{Class: record.FailureVerification, Reason: err.Error()}
 	}
@@ -219,9 +219,9 @@ func (b *builder) inspect(path string) *record.Failure {
 	return nil
 }
 
-// InspectOVA runs the node image inspection of cell c on the OVA at path; tkr is the
-// cell's TanzuKubernetesRelease file, or "".
-func InspectOVA(c record.Cell, path, tkr string) (record.NodeImageReport, error) {
+// Inspect runs the node image inspection of cell c on the image at path (an OVA, a
+// streamOptimized VMDK or a raw disk); tkr is the cell's TanzuKubernetesRelease file, or "".
+func Inspect(c record.Cell, path, tkr string) (record.NodeImageReport, error) {
 	var images *inspect.TKrImages
 	if tkr != "" {
 		var err error
@@ -229,7 +229,7 @@ func InspectOVA(c record.Cell, path, tkr string) (record.NodeImageReport, error)
 			return record.NodeImageReport{}, err
 		}
 	}
-	return inspect.OVA(path, func(props map[string]string) (inspect.Expect, error) {
+	return inspect.File(path, func(props map[string]string) (inspect.Expect, error) {
 		return inspect.ExpectFor(c, props, images)
 	})
 }

@@ -54,6 +54,49 @@ func OVA(path string, expect func(props map[string]string) (Expect, error)) (rec
 	return rep, nil
 }
 
+// File inspects the node image in the file at path, whatever holds it: an OVA (by its tar
+// header), a streamOptimized VMDK (by its KDMV magic), or a raw disk. qcow2 is refused with
+// the command that converts it. props for expect are the OVA's OVF properties, nil
+// otherwise.
+func File(path string, expect func(props map[string]string) (Expect, error)) (record.NodeImageReport, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return record.NodeImageReport{}, fmt.Errorf("inspect: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return record.NodeImageReport{}, fmt.Errorf("inspect: %w", err)
+	}
+	head := make([]byte, 512)
+	n, _ := f.ReadAt(head, 0)
+	head = head[:n]
+	switch {
+	case len(head) >= 262 && string(head[257:262]) == "ustar":
+		return OVA(path, expect)
+	case strings.HasPrefix(string(head), "QFI\xfb"):
+		return record.NodeImageReport{}, fmt.Errorf("inspect %s: qcow2 is not read; convert it first: qemu-img convert -O raw %s disk.raw", path, path)
+	}
+	e, err := expect(nil)
+	if err != nil {
+		return record.NodeImageReport{}, err
+	}
+	var disk io.ReaderAt = f
+	size := st.Size()
+	if strings.HasPrefix(string(head), "KDMV") {
+		d, err := vmdk.Open(f, size)
+		if err != nil {
+			return record.NodeImageReport{}, fmt.Errorf("inspect %s: %w", path, err)
+		}
+		disk, size = d, d.Size()
+	}
+	rep, err := Disk(disk, size, e)
+	if err != nil {
+		return rep, fmt.Errorf("inspect %s: %w", path, err)
+	}
+	return rep, nil
+}
+
 // Disk inspects a virtual disk (raw bytes through r, size bytes long).
 func Disk(r io.ReaderAt, size int64, e Expect) (record.NodeImageReport, error) {
 	root, err := nodefs.Open(r, size)

@@ -2,6 +2,7 @@ package inspect_test
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -117,6 +118,35 @@ func TestVerdicts(t *testing.T) {
 				t.Errorf("reason %q does not name %q", rep.Reason, tc.where)
 			}
 		})
+	}
+}
+
+func TestFileReadsRawAndVMDK(t *testing.T) {
+	t.Parallel()
+	e := expect(t)
+	dir := t.TempDir()
+	raw := filepath.Join(dir, "disk.raw")
+	if err := nodeimage.Write(raw, nodeimage.Spec{Kubernetes: "v1.30.2", Containerd: "1.7.13", Images: refs(e)}); err != nil {
+		t.Fatal(err)
+	}
+	vmdk, qcow := filepath.Join(dir, "disk.vmdk"), filepath.Join(dir, "disk.qcow2")
+	for _, c := range [][]string{
+		{"convert", "-q", "-O", "vmdk", "-o", "subformat=streamOptimized", raw, vmdk},
+		{"convert", "-q", "-O", "qcow2", raw, qcow},
+	} {
+		if out, err := exec.Command("qemu-img", c...).CombinedOutput(); err != nil {
+			t.Fatalf("qemu-img: %v: %s", err, out)
+		}
+	}
+	expectFn := func(map[string]string) (inspect.Expect, error) { return e, nil }
+	for _, p := range []string{raw, vmdk} {
+		rep, err := inspect.File(p, expectFn)
+		if err != nil || rep.Verdict != record.NodeImagePassed {
+			t.Errorf("%s: %v %s %s", filepath.Base(p), err, rep.Verdict, rep.Reason)
+		}
+	}
+	if _, err := inspect.File(qcow, expectFn); err == nil || !strings.Contains(err.Error(), "qemu-img convert -O raw") {
+		t.Errorf("qcow2: %v, want the command that converts it", err)
 	}
 }
 

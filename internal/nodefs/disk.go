@@ -25,6 +25,7 @@ type partition struct {
 	kind   string // GPT type GUID or MBR type as "0x83"
 	name   string // GPT partition name
 	reason string // why it cannot be read, if it cannot
+	bad    bool   // the table entry itself is wrong (then reason says how)
 }
 
 // MBR partition types and GPT type GUIDs that mark what this package cannot read.
@@ -52,8 +53,12 @@ func Open(disk io.ReaderAt, size int64) (root *FS, err error) {
 	if err != nil {
 		return nil, err
 	}
-	var seen, unsupported []string
+	var seen, unsupported, bad []string
 	for _, p := range parts {
+		if p.bad {
+			bad = append(bad, fmt.Sprintf("%s %s", p.where, p.reason))
+			continue
+		}
 		if p.reason != "" {
 			unsupported = append(unsupported, fmt.Sprintf("%s: %s", p.where, p.reason))
 			continue
@@ -77,6 +82,9 @@ func Open(disk io.ReaderAt, size int64) (root *FS, err error) {
 		if info, err := fsys.Stat("/etc"); err == nil && info.Mode.IsDir() {
 			return fsys, nil
 		}
+	}
+	if len(bad) > 0 {
+		return nil, fmt.Errorf("the partition table is corrupt: %s", strings.Join(bad, "; "))
 	}
 	if len(unsupported) > 0 {
 		return nil, &NotSupportedError{Reason: strings.Join(unsupported, "; ")}
@@ -192,7 +200,7 @@ func mbrPartitions(disk io.ReaderAt, size int64) ([]partition, error) {
 // err marks a partition that lies outside the disk (start and length in sectors).
 func (p *partition) err(start, length, diskSize int64) bool {
 	if start <= 0 || length <= 0 || start > diskSize/sector || length > diskSize/sector-start {
-		p.reason = fmt.Sprintf("lies outside the disk (sectors %d+%d of %d)", start, length, diskSize/sector)
+		p.reason, p.bad = fmt.Sprintf("lies outside the disk (sectors %d+%d of %d)", start, length, diskSize/sector), true
 		return true
 	}
 	return false

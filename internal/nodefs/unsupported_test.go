@@ -37,6 +37,14 @@ func TestReportsWhatItCannotRead(t *testing.T) {
 		{"NTFS", mbrDisk(0x07, ntfs), "NTFS"},
 		{"no filesystem", mbrDisk(0x83, nil), ""},
 		{"empty disk", make([]byte, 1<<20), ""},
+		{"LVM and a partition beyond the disk's end", func() []byte {
+			d := mbrDisk(0x8e, []byte("LABELONE"))
+			e := d[446+16:]
+			e[4] = 0x83
+			binary.LittleEndian.PutUint32(e[8:], 1<<20)
+			binary.LittleEndian.PutUint32(e[12:], 2048)
+			return d
+		}(), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := nodefs.Open(bytes.NewReader(tc.disk), int64(len(tc.disk)))
