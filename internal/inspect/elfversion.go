@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 )
 
 // Versions cannot come from debug/buildinfo: Kubernetes and containerd are built with
@@ -19,6 +20,7 @@ import (
 var (
 	versionRe = regexp.MustCompile(`^v?[0-9]+\.[0-9]+\.[0-9]+([-+][0-9A-Za-z._+-]+)?$`)
 	commitRe  = regexp.MustCompile(`^[0-9a-f]{40}$`)
+	hexLetter = regexp.MustCompile(`[a-f]`)
 )
 
 // maxDataSection bounds a data section read into memory (kubelet's .noptrdata is ~2 MiB).
@@ -97,6 +99,9 @@ func readSection(s *elf.Section) ([]byte, error) {
 		return nil, fmt.Errorf("section %s is %d bytes; at most %d are read", s.Name, s.Size, maxDataSection)
 	}
 	body := make([]byte, s.Size)
+	if s.Size == 0 {
+		return body, nil
+	}
 	if _, err := s.ReadAt(body, 0); err != nil {
 		return nil, fmt.Errorf("read %s: %w", s.Name, err)
 	}
@@ -140,21 +145,28 @@ func relativeRelocs(f *elf.File, data []*elf.Section) (map[uint64]uint64, error)
 	return out, nil
 }
 
-// near reports the version-like strings within window slots of a string matching anchor.
+// near returns the version-like strings closest to a string matching anchor, within window
+// slots: the linker keeps a package's variables in declaration order, so gitVersion sits
+// right before gitCommit and containerd's Version right after Package, while other
+// version-like strings of the program lie further away.
 func near(strs []goString, anchor func(string) bool, window uint64) []string {
+	best := window*16 + 1
 	var found []string
-	seen := map[string]bool{}
 	for _, a := range strs {
 		if !anchor(a.value) {
 			continue
 		}
 		for _, s := range strs {
 			d := max(s.slot, a.slot) - min(s.slot, a.slot)
-			if d == 0 || d > window*16 || !versionRe.MatchString(s.value) || seen[s.value] {
+			if d == 0 || d > best || !versionRe.MatchString(s.value) {
 				continue
 			}
-			seen[s.value] = true
-			found = append(found, s.value)
+			if d < best {
+				best, found = d, nil
+			}
+			if !slices.Contains(found, s.value) {
+				found = append(found, s.value)
+			}
 		}
 	}
 	return found
@@ -167,7 +179,8 @@ func kubernetesVersion(r io.ReaderAt) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	found := near(strs, commitRe.MatchString, 6)
+	isCommit := func(s string) bool { return commitRe.MatchString(s) && hexLetter.MatchString(s) }
+	found := near(strs, isCommit, 6)
 	return one(found, "a Kubernetes gitVersion next to a gitCommit")
 }
 

@@ -1,7 +1,10 @@
 package inspect
 
 import (
+	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 )
 
@@ -29,4 +32,40 @@ func BenchmarkELFStrings(b *testing.B) {
 		n = len(strs)
 	}
 	b.ReportMetric(float64(n), "strings")
+}
+
+// TestVersionsFromTheGoLinker builds a program with Kubernetes' and containerd's version
+// variables set by -X, with -trimpath, as a plain and as a position-independent executable,
+// and reads the versions back.
+func TestVersionsFromTheGoLinker(t *testing.T) {
+	t.Parallel()
+	const commit = "39683505b630ff2121012f3c5b16215a1449d5ed"
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, flags string
+		read        func(io.ReaderAt) (string, error)
+		want        string
+	}{
+		{"kubelet", "-X main.gitMajor=1 -X main.gitMinor=30 -X main.gitVersion=v1.30.2+vmware.1 -X main.gitCommit=" + commit + " -X main.gitTreeState=clean", kubernetesVersion, "v1.30.2+vmware.1"},
+		{"containerd", "-X main.Package=github.com/containerd/containerd -X main.Version=v1.7.18 -X main.Revision=" + commit, containerdVersion, "v1.7.18"},
+	} {
+		for _, mode := range []string{"exe", "pie"} {
+			t.Run(tc.name+" "+mode, func(t *testing.T) {
+				out := filepath.Join(dir, tc.name+"-"+mode)
+				cmd := exec.Command("go", "build", "-trimpath", "-buildmode="+mode, "-ldflags", tc.flags, "-o", out, "./testdata/stamped")
+				cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+				if b, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("go build: %v: %s", err, b)
+				}
+				f, err := os.Open(out)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer f.Close()
+				if got, err := tc.read(f); err != nil || got != tc.want {
+					t.Fatalf("version %q, %v; want %q", got, err, tc.want)
+				}
+			})
+		}
+	}
 }
