@@ -10,6 +10,7 @@ import (
 	"github.com/imagegrid/imagegrid/internal/inspect"
 	"github.com/imagegrid/imagegrid/internal/record"
 	"github.com/imagegrid/imagegrid/internal/testutil/nodeimage"
+	"github.com/imagegrid/imagegrid/internal/testutil/vmdktest"
 )
 
 var cell = record.Cell{
@@ -121,7 +122,7 @@ func TestVerdicts(t *testing.T) {
 	}
 }
 
-func TestFileReadsRawAndVMDK(t *testing.T) {
+func TestFileReadsRawAndBothVMDKLayouts(t *testing.T) {
 	t.Parallel()
 	e := expect(t)
 	dir := t.TempDir()
@@ -138,8 +139,16 @@ func TestFileReadsRawAndVMDK(t *testing.T) {
 			t.Fatalf("qemu-img: %v: %s", err, out)
 		}
 	}
+	data, err := os.ReadFile(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vmware := filepath.Join(dir, "vmware.vmdk")
+	if err := os.WriteFile(vmware, vmdktest.VMwareLayout(data), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	expectFn := func(map[string]string) (inspect.Expect, error) { return e, nil }
-	for _, p := range []string{raw, vmdk} {
+	for _, p := range []string{raw, vmdk, vmware} {
 		rep, err := inspect.File(p, expectFn)
 		if err != nil || rep.Verdict != record.NodeImagePassed {
 			t.Errorf("%s: %v %s %s", filepath.Base(p), err, rep.Verdict, rep.Reason)

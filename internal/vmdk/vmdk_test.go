@@ -2,13 +2,14 @@ package vmdk
 
 import (
 	"bytes"
-	"compress/zlib"
 	"encoding/binary"
 	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/imagegrid/imagegrid/internal/testutil/vmdktest"
 )
 
 // testDisk is a raw disk image with data in a few grains, zero elsewhere, and a last
@@ -47,69 +48,6 @@ func qemuLayout(t testing.TB, raw []byte) []byte {
 	return data
 }
 
-// vmwareLayout writes raw as VMware's exporters do (Virtual Disk Format 5.0, "Stream-
-// Optimized Compressed Sparse Extents"): header with gdOffset = GD_AT_END, grains with
-// markers, then each grain table and the directory behind a metadata marker, then a footer
-// (a copy of the header holding the directory's real offset) and the end-of-stream marker.
-func vmwareLayout(t testing.TB, raw []byte) []byte {
-	t.Helper()
-	const grainSectors, perGT = 128, 512
-	grain := grainSectors * sector
-	capacity := uint64((len(raw) + sector - 1) / sector)
-	grains := (len(raw) + grain - 1) / grain
-	h := header{Magic: magic, Version: 3, Flags: 1 | flagCompressed | flagMarkers, Capacity: capacity,
-		GrainSize: grainSectors, DescriptorOffset: 1, DescriptorSize: 1, NumGTEsPerGT: perGT,
-		GDOffset: gdAtEnd, Overhead: 128, SingleEndLine: '\n', NonEndLine: ' ', DoubleEndLine1: '\r', DoubleEndLine2: '\n',
-		CompressAlgo: compressDeflate}
-	var out bytes.Buffer
-	pad := func() { out.Write(make([]byte, (sector-out.Len()%sector)%sector)) }
-	writeHeader := func(h header) {
-		binary.Write(&out, binary.LittleEndian, h)
-		pad()
-	}
-	marker := func(val uint64, size, typ uint32) {
-		binary.Write(&out, binary.LittleEndian, val)
-		binary.Write(&out, binary.LittleEndian, size)
-		binary.Write(&out, binary.LittleEndian, typ)
-		pad()
-	}
-	writeHeader(h)
-	out.WriteString("# Disk DescriptorFile\nversion=1\ncreateType=\"streamOptimized\"\n")
-	pad()
-	out.Write(make([]byte, 128*sector-out.Len()))
-	gt := make([]uint32, (grains+perGT-1)/perGT*perGT)
-	for g := range grains {
-		chunk := raw[g*grain : min((g+1)*grain, len(raw))]
-		if bytes.Count(chunk, []byte{0}) == len(chunk) {
-			continue
-		}
-		gt[g] = uint32(out.Len() / sector)
-		var z bytes.Buffer
-		zw := zlib.NewWriter(&z)
-		zw.Write(chunk)
-		zw.Close()
-		binary.Write(&out, binary.LittleEndian, uint64(g*grainSectors))
-		binary.Write(&out, binary.LittleEndian, uint32(z.Len()))
-		out.Write(z.Bytes())
-		pad()
-	}
-	gd := make([]uint32, len(gt)/perGT)
-	for i := range gd {
-		marker(perGT*4/sector, 0, 1)
-		gd[i] = uint32(out.Len() / sector)
-		binary.Write(&out, binary.LittleEndian, gt[i*perGT:(i+1)*perGT])
-		pad()
-	}
-	marker(uint64((len(gd)*4+sector-1)/sector), 0, 2)
-	h.GDOffset = uint64(out.Len() / sector)
-	binary.Write(&out, binary.LittleEndian, gd)
-	pad()
-	marker(1, 0, 3)
-	writeHeader(h)
-	marker(0, 0, 0)
-	return out.Bytes()
-}
-
 func TestReadsBothLayouts(t *testing.T) {
 	t.Parallel()
 	raw := testDisk(t, 3<<20+5*sector)
@@ -118,7 +56,7 @@ func TestReadsBothLayouts(t *testing.T) {
 		vmdk []byte
 	}{
 		{"qemu-img", qemuLayout(t, raw)},
-		{"vmware footer", vmwareLayout(t, raw)},
+		{"vmware footer", vmdktest.VMwareLayout(raw)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d, err := Open(bytes.NewReader(tc.vmdk), int64(len(tc.vmdk)))
@@ -156,7 +94,7 @@ func TestReadsBothLayouts(t *testing.T) {
 func TestRefusesWhatIsNotStreamOptimized(t *testing.T) {
 	t.Parallel()
 	raw := testDisk(t, 3<<20+5*sector)
-	good := vmwareLayout(t, raw)
+	good := vmdktest.VMwareLayout(raw)
 	for _, tc := range []struct {
 		name string
 		edit func([]byte) []byte
@@ -188,7 +126,7 @@ func TestRefusesWhatIsNotStreamOptimized(t *testing.T) {
 func FuzzOpen(f *testing.F) {
 	raw := testDisk(f, 200<<10) // small, so the fuzzer mutates it quickly
 	f.Add(qemuLayout(f, raw))
-	f.Add(vmwareLayout(f, raw))
+	f.Add(vmdktest.VMwareLayout(raw))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d, err := Open(bytes.NewReader(b), int64(len(b)))
 		if err != nil {
