@@ -14,6 +14,7 @@ import (
 	"github.com/containerd/containerd/v2/core/metadata"
 	"github.com/containerd/containerd/v2/pkg/namespaces"
 	"github.com/containerd/containerd/v2/plugins/content/local"
+	"github.com/containerd/log"
 	"github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
@@ -34,6 +35,10 @@ const (
 // them: the image record pointing at a multi-platform index, the index, and the manifest,
 // config and layers of the node's platform only.
 func writeContainerd(tree, arch string, refs []string) error {
+	// The local content store warns that this filesystem has no fs-verity; nothing to act on.
+	if err := log.SetLevel("error"); err != nil {
+		return err
+	}
 	dbPath := filepath.Join(tree, metaDB)
 	if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
 		return err
