@@ -1,6 +1,8 @@
 package inspect_test
 
 import (
+	"bytes"
+	"encoding/binary"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -182,5 +184,36 @@ func TestReportsFacts(t *testing.T) {
 	}
 	if c := found["cloud-init unit cloud-init.service"]; c.Where != "/etc/systemd/system/cloud-init.target.wants/cloud-init.service" || !strings.Contains(c.Found, "/usr/lib/systemd/system/cloud-init.service") {
 		t.Errorf("unit: %+v", c)
+	}
+}
+
+// TestUnsupportedDisksAreNotChecked: an LVM or NTFS disk gives a not-checked report with the
+// reason, never a pass and never an empty one.
+func TestUnsupportedDisksAreNotChecked(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		typ  byte
+		want string
+	}{
+		{"LVM (RHEL's default autopart)", 0x8e, "LVM"},
+		{"Windows", 0x07, "NTFS"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			disk := make([]byte, 4<<20)
+			disk[0] = 0xeb // boot code
+			e := disk[446:]
+			e[4] = tc.typ
+			binary.LittleEndian.PutUint32(e[8:], 2048)
+			binary.LittleEndian.PutUint32(e[12:], 4096)
+			disk[510], disk[511] = 0x55, 0xaa
+			rep, err := inspect.Disk(bytes.NewReader(disk), int64(len(disk)), expect(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Verdict != record.NodeImageNotChecked || !strings.HasPrefix(rep.Reason, "not inspected: MBR partition 1: ") || !strings.Contains(rep.Reason, tc.want) {
+				t.Fatalf("report %+v, want not-checked naming %s", rep, tc.want)
+			}
+		})
 	}
 }
