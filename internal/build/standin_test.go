@@ -461,3 +461,26 @@ func TestValidateOnlyWithStandIn(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildPhotonInspectsItsLayout: the stand-in lays Photon's disk out as Photon does
+// (cloud-init in python3.11/site-packages), and the inspection finds it there.
+func TestBuildPhotonInspectsItsLayout(t *testing.T) {
+	t.Parallel()
+	requireStandInTools(t)
+	c := vsphereCell("photon-5", "5")
+	c.OS.Name = "photon"
+	o := makeOptions(t)
+	res, err := Build(context.Background(), c, o)
+	if err != nil {
+		t.Fatalf("Build: %v\n%s", err, o.Console)
+	}
+	reps := res.Record.NodeImage
+	if len(reps) != 1 || reps[0].Verdict != record.NodeImagePassed {
+		t.Fatalf("node image reports %+v", reps)
+	}
+	for _, c := range reps[0].Checks {
+		if c.Name == "cloud-init" && c.Where != "/usr/lib/python3.11/site-packages/cloudinit/version.py" {
+			t.Errorf("cloud-init read from %s", c.Where)
+		}
+	}
+}

@@ -75,7 +75,8 @@ func TestVerdicts(t *testing.T) {
 	}{
 		{name: "good, GPT", edit: func(*nodeimage.Spec) {}},
 		{name: "good, MBR", edit: func(s *nodeimage.Spec) { s.Table = "mbr" }},
-		{name: "good, XFS root (RHEL family)", edit: func(s *nodeimage.Spec) { s.FS, s.SizeMiB = "xfs", 320 }},
+		{name: "good, Photon", edit: func(s *nodeimage.Spec) { s.Distro = "photon" }},
+		{name: "good, XFS root (RHEL family)", edit: func(s *nodeimage.Spec) { s.FS, s.SizeMiB, s.Distro = "xfs", 320, "rhel" }},
 		{name: "XFS without kubectl", edit: func(s *nodeimage.Spec) {
 			s.FS, s.SizeMiB, s.Breaks = "xfs", 320, []string{"missing-kubectl"}
 		}, check: "kubectl", where: "/usr/bin"},

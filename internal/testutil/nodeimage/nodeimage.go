@@ -4,7 +4,8 @@
 // API — kubeadm, kubelet and kubectl stamped with their version as Kubernetes' build does,
 // containerd stamped with its version, containerd's metadata database (written by
 // containerd's own metadata package) and content store with the images kubeadm needs, and
-// cloud-init with its systemd units enabled — laid out as on Ubuntu 22.04 (/lib → usr/lib).
+// cloud-init with its systemd units enabled — laid out as on Ubuntu 22.04, Photon 5 or RHEL 8
+// (all with a merged /usr: /lib → usr/lib).
 // Breaks make the variants a broken build would produce.
 package nodeimage
 
@@ -32,6 +33,9 @@ type Spec struct {
 	Images []string
 	// Table is "gpt" (the default) or "mbr".
 	Table string
+	// Distro is "ubuntu" (the default), "photon" or "rhel": where cloud-init's Python package
+	// lies and what /etc/os-release says.
+	Distro string
 	// FS is the root filesystem: "ext4" (the default: Ubuntu, Photon) or "xfs" (the RHEL
 	// family; made with mkfs.xfs -p from xfsprogs, and at least 300 MiB as mkfs.xfs wants).
 	FS string
@@ -114,9 +118,25 @@ func commit(v string) string {
 	return hex.EncodeToString(sum[:])
 }
 
+// distros are the layouts Spec.Distro picks from: where each distribution's python3 puts
+// cloud-init (Debian's dist-packages, site-packages of the versioned python elsewhere).
+var distros = map[string]struct{ osRelease, python string }{
+	"ubuntu": {"PRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\nID=ubuntu\n", "usr/lib/python3/dist-packages"},
+	"photon": {"NAME=\"VMware Photon OS\"\nVERSION=\"5.0\"\nID=photon\nVERSION_ID=5.0\n", "usr/lib/python3.11/site-packages"},
+	"rhel":   {"NAME=\"Red Hat Enterprise Linux\"\nVERSION=\"8.10 (Ootpa)\"\nID=\"rhel\"\nVERSION_ID=\"8.10\"\n", "usr/lib/python3.6/site-packages"},
+}
+
 func writeTree(tree string, spec Spec) error {
+	distro := spec.Distro
+	if distro == "" {
+		distro = "ubuntu"
+	}
+	d, ok := distros[distro]
+	if !ok {
+		return fmt.Errorf("distro %q: want one of %s", distro, strings.Join(slices.Sorted(maps.Keys(distros)), ", "))
+	}
 	files := map[string][]byte{
-		"etc/os-release": []byte("PRETTY_NAME=\"Ubuntu 22.04.4 LTS\"\nNAME=\"Ubuntu\"\nVERSION_ID=\"22.04\"\nID=ubuntu\n"),
+		"etc/os-release": []byte(d.osRelease),
 		// Kubernetes' debs (and Image Builder's http source) put the binaries in /usr/bin;
 		// kubelet is position independent, as distribution packages build it.
 		"usr/bin/kubeadm": kubeBinary(spec.Arch, false, 0, spec.Kubernetes, commit(spec.Kubernetes)),
@@ -124,9 +144,9 @@ func writeTree(tree string, spec Spec) error {
 		"usr/bin/kubectl": kubeBinary(spec.Arch, false, 0, spec.Kubernetes, commit(spec.Kubernetes)),
 		// Image Builder's containerd role unpacks the release tarball into /usr/local.
 		"usr/local/bin/containerd": containerdBinary(spec.Arch, spec.Containerd, commit(spec.Containerd)),
-		// cloud-init as Ubuntu packages it: the version in the Python package, units in
-		// /lib/systemd/system, the datasources Image Builder configures for vSphere.
-		"usr/lib/python3/dist-packages/cloudinit/version.py":     []byte("__VERSION__ = \"23.4.4\"\n_PACKAGED_VERSION = \"23.4.4-0ubuntu0~22.04.1\"\n"),
+		// cloud-init as the distribution packages it: the version in the Python package,
+		// units in /lib/systemd/system, the datasources Image Builder configures for vSphere.
+		d.python + "/cloudinit/version.py":                       []byte("__VERSION__ = \"23.4.4\"\n"),
 		"etc/cloud/cloud.cfg":                                    []byte("# The top level settings are used as module\ndatasource_list: [ NoCloud, ConfigDrive, OpenStack, None ]\n"),
 		"etc/cloud/cloud.cfg.d/99-DataSourceVMwareGuestInfo.cfg": []byte("datasource_list: [ \"VMware\", \"OVF\", \"None\" ]\n"),
 		"etc/default/grub":                                       []byte("GRUB_DEFAULT=0\nGRUB_CMDLINE_LINUX_DEFAULT=\"\"\nGRUB_CMDLINE_LINUX=\"net.ifnames=0 biosdevname=0\"\n"),

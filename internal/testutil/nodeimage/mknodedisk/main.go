@@ -35,6 +35,7 @@ func run(args []string) error {
 	registry := fs.String("registry", inspect.DefaultRegistry, "kubernetes_container_registry")
 	arch := fs.String("arch", "amd64", "distro_arch")
 	table := fs.String("table", "gpt", "partition table: gpt or mbr")
+	distro := fs.String("distro", "ubuntu", "distro_name: ubuntu, photon or rhel (where cloud-init lies)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -45,7 +46,7 @@ func run(args []string) error {
 	if err != nil {
 		return err
 	}
-	spec := nodeimage.Spec{Kubernetes: *kube, Containerd: *containerd, Arch: *arch, Table: *table, SizeMiB: max(*size, 32)}
+	spec := nodeimage.Spec{Kubernetes: *kube, Containerd: *containerd, Arch: *arch, Table: *table, Distro: *distro, SizeMiB: max(*size, 32)}
 	for _, img := range images {
 		tag := img.Tag
 		if img.TagPrefix {

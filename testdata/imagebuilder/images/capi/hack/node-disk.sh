@@ -13,4 +13,4 @@ mib=${DISK_MIB:-32}
 cd "$root"
 exec go run ./internal/testutil/nodeimage/mknodedisk -out "$out" -size-mib "$mib" \
   -kubernetes "$KUBERNETES_SEMVER" -series "$KUBERNETES_SERIES" -containerd "$CONTAINERD_VERSION" \
-  -registry "${KUBERNETES_CONTAINER_REGISTRY:-registry.k8s.io}" -arch "${DISTRO_ARCH:-amd64}"
+  -registry "${KUBERNETES_CONTAINER_REGISTRY:-registry.k8s.io}" -arch "${DISTRO_ARCH:-amd64}" -distro "${DISTRO_NAME:-ubuntu}"
