@@ -58,7 +58,7 @@ func parse(args []string, gh *actions.Runner, stderr io.Writer) (config, error) 
 	fs.BoolVar(&o.DryRun, "dry-run", false, "print the command, environment (secrets masked) and files, and do nothing")
 	fs.StringVar(&o.BundleHost, "bundle-host", "", "address the VM reaches the TKG resource bundle at (default: this host's outbound address)")
 	fs.IntVar(&o.BundlePort, "bundle-port", 0, "host port of the TKG resource bundle (default: a free port)")
-	fs.StringVar(&c.inspect, "inspect", "", "only inspect the node image in this OVA (or streamOptimized VMDK, or raw disk) against the cell, no build, and print the report")
+	fs.StringVar(&c.inspect, "inspect", "", "only inspect the node image in this OVA (or streamOptimized VMDK, qcow2 or raw disk) against the cell, no build, and print the report")
 	fs.StringVar(&o.TKr, "tkr", "", "the cell's TanzuKubernetesRelease file: the inspection expects its image repository and etcd/pause/coredns tags")
 	if err := fs.Parse(args); err != nil {
 		return c, err

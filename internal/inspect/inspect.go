@@ -16,6 +16,7 @@ import (
 
 	"github.com/imagegrid/imagegrid/internal/nodefs"
 	"github.com/imagegrid/imagegrid/internal/ova"
+	"github.com/imagegrid/imagegrid/internal/qcow2"
 	"github.com/imagegrid/imagegrid/internal/record"
 	"github.com/imagegrid/imagegrid/internal/vmdk"
 )
@@ -55,9 +56,8 @@ func OVA(path string, expect func(props map[string]string) (Expect, error)) (rec
 }
 
 // File inspects the node image in the file at path, whatever holds it: an OVA (by its tar
-// header), a streamOptimized VMDK (by its KDMV magic), or a raw disk. qcow2 is refused with
-// the command that converts it. props for expect are the OVA's OVF properties, nil
-// otherwise.
+// header), a streamOptimized VMDK (by its KDMV magic), a qcow2 image (QFI\xfb), or a raw
+// disk. props for expect are the OVA's OVF properties, nil otherwise.
 func File(path string, expect func(props map[string]string) (Expect, error)) (record.NodeImageReport, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -74,8 +74,6 @@ func File(path string, expect func(props map[string]string) (Expect, error)) (re
 	switch {
 	case len(head) >= 262 && string(head[257:262]) == "ustar":
 		return OVA(path, expect)
-	case strings.HasPrefix(string(head), "QFI\xfb"):
-		return record.NodeImageReport{}, fmt.Errorf("inspect %s: qcow2 is not read; convert it first: qemu-img convert -O raw %s disk.raw", path, path)
 	}
 	e, err := expect(nil)
 	if err != nil {
@@ -83,8 +81,15 @@ func File(path string, expect func(props map[string]string) (Expect, error)) (re
 	}
 	var disk io.ReaderAt = f
 	size := st.Size()
-	if strings.HasPrefix(string(head), "KDMV") {
+	switch {
+	case strings.HasPrefix(string(head), "KDMV"):
 		d, err := vmdk.Open(f, size)
+		if err != nil {
+			return record.NodeImageReport{}, fmt.Errorf("inspect %s: %w", path, err)
+		}
+		disk, size = d, d.Size()
+	case strings.HasPrefix(string(head), "QFI\xfb"):
+		d, err := qcow2.Open(f, size)
 		if err != nil {
 			return record.NodeImageReport{}, fmt.Errorf("inspect %s: %w", path, err)
 		}

@@ -18,6 +18,8 @@ import (
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/imagegrid/imagegrid/internal/lru"
 )
 
 const (
@@ -73,7 +75,7 @@ type Disk struct {
 	gt []uint32
 
 	mu    sync.Mutex
-	cache *grainCache
+	cache *lru.Cache
 }
 
 // Open reads the header (and, for VMware's layout, the footer) and the grain tables of the
@@ -103,7 +105,7 @@ func Open(r io.ReaderAt, size int64) (*Disk, error) {
 	if d.gt, err = readTables(r, size, h); err != nil {
 		return nil, err
 	}
-	d.cache = newGrainCache(int(cacheBytes / d.grain))
+	d.cache = lru.New(int(cacheBytes / d.grain))
 	return d, nil
 }
 
@@ -216,14 +218,14 @@ func (d *Disk) grainData(idx int64) ([]byte, error) {
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if data, ok := d.cache.get(idx); ok {
+	if data, ok := d.cache.Get(idx); ok {
 		return data, nil
 	}
 	data, err := d.inflate(idx, int64(sec)*sector)
 	if err != nil {
 		return nil, err
 	}
-	d.cache.put(idx, data)
+	d.cache.Put(idx, data)
 	return data, nil
 }
 
