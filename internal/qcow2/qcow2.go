@@ -14,7 +14,7 @@ import (
 	"io"
 	"sync"
 
-	"github.com/imagegrid/imagegrid/internal/lru"
+	"github.com/imagegrid/imagegrid/internal/blocks"
 )
 
 const (
@@ -57,7 +57,7 @@ type Disk struct {
 	l1          []uint64
 
 	mu    sync.Mutex
-	cache *lru.Cache
+	cache *blocks.Cache
 }
 
 // Open reads the header and the L1 table of the qcow2 image in r (size bytes long).
@@ -104,7 +104,7 @@ func Open(r io.ReaderAt, size int64) (*Disk, error) {
 	for i := range d.l1 {
 		d.l1[i] = binary.BigEndian.Uint64(raw[8*i:])
 	}
-	d.cache = lru.New(int(cacheBytes >> h.ClusterBits))
+	d.cache = blocks.New(int(cacheBytes >> h.ClusterBits))
 	return d, nil
 }
 
@@ -113,30 +113,7 @@ func (d *Disk) Size() int64 { return d.capacity }
 
 // ReadAt reads the virtual disk; unallocated and zero clusters read as zeros.
 func (d *Disk) ReadAt(p []byte, off int64) (int, error) {
-	if off < 0 {
-		return 0, fmt.Errorf("qcow2: negative offset %d", off)
-	}
-	cluster := int64(1) << d.clusterBits
-	n := 0
-	for n < len(p) {
-		pos := off + int64(n)
-		if pos >= d.capacity {
-			return n, io.EOF
-		}
-		idx, within := pos>>d.clusterBits, pos&(cluster-1)
-		want := min(int64(len(p)-n), cluster-within, d.capacity-pos)
-		data, err := d.clusterData(idx)
-		if err != nil {
-			return n, err
-		}
-		if data == nil {
-			clear(p[n : n+int(want)])
-		} else {
-			copy(p[n:n+int(want)], data[within:within+want])
-		}
-		n += int(want)
-	}
-	return n, nil
+	return blocks.ReadAt(p, off, d.capacity, int64(1)<<d.clusterBits, d.clusterData)
 }
 
 // clusterData returns guest cluster idx, or nil for a cluster of zeros.

@@ -3,10 +3,9 @@ package qcow2
 import (
 	"bytes"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
+
+	"github.com/imagegrid/imagegrid/internal/testutil/qemuimg"
 )
 
 func testDisk(size int) []byte {
@@ -19,28 +18,6 @@ func testDisk(size int) []byte {
 	}
 	copy(raw[size/2:], bytes.Repeat([]byte("compressible "), 20000))
 	return raw
-}
-
-// convert writes raw as qcow2 with the real qemu-img and the given options.
-func convert(t testing.TB, raw []byte, opts ...string) []byte {
-	t.Helper()
-	if _, err := exec.LookPath("qemu-img"); err != nil {
-		t.Fatalf("qemu-img is needed (Debian: apt-get install qemu-utils): %v", err)
-	}
-	dir := t.TempDir()
-	in, out := filepath.Join(dir, "disk.raw"), filepath.Join(dir, "disk.qcow2")
-	if err := os.WriteFile(in, raw, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	args := append(append([]string{"convert", "-q", "-O", "qcow2"}, opts...), in, out)
-	if b, err := exec.Command("qemu-img", args...).CombinedOutput(); err != nil {
-		t.Fatalf("qemu-img %v: %v: %s", args, err, b)
-	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
 }
 
 func TestReadsWhatQemuImgWrites(t *testing.T) {
@@ -56,7 +33,7 @@ func TestReadsWhatQemuImgWrites(t *testing.T) {
 		{"small clusters", []string{"-o", "cluster_size=4096"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			img := convert(t, raw, tc.opts...)
+			img := qemuimg.Convert(t, raw, "qcow2", tc.opts...)
 			d, err := Open(bytes.NewReader(img), int64(len(img)))
 			if err != nil {
 				t.Fatal(err)
@@ -79,8 +56,8 @@ func TestReadsWhatQemuImgWrites(t *testing.T) {
 // FuzzOpen: a corrupt qcow2 image is an error, never a panic, a hang or a huge allocation.
 func FuzzOpen(f *testing.F) {
 	raw := testDisk(256 << 10)
-	f.Add(convert(f, raw))
-	f.Add(convert(f, raw, "-c"))
+	f.Add(qemuimg.Convert(f, raw, "qcow2"))
+	f.Add(qemuimg.Convert(f, raw, "qcow2", "-c"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d, err := Open(bytes.NewReader(b), int64(len(b)))
 		if err != nil {

@@ -19,7 +19,7 @@ import (
 	"io"
 	"sync"
 
-	"github.com/imagegrid/imagegrid/internal/lru"
+	"github.com/imagegrid/imagegrid/internal/blocks"
 )
 
 const (
@@ -75,7 +75,7 @@ type Disk struct {
 	gt []uint32
 
 	mu    sync.Mutex
-	cache *lru.Cache
+	cache *blocks.Cache
 }
 
 // Open reads the header (and, for VMware's layout, the footer) and the grain tables of the
@@ -105,7 +105,7 @@ func Open(r io.ReaderAt, size int64) (*Disk, error) {
 	if d.gt, err = readTables(r, size, h); err != nil {
 		return nil, err
 	}
-	d.cache = lru.New(int(cacheBytes / d.grain))
+	d.cache = blocks.New(int(cacheBytes / d.grain))
 	return d, nil
 }
 
@@ -184,30 +184,7 @@ func (d *Disk) Size() int64 { return d.capacity }
 
 // ReadAt reads the virtual disk. Unallocated and zeroed grains read as zeros.
 func (d *Disk) ReadAt(p []byte, off int64) (int, error) {
-	if off < 0 {
-		return 0, fmt.Errorf("vmdk: negative offset %d", off)
-	}
-	n := 0
-	for n < len(p) {
-		pos := off + int64(n)
-		if pos >= d.capacity {
-			return n, io.EOF
-		}
-		idx := pos / d.grain
-		within := pos % d.grain
-		want := min(int64(len(p)-n), d.grain-within, d.capacity-pos)
-		data, err := d.grainData(idx)
-		if err != nil {
-			return n, err
-		}
-		if data == nil {
-			clear(p[n : n+int(want)])
-		} else {
-			copy(p[n:n+int(want)], data[within:within+want])
-		}
-		n += int(want)
-	}
-	return n, nil
+	return blocks.ReadAt(p, off, d.capacity, d.grain, d.grainData)
 }
 
 // grainData returns grain idx inflated, or nil for a grain of zeros.

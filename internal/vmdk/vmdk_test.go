@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"encoding/binary"
 	"math/rand/v2"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
+	"github.com/imagegrid/imagegrid/internal/testutil/qemuimg"
 	"github.com/imagegrid/imagegrid/internal/testutil/vmdktest"
 )
 
@@ -26,28 +24,6 @@ func testDisk(t testing.TB, size int) []byte {
 	return raw
 }
 
-// qemuLayout converts raw with qemu-img, the way Image Builder's stand-in (and qemu-based
-// Image Builder targets) write OVA disks.
-func qemuLayout(t testing.TB, raw []byte) []byte {
-	t.Helper()
-	if _, err := exec.LookPath("qemu-img"); err != nil {
-		t.Fatalf("qemu-img is needed (Debian: apt-get install qemu-utils): %v", err)
-	}
-	dir := t.TempDir()
-	in, out := filepath.Join(dir, "disk.raw"), filepath.Join(dir, "disk.vmdk")
-	if err := os.WriteFile(in, raw, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if b, err := exec.Command("qemu-img", "convert", "-q", "-O", "vmdk", "-o", "subformat=streamOptimized", in, out).CombinedOutput(); err != nil {
-		t.Fatalf("qemu-img convert: %v: %s", err, b)
-	}
-	data, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return data
-}
-
 func TestReadsBothLayouts(t *testing.T) {
 	t.Parallel()
 	raw := testDisk(t, 3<<20+5*sector)
@@ -55,7 +31,7 @@ func TestReadsBothLayouts(t *testing.T) {
 		name string
 		vmdk []byte
 	}{
-		{"qemu-img", qemuLayout(t, raw)},
+		{"qemu-img", qemuimg.Convert(t, raw, "vmdk", "-o", "subformat=streamOptimized")},
 		{"vmware footer", vmdktest.VMwareLayout(raw)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -125,7 +101,7 @@ func TestRefusesWhatIsNotStreamOptimized(t *testing.T) {
 // FuzzOpen: a corrupt VMDK is an error, never a panic, a hang or a huge allocation.
 func FuzzOpen(f *testing.F) {
 	raw := testDisk(f, 200<<10) // small, so the fuzzer mutates it quickly
-	f.Add(qemuLayout(f, raw))
+	f.Add(qemuimg.Convert(f, raw, "vmdk", "-o", "subformat=streamOptimized"))
 	f.Add(vmdktest.VMwareLayout(raw))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		d, err := Open(bytes.NewReader(b), int64(len(b)))

@@ -1,7 +1,8 @@
-// Package lru is a small least-recently-used cache of decompressed disk image blocks (VMDK
-// grains, qcow2 clusters): a filesystem reader comes back to the same metadata blocks again
-// and again.
-package lru
+// Package blocks serves the virtual disk of an image format made of fixed-size blocks that
+// are decompressed on demand (VMDK grains, qcow2 clusters): ReadAt over the blocks, and a
+// least-recently-used cache of them, since a filesystem reader comes back to the same
+// metadata blocks again and again.
+package blocks
 
 import "container/list"
 
