@@ -185,6 +185,16 @@ func TestReportsFacts(t *testing.T) {
 	}
 }
 
+// TestFlatcarIsNotChecked: Flatcar's USR partition gives a not-checked report with the reason.
+func TestFlatcarIsNotChecked(t *testing.T) {
+	t.Parallel()
+	e := expect(t)
+	rep := inspectDisk(t, nodeimage.Spec{Kubernetes: "v1.30.2", Containerd: "1.7.13", Images: refs(e), Table: "flatcar"})
+	if rep.Verdict != record.NodeImageNotChecked || !strings.Contains(rep.Reason, "GPT partition 1: Flatcar USR partition") {
+		t.Fatalf("report %+v", rep)
+	}
+}
+
 // TestUnsupportedDisksAreNotChecked: an LVM or NTFS disk gives a not-checked report with the
 // reason, never a pass and never an empty one.
 func TestUnsupportedDisksAreNotChecked(t *testing.T) {

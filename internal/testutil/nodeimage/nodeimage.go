@@ -31,7 +31,8 @@ type Spec struct {
 	Arch string
 	// Images are the image references in containerd's k8s.io namespace.
 	Images []string
-	// Table is "gpt" (the default) or "mbr".
+	// Table is "gpt" (the default), "mbr", or "flatcar": a GPT whose partition is Flatcar's
+	// USR-A.
 	Table string
 	// Distro is "ubuntu" (the default), "photon" or "rhel": where cloud-init's Python package
 	// lies and what /etc/os-release says.
@@ -82,7 +83,7 @@ func Write(path string, spec Spec) error {
 		return err
 	}
 	size := int64(spec.SizeMiB) << 20
-	start, length, err := writeTable(path, size, spec.Table)
+	start, length, err := writeTable(path, size, spec.Table, spec.Table == "flatcar")
 	if err != nil {
 		return err
 	}

@@ -14,17 +14,17 @@ const sector = 512
 // writeTable creates the disk file of size bytes with a partition table of kind "gpt" (or
 // "") or "mbr" holding one Linux partition from 1 MiB to the end (the last 33 sectors are
 // left for the backup GPT), and returns the partition's offset and length in bytes.
-func writeTable(path string, size int64, kind string) (int64, int64, error) {
+func writeTable(path string, size int64, kind string, flatcar bool) (int64, int64, error) {
 	const start = 1 << 20
 	length := (size - start - 64*sector) &^ (4096 - 1)
 	var head []byte
 	switch kind {
 	case "mbr":
 		head = mbr(0x83, start/sector, length/sector)
-	case "gpt", "":
-		head = gpt(size, start, length)
+	case "gpt", "", "flatcar":
+		head = gpt(size, start, length, flatcar)
 	default:
-		return 0, 0, fmt.Errorf("partition table %q: want gpt or mbr", kind)
+		return 0, 0, fmt.Errorf("partition table %q: want gpt, mbr or flatcar", kind)
 	}
 	f, err := os.Create(path)
 	if err != nil {
@@ -57,16 +57,22 @@ func mbr(typ byte, start, sectors int64) []byte {
 }
 
 // gpt is a protective MBR, the GPT header (UEFI 2.x, 5.3) and 128 entries with one Linux
-// filesystem partition (type 0FC63DAF-8483-4772-8E79-3D69D8477DE4) named "root".
-func gpt(size, start, length int64) []byte {
+// filesystem partition (type 0FC63DAF-8483-4772-8E79-3D69D8477DE4) named "root" — or, for
+// flatcar, Flatcar's /usr partition (CoreOS usr type 5DFBF5F4-2848-4BAC-AA5E-0D9A20B745A6)
+// named "USR-A", as in Flatcar's build_library/disk_layout.json.
+func gpt(size, start, length int64, flatcar bool) []byte {
+	typ, name := "0FC63DAF-8483-4772-8E79-3D69D8477DE4", "root"
+	if flatcar {
+		typ, name = "5DFBF5F4-2848-4BAC-AA5E-0D9A20B745A6", "USR-A"
+	}
 	lastLBA := size/sector - 1
 	entries := make([]byte, 128*128)
 	e := entries[:128]
-	copy(e[0:16], guid("0FC63DAF-8483-4772-8E79-3D69D8477DE4"))
+	copy(e[0:16], guid(typ))
 	copy(e[16:32], guid("5B7E4F2A-1C3D-4E5F-8A9B-0C1D2E3F4A5B"))
 	binary.LittleEndian.PutUint64(e[32:], uint64(start/sector))
 	binary.LittleEndian.PutUint64(e[40:], uint64((start+length)/sector-1))
-	for i, r := range utf16.Encode([]rune("root")) {
+	for i, r := range utf16.Encode([]rune(name)) {
 		binary.LittleEndian.PutUint16(e[56+2*i:], r)
 	}
 	h := make([]byte, 92)
