@@ -50,7 +50,9 @@ type manifest struct {
 
 // checkImages checks each expected image in containerd's k8s.io namespace: its record, and
 // in the content store its index, the manifest for the node's architecture, its config and
-// every layer.
+// every layer. Layers stay in the content store because Image Builder's containerd config
+// (ansible/roles/containerd/templates/etc/containerd/config.toml) leaves the CRI plugin's
+// discard_unpacked_layers at its default, false.
 func checkImages(root *nodefs.FS, e Expect) []record.NodeImageCheck {
 	targets, err := readImages(root)
 	if err != nil {
