@@ -34,7 +34,13 @@ type goString struct {
 
 // elfStrings returns the short strings (at most 128 bytes) whose headers lie in the data
 // sections of the ELF file in r, in slot order.
-func elfStrings(r io.ReaderAt) ([]goString, error) {
+func elfStrings(r io.ReaderAt) (strs []goString, err error) {
+	// debug/elf has panicked on malformed files before; a corrupt binary is an error.
+	defer func() {
+		if p := recover(); p != nil {
+			strs, err = nil, fmt.Errorf("malformed ELF file: %v", p)
+		}
+	}()
 	f, err := elf.NewFile(r)
 	if err != nil {
 		return nil, fmt.Errorf("not an ELF executable: %w", err)

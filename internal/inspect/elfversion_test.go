@@ -1,6 +1,7 @@
 package inspect
 
 import (
+	"bytes"
 	"io"
 	"os"
 	"os/exec"
@@ -68,4 +69,21 @@ func TestVersionsFromTheGoLinker(t *testing.T) {
 			})
 		}
 	}
+}
+
+// FuzzELFStrings: a corrupt binary is an error, never a panic or a hang.
+func FuzzELFStrings(f *testing.F) {
+	exe, err := os.Executable()
+	if err != nil {
+		f.Fatal(err)
+	}
+	data, err := os.ReadFile(exe)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data[:4096])
+	f.Add([]byte("\x7fELF\x02\x01\x01"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		elfStrings(bytes.NewReader(b))
+	})
 }
