@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/imagegrid/imagegrid/internal/testutil/nodeimage"
 )
 
 // BenchmarkELFStrings scans a real Go executable (this test binary, built by the same linker
@@ -83,7 +85,22 @@ func FuzzELFStrings(f *testing.F) {
 	}
 	f.Add(data[:4096])
 	f.Add([]byte("\x7fELF\x02\x01\x01"))
+	f.Add(nodeimage.KubeBinary("amd64", false, "v1.30.2"))
+	f.Add(nodeimage.KubeBinary("arm64", true, "v1.30.2"))
 	f.Fuzz(func(t *testing.T, b []byte) {
 		elfStrings(bytes.NewReader(b))
 	})
+}
+
+// TestVersionsFromTheStandInsBinaries: both architectures' relocations are followed.
+func TestVersionsFromTheStandInsBinaries(t *testing.T) {
+	t.Parallel()
+	for _, arch := range []string{"amd64", "arm64"} {
+		for _, pie := range []bool{false, true} {
+			got, err := kubernetesVersion(bytes.NewReader(nodeimage.KubeBinary(arch, pie, "v1.31.1+vmware.2")))
+			if err != nil || got != "v1.31.1+vmware.2" {
+				t.Errorf("%s pie=%v: %q, %v", arch, pie, got, err)
+			}
+		}
+	}
 }

@@ -112,6 +112,13 @@ func goBinary(arch string, pie bool, textBytes int, vars []goString) []byte {
 	return b
 }
 
+// KubeBinary is kubeadm, kubelet or kubectl for arch ("amd64", "arm64") as the stand-in
+// writes it: a small ELF executable (position independent with pie) whose data carries
+// version as its gitVersion.
+func KubeBinary(arch string, pie bool, version string) []byte {
+	return kubeBinary(arch, pie, 0, version, commit(version))
+}
+
 // kubeBinary is kubeadm, kubelet or kubectl as Kubernetes' build stamps it
 // (hack/lib/version.sh, kube::version::ldflags): the variables of
 // k8s.io/component-base/version/base.go in declaration order — gitMajor, gitMinor,
