@@ -1,11 +1,14 @@
 package inspect
 
 import (
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"strings"
@@ -50,16 +53,17 @@ type manifest struct {
 
 // checkImages checks each expected image in containerd's k8s.io namespace: its record, and
 // in the content store its index, the manifest for the node's architecture, its config and
-// every layer. Layers stay in the content store because Image Builder's containerd config
-// (ansible/roles/containerd/templates/etc/containerd/config.toml) leaves the CRI plugin's
-// discard_unpacked_layers at its default, false.
+// every layer. A layer missing from the content store passes when the image is unpacked: a
+// committed snapshot named by the chain ID of its layers exists (what containerd keeps with
+// the CRI plugin's discard_unpacked_layers = true; Image Builder's containerd config,
+// ansible/roles/containerd/templates/etc/containerd/config.toml, leaves it false).
 func checkImages(root *nodefs.FS, e Expect) []record.NodeImageCheck {
-	targets, err := readImages(root)
+	st, err := readImages(root)
 	if err != nil {
 		return []record.NodeImageCheck{{Name: "containerd images", Found: err.Error(), Where: metaDB}}
 	}
-	names := make([]string, 0, len(targets))
-	for n := range targets {
+	names := make([]string, 0, len(st.images))
+	for n := range st.images {
 		names = append(names, n)
 	}
 	sort.Strings(names)
@@ -76,8 +80,8 @@ func checkImages(root *nodefs.FS, e Expect) []record.NodeImageCheck {
 			continue
 		}
 		c.Where = metaDB + ": v1/" + namespace + "/images/" + ref
-		t := targets[ref]
-		if where, err := checkContent(root, t, e.Arch); err != nil {
+		t := st.images[ref]
+		if where, err := checkContent(root, t, e.Arch, st); err != nil {
 			c.Found, c.Where = ref+" ("+t.Digest+"): "+err.Error(), where
 		} else {
 			c.Found, c.OK = ref+"@"+t.Digest, true
@@ -117,36 +121,66 @@ func splitRef(ref string) (string, string) {
 	return ref[:i], ref[i+1:]
 }
 
-// readImages reads every image record of the k8s.io namespace: name → target descriptor.
+// state is what containerd's metadata says of the k8s.io namespace.
+type state struct {
+	// images maps image name → target descriptor.
+	images map[string]descriptor
+	// blobs are the digests of the namespace's content (v1/k8s.io/content/blob).
+	blobs map[string]bool
+	// snapshots are the names of its snapshots, whatever the snapshotter.
+	snapshots map[string]bool
+}
+
+// readImages reads the image records, content records and snapshot names of the k8s.io
+// namespace.
 // bbolt reads a file, so the database is copied out of the image into a private temporary
 // file first (it is a few hundred KiB on a node image).
-func readImages(root *nodefs.FS) (map[string]descriptor, error) {
+func readImages(root *nodefs.FS) (state, error) {
 	f, err := root.Open(metaDB)
 	if err != nil {
-		return nil, fmt.Errorf("containerd metadata: %w", err)
+		return state{}, fmt.Errorf("containerd metadata: %w", err)
 	}
 	if f.Size() > maxMetaDB {
-		return nil, fmt.Errorf("containerd metadata is %d bytes; at most %d are read", f.Size(), maxMetaDB)
+		return state{}, fmt.Errorf("containerd metadata is %d bytes; at most %d are read", f.Size(), maxMetaDB)
 	}
 	tmp, err := os.CreateTemp("", "imagegrid-meta-*.db")
 	if err != nil {
-		return nil, err
+		return state{}, err
 	}
 	defer os.Remove(tmp.Name())
 	defer tmp.Close()
 	if _, err := io.Copy(tmp, io.NewSectionReader(f, 0, f.Size())); err != nil {
-		return nil, fmt.Errorf("copy containerd metadata: %w", err)
+		return state{}, fmt.Errorf("copy containerd metadata: %w", err)
 	}
 	if err := tmp.Close(); err != nil {
-		return nil, err
+		return state{}, err
 	}
 	db, err := bolt.Open(tmp.Name(), 0o400, &bolt.Options{ReadOnly: true})
 	if err != nil {
-		return nil, fmt.Errorf("containerd metadata is not a bbolt database: %w", err)
+		return state{}, fmt.Errorf("containerd metadata is not a bbolt database: %w", err)
 	}
 	defer db.Close()
-	out := map[string]descriptor{}
+	st := state{images: map[string]descriptor{}, blobs: map[string]bool{}, snapshots: map[string]bool{}}
+	out := st.images
 	err = db.View(func(tx *bolt.Tx) error {
+		if sn := bucket(tx, "v1", namespace, "snapshots"); sn != nil {
+			if err := sn.ForEachBucket(func(snapshotter []byte) error {
+				return sn.Bucket(snapshotter).ForEachBucket(func(key []byte) error {
+					st.snapshots[string(key)] = true
+					return nil
+				})
+			}); err != nil {
+				return err
+			}
+		}
+		if blobs := bucket(tx, "v1", namespace, "content", "blob"); blobs != nil {
+			if err := blobs.ForEachBucket(func(d []byte) error {
+				st.blobs[string(d)] = true
+				return nil
+			}); err != nil {
+				return err
+			}
+		}
 		images := bucket(tx, "v1", namespace, "images")
 		if images == nil {
 			return fmt.Errorf("no v1/%s/images bucket: containerd pulled no image for Kubernetes", namespace)
@@ -165,7 +199,7 @@ func readImages(root *nodefs.FS) (map[string]descriptor, error) {
 			return nil
 		})
 	})
-	return out, err
+	return st, err
 }
 
 func bucket(tx *bolt.Tx, path ...string) *bolt.Bucket {
@@ -181,7 +215,7 @@ func bucket(tx *bolt.Tx, path ...string) *bolt.Bucket {
 
 // checkContent follows an image target through the content store; it returns the path
 // that is missing or wrong with the error.
-func checkContent(root *nodefs.FS, t descriptor, arch string) (string, error) {
+func checkContent(root *nodefs.FS, t descriptor, arch string, st state) (string, error) {
 	m, where, err := readManifest(root, t)
 	if err != nil {
 		return where, err
@@ -201,20 +235,79 @@ func checkContent(root *nodefs.FS, t descriptor, arch string) (string, error) {
 			return where, err
 		}
 	}
-	for _, d := range append([]descriptor{m.Config}, m.Layers...) {
-		p, err := blobPath(d.Digest)
-		if err != nil {
+	if where, err := checkBlob(root, m.Config, st); err != nil {
+		return where, err
+	}
+	for _, d := range m.Layers {
+		where, err := checkBlob(root, d, st)
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
 			return where, err
 		}
-		info, err := root.Stat(p)
-		if err != nil {
-			return p, fmt.Errorf("blob missing: %w", err)
+		// Discarded after unpacking? The snapshot of the whole chain then exists.
+		chain, cerr := chainID(root, m.Config)
+		if cerr != nil {
+			return where, fmt.Errorf("%w; and the image's chain ID: %v", err, cerr)
 		}
-		if info.Size != d.Size {
-			return p, fmt.Errorf("blob is %d bytes, the manifest says %d", info.Size, d.Size)
+		if !st.snapshots[chain] {
+			return where, fmt.Errorf("%w, and no snapshot %s unpacks the image", err, chain)
 		}
+		break
 	}
 	return "", nil
+}
+
+// checkBlob checks that the namespace has a record of d and the content store its file, at
+// its size.
+func checkBlob(root *nodefs.FS, d descriptor, st state) (string, error) {
+	p, err := blobPath(d.Digest)
+	if err != nil {
+		return "", err
+	}
+	if !st.blobs[d.Digest] {
+		return metaDB + ": v1/" + namespace + "/content/blob/" + d.Digest, fmt.Errorf("blob not in the namespace's content: %w", fs.ErrNotExist)
+	}
+	info, err := root.Stat(p)
+	if err != nil {
+		return p, fmt.Errorf("blob missing: %w", err)
+	}
+	if info.Size != d.Size {
+		return p, fmt.Errorf("blob is %d bytes, the manifest says %d", info.Size, d.Size)
+	}
+	return p, nil
+}
+
+// chainID is the chain ID of an image's layers, from its config's rootfs.diff_ids
+// (OCI image-spec config.md: ChainID(L0) = DiffID(L0), ChainID(Ln) =
+// sha256(ChainID(Ln-1) + " " + DiffID(Ln))).
+func chainID(root *nodefs.FS, config descriptor) (string, error) {
+	p, err := blobPath(config.Digest)
+	if err != nil {
+		return "", err
+	}
+	data, err := root.ReadFile(p, maxManifest)
+	if err != nil {
+		return "", err
+	}
+	var c struct {
+		RootFS struct {
+			DiffIDs []string `json:"diff_ids"`
+		} `json:"rootfs"`
+	}
+	if err := json.Unmarshal(data, &c); err != nil {
+		return "", fmt.Errorf("config %s: %w", p, err)
+	}
+	if len(c.RootFS.DiffIDs) == 0 {
+		return "", fmt.Errorf("config %s lists no rootfs.diff_ids", p)
+	}
+	chain := c.RootFS.DiffIDs[0]
+	for _, d := range c.RootFS.DiffIDs[1:] {
+		sum := sha256.Sum256([]byte(chain + " " + d))
+		chain = "sha256:" + hex.EncodeToString(sum[:])
+	}
+	return chain, nil
 }
 
 func readManifest(root *nodefs.FS, d descriptor) (manifest, string, error) {

@@ -76,6 +76,8 @@ func TestVerdicts(t *testing.T) {
 		{name: "good, GPT", edit: func(*nodeimage.Spec) {}},
 		{name: "good, MBR", edit: func(s *nodeimage.Spec) { s.Table = "mbr" }},
 		{name: "good, Photon", edit: func(s *nodeimage.Spec) { s.Distro = "photon" }},
+		{name: "good, layers discarded once unpacked", edit: func(s *nodeimage.Spec) { s.DiscardLayers = true }},
+		{name: "layers neither stored nor unpacked", edit: func(s *nodeimage.Spec) { s.Breaks = []string{"lost-layers"} }, check: "image registry.k8s.io/kube-apiserver", where: "meta.db: v1/k8s.io/content/blob/sha256:"},
 		{name: "good, XFS root (RHEL family)", edit: func(s *nodeimage.Spec) { s.FS, s.SizeMiB, s.Distro = "xfs", 320, "rhel" }},
 		{name: "XFS without kubectl", edit: func(s *nodeimage.Spec) {
 			s.FS, s.SizeMiB, s.Breaks = "xfs", 320, []string{"missing-kubectl"}

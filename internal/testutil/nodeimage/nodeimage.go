@@ -44,6 +44,9 @@ type Spec struct {
 	SizeMiB int
 	// Breaks name what to break, each one of Breaks' keys.
 	Breaks []string
+	// DiscardLayers removes the images' layers from the content store once unpacked, as
+	// containerd does with discard_unpacked_layers = true.
+	DiscardLayers bool
 	// KubeletMiB pads kubelet's code to that size (a real one is ~110 MB); 0 keeps it tiny.
 	KubeletMiB int
 	// Extra are more files, path (relative to the root) → content; a nil content makes a
@@ -58,6 +61,7 @@ var Breaks = map[string]string{
 	"cloud-init-disabled": "/etc/cloud/cloud-init.disabled exists",
 	"cloud-init-masked":   "cloud-init.service masked (a link to /dev/null in /etc/systemd/system)",
 	"missing-etcd":        "no etcd image in containerd",
+	"lost-layers":         "the images' layers are neither in the content store nor unpacked",
 	"wrong-coredns-tag":   "the coredns image has another tag",
 }
 
@@ -207,7 +211,14 @@ func writeTree(tree string, spec Spec) error {
 			return err
 		}
 	}
-	return writeContainerd(tree, spec.Arch, spec.images())
+	layers := keepLayers
+	switch {
+	case spec.broken("lost-layers"):
+		layers = lostLayers
+	case spec.DiscardLayers:
+		layers = discardLayers
+	}
+	return writeContainerd(tree, spec.Arch, spec.images(), layers)
 }
 
 // writeSparse writes a 4 MiB file with holes: data in its second and last MiB only.
