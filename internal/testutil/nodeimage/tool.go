@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"testing"
 )
 
 // ToolEnv is the variable naming a prebuilt mknodedisk for the Image Builder stand-in.
@@ -31,4 +32,17 @@ func BuildTool(root string) (func(), error) {
 		return nil, err
 	}
 	return func() { os.RemoveAll(dir) }, nil
+}
+
+// TestMain is a TestMain for the packages whose tests run the stand-in: it builds the tool
+// (BuildTool) before the tests and removes it after; a failed build fails the run.
+func TestMain(m *testing.M, root string) {
+	cleanup, err := BuildTool(root)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	cleanup()
+	os.Exit(code)
 }
