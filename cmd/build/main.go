@@ -31,8 +31,9 @@ func main() {
 
 // config is the command line (or the action inputs).
 type config struct {
-	cell string
-	opts build.Options
+	cell    string
+	inspect string
+	opts    build.Options
 }
 
 func parse(args []string, gh *actions.Runner, stderr io.Writer) (config, error) {
@@ -57,6 +58,8 @@ func parse(args []string, gh *actions.Runner, stderr io.Writer) (config, error) 
 	fs.BoolVar(&o.DryRun, "dry-run", false, "print the command, environment (secrets masked) and files, and do nothing")
 	fs.StringVar(&o.BundleHost, "bundle-host", "", "address the VM reaches the TKG resource bundle at (default: this host's outbound address)")
 	fs.IntVar(&o.BundlePort, "bundle-port", 0, "host port of the TKG resource bundle (default: a free port)")
+	fs.StringVar(&c.inspect, "inspect", "", "only inspect the node image in this OVA (or streamOptimized VMDK, qcow2 or raw disk) against the cell, no build, and print the report")
+	fs.StringVar(&o.TKr, "tkr", "", "the cell's TanzuKubernetesRelease file: the inspection expects its image repository and etcd/pause/coredns tags")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: build --cell FILE [flags]\n\nRuns Kubernetes Image Builder for one cell and writes its build record. As a GitHub\nAction step each flag may come from the input of the same name.\n\n")
 		fs.PrintDefaults()
@@ -108,6 +111,9 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	if err != nil {
 		return err
 	}
+	if cfg.inspect != "" {
+		return inspectOnly(cell, cfg.inspect, cfg.opts.TKr, stdout)
+	}
 	o := cfg.opts
 	o.Environ, o.Console, o.Actions = environ, stdout, gh
 	res, err := build.Build(ctx, cell, o)
@@ -124,5 +130,19 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 		return err
 	}
 	fmt.Fprintf(stdout, "cell %s: %s after %d attempt(s); record %s\n", cell.ID, res.Record.Status, res.Record.Attempts, res.Path)
+	return nil
+}
+
+// inspectOnly runs the node image inspection of an existing OVA and prints every check; it
+// fails unless the image passed.
+func inspectOnly(cell record.Cell, path, tkr string, stdout io.Writer) error {
+	rep, err := build.Inspect(cell, path, tkr)
+	if err != nil {
+		return err
+	}
+	build.WriteNodeImageReport(stdout, rep)
+	if rep.Verdict != record.NodeImagePassed {
+		return fmt.Errorf("%s: node image %s: %s", path, rep.Verdict, rep.Reason)
+	}
 	return nil
 }

@@ -14,9 +14,9 @@ import (
 
 func standIn(t *testing.T) string {
 	t.Helper()
-	for _, tool := range []string{"make", "packer", "qemu-img", "python3"} {
+	for _, tool := range []string{"make", "packer", "qemu-img", "python3", "mkfs.ext4", "go"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			t.Fatalf("%s is missing; the Image Builder stand-in needs it (apt-get install make packer qemu-utils python3)", tool)
+			t.Fatalf("%s is missing; the Image Builder stand-in needs it (apt-get install make packer qemu-utils python3 e2fsprogs, and Go)", tool)
 		}
 	}
 	dir, err := filepath.Abs(filepath.Join("..", "..", "testdata", "imagebuilder", "images", "capi"))
@@ -169,5 +169,58 @@ func TestRunDryRunFromStdin(t *testing.T) {
 	}
 	if _, err := os.Stat(work); !os.IsNotExist(err) {
 		t.Errorf("a dry run created %s", work)
+	}
+}
+
+func TestInspectOnly(t *testing.T) {
+	t.Parallel()
+	dir := standIn(t)
+	work := t.TempDir()
+	out := filepath.Join(work, "out")
+	env := append(os.Environ(), "VSPHERE_USERNAME=builder@vsphere.local", "VSPHERE_PASSWORD=s3cret-vsphere-pw", "VSPHERE_SERVER=vcenter.example.com")
+	var stdout, stderr bytes.Buffer
+	if err := run(context.Background(), []string{"--cell", "testdata/vsphere.json", "--executor", "make", "--image-builder-dir", dir, "--work", work, "--out", out,
+		"--docker", "true", "--bundle-host", "10.1.2.3"}, env, nil, &stdout, &stderr); err != nil { // the TKG bundle's docker commands succeed without an engine
+		t.Fatalf("build: %v\n%s%s", err, stdout.String(), stderr.String())
+	}
+	rec, err := record.ReadFile[record.BuildRecord](filepath.Join(out, "build-record.json"), record.KindBuildRecord)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ova := filepath.Join(out, filepath.FromSlash(rec.Artifacts.OVA.Path))
+
+	stdout.Reset()
+	if err := run(context.Background(), []string{"--cell", "testdata/vsphere.json", "--inspect", ova}, env, nil, &stdout, &stderr); err != nil {
+		t.Fatalf("inspect: %v\n%s", err, stdout.String())
+	}
+	for _, want := range []string{"ok   kubelet: v1.30.2+vmware.1 (want v1.30.2+vmware.1)\n       /usr/bin/kubelet", "node image passed (inspection)"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("stdout lacks %q:\n%s", want, stdout.String())
+		}
+	}
+
+	// With the TKr, its exact etcd tag is expected; the stand-in pulled kubeadm's.
+	stdout.Reset()
+	err = run(context.Background(), []string{"--cell", "testdata/vsphere.json", "--inspect", ova, "--tkr", "testdata/tkr.yml"}, env, nil, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "image projects.registry.vmware.com/tkg/etcd: found missing; has tags v3.5.12-0, want projects.registry.vmware.com/tkg/etcd:v3.5.12_vmware.5") {
+		t.Fatalf("with --tkr: err = %v", err)
+	}
+
+	// The same OVA inspected for another Kubernetes version fails, naming the binaries.
+	cell, err := os.ReadFile("testdata/vsphere.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := filepath.Join(work, "other.json")
+	if err := os.WriteFile(other, bytes.ReplaceAll(cell, []byte(`"semver": "v1.30.2+vmware.1"`), []byte(`"semver": "v1.30.3+vmware.1"`)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	err = run(context.Background(), []string{"--cell", other, "--inspect", ova}, env, nil, &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "node image failed: kubeadm: found v1.30.2+vmware.1, want v1.30.3+vmware.1 (/usr/bin/kubeadm)") {
+		t.Fatalf("err = %v\n%s", err, stdout.String())
+	}
+	if !strings.Contains(stdout.String(), "FAIL kubectl") {
+		t.Errorf("stdout:\n%s", stdout.String())
 	}
 }

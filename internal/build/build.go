@@ -49,6 +49,10 @@ type Options struct {
 	// ValidateOnly runs the cell's validate target; DryRun only prints what would be done.
 	ValidateOnly bool
 	DryRun       bool
+	// TKr is the cell's TanzuKubernetesRelease file (a TKr package's
+	// config/TanzuKubernetesRelease.yml): the node image inspection then expects its image
+	// repository and exact etcd, pause and coredns tags. Optional.
+	TKr string
 	// BundleHost and BundlePort are where the TKG resource bundle is reachable (defaults:
 	// this host's outbound address and a free port).
 	BundleHost string

@@ -34,6 +34,9 @@ func requireStandInTools(t *testing.T) {
 		"packer":   "apt-get install packer (Debian's packer 1.6.6)",
 		"qemu-img": "apt-get install qemu-utils",
 		"python3":  "apt-get install python3",
+		// The stand-in's OVA disk is a real ext4 filesystem (hack/node-disk.sh).
+		"mkfs.ext4": "apt-get install e2fsprogs",
+		"go":        "install Go (the stand-in builds its node disk with go run)",
 	} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Fatalf("%s is missing; the Image Builder stand-in needs it: %s", tool, install)

@@ -2,6 +2,7 @@ package build
 
 import (
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"time"
@@ -74,8 +75,45 @@ func SummaryRow(rec record.BuildRecord) string {
 	if rec.Failure != nil {
 		artifacts = escapeCell(rec.Failure.Reason)
 	}
-	return fmt.Sprintf("| cell | status | attempts | time | Image Builder | artifacts |\n|---|---|---|---|---|---|\n| %s | %s | %d | %s | %s | %s |\n",
-		rec.Cell.ID, status, rec.Attempts, rec.Finished.Sub(rec.Started).Round(time.Second), rec.ImageBuilderVersion, artifacts)
+	return fmt.Sprintf("| cell | status | attempts | time | Image Builder | artifacts | node image |\n|---|---|---|---|---|---|---|\n| %s | %s | %d | %s | %s | %s | %s |\n",
+		rec.Cell.ID, status, rec.Attempts, rec.Finished.Sub(rec.Started).Round(time.Second), rec.ImageBuilderVersion, artifacts, escapeCell(NodeImageVerdict(rec)))
+}
+
+// NodeImageVerdict sums up a record's node image reports in one line: "inspection passed",
+// "inspection failed: <reason>", or "not checked" when there is none.
+func NodeImageVerdict(rec record.BuildRecord) string {
+	var parts []string
+	for _, r := range rec.NodeImage {
+		s := r.Source + " " + r.Verdict
+		if r.Reason != "" {
+			s += ": " + r.Reason
+		}
+		parts = append(parts, s)
+	}
+	if len(parts) == 0 {
+		return "not checked"
+	}
+	return strings.Join(parts, "; ")
+}
+
+// WriteNodeImageReport prints a node image report: one line per check, then the verdict.
+func WriteNodeImageReport(w io.Writer, rep record.NodeImageReport) {
+	for _, c := range rep.Checks {
+		mark := "ok  "
+		if !c.OK {
+			mark = "FAIL"
+		}
+		line := fmt.Sprintf("%s %s: %s", mark, c.Name, c.Found)
+		if c.Expected != "" {
+			line += " (want " + c.Expected + ")"
+		}
+		fmt.Fprintf(w, "%s\n       %s\n", line, c.Where)
+	}
+	fmt.Fprintf(w, "node image %s (%s)", rep.Verdict, rep.Source)
+	if rep.Reason != "" {
+		fmt.Fprintf(w, ": %s", rep.Reason)
+	}
+	fmt.Fprintln(w)
 }
 
 func escapeCell(s string) string {

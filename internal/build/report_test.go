@@ -35,8 +35,12 @@ func TestReport(t *testing.T) {
 		mustContain(t, "outputs", string(out), want)
 	}
 	summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"])
-	mustContain(t, "summary", string(summary), "| aws-ubuntu-2204-amd64-v1.30.2 | succeeded | 2 | 1m35s | v0.1.55 | us-east-1:ami-0a1b2c3d<br>us-west-2:ami-9f8e7d6c |")
+	mustContain(t, "summary", string(summary), "| aws-ubuntu-2204-amd64-v1.30.2 | succeeded | 2 | 1m35s | v0.1.55 | us-east-1:ami-0a1b2c3d<br>us-west-2:ami-9f8e7d6c | not checked |")
 
+	rec.NodeImage = []record.NodeImageReport{{Source: record.NodeImageSourceInspection, Verdict: record.NodeImageFailed, Reason: "kubectl: found missing (/usr/bin|/opt/bin)"}}
+	if row := SummaryRow(rec); !strings.Contains(row, `| inspection failed: kubectl: found missing (/usr/bin\|/opt/bin) |`) {
+		t.Errorf("row with a failed inspection = %s", row)
+	}
 	rec.Status, rec.Failure = record.BuildFailed, &record.Failure{Class: record.FailurePermanent, Reason: "goss validation failed: a|b"}
 	if row := SummaryRow(rec); !strings.Contains(row, `| failed (permanent) | 2 |`) || !strings.Contains(row, `a\|b`) {
 		t.Errorf("failed row = %s", row)

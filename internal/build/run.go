@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/imagegrid/imagegrid/internal/imagebuilder"
+	"github.com/imagegrid/imagegrid/internal/inspect"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -198,7 +199,41 @@ func (b *builder) verify(before string) *record.Failure {
 	}
 	b.rec.Artifacts = v.artifacts
 	b.ova = v.ovaPath
+	if v.ovaPath != "" {
+		return b.inspect(v.ovaPath)
+	}
 	return nil
+}
+
+// inspect reads the built OVA's disk and records whether it is what Cluster API expects
+// of a node image; a failed inspection fails the build, so the image never reaches publish.
+func (b *builder) inspect(path string) *record.Failure {
+	fmt.Fprintf(b.opts.Console, "cell %s: inspecting the node image in %s\n", b.cell.ID, filepath.Base(path))
+	rep, err := Inspect(b.cell, path, b.opts.TKr)
+	if err != nil {
+		return &record.Failure{Class: record.FailureVerification, Reason: err.Error()}
+	}
+	b.rec.NodeImage = append(b.rec.NodeImage, rep)
+	fmt.Fprintf(b.opts.Console, "cell %s: node image inspection %s\n", b.cell.ID, rep.Verdict)
+	if rep.Verdict == record.NodeImageFailed {
+		return &record.Failure{Class: record.FailureVerification, Reason: "node image inspection failed: " + rep.Reason}
+	}
+	return nil
+}
+
+// Inspect runs the node image inspection of cell c on the image at path (an OVA, a
+// streamOptimized VMDK or a raw disk); tkr is the cell's TanzuKubernetesRelease file, or "".
+func Inspect(c record.Cell, path, tkr string) (record.NodeImageReport, error) {
+	var images *inspect.TKrImages
+	if tkr != "" {
+		var err error
+		if images, err = inspect.ReadTKr(tkr, c.Kubernetes.Semver); err != nil {
+			return record.NodeImageReport{}, err
+		}
+	}
+	return inspect.File(path, func(props map[string]string) (inspect.Expect, error) {
+		return inspect.ExpectFor(c, props, images)
+	})
 }
 
 // finish sets the status, gathers the log and OVA in the output folder, makes paths relative

@@ -73,6 +73,9 @@ func TestBuildVSphereWithStandIn(t *testing.T) {
 	if _, ok := o2.Properties["VERSION"]; ok {
 		t.Error("an upstream build has no VERSION property")
 	}
+	if len(rec.NodeImage) != 1 || rec.NodeImage[0].Source != record.NodeImageSourceInspection || rec.NodeImage[0].Verdict != record.NodeImagePassed {
+		t.Errorf("node image reports = %+v, want one passed inspection", rec.NodeImage)
+	}
 	logData, err := os.ReadFile(filepath.Join(filepath.Dir(res.Path), rec.Log))
 	if err != nil {
 		t.Fatalf("log: %v", err)
@@ -361,6 +364,7 @@ func TestVerificationFailures(t *testing.T) {
 		before func(t *testing.T, ws string) // runs before Image Builder
 		after  func(t *testing.T, ws string) // runs after Image Builder succeeded
 		skipIB bool                          // Image Builder "succeeds" without running
+		env    []string                      // for the stand-in
 		want   string
 	}{
 		{
@@ -410,12 +414,25 @@ func TestVerificationFailures(t *testing.T) {
 			skipIB: true,
 			want:   "has no build from this run: last_run_uuid aaaa is from an earlier run",
 		},
+		// Image Builder succeeded, but the disk is not a working Cluster API node image.
+		{
+			name: "node image without kubectl",
+			cell: func(t *testing.T) record.Cell { return vsphereCell("ubuntu-2204", "22.04") },
+			env:  []string{"STANDIN_NODE_BREAK=missing-kubectl"},
+			want: "node image inspection failed: kubectl: found missing, want v1.30.2 (/usr/bin, /usr/local/bin",
+		},
+		{
+			name: "node image with cloud-init disabled",
+			cell: func(t *testing.T) record.Cell { return vsphereCell("ubuntu-2204", "22.04") },
+			env:  []string{"STANDIN_NODE_BREAK=cloud-init-disabled"},
+			want: "(/etc/cloud/cloud-init.disabled)",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c := tt.cell(t)
-			o := makeOptions(t)
+			o := makeOptions(t, tt.env...)
 			ws := filepath.Join(o.WorkDir, c.ID)
 			real := ProcessExec(time.Second)
 			if tt.skipIB { // an earlier run's manifest is already there
@@ -473,6 +490,29 @@ func TestValidateOnlyWithStandIn(t *testing.T) {
 		}
 		if got := fake.commands[0].Args[2]; got != c.Target.Validate {
 			t.Errorf("cell %s: ran %s, want %s", c.ID, got, c.Target.Validate)
+		}
+	}
+}
+
+// TestBuildPhotonInspectsItsLayout: the stand-in lays Photon's disk out as Photon does
+// (cloud-init in python3.11/site-packages), and the inspection finds it there.
+func TestBuildPhotonInspectsItsLayout(t *testing.T) {
+	t.Parallel()
+	requireStandInTools(t)
+	c := vsphereCell("photon-5", "5")
+	c.OS.Name = "photon"
+	o := makeOptions(t)
+	res, err := Build(context.Background(), c, o)
+	if err != nil {
+		t.Fatalf("Build: %v\n%s", err, o.Console)
+	}
+	reps := res.Record.NodeImage
+	if len(reps) != 1 || reps[0].Verdict != record.NodeImagePassed {
+		t.Fatalf("node image reports %+v", reps)
+	}
+	for _, c := range reps[0].Checks {
+		if c.Name == "cloud-init" && c.Where != "/usr/lib/python3.11/site-packages/cloudinit/version.py" {
+			t.Errorf("cloud-init read from %s", c.Where)
 		}
 	}
 }

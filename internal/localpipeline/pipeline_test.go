@@ -50,7 +50,7 @@ func TestLocalPipeline(t *testing.T) {
 	if !strings.Contains(string(log), "OSImage-v1.30.2---vmware.1-tkg.1-ubuntu-2204-amd64-ova-imagegrid.yml") || !strings.Contains(string(log), "images.json") {
 		t.Errorf("the catalog commit changes:\n%s", log)
 	}
-	for _, want := range []string{"CELL", "BUILD KEY", vs.Cell.ShortKey(), "replacing OSImage/v1.30.2---vmware.1-tkg.1-ubuntu-2204-amd64-ova", "catalog: commit", "every cell is already published"} {
+	for _, want := range []string{"CELL", "BUILD KEY", "NODE IMAGE", vs.Cell.ShortKey() + "  inspection passed", "replacing OSImage/v1.30.2---vmware.1-tkg.1-ubuntu-2204-amd64-ova", "catalog: commit", "every cell is already published"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the final report lacks %q:\n%s", want, out.String())
 		}

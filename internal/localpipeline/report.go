@@ -8,11 +8,12 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/imagegrid/imagegrid/internal/build"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
-// report prints what the run made: per cell its build key, where the image lives and the
-// catalog change, then the catalog commit.
+// report prints what the run made: per cell its build key, the verdict on its node image,
+// where the image lives and the catalog change, then the catalog commit.
 func (r *run) report() error {
 	files, err := filepath.Glob(filepath.Join(r.publishDir(), "*.json"))
 	if err != nil {
@@ -20,19 +21,23 @@ func (r *run) report() error {
 	}
 	fmt.Fprintln(r.Out)
 	tw := tabwriter.NewWriter(r.Out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "CELL\tBUILD KEY\tPUBLISHED\tCATALOG")
+	fmt.Fprintln(tw, "CELL\tBUILD KEY\tNODE IMAGE\tPUBLISHED\tCATALOG")
 	for _, f := range files {
 		pr, err := record.ReadFile[record.PublishRecord](f, record.KindPublishRecord)
 		if err != nil {
 			return err
 		}
+		verdict, err := r.nodeImage(pr.Cell)
+		if err != nil {
+			return err
+		}
 		where, catalog := placements(pr), catalogChanges(pr)
 		for i := range max(len(where), len(catalog), 1) {
-			cell, key := "", ""
+			cell, key, v := "", "", ""
 			if i == 0 {
-				cell, key = pr.Cell.ID, pr.Cell.ShortKey()
+				cell, key, v = pr.Cell.ID, pr.Cell.ShortKey(), verdict
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", cell, key, at(where, i), at(catalog, i))
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", cell, key, v, at(where, i), at(catalog, i))
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -46,6 +51,15 @@ func (r *run) report() error {
 	fmt.Fprintf(r.Out, "\nthe whole pipeline took %s; everything it made is in %s (logs in %s)\n",
 		time.Since(r.started).Round(time.Second), r.Work, r.logs)
 	return nil
+}
+
+// nodeImage is the verdict of the node image reports in the cell's build record.
+func (r *run) nodeImage(c record.Cell) (string, error) {
+	rec, err := record.ReadFile[record.BuildRecord](filepath.Join(r.buildDir(), c.ID, "build-record.json"), record.KindBuildRecord)
+	if err != nil {
+		return "", err
+	}
+	return build.NodeImageVerdict(rec), nil
 }
 
 // placements are the places a publish record's image lives, one a line.

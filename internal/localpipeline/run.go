@@ -139,7 +139,9 @@ func (r *run) publishDir() string { return filepath.Join(r.Work, "publish") }
 func (r *run) catalogDir() string { return filepath.Join(r.Work, "catalog") }
 
 func (r *run) compile(ctx context.Context) error {
-	return r.command(ctx, "compile", nil, "go", "build", "-o", r.bin+string(filepath.Separator), "./cmd/matrix", "./cmd/build", "./cmd/publish")
+	// mknodedisk makes the stand-in's node image disks (testdata/imagebuilder hack/node-disk.sh).
+	return r.command(ctx, "compile", nil, "go", "build", "-o", r.bin+string(filepath.Separator), "./cmd/matrix", "./cmd/build", "./cmd/publish",
+		"./internal/testutil/nodeimage/mknodedisk")
 }
 
 func (r *run) matrix(ctx context.Context) error {
@@ -260,7 +262,8 @@ func (r *run) build(ctx context.Context) error {
 		return err
 	}
 	env := append(baseEnv(), r.vcenterEnv("VSPHERE_")...)
-	env = append(env, "VSPHERE_SERVER="+r.vc.host, "STANDIN_DOCKER_STATE="+filepath.Join(r.Work, "docker"))
+	env = append(env, "VSPHERE_SERVER="+r.vc.host, "STANDIN_DOCKER_STATE="+filepath.Join(r.Work, "docker"),
+		"STANDIN_MKNODEDISK="+filepath.Join(r.bin, "mknodedisk"))
 	env = append(env, r.awsEnv()...)
 	errs := make([]error, len(cells))
 	var wg sync.WaitGroup

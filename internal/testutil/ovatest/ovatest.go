@@ -32,6 +32,9 @@ type Spec struct {
 	RandomData bool
 	// Properties are the ProductSection properties, key → value (e.g. VERSION, DISTRO_NAME).
 	Properties map[string]string
+	// RawDisk, when set, is a raw disk image to convert instead of making one (DiskBytes and
+	// RandomData are then ignored; it is left in place).
+	RawDisk string
 }
 
 // OVA is what Make produced.
@@ -67,17 +70,26 @@ func build(dir string, spec Spec) (OVA, error) {
 	}
 	defer os.RemoveAll(work)
 
-	raw := filepath.Join(work, "disk.raw")
-	if err := writeRaw(raw, mib<<20, spec.RandomData); err != nil {
+	raw := spec.RawDisk
+	if raw == "" {
+		raw = filepath.Join(work, "disk.raw")
+		if err := writeRaw(raw, mib<<20, spec.RandomData); err != nil {
+			return OVA{}, err
+		}
+	} else if st, err := os.Stat(raw); err != nil {
 		return OVA{}, err
+	} else {
+		mib = (st.Size() + (1 << 20) - 1) >> 20
 	}
 	vmdk := filepath.Join(work, spec.Name+"-disk-0.vmdk")
 	cmd := exec.Command(qemu, "convert", "-f", "raw", "-O", "vmdk", "-o", "subformat=streamOptimized", raw, vmdk)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return OVA{}, fmt.Errorf("qemu-img convert: %w: %s", err, out)
 	}
-	if err := os.Remove(raw); err != nil {
-		return OVA{}, err
+	if spec.RawDisk == "" {
+		if err := os.Remove(raw); err != nil {
+			return OVA{}, err
+		}
 	}
 	st, err := os.Stat(vmdk)
 	if err != nil {

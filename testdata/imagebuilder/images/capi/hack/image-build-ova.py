@@ -23,9 +23,8 @@ disk_name = name + "-disk-0.vmdk"
 disk = os.path.join(out, disk_name)
 with tempfile.TemporaryDirectory(dir=out) as tmp:
     raw = os.path.join(tmp, "disk.raw")
-    subprocess.run(["qemu-img", "create", "-q", "-f", "raw", raw, env.get("DISK_MIB", "4") + "M"], check=True)
-    with open(raw, "r+b") as f:  # some bytes so the disk is not all zeros
-        f.write(("%s %s\n" % (name, env.get("BUILD_TIMESTAMP", ""))).encode() * 64)
+    subprocess.run([os.path.join(os.path.dirname(os.path.abspath(__file__)), "node-disk.sh"), raw], check=True)
+    capacity_mib = os.path.getsize(raw) >> 20
     subprocess.run(["qemu-img", "convert", "-q", "-O", "vmdk", "-o", "subformat=streamOptimized", raw, disk], check=True)
 
 props = [
@@ -59,7 +58,7 @@ ovf = template.substitute(
     NAME=xml(name),
     DISK_FILE=xml(disk_name),
     DISK_SIZE=os.path.getsize(disk),
-    CAPACITY_MIB=env.get("DISK_MIB", "4"),
+    CAPACITY_MIB=capacity_mib,
     GUEST_OS_TYPE=xml(env.get("VSPHERE_GUEST_OS_TYPE", "otherGuest64")),
     PRODUCT=xml("%s and Kubernetes %s" % (env.get("OS_DISPLAY_NAME", env["DISTRO_NAME"]), env["KUBERNETES_SEMVER"])),
     VERSION=xml("kube-" + env["KUBERNETES_SEMVER"]),
