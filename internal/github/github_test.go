@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io/fs"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 	gh "github.com/google/go-github/v93/github"
 
 	"github.com/imagegrid/imagegrid/internal/catalog"
+	"github.com/imagegrid/imagegrid/internal/github/contract"
 	"github.com/imagegrid/imagegrid/internal/github/fakegithub"
 )
 
@@ -47,9 +49,20 @@ func newClient(t *testing.T) (*Client, *fakegithub.Server, *[]time.Duration, *by
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.transport.base = checked(t)
 	var waits []time.Duration
 	c.transport.sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
 	return c, srv, &waits, &log
+}
+
+// checked returns a transport that fails t on any exchange GitHub's description forbids.
+func checked(t *testing.T) *contract.Transport {
+	t.Helper()
+	checker, err := contract.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &contract.Transport{Base: http.DefaultTransport, Checker: checker, Report: func(err error) { t.Errorf("contract: %v", err) }}
 }
 
 func TestProposeOpensUpdatesAndIsIdempotent(t *testing.T) {
@@ -108,10 +121,8 @@ func TestProposeRetriesFaults(t *testing.T) {
 		minWaits []time.Duration
 	}{
 		{"502 on tree", fakegithub.Fault{Method: "POST", Path: "/git/trees", Status: 502, Message: "Server Error", Times: 2}, []time.Duration{time.Second, 2 * time.Second}},
-		{"secondary rate limit with Retry-After", fakegithub.Fault{Method: "POST", Path: "/pulls", Status: 403, RetryAfter: "7",
-			Message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}, []time.Duration{7 * time.Second}},
-		{"secondary rate limit without Retry-After", fakegithub.Fault{Method: "GET", Path: "/git/trees/", Status: 403,
-			Message: "You have exceeded a secondary rate limit."}, []time.Duration{time.Minute}},
+		{"secondary rate limit with Retry-After", fakegithub.SecondaryRateLimit("POST", "/pulls", "7"), []time.Duration{7 * time.Second}},
+		{"secondary rate limit without Retry-After", fakegithub.SecondaryRateLimit("GET", "/git/trees/", ""), []time.Duration{time.Minute}},
 		{"429 on blob", fakegithub.Fault{Method: "POST", Path: "/git/blobs", Status: 429, RetryAfter: "3", Message: "Too Many Requests"}, []time.Duration{3 * time.Second}},
 	}
 	for _, tc := range cases {
