@@ -247,28 +247,64 @@ func (c *Client) openPull(ctx context.Context, p Proposal) (*gh.PullRequest, err
 	return pulls[0], nil
 }
 
-// readTree returns the YAML and JSON files under dir of a tree.
+// readTree returns the YAML and JSON files under dir of a tree. It finds dir's own tree one
+// level at a time, so that only the catalog is listed, not the whole repository.
 func (c *Client) readTree(ctx context.Context, sha, dir string) (fs.FS, error) {
+	files := fstest.MapFS{}
+	prefix := strings.Trim(dir, "/")
+	if prefix != "" {
+		for _, name := range strings.Split(prefix, "/") {
+			tree, _, err := c.gh.Git.GetTree(ctx, c.owner, c.repo, sha, false)
+			if err != nil {
+				return nil, c.explain("read tree "+sha, err)
+			}
+			found := ""
+			for _, e := range tree.Entries {
+				if e.GetType() == "tree" && e.GetPath() == name {
+					found = e.GetSHA()
+				}
+			}
+			if found == "" {
+				return files, nil // no such folder yet: an empty catalog
+			}
+			sha = found
+		}
+	}
+	return files, c.collect(ctx, sha, prefix, files)
+}
+
+// collect adds the YAML and JSON files of tree sha, whose path is prefix, to files. GitHub
+// truncates a recursive listing past 100,000 entries or 7 MB (its git/get-tree documentation);
+// then the tree is read one level at a time.
+func (c *Client) collect(ctx context.Context, sha, prefix string, files fstest.MapFS) error {
 	tree, _, err := c.gh.Git.GetTree(ctx, c.owner, c.repo, sha, true)
 	if err != nil {
-		return nil, c.explain("read tree "+sha, err)
+		return c.explain("read tree "+sha, err)
 	}
-	if tree.GetTruncated() {
-		return nil, fmt.Errorf("the tree of %s/%s is too large for one API call; use --catalog-dir with a checkout", c.owner, c.repo)
+	level := tree.GetTruncated()
+	if level {
+		fmt.Fprintf(c.log, "catalog: the tree of %s is too large for one listing; reading it folder by folder\n", path.Join(".", prefix))
+		if tree, _, err = c.gh.Git.GetTree(ctx, c.owner, c.repo, sha, false); err != nil {
+			return c.explain("read tree "+sha, err)
+		}
+		if tree.GetTruncated() {
+			return fmt.Errorf("the folder %s of %s/%s has more entries than GitHub lists at once; use --catalog-dir with a checkout", path.Join(".", prefix), c.owner, c.repo)
+		}
 	}
-	prefix := strings.Trim(dir, "/")
-	files := fstest.MapFS{}
 	for _, e := range tree.Entries {
-		p := e.GetPath()
-		if e.GetType() != "blob" || prefix != "" && !strings.HasPrefix(p, prefix+"/") {
+		p := path.Join(prefix, e.GetPath())
+		if level && e.GetType() == "tree" {
+			if err := c.collect(ctx, e.GetSHA(), p, files); err != nil {
+				return err
+			}
 			continue
 		}
-		if ext := path.Ext(p); ext != ".yml" && ext != ".yaml" && ext != ".json" {
+		if ext := path.Ext(p); e.GetType() != "blob" || ext != ".yml" && ext != ".yaml" && ext != ".json" {
 			continue
 		}
 		data, _, err := c.gh.Git.GetBlobRaw(ctx, c.owner, c.repo, e.GetSHA())
 		if err != nil {
-			return nil, c.explain("read "+p, err)
+			return c.explain("read "+p, err)
 		}
 		mode := fs.FileMode(0o644)
 		if e.GetMode() == "100755" {
@@ -276,7 +312,7 @@ func (c *Client) readTree(ctx context.Context, sha, dir string) (fs.FS, error) {
 		}
 		files[p] = &fstest.MapFile{Data: data, Mode: mode}
 	}
-	return files, nil
+	return nil
 }
 
 // commit writes the changed files as blobs, a tree on top of parent's and a commit.

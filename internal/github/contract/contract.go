@@ -17,6 +17,7 @@ import (
 	"mime"
 	"net/http"
 	"regexp"
+	"sort"
 	"strings"
 	"sync"
 
@@ -55,6 +56,8 @@ const RawMediaType = "application/vnd.github.raw"
 // Checker validates exchanges against the description.
 type Checker struct {
 	router routers.Router
+	// Operations are the operationIds the description has.
+	Operations []string
 	// Source names the package version the description was taken from.
 	Source string
 }
@@ -68,8 +71,7 @@ var (
 // Load parses the description (once per process).
 func Load() (*Checker, error) {
 	loadOnce.Do(func() {
-		loader := openapi3.NewLoader()
-		doc, err := loader.LoadFromData(description)
+		doc, err := loadDescription()
 		if err != nil {
 			loadErr = fmt.Errorf("load GitHub's REST description: %w", err)
 			return
@@ -81,6 +83,10 @@ func Load() (*Checker, error) {
 	return loaded, loadErr
 }
 
+func loadDescription() (*openapi3.T, error) {
+	return openapi3.NewLoader().LoadFromData(description)
+}
+
 func newChecker(doc *openapi3.T) (*Checker, error) {
 	if err := doc.Validate(context.Background()); err != nil {
 		return nil, err
@@ -90,7 +96,14 @@ func newChecker(doc *openapi3.T) (*Checker, error) {
 		return nil, err
 	}
 	source, _ := doc.Info.Extensions["x-imagegrid-source"].(string)
-	return &Checker{router: r, Source: source}, nil
+	var ops []string
+	for _, item := range doc.Paths.Map() {
+		for _, op := range item.Operations() {
+			ops = append(ops, op.OperationID)
+		}
+	}
+	sort.Strings(ops)
+	return &Checker{router: r, Source: source, Operations: ops}, nil
 }
 
 // Exchange is one request and its answer, bodies read.
