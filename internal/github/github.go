@@ -264,6 +264,9 @@ func (c *Client) readTree(ctx context.Context, sha, dir string) (fs.FS, error) {
 					found = e.GetSHA()
 				}
 			}
+			if found == "" && tree.GetTruncated() {
+				return nil, fmt.Errorf("a folder on the way to %s in %s/%s has more entries than GitHub lists at once; use --catalog-dir with a checkout", prefix, c.owner, c.repo)
+			}
 			if found == "" {
 				return files, nil // no such folder yet: an empty catalog
 			}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,10 +40,20 @@ func proposal(line string) Proposal {
 		Edit: addLine(line)}
 }
 
+// start is when every test's clock starts.
+var start = time.Date(2026, 11, 30, 4, 0, 0, 0, time.UTC)
+
 // newClient starts a fake and a client whose waits are recorded instead of slept.
 func newClient(t *testing.T) (*Client, *fakegithub.Server, *[]time.Duration, *bytes.Buffer) {
 	t.Helper()
-	srv := fakegithub.New("acme", "catalog", map[string]string{"catalog/list.yml": "# images\n- one\n", "README.md": "hi\n"})
+	return newClientWith(t, map[string]string{"catalog/list.yml": "# images\n- one\n", "README.md": "hi\n"})
+}
+
+// newClientWith starts a fake whose main branch holds files and a client of it. Both share
+// a clock that only the client's waits move: a wait is recorded and advances it at once.
+func newClientWith(t *testing.T, files map[string]string) (*Client, *fakegithub.Server, *[]time.Duration, *bytes.Buffer) {
+	t.Helper()
+	srv := fakegithub.New("acme", "catalog", files)
 	t.Cleanup(srv.Close)
 	var log bytes.Buffer
 	c, err := New("acme/catalog", srv.Token, srv.URL, &log)
@@ -50,8 +61,18 @@ func newClient(t *testing.T) (*Client, *fakegithub.Server, *[]time.Duration, *by
 		t.Fatal(err)
 	}
 	c.transport.base = checked(t)
+	var mu sync.Mutex
+	now := start
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	srv.SetClock(clock)
+	c.transport.now = clock
 	var waits []time.Duration
-	c.transport.sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+	c.transport.sleep = func(_ context.Context, d time.Duration) error {
+		mu.Lock()
+		defer mu.Unlock()
+		waits, now = append(waits, d), now.Add(d)
+		return nil
+	}
 	return c, srv, &waits, &log
 }
 

@@ -94,6 +94,10 @@ type Fault struct {
 	// OpenPullFrom, when set, makes someone else open a pull request from that branch into
 	// main just before the matching request is served.
 	OpenPullFrom string
+	// UseRateLimit makes someone else sharing the token (another job) use up the rate limit's
+	// window just before the matching request, which then gets GitHub's primary rate limit
+	// answer.
+	UseRateLimit bool
 }
 
 // SecondaryRateLimit is GitHub's secondary rate limit answer to the next request matching

@@ -49,6 +49,11 @@ func (s *Server) guard(docs string, next handler) http.HandlerFunc {
 			fail(w, http.StatusUnauthorized, "https://docs.github.com/rest", "Bad credentials")
 			return
 		}
+		f := s.fault(r)
+		if f != nil && f.meanwhile() {
+			s.meanwhile(f)
+			f = nil
+		}
 		allowed := s.limit.take(s.now())
 		s.limit.headers(w.Header())
 		if !allowed {
@@ -60,13 +65,9 @@ func (s *Server) guard(docs string, next handler) http.HandlerFunc {
 			fail(w, http.StatusNotFound, docs, "Not Found")
 			return
 		}
-		if f := s.fault(r); f != nil {
-			if f.PushTo != "" || f.OpenPullFrom != "" {
-				s.meanwhile(f)
-			} else {
-				s.serveFault(w, r, docs, f, next)
-				return
-			}
+		if f != nil {
+			s.serveFault(w, r, docs, f, next)
+			return
 		}
 		if s.readOnly && r.Method != http.MethodGet {
 			fail(w, http.StatusForbidden, docs, "Resource not accessible by integration")
@@ -87,8 +88,15 @@ func (s *Server) fault(r *http.Request) *Fault {
 	return nil
 }
 
+// meanwhile reports whether the fault is something someone else does, rather than an answer.
+func (f *Fault) meanwhile() bool { return f.PushTo != "" || f.OpenPullFrom != "" || f.UseRateLimit }
+
 // meanwhile does what someone else does between two of the client's requests.
 func (s *Server) meanwhile(f *Fault) {
+	if f.UseRateLimit {
+		s.limit.take(s.now()) // starts the window if it has not
+		s.limit.used = s.limit.Limit
+	}
 	if f.PushTo != "" {
 		s.push(f.PushTo, map[string]string{"CONCURRENT.md": "pushed while imagegrid worked\n"})
 	}
