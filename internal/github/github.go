@@ -273,6 +273,9 @@ func (c *Client) readTree(ctx context.Context, sha, dir string) (fs.FS, error) {
 			sha = found
 		}
 	}
+	if prefix != "" {
+		files[prefix] = &fstest.MapFile{Mode: fs.ModeDir | 0o755} // there even when it holds no catalog file
+	}
 	return files, c.collect(ctx, sha, prefix, files)
 }
 
