@@ -460,8 +460,7 @@ func (c *Client) explain(what string, err error) error {
 			where, retryAttempts, secondary.Message), err}
 	case isStatus(err, http.StatusForbidden) || isStatus(err, http.StatusUnauthorized):
 		return &explained{fmt.Sprintf("%s: %s\nthe token is not allowed to: give the workflow job `permissions: {contents: write, pull-requests: write}` "+
-			"(or a token with those scopes), and turn on the repository setting Settings → Actions → General → "+
-			"\"Allow GitHub Actions to create and approve pull requests\"", where, describe(err)), err}
+			"(or a token with those scopes)", where, describe(err)), err}
 	}
 	var e *gh.ErrorResponse
 	if errors.As(err, &e) {

@@ -259,7 +259,7 @@ func TestProposePermissionError(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{"acme/catalog", "Resource not accessible by integration", "contents: write", "pull-requests: write", "Allow GitHub Actions to create and approve pull requests"} {
+	for _, want := range []string{"acme/catalog", "Resource not accessible by integration", "contents: write", "pull-requests: write"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}
