@@ -374,9 +374,12 @@ func (c *Client) moveBranch(ctx context.Context, name string, branch *gh.Referen
 		}
 	}
 	if isStatus(err, http.StatusUnprocessableEntity) || isStatus(err, http.StatusConflict) {
-		return fmt.Errorf("%s in %s/%s: GitHub refused the push: %v\n"+
-			"a ruleset or branch protection of the repository covers %s: let imagegrid's token push it (for example exclude imagegrid/catalog-* from the rule)",
-			what, c.owner, c.repo, describe(err), name)
+		refused := &explained{fmt.Sprintf("%s in %s/%s: GitHub refused the push: %s", what, c.owner, c.repo, describe(err)), err}
+		if said := strings.ToLower(describe(err)); isStatus(err, http.StatusConflict) || strings.Contains(said, "rule") || strings.Contains(said, "protected") {
+			refused.msg += fmt.Sprintf("\na ruleset or branch protection of the repository covers %s: let imagegrid's token push it "+
+				"(for example exclude imagegrid/catalog-* from the rule, or add the token's actor to its bypass list)", name)
+		}
+		return refused
 	}
 	return c.explain(what, err)
 }
