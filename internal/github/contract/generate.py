@@ -58,10 +58,12 @@ def fetch(tmp):
         return json.load(member)
 
 
-def strip_examples(node):
-    """Drops examples: they are large and the validator does not need them."""
+def strip_examples(node, properties=False):
+    """Drops examples (not properties so named): they are large and the validator does not
+    need them."""
     if isinstance(node, dict):
-        return {k: strip_examples(v) for k, v in node.items() if k not in ("examples", "example")}
+        return {k: strip_examples(v, k == "properties") for k, v in node.items()
+                if properties or k not in ("examples", "example")}
     if isinstance(node, list):
         return [strip_examples(v) for v in node]
     return node
