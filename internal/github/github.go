@@ -459,8 +459,12 @@ func (c *Client) explain(what string, err error) error {
 		return &explained{fmt.Sprintf("%s: GitHub's API rate limit for this token (%d requests) is exhausted until %s: %s; run publish again after then",
 			where, primary.Rate.Limit, reset, primary.Message), err}
 	case errors.As(err, &secondary):
-		return &explained{fmt.Sprintf("%s: GitHub's secondary rate limit (too many requests in a short time) still applied after %d attempts: %s; run publish again in a few minutes",
-			where, retryAttempts, secondary.Message), err}
+		asked := ""
+		if secondary.Response != nil && secondary.Response.Header.Get("Retry-After") != "" {
+			asked = fmt.Sprintf(" (GitHub asked to wait %ss)", secondary.Response.Header.Get("Retry-After"))
+		}
+		return &explained{fmt.Sprintf("%s: GitHub's secondary rate limit (too many requests in a short time) did not lift within the waits imagegrid takes "+
+			"(%d attempts, %s at most each)%s: %s; run publish again in a few minutes", where, retryAttempts, maxWait, asked, secondary.Message), err}
 	case isStatus(err, http.StatusForbidden) || isStatus(err, http.StatusUnauthorized):
 		return &explained{fmt.Sprintf("%s: %s\nthe token is not allowed to: give the workflow job `permissions: {contents: write, pull-requests: write}` "+
 			"(or a token with those scopes)", where, describe(err)), err}
