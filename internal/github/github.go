@@ -51,7 +51,8 @@ func New(repo, token, apiURL string, log io.Writer) (*Client, error) {
 		gh.WithAuthToken(token),
 		gh.WithTimeout(2 * time.Minute),
 		// The transport waits for an exhausted rate limit to reset (retry.go); go-github's own
-		// check would refuse the next request instead, without sending it.
+		// check (v93 github.go, bareDo: checkRateLimitBeforeDo, checkSecondaryRateLimitBeforeDo)
+		// would refuse the next request instead, without sending it or waiting.
 		gh.WithDisableRateLimitCheck(),
 	}
 	web := "https://github.com/" + repo
