@@ -27,6 +27,9 @@ func TestReviewersGitHubRefusesAreWarnings(t *testing.T) {
 	}
 	srv := fakegithub.New("acme", "catalog", files)
 	defer srv.Close()
+	if err := srv.CheckContract(func(err error) { t.Errorf("contract: %v", err) }); err != nil {
+		t.Fatal(err)
+	}
 	srv.SetCollaborators("bob")
 	opts := &Options{Repo: "acme/catalog", Base: "main", Path: "tkr", Reviewers: "alice", Token: srv.Token, APIURL: srv.URL}
 	res, err := Run(context.Background(), opts, []record.PublishRecord{ovaRecord()}, &bytes.Buffer{})

@@ -19,6 +19,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/imagegrid/imagegrid/internal/github/contract"
 )
 
 // Server is the fake. Its zero value is not usable; use New.
@@ -50,6 +52,9 @@ type Server struct {
 	limit     rateLimit
 	now       func() time.Time
 	requests  []string
+	// checker and report check every exchange (CheckContract).
+	checker *contract.Checker
+	report  func(error)
 }
 
 type entry struct {
@@ -123,7 +128,7 @@ func New(owner, repo string, files map[string]string) *Server {
 		tree[p] = entry{Mode: "100644", SHA: s.putBlob([]byte(data))}
 	}
 	s.refs["heads/main"] = s.putCommit(commit{Tree: s.putTree(tree), Message: "initial"})
-	s.Server = httptest.NewServer(s.routes())
+	s.Server = httptest.NewServer(s.checking(s.routes()))
 	return s
 }
 

@@ -255,3 +255,31 @@ func TestEveryAnswerHasItsRequiredFields(t *testing.T) {
 		t.Errorf("pull requests %+v", p)
 	}
 }
+
+func TestCheckContractOnTheServer(t *testing.T) {
+	srv := fakegithub.New("acme", "catalog", map[string]string{"a.yml": "a\n"})
+	defer srv.Close()
+	var reported []error
+	if err := srv.CheckContract(func(err error) { reported = append(reported, err) }); err != nil {
+		t.Fatal(err)
+	}
+	send := func(method, path, body string) int {
+		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+srv.Token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if status := send("GET", "/repos/acme/catalog/git/ref/heads/main", ""); status != 200 || len(reported) != 0 {
+		t.Errorf("a valid exchange: %d, reported %v", status, reported)
+	}
+	// A ref creation without its sha: GitHub's description requires one.
+	send("POST", "/repos/acme/catalog/git/refs", `{"ref":"refs/heads/x"}`)
+	if len(reported) != 1 || !strings.Contains(reported[0].Error(), "git/create-ref") {
+		t.Errorf("reported %v, want the request without sha", reported)
+	}
+}
