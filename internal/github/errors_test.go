@@ -334,6 +334,15 @@ func TestProposeReadsATruncatedTreeFolderByFolder(t *testing.T) {
 	}
 }
 
+func TestProposeNamesAMissingFolder(t *testing.T) {
+	c, _, _, _ := newClient(t)
+	p := proposal("- two")
+	p.Path = "catalog/tkr"
+	if _, err := c.Propose(context.Background(), p); err == nil || !strings.Contains(err.Error(), "acme/catalog has no folder catalog/tkr") {
+		t.Errorf("got %v", err)
+	}
+}
+
 // TestErrorsKeepGoGithubsTypes: the explanations wrap go-github's errors, so callers can
 // still tell them apart.
 func TestErrorsKeepGoGithubsTypes(t *testing.T) {

@@ -254,6 +254,7 @@ func (c *Client) readTree(ctx context.Context, sha, dir string) (fs.FS, error) {
 	files := fstest.MapFS{}
 	prefix := strings.Trim(dir, "/")
 	if prefix != "" {
+		root := sha
 		for _, name := range strings.Split(prefix, "/") {
 			tree, _, err := c.gh.Git.GetTree(ctx, c.owner, c.repo, sha, false)
 			if err != nil {
@@ -269,7 +270,7 @@ func (c *Client) readTree(ctx context.Context, sha, dir string) (fs.FS, error) {
 				return nil, fmt.Errorf("a folder on the way to %s in %s/%s has more entries than GitHub lists at once; use --catalog-dir with a checkout", prefix, c.owner, c.repo)
 			}
 			if found == "" {
-				return files, nil // no such folder yet: an empty catalog
+				return nil, fmt.Errorf("%s/%s has no folder %s (tree %s)", c.owner, c.repo, prefix, root)
 			}
 			sha = found
 		}
