@@ -14,16 +14,19 @@ import (
 // TestReviewersGitHubRefusesAreWarnings: a reviewer who is not a collaborator does not fail
 // the step (the commit and the pull request exist); Result says so.
 func TestReviewersGitHubRefusesAreWarnings(t *testing.T) {
+	// One TKr of the test catalog, with its OSImages.
 	const dir = "../testdata/catalog/v1.30.2---vmware.1-tkg.1/config/"
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
 	files := map[string]string{}
-	for _, name := range []string{"TanzuKubernetesRelease.yml", "OSImage-v1.30.2---vmware.1-tkg.1-photon-5-amd64-ova.yml",
-		"OSImage-v1.30.2---vmware.1-tkg.1-ubuntu-2204-amd64-ova.yml", "OSImage-v1.30.2---vmware.1-tkg.1-ubuntu-2204-amd64-us-east-1.yml",
-		"OSImage-v1.30.2---vmware.1-tkg.1-ubuntu-2204-amd64-us-west-2.yml"} {
-		data, err := os.ReadFile(dir + name)
+	for _, e := range entries {
+		data, err := os.ReadFile(dir + e.Name())
 		if err != nil {
 			t.Fatal(err)
 		}
-		files["tkr/v1.30.2/"+name] = string(data)
+		files["tkr/v1.30.2/"+e.Name()] = string(data)
 	}
 	srv := fakegithub.New("acme", "catalog", files)
 	defer srv.Close()
