@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/imagegrid/imagegrid/internal/actions"
 	"github.com/imagegrid/imagegrid/internal/catalog/update"
@@ -63,7 +64,22 @@ func proposeCatalog(ctx context.Context, gh *actions.Runner, o options, records 
 	if res.Body != "" && res.PullRequest == "" {
 		fmt.Fprintf(log, "\n%s\n", res.Body)
 	}
-	return nil
+	return warn(gh, res.Warnings)
+}
+
+// warn reports what the catalog step could not do without failing: as annotations, and in
+// the job summary under the images.
+func warn(gh *actions.Runner, warnings []string) error {
+	if len(warnings) == 0 {
+		return nil
+	}
+	var summary strings.Builder
+	summary.WriteString("\n**Catalog warnings**\n\n")
+	for _, w := range warnings {
+		gh.Warning(actions.Annotation{Title: "catalog", Message: w})
+		fmt.Fprintf(&summary, "- %s\n", w)
+	}
+	return gh.AddSummary(summary.String())
 }
 
 func shortCommit(sha string) string { return sha[:min(len(sha), 12)] }

@@ -21,7 +21,8 @@ import (
 	"github.com/imagegrid/imagegrid/internal/catalog"
 )
 
-// maxAttempts bounds how often Propose starts over when the branch moved under it.
+// maxAttempts bounds how often Propose starts over when the branch moved under it; it waits
+// firstBackoff, then twice as long each time, before starting over.
 const maxAttempts = 5
 
 // Client talks to one repository.
@@ -30,6 +31,8 @@ type Client struct {
 	owner, repo string
 	log         io.Writer
 	transport   *retryTransport
+	// web is the repository's page (https://github.com/owner/name).
+	web string
 }
 
 // New returns a client for repo ("owner/name") authenticated with token. apiURL is the REST
@@ -42,21 +45,28 @@ func New(repo, token, apiURL string, log io.Writer) (*Client, error) {
 	if token == "" {
 		return nil, errors.New("no GitHub token: set GITHUB_TOKEN (in a workflow: env: GITHUB_TOKEN: ${{ github.token }})")
 	}
-	transport := &retryTransport{base: http.DefaultTransport, log: log, sleep: sleepCtx}
+	transport := &retryTransport{base: http.DefaultTransport, log: log, sleep: sleepCtx, now: time.Now}
 	opts := []gh.ClientOptionsFunc{
 		gh.WithTransport(transport),
 		gh.WithAuthToken(token),
 		gh.WithTimeout(2 * time.Minute),
+		// The transport waits for an exhausted rate limit to reset (retry.go); go-github's own
+		// check (v93 github.go, bareDo: checkRateLimitBeforeDo, checkSecondaryRateLimitBeforeDo)
+		// would refuse the next request instead, without sending it or waiting.
+		gh.WithDisableRateLimitCheck(),
 	}
+	web := "https://github.com/" + repo
 	if apiURL != "" {
 		u := strings.TrimSuffix(apiURL, "/") + "/"
 		opts = append(opts, gh.WithURLs(&u, nil))
+		// GitHub Enterprise Server serves its API under /api/v3 of its pages.
+		web = strings.TrimSuffix(strings.TrimSuffix(apiURL, "/"), "/api/v3") + "/" + repo
 	}
 	c, err := gh.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("GitHub client: %w", err)
 	}
-	return &Client{gh: c, owner: owner, repo: name, log: log, transport: transport}, nil
+	return &Client{gh: c, owner: owner, repo: name, log: log, transport: transport, web: web}, nil
 }
 
 // Proposal is a change to propose on a branch.
@@ -82,20 +92,30 @@ type Outcome struct {
 	PullRequest       int
 	PullRequestURL    string
 	PullRequestOpened bool
+	// Warnings are what did not work but does not make the proposal fail (reviewers GitHub
+	// would not request), for the job summary.
+	Warnings []string
 }
 
 // Propose commits p's change on its branch and opens or updates the pull request. When the
 // branch moves while it works, it reads the branch again and starts over, never forcing over
 // someone else's commit.
 func (c *Client) Propose(ctx context.Context, p Proposal) (Outcome, error) {
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
+	backoff := firstBackoff
+	for attempt := 1; ; attempt++ {
 		out, err := c.propose(ctx, p)
 		if !errors.Is(err, errBranchMoved) {
 			return out, err
 		}
-		fmt.Fprintf(c.log, "catalog: branch %s moved while committing (attempt %d of %d); reading it again\n", p.Branch, attempt, maxAttempts)
+		if attempt == maxAttempts {
+			return Outcome{}, fmt.Errorf("branch %s of %s/%s kept moving: %w; gave up after %d attempts", p.Branch, c.owner, c.repo, err, maxAttempts)
+		}
+		fmt.Fprintf(c.log, "catalog: branch %s moved while committing (%v; attempt %d of %d); reading it again in %s\n", p.Branch, err, attempt, maxAttempts, backoff)
+		if err := c.transport.sleep(ctx, backoff); err != nil {
+			return Outcome{}, err
+		}
+		backoff *= 2
 	}
-	return Outcome{}, fmt.Errorf("branch %s of %s/%s kept moving; gave up after %d attempts", p.Branch, c.owner, c.repo, maxAttempts)
 }
 
 var errBranchMoved = errors.New("branch moved")
@@ -146,11 +166,21 @@ func (c *Client) propose(ctx context.Context, p Proposal) (Outcome, error) {
 			Title: gh.Ptr(p.Title), Head: p.Branch, Base: p.Base, Body: gh.Ptr(p.Body("")),
 		})
 		out.PullRequestOpened = err == nil
-		if isStatus(err, http.StatusUnprocessableEntity) {
-			// Opened meanwhile (another run): update that one instead.
+		switch {
+		case errorSays(err, http.StatusUnprocessableEntity, "A pull request already exists"):
+			// Opened meanwhile (another run, or our own request whose answer was lost): update
+			// that one instead.
+			exists := err
 			if pr, err = c.openPull(ctx, p); err == nil && pr == nil {
-				err = fmt.Errorf("GitHub says a pull request from %s exists but lists none open", p.Branch)
+				return Outcome{}, &explained{fmt.Sprintf("open the pull request in %s/%s: GitHub answered %s, but lists no open pull request from %s into %s",
+					c.owner, c.repo, describe(exists), p.Branch, p.Base), exists}
 			}
+		case errorSays(err, http.StatusForbidden, "GitHub Actions is not permitted to create"):
+			return Outcome{}, &explained{fmt.Sprintf("open the pull request in %s/%s: GitHub answered %s\n"+
+				"turn on the repository setting Settings → Actions → General → Workflow permissions → "+
+				"\"Allow GitHub Actions to create and approve pull requests\" (or give publish the token of a user or an app). "+
+				"The change is pushed: branch %s is at %s; open the pull request by hand at %s/compare/%s...%s, or run publish again once the setting is on",
+				c.owner, c.repo, describe(err), p.Branch, sha, c.web, p.Base, p.Branch), err}
 		}
 		if err != nil {
 			return Outcome{}, c.explain("open the pull request", err)
@@ -163,7 +193,7 @@ func (c *Client) propose(ctx context.Context, p Proposal) (Outcome, error) {
 	}
 	out.PullRequest, out.PullRequestURL = pr.GetNumber(), pr.GetHTMLURL()
 	if len(p.Labels) > 0 {
-		if _, _, err := c.gh.Issues.AddLabelsToIssue(ctx, c.owner, c.repo, pr.GetNumber(), p.Labels); err != nil {
+		if err := c.addLabels(ctx, pr.GetNumber(), p.Labels); err != nil {
 			return Outcome{}, c.explain("label the pull request", err)
 		}
 	}
@@ -176,11 +206,32 @@ func (c *Client) propose(ctx context.Context, p Proposal) (Outcome, error) {
 				req.Reviewers = append(req.Reviewers, r)
 			}
 		}
-		if _, _, err := c.gh.PullRequests.RequestReviewers(ctx, c.owner, c.repo, pr.GetNumber(), req); err != nil {
+		_, _, err := c.gh.PullRequests.RequestReviewers(ctx, c.owner, c.repo, pr.GetNumber(), req)
+		if isStatus(err, http.StatusUnprocessableEntity) {
+			// Not collaborators, or the pull request's author: GitHub will never request
+			// them, so failing (now and on every rerun) would only hide the pull request.
+			w := fmt.Sprintf("pull request #%d: could not request reviews from %s: %v", pr.GetNumber(), strings.Join(p.Reviewers, ", "), describe(err))
+			fmt.Fprintf(c.log, "catalog: warning: %s\n", w)
+			out.Warnings = append(out.Warnings, w)
+		} else if err != nil {
 			return Outcome{}, c.explain("request reviewers", err)
 		}
 	}
 	return out, nil
+}
+
+// addLabels adds labels to an issue or pull request with the body GitHub's description
+// documents ({"labels": [...]}; go-github sends the bare array, which GitHub also takes).
+func (c *Client) addLabels(ctx context.Context, number int, labels []string) error {
+	req, err := c.gh.NewRequest(ctx, http.MethodPost, fmt.Sprintf("repos/%s/%s/issues/%d/labels", c.owner, c.repo, number),
+		struct {
+			Labels []string `json:"labels"`
+		}{labels})
+	if err != nil {
+		return err
+	}
+	_, err = c.gh.Do(req, nil)
+	return err
 }
 
 // openPull returns the open pull request from p.Branch into p.Base, or nil.
@@ -197,28 +248,71 @@ func (c *Client) openPull(ctx context.Context, p Proposal) (*gh.PullRequest, err
 	return pulls[0], nil
 }
 
-// readTree returns the YAML and JSON files under dir of a tree.
+// readTree returns the YAML and JSON files under dir of a tree. It finds dir's own tree one
+// level at a time, so that only the catalog is listed, not the whole repository.
 func (c *Client) readTree(ctx context.Context, sha, dir string) (fs.FS, error) {
+	files := fstest.MapFS{}
+	prefix := strings.Trim(dir, "/")
+	if prefix != "" {
+		root := sha
+		for _, name := range strings.Split(prefix, "/") {
+			tree, _, err := c.gh.Git.GetTree(ctx, c.owner, c.repo, sha, false)
+			if err != nil {
+				return nil, c.explain("read tree "+sha, err)
+			}
+			found := ""
+			for _, e := range tree.Entries {
+				if e.GetType() == "tree" && e.GetPath() == name {
+					found = e.GetSHA()
+				}
+			}
+			if found == "" && tree.GetTruncated() {
+				return nil, fmt.Errorf("a folder on the way to %s in %s/%s has more entries than GitHub lists at once; use --catalog-dir with a checkout", prefix, c.owner, c.repo)
+			}
+			if found == "" {
+				return nil, fmt.Errorf("%s/%s has no folder %s (tree %s)", c.owner, c.repo, prefix, root)
+			}
+			sha = found
+		}
+	}
+	if prefix != "" {
+		files[prefix] = &fstest.MapFile{Mode: fs.ModeDir | 0o755} // there even when it holds no catalog file
+	}
+	return files, c.collect(ctx, sha, prefix, files)
+}
+
+// collect adds the YAML and JSON files of tree sha, whose path is prefix, to files. GitHub
+// truncates a recursive listing past 100,000 entries or 7 MB (its git/get-tree documentation);
+// then the tree is read one level at a time.
+func (c *Client) collect(ctx context.Context, sha, prefix string, files fstest.MapFS) error {
 	tree, _, err := c.gh.Git.GetTree(ctx, c.owner, c.repo, sha, true)
 	if err != nil {
-		return nil, c.explain("read tree "+sha, err)
+		return c.explain("read tree "+sha, err)
 	}
-	if tree.GetTruncated() {
-		return nil, fmt.Errorf("the tree of %s/%s is too large for one API call; use --catalog-dir with a checkout", c.owner, c.repo)
+	level := tree.GetTruncated()
+	if level {
+		fmt.Fprintf(c.log, "catalog: the tree of %s is too large for one listing; reading it folder by folder\n", path.Join(".", prefix))
+		if tree, _, err = c.gh.Git.GetTree(ctx, c.owner, c.repo, sha, false); err != nil {
+			return c.explain("read tree "+sha, err)
+		}
+		if tree.GetTruncated() {
+			return fmt.Errorf("the folder %s of %s/%s has more entries than GitHub lists at once; use --catalog-dir with a checkout", path.Join(".", prefix), c.owner, c.repo)
+		}
 	}
-	prefix := strings.Trim(dir, "/")
-	files := fstest.MapFS{}
 	for _, e := range tree.Entries {
-		p := e.GetPath()
-		if e.GetType() != "blob" || prefix != "" && !strings.HasPrefix(p, prefix+"/") {
+		p := path.Join(prefix, e.GetPath())
+		if level && e.GetType() == "tree" {
+			if err := c.collect(ctx, e.GetSHA(), p, files); err != nil {
+				return err
+			}
 			continue
 		}
-		if ext := path.Ext(p); ext != ".yml" && ext != ".yaml" && ext != ".json" {
+		if ext := path.Ext(p); e.GetType() != "blob" || ext != ".yml" && ext != ".yaml" && ext != ".json" {
 			continue
 		}
 		data, _, err := c.gh.Git.GetBlobRaw(ctx, c.owner, c.repo, e.GetSHA())
 		if err != nil {
-			return nil, c.explain("read "+p, err)
+			return c.explain("read "+p, err)
 		}
 		mode := fs.FileMode(0o644)
 		switch e.GetMode() {
@@ -229,7 +323,7 @@ func (c *Client) readTree(ctx context.Context, sha, dir string) (fs.FS, error) {
 		}
 		files[p] = &fstest.MapFile{Data: data, Mode: mode}
 	}
-	return files, nil
+	return nil
 }
 
 // commit writes the changed files as blobs, a tree on top of parent's and a commit.
@@ -263,20 +357,36 @@ func (c *Client) commit(ctx context.Context, message string, parent *gh.Commit, 
 }
 
 // moveBranch points branch at sha: creates it, fast-forwards it, or — when it has no open
-// pull request (merged or closed) — resets it onto the new commit made on the base.
+// pull request (merged or closed) — resets it onto the new commit made on the base. Only
+// GitHub's answers that mean someone else moved the branch are errBranchMoved; any other
+// refusal (a ruleset, branch protection) is final and keeps GitHub's message.
 func (c *Client) moveBranch(ctx context.Context, name string, branch *gh.Reference, sha string, reset bool) error {
+	what := "create branch " + name
+	var err error
 	if branch == nil {
-		_, _, err := c.gh.Git.CreateRef(ctx, c.owner, c.repo, gh.CreateRef{Ref: "refs/heads/" + name, SHA: sha})
-		if isStatus(err, http.StatusUnprocessableEntity) {
-			return errBranchMoved // someone created it meanwhile
+		_, _, err = c.gh.Git.CreateRef(ctx, c.owner, c.repo, gh.CreateRef{Ref: "refs/heads/" + name, SHA: sha})
+		if errorSays(err, http.StatusUnprocessableEntity, "Reference already exists") {
+			return fmt.Errorf("%w: created meanwhile", errBranchMoved)
 		}
-		return c.explain("create branch "+name, err)
+	} else {
+		what = "update branch " + name
+		_, _, err = c.gh.Git.UpdateRef(ctx, c.owner, c.repo, "heads/"+name, gh.UpdateRef{SHA: sha, Force: gh.Ptr(reset)})
+		switch {
+		case errorSays(err, http.StatusUnprocessableEntity, "Update is not a fast forward"):
+			return fmt.Errorf("%w: someone pushed to it", errBranchMoved)
+		case errorSays(err, http.StatusUnprocessableEntity, "Reference does not exist"):
+			return fmt.Errorf("%w: deleted meanwhile", errBranchMoved)
+		}
 	}
-	_, _, err := c.gh.Git.UpdateRef(ctx, c.owner, c.repo, "heads/"+name, gh.UpdateRef{SHA: sha, Force: gh.Ptr(reset)})
 	if isStatus(err, http.StatusUnprocessableEntity) || isStatus(err, http.StatusConflict) {
-		return errBranchMoved
+		refused := &explained{fmt.Sprintf("%s in %s/%s: GitHub refused the push: %s", what, c.owner, c.repo, describe(err)), err}
+		if said := strings.ToLower(describe(err)); isStatus(err, http.StatusConflict) || strings.Contains(said, "rule") || strings.Contains(said, "protected") {
+			refused.msg += fmt.Sprintf("\na ruleset or branch protection of the repository covers %s: let imagegrid's token push it "+
+				"(for example exclude imagegrid/catalog-* from the rule, or add the token's actor to its bypass list)", name)
+		}
+		return refused
 	}
-	return c.explain("update branch "+name, err)
+	return c.explain(what, err)
 }
 
 func isStatus(err error, status int) bool {
@@ -284,16 +394,89 @@ func isStatus(err error, status int) bool {
 	return errors.As(err, &e) && e.Response != nil && e.Response.StatusCode == status
 }
 
-// explain wraps a GitHub error with what was being done and, for a permission error, what
-// the token and the repository need.
+// errorSays reports whether err is GitHub's answer status whose message, or one of whose
+// errors[] messages, starts with prefix.
+func errorSays(err error, status int, prefix string) bool {
+	var e *gh.ErrorResponse
+	if !errors.As(err, &e) || e.Response == nil || e.Response.StatusCode != status {
+		return false
+	}
+	if strings.HasPrefix(e.Message, prefix) {
+		return true
+	}
+	for _, fe := range e.Errors {
+		if strings.HasPrefix(fe.Message, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// describe says what GitHub answered: the status, its message and each errors[] entry
+// (go-github's own text prints them as Go structs).
+func describe(err error) string {
+	var e *gh.ErrorResponse
+	if !errors.As(err, &e) || e.Response == nil {
+		return err.Error()
+	}
+	var parts []string
+	for _, line := range strings.Split(e.Message, "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			parts = append(parts, line)
+		}
+	}
+	for _, fe := range e.Errors {
+		switch {
+		case fe.Message != "":
+			parts = append(parts, fe.Message)
+		default:
+			parts = append(parts, fmt.Sprintf("%s %s is %s", fe.Resource, fe.Field, fe.Code))
+		}
+	}
+	return fmt.Sprintf("%d %s", e.Response.StatusCode, strings.Join(parts, ": "))
+}
+
+// explained is an error with imagegrid's explanation in place of go-github's text.
+type explained struct {
+	msg string
+	err error
+}
+
+func (e *explained) Error() string { return e.msg }
+func (e *explained) Unwrap() error { return e.err }
+
+// explain wraps a GitHub error with what was being done, what GitHub said and, where there
+// is one, what to do: for rate limits when they end, for a permission error what the token
+// and the repository need.
 func (c *Client) explain(what string, err error) error {
 	if err == nil {
 		return nil
 	}
-	if isStatus(err, http.StatusForbidden) || isStatus(err, http.StatusUnauthorized) {
-		return fmt.Errorf("%s in %s/%s: %w\nthe token is not allowed to: give the workflow job `permissions: {contents: write, pull-requests: write}` "+
-			"(or a token with those scopes), and turn on the repository setting Settings → Actions → General → "+
-			"\"Allow GitHub Actions to create and approve pull requests\"", what, c.owner, c.repo, err)
+	where := fmt.Sprintf("%s in %s/%s", what, c.owner, c.repo)
+	var limited *rateLimitedError
+	var primary *gh.RateLimitError
+	var secondary *gh.AbuseRateLimitError
+	switch {
+	case errors.As(err, &limited):
+		return &explained{fmt.Sprintf("%s: %v, more than %s away; run publish again after then", where, limited, maxWait), err}
+	case errors.As(err, &primary):
+		reset := primary.Rate.Reset.UTC().Format(time.RFC3339)
+		return &explained{fmt.Sprintf("%s: GitHub's API rate limit for this token (%d requests) is exhausted until %s: %s; run publish again after then",
+			where, primary.Rate.Limit, reset, primary.Message), err}
+	case errors.As(err, &secondary):
+		asked := ""
+		if secondary.Response != nil && secondary.Response.Header.Get("Retry-After") != "" {
+			asked = fmt.Sprintf(" (GitHub asked to wait %ss)", secondary.Response.Header.Get("Retry-After"))
+		}
+		return &explained{fmt.Sprintf("%s: GitHub's secondary rate limit (too many requests in a short time) did not lift within the waits imagegrid takes "+
+			"(%d attempts, %s at most each)%s: %s; run publish again in a few minutes", where, retryAttempts, maxWait, asked, secondary.Message), err}
+	case isStatus(err, http.StatusForbidden) || isStatus(err, http.StatusUnauthorized):
+		return &explained{fmt.Sprintf("%s: %s\nthe token is not allowed to: give the workflow job `permissions: {contents: write, pull-requests: write}` "+
+			"(or a token with those scopes)", where, describe(err)), err}
 	}
-	return fmt.Errorf("%s in %s/%s: %w", what, c.owner, c.repo, err)
+	var e *gh.ErrorResponse
+	if errors.As(err, &e) {
+		return &explained{fmt.Sprintf("%s: GitHub answered %s", where, describe(err)), err}
+	}
+	return fmt.Errorf("%s: %w", where, err)
 }

@@ -4,14 +4,17 @@ import (
 	"bytes"
 	"context"
 	"io/fs"
+	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	gh "github.com/google/go-github/v93/github"
 
 	"github.com/imagegrid/imagegrid/internal/catalog"
+	"github.com/imagegrid/imagegrid/internal/github/contract"
 	"github.com/imagegrid/imagegrid/internal/github/fakegithub"
 )
 
@@ -37,19 +40,50 @@ func proposal(line string) Proposal {
 		Edit: addLine(line)}
 }
 
+// start is when every test's clock starts.
+var start = time.Date(2026, 11, 30, 4, 0, 0, 0, time.UTC)
+
 // newClient starts a fake and a client whose waits are recorded instead of slept.
 func newClient(t *testing.T) (*Client, *fakegithub.Server, *[]time.Duration, *bytes.Buffer) {
 	t.Helper()
-	srv := fakegithub.New("acme", "catalog", map[string]string{"catalog/list.yml": "# images\n- one\n", "README.md": "hi\n"})
+	return newClientWith(t, map[string]string{"catalog/list.yml": "# images\n- one\n", "README.md": "hi\n"})
+}
+
+// newClientWith starts a fake whose main branch holds files and a client of it. Both share
+// a clock that only the client's waits move: a wait is recorded and advances it at once.
+func newClientWith(t *testing.T, files map[string]string) (*Client, *fakegithub.Server, *[]time.Duration, *bytes.Buffer) {
+	t.Helper()
+	srv := fakegithub.New("acme", "catalog", files)
 	t.Cleanup(srv.Close)
 	var log bytes.Buffer
 	c, err := New("acme/catalog", srv.Token, srv.URL, &log)
 	if err != nil {
 		t.Fatal(err)
 	}
+	c.transport.base = checked(t)
+	var mu sync.Mutex
+	now := start
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	srv.SetClock(clock)
+	c.transport.now = clock
 	var waits []time.Duration
-	c.transport.sleep = func(_ context.Context, d time.Duration) error { waits = append(waits, d); return nil }
+	c.transport.sleep = func(_ context.Context, d time.Duration) error {
+		mu.Lock()
+		defer mu.Unlock()
+		waits, now = append(waits, d), now.Add(d)
+		return nil
+	}
 	return c, srv, &waits, &log
+}
+
+// checked returns a transport that fails t on any exchange GitHub's description forbids.
+func checked(t *testing.T) *contract.Transport {
+	t.Helper()
+	checker, err := contract.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &contract.Transport{Base: http.DefaultTransport, Checker: checker, Report: func(err error) { t.Errorf("contract: %v", err) }}
 }
 
 func TestProposeOpensUpdatesAndIsIdempotent(t *testing.T) {
@@ -108,10 +142,8 @@ func TestProposeRetriesFaults(t *testing.T) {
 		minWaits []time.Duration
 	}{
 		{"502 on tree", fakegithub.Fault{Method: "POST", Path: "/git/trees", Status: 502, Message: "Server Error", Times: 2}, []time.Duration{time.Second, 2 * time.Second}},
-		{"secondary rate limit with Retry-After", fakegithub.Fault{Method: "POST", Path: "/pulls", Status: 403, RetryAfter: "7",
-			Message: "You have exceeded a secondary rate limit. Please wait a few minutes before you try again."}, []time.Duration{7 * time.Second}},
-		{"secondary rate limit without Retry-After", fakegithub.Fault{Method: "GET", Path: "/git/trees/", Status: 403,
-			Message: "You have exceeded a secondary rate limit."}, []time.Duration{time.Minute}},
+		{"secondary rate limit with Retry-After", fakegithub.SecondaryRateLimit("POST", "/pulls", "7"), []time.Duration{7 * time.Second}},
+		{"secondary rate limit without Retry-After", fakegithub.SecondaryRateLimit("GET", "/git/trees/", ""), []time.Duration{time.Minute}},
 		{"429 on blob", fakegithub.Fault{Method: "POST", Path: "/git/blobs", Status: 429, RetryAfter: "3", Message: "Too Many Requests"}, []time.Duration{3 * time.Second}},
 	}
 	for _, tc := range cases {
@@ -227,7 +259,7 @@ func TestProposePermissionError(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, want := range []string{"acme/catalog", "Resource not accessible by integration", "contents: write", "pull-requests: write", "Allow GitHub Actions to create and approve pull requests"} {
+	for _, want := range []string{"acme/catalog", "Resource not accessible by integration", "contents: write", "pull-requests: write"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}

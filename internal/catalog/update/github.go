@@ -37,7 +37,7 @@ func runGitHub(ctx context.Context, o *Options, b *batch, log io.Writer) (Result
 	if err != nil {
 		return Result{}, err
 	}
-	res.Applied, res.Commit, res.PullRequest = b.applied, out.Commit, out.PullRequestURL
+	res.Applied, res.Commit, res.PullRequest, res.Warnings = b.applied, out.Commit, out.PullRequestURL, out.Warnings
 	if res.Body == "" {
 		body("")
 	}

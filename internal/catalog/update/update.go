@@ -76,6 +76,9 @@ type Result struct {
 	PullRequest string
 	// Body is the pull request body.
 	Body string
+	// Warnings are what did not work without failing the step (reviewers GitHub would not
+	// request), for the job summary.
+	Warnings []string
 }
 
 // Run applies records to the catalog and proposes the change. Records of several grids are

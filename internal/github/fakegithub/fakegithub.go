@@ -1,21 +1,26 @@
 // Package fakegithub is a stateful fake of the parts of the GitHub REST API that imagegrid
-// uses — git refs, blobs, trees and commits, pull requests, labels and reviewers — shaped like
-// the real API (paths, JSON fields, status codes and error bodies), with fault injection:
-// 5xx answers, secondary rate limits, and a concurrent push to a branch.
+// uses — git refs, blobs, trees and commits, pull requests, labels and reviewers — that
+// answers as GitHub does: the paths, fields and status codes of GitHub's REST description
+// (@octokit/openapi 23.0.2; internal/github/contract checks every exchange against it),
+// GitHub's error bodies ("Validation Failed" with errors[], documentation_url), X-RateLimit-*
+// headers on every answer, truncated trees, raw blobs. It can be made to fail as GitHub does:
+// injected faults (5xx, also after the write went through; secondary rate limits), a primary
+// rate limit, a ruleset refusing a branch, reviewers who are not collaborators, a token of
+// GitHub Actions that may not open pull requests, a read-only token, someone else pushing.
 package fakegithub
 
 import (
 	"crypto/sha1"
-	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/imagegrid/imagegrid/internal/github/contract"
 )
 
 // Server is the fake. Its zero value is not usable; use New.
@@ -32,10 +37,24 @@ type Server struct {
 	refs    map[string]string // "heads/main" → commit sha
 	pulls   []*Pull
 	faults  []*Fault
-	// ReadOnly makes every write answer 403 "Resource not accessible by integration", as for
+	// readOnly makes every write answer 403 "Resource not accessible by integration", as for
 	// a GITHUB_TOKEN without write permissions.
 	readOnly bool
-	requests []string
+	// actionsToken makes POST /pulls answer 403 as for a GITHUB_TOKEN in a repository that does
+	// not allow GitHub Actions to create pull requests.
+	actionsToken bool
+	// restricted branches refuse ref creation and updates (a ruleset or branch protection).
+	restricted map[string]bool
+	// collaborators, when set, are the only users and teams reviews can be requested from.
+	collaborators map[string]bool
+	// treeLimit is how many entries a recursive tree lists before it is truncated.
+	treeLimit int
+	limit     rateLimit
+	now       func() time.Time
+	requests  []string
+	// checker and report check every exchange (CheckContract).
+	checker *contract.Checker
+	report  func(error)
 }
 
 type entry struct {
@@ -63,28 +82,53 @@ type Pull struct {
 type Fault struct {
 	Method, Path string
 	Times        int
-	// Status and RetryAfter answer with an error status (502, 403 secondary rate limit…).
-	Status     int
-	RetryAfter string
-	Message    string
+	// Status and RetryAfter answer with an error status (502, 403 secondary rate limit…),
+	// Message, Errors and DocumentationURL make its body (the operation's documentation page
+	// when DocumentationURL is empty).
+	Status           int
+	RetryAfter       string
+	Message          string
+	Errors           []FieldError
+	DocumentationURL string
+	// AfterWrite serves the request first, then answers Status anyway: a write that went
+	// through although the client was told it failed (a 502 from GitHub's front end).
+	AfterWrite bool
 	// PushTo, when set, makes someone else push a commit to that branch just before the
 	// matching request is served (the request itself then succeeds or fails on its own).
 	PushTo string
 	// OpenPullFrom, when set, makes someone else open a pull request from that branch into
 	// main just before the matching request is served.
 	OpenPullFrom string
+	// UseRateLimit makes someone else sharing the token (another job) use up the rate limit's
+	// window just before the matching request, which then gets GitHub's primary rate limit
+	// answer.
+	UseRateLimit bool
 }
+
+// SecondaryRateLimit is GitHub's secondary rate limit answer to the next request matching
+// method and path: 403 with the documentation_url go-github keys on, and Retry-After
+// (seconds; "" for none, as GitHub sometimes sends).
+func SecondaryRateLimit(method, path, retryAfter string) Fault {
+	return Fault{Method: method, Path: path, Status: http.StatusForbidden, RetryAfter: retryAfter,
+		Message: SecondaryRateLimitMessage, DocumentationURL: SecondaryRateLimitDocs}
+}
+
+// DefaultTreeLimit is how many entries GitHub lists in a recursive tree before it sets
+// truncated (its documented limit is 100,000 entries or 7 MB).
+const DefaultTreeLimit = 100000
 
 // New starts a fake for owner/repo whose branch main holds files.
 func New(owner, repo string, files map[string]string) *Server {
 	s := &Server{Owner: owner, Repo: repo, Token: "fake-token",
-		blobs: map[string][]byte{}, trees: map[string]map[string]entry{}, commits: map[string]commit{}, refs: map[string]string{}}
+		blobs: map[string][]byte{}, trees: map[string]map[string]entry{}, commits: map[string]commit{}, refs: map[string]string{},
+		restricted: map[string]bool{}, treeLimit: DefaultTreeLimit, now: time.Now,
+		limit: rateLimit{Limit: 5000, Window: time.Hour}}
 	tree := map[string]entry{}
 	for p, data := range files {
 		tree[p] = entry{Mode: "100644", SHA: s.putBlob([]byte(data))}
 	}
 	s.refs["heads/main"] = s.putCommit(commit{Tree: s.putTree(tree), Message: "initial"})
-	s.Server = httptest.NewServer(s.routes())
+	s.Server = httptest.NewServer(s.checking(s.routes()))
 	return s
 }
 
@@ -103,6 +147,57 @@ func (s *Server) SetReadOnly(ro bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.readOnly = ro
+}
+
+// SetActionsToken makes POST /pulls answer 403 "GitHub Actions is not permitted to create or
+// approve pull requests", as for a workflow's GITHUB_TOKEN when the repository setting
+// "Allow GitHub Actions to create and approve pull requests" is off. Everything else works.
+func (s *Server) SetActionsToken(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.actionsToken = on
+}
+
+// Restrict makes creating or updating branch fail as a ruleset (or branch protection) that
+// restricts it does: 422 "Repository rule violations found".
+func (s *Server) Restrict(branch string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.restricted[branch] = true
+}
+
+// SetCollaborators limits who reviews can be requested from (logins, and org/team for teams);
+// by default anyone can.
+func (s *Server) SetCollaborators(names ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.collaborators = map[string]bool{}
+	for _, n := range names {
+		s.collaborators[n] = true
+	}
+}
+
+// SetTreeLimit sets how many entries a recursive tree read lists before it is truncated.
+func (s *Server) SetTreeLimit(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.treeLimit = n
+}
+
+// SetRateLimit allows limit requests per window (GitHub: 5,000 an hour for a user token,
+// 1,000 for a workflow's GITHUB_TOKEN; the fake's default is 5,000 an hour). The window
+// starts at the next request.
+func (s *Server) SetRateLimit(limit int, window time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.limit = rateLimit{Limit: limit, Window: window}
+}
+
+// SetClock replaces the fake's clock (time.Now), which rate limits and timestamps use.
+func (s *Server) SetClock(now func() time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.now = now
 }
 
 // Files returns the files on branch.
@@ -191,6 +286,7 @@ func (s *Server) putBlob(data []byte) string {
 	return sha
 }
 
+// putTree stores a flattened tree (path → blob) under an id of its content.
 func (s *Server) putTree(t map[string]entry) string {
 	paths := make([]string, 0, len(t))
 	for p := range t {
@@ -214,420 +310,11 @@ func (s *Server) putCommit(c commit) string {
 	return sha
 }
 
-// apiError writes GitHub's error body.
-func apiError(w http.ResponseWriter, status int, message string) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(map[string]string{"message": message, "documentation_url": "https://docs.github.com/rest"})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
-}
-
-// guard serves faults, checks the token and the repository, and logs the request.
-func (s *Server) guard(next func(http.ResponseWriter, *http.Request)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		s.requests = append(s.requests, r.Method+" "+r.URL.Path)
-		if r.Header.Get("Authorization") != "Bearer "+s.Token {
-			apiError(w, http.StatusUnauthorized, "Bad credentials")
-			return
-		}
-		if r.PathValue("owner") != s.Owner || r.PathValue("repo") != s.Repo {
-			apiError(w, http.StatusNotFound, "Not Found")
-			return
-		}
-		for _, f := range s.faults {
-			if f.Times == 0 || f.Method != r.Method || !strings.Contains(r.URL.Path, f.Path) {
-				continue
-			}
-			f.Times--
-			if f.PushTo != "" {
-				s.push(f.PushTo, map[string]string{"CONCURRENT.md": "pushed while imagegrid worked\n"})
-				break
-			}
-			if f.OpenPullFrom != "" {
-				s.pulls = append(s.pulls, &Pull{Number: len(s.pulls) + 1, Title: "opened meanwhile", Head: f.OpenPullFrom, Base: "main", State: "open"})
-				break
-			}
-			if f.RetryAfter != "" {
-				w.Header().Set("Retry-After", f.RetryAfter)
-			}
-			apiError(w, f.Status, f.Message)
-			return
-		}
-		if s.readOnly && r.Method != http.MethodGet {
-			apiError(w, http.StatusForbidden, "Resource not accessible by integration")
-			return
-		}
-		next(w, r)
-	}
-}
-
-func (s *Server) routes() *http.ServeMux {
-	mux := http.NewServeMux()
-	const repo = "/repos/{owner}/{repo}"
-	handle := func(pattern string, h func(http.ResponseWriter, *http.Request)) {
-		method, p, _ := strings.Cut(pattern, " ")
-		mux.Handle(method+" "+repo+p, s.guard(h))
-	}
-	handle("GET /git/ref/{ref...}", s.getRef)
-	handle("POST /git/refs", s.createRef)
-	handle("PATCH /git/refs/{ref...}", s.updateRef)
-	handle("GET /git/commits/{sha}", s.getCommit)
-	handle("POST /git/commits", s.createCommit)
-	handle("GET /git/trees/{sha}", s.getTree)
-	handle("POST /git/trees", s.createTree)
-	handle("GET /git/blobs/{sha}", s.getBlob)
-	handle("POST /git/blobs", s.createBlob)
-	handle("GET /pulls", s.listPulls)
-	handle("POST /pulls", s.createPull)
-	handle("PATCH /pulls/{number}", s.editPull)
-	handle("POST /pulls/{number}/requested_reviewers", s.requestReviewers)
-	handle("POST /issues/{number}/labels", s.addLabels)
-	return mux
-}
-
+// url is an API URL of the repository; web is its page.
 func (s *Server) url(format string, args ...any) string {
 	return s.Server.URL + fmt.Sprintf("/repos/%s/%s", s.Owner, s.Repo) + fmt.Sprintf(format, args...)
 }
 
-func (s *Server) refJSON(ref, sha string) map[string]any {
-	return map[string]any{"ref": "refs/" + ref, "url": s.url("/git/refs/%s", ref),
-		"object": map[string]any{"type": "commit", "sha": sha, "url": s.url("/git/commits/%s", sha)}}
-}
-
-func (s *Server) getRef(w http.ResponseWriter, r *http.Request) {
-	ref := r.PathValue("ref")
-	sha, ok := s.refs[ref]
-	if !ok {
-		apiError(w, http.StatusNotFound, "Not Found")
-		return
-	}
-	writeJSON(w, http.StatusOK, s.refJSON(ref, sha))
-}
-
-func (s *Server) createRef(w http.ResponseWriter, r *http.Request) {
-	var in struct{ Ref, SHA string }
-	if json.NewDecoder(r.Body).Decode(&in) != nil || !strings.HasPrefix(in.Ref, "refs/") {
-		apiError(w, http.StatusUnprocessableEntity, "Reference name must start with 'refs/'")
-		return
-	}
-	ref := strings.TrimPrefix(in.Ref, "refs/")
-	if _, ok := s.refs[ref]; ok {
-		apiError(w, http.StatusUnprocessableEntity, "Reference already exists")
-		return
-	}
-	if _, ok := s.commits[in.SHA]; !ok {
-		apiError(w, http.StatusUnprocessableEntity, "Object does not exist")
-		return
-	}
-	s.refs[ref] = in.SHA
-	writeJSON(w, http.StatusCreated, s.refJSON(ref, in.SHA))
-}
-
-func (s *Server) updateRef(w http.ResponseWriter, r *http.Request) {
-	ref := r.PathValue("ref")
-	var in struct {
-		SHA   string
-		Force bool
-	}
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		apiError(w, http.StatusBadRequest, "Problems parsing JSON")
-		return
-	}
-	old, ok := s.refs[ref]
-	if !ok {
-		apiError(w, http.StatusUnprocessableEntity, "Reference does not exist")
-		return
-	}
-	if _, ok := s.commits[in.SHA]; !ok {
-		apiError(w, http.StatusUnprocessableEntity, "Object does not exist")
-		return
-	}
-	if !in.Force && !s.descends(in.SHA, old) {
-		apiError(w, http.StatusUnprocessableEntity, "Update is not a fast forward")
-		return
-	}
-	s.refs[ref] = in.SHA
-	writeJSON(w, http.StatusOK, s.refJSON(ref, in.SHA))
-}
-
-// descends reports whether commit sha has ancestor among its ancestors (or is it).
-func (s *Server) descends(sha, ancestor string) bool {
-	for queue := []string{sha}; len(queue) > 0; queue = queue[1:] {
-		if queue[0] == ancestor {
-			return true
-		}
-		queue = append(queue, s.commits[queue[0]].Parents...)
-	}
-	return false
-}
-
-func (s *Server) commitJSON(sha string) map[string]any {
-	c := s.commits[sha]
-	parents := []map[string]any{}
-	for _, p := range c.Parents {
-		parents = append(parents, map[string]any{"sha": p, "url": s.url("/git/commits/%s", p)})
-	}
-	return map[string]any{"sha": sha, "message": c.Message, "url": s.url("/git/commits/%s", sha),
-		"tree": map[string]any{"sha": c.Tree, "url": s.url("/git/trees/%s", c.Tree)}, "parents": parents}
-}
-
-func (s *Server) getCommit(w http.ResponseWriter, r *http.Request) {
-	if _, ok := s.commits[r.PathValue("sha")]; !ok {
-		apiError(w, http.StatusNotFound, "Not Found")
-		return
-	}
-	writeJSON(w, http.StatusOK, s.commitJSON(r.PathValue("sha")))
-}
-
-func (s *Server) createCommit(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Message string
-		Tree    string
-		Parents []string
-	}
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		apiError(w, http.StatusBadRequest, "Problems parsing JSON")
-		return
-	}
-	if _, ok := s.trees[in.Tree]; !ok {
-		apiError(w, http.StatusUnprocessableEntity, "Tree SHA does not exist")
-		return
-	}
-	for _, p := range in.Parents {
-		if _, ok := s.commits[p]; !ok {
-			apiError(w, http.StatusUnprocessableEntity, "Parent SHA does not exist or is not a commit object")
-			return
-		}
-	}
-	sha := s.putCommit(commit{Tree: in.Tree, Message: in.Message, Parents: in.Parents})
-	writeJSON(w, http.StatusCreated, s.commitJSON(sha))
-}
-
-func (s *Server) treeJSON(sha string) map[string]any {
-	t := s.trees[sha]
-	paths := make([]string, 0, len(t))
-	for p := range t {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	entries := []map[string]any{}
-	for _, p := range paths {
-		entries = append(entries, map[string]any{"path": p, "mode": t[p].Mode, "type": "blob", "sha": t[p].SHA,
-			"size": len(s.blobs[t[p].SHA]), "url": s.url("/git/blobs/%s", t[p].SHA)})
-	}
-	return map[string]any{"sha": sha, "url": s.url("/git/trees/%s", sha), "tree": entries, "truncated": false}
-}
-
-// getTree serves trees flattened, as with ?recursive=1 (the only form the fake serves).
-func (s *Server) getTree(w http.ResponseWriter, r *http.Request) {
-	sha := r.PathValue("sha")
-	if _, ok := s.trees[sha]; !ok {
-		apiError(w, http.StatusNotFound, "Not Found")
-		return
-	}
-	if r.URL.Query().Get("recursive") == "" {
-		apiError(w, http.StatusNotImplemented, "fakegithub serves recursive trees only")
-		return
-	}
-	writeJSON(w, http.StatusOK, s.treeJSON(sha))
-}
-
-func (s *Server) createTree(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		BaseTree string `json:"base_tree"`
-		Tree     []struct {
-			Path, Mode, Type string
-			SHA              *string
-			Content          *string
-		}
-	}
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		apiError(w, http.StatusBadRequest, "Problems parsing JSON")
-		return
-	}
-	tree := map[string]entry{}
-	if in.BaseTree != "" {
-		base, ok := s.trees[in.BaseTree]
-		if !ok {
-			apiError(w, http.StatusUnprocessableEntity, "base_tree is not a valid tree oid")
-			return
-		}
-		tree = clone(base)
-	}
-	for _, e := range in.Tree {
-		switch {
-		case e.Content != nil:
-			tree[e.Path] = entry{Mode: e.Mode, SHA: s.putBlob([]byte(*e.Content))}
-		case e.SHA == nil:
-			delete(tree, e.Path)
-		default:
-			if _, ok := s.blobs[*e.SHA]; !ok {
-				apiError(w, http.StatusUnprocessableEntity, "tree.sha "+*e.SHA+" is not a valid blob")
-				return
-			}
-			tree[e.Path] = entry{Mode: e.Mode, SHA: *e.SHA}
-		}
-	}
-	writeJSON(w, http.StatusCreated, s.treeJSON(s.putTree(tree)))
-}
-
-func (s *Server) getBlob(w http.ResponseWriter, r *http.Request) {
-	data, ok := s.blobs[r.PathValue("sha")]
-	if !ok {
-		apiError(w, http.StatusNotFound, "Not Found")
-		return
-	}
-	if r.Header.Get("Accept") == "application/vnd.github.v3.raw" {
-		w.Write(data)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"sha": r.PathValue("sha"), "size": len(data), "encoding": "base64",
-		"content": base64.StdEncoding.EncodeToString(data)})
-}
-
-func (s *Server) createBlob(w http.ResponseWriter, r *http.Request) {
-	var in struct{ Content, Encoding string }
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		apiError(w, http.StatusBadRequest, "Problems parsing JSON")
-		return
-	}
-	data := []byte(in.Content)
-	if in.Encoding == "base64" {
-		var err error
-		if data, err = base64.StdEncoding.DecodeString(in.Content); err != nil {
-			apiError(w, http.StatusUnprocessableEntity, "content is not valid Base64")
-			return
-		}
-	}
-	sha := s.putBlob(data)
-	writeJSON(w, http.StatusCreated, map[string]any{"sha": sha, "url": s.url("/git/blobs/%s", sha)})
-}
-
-func (s *Server) pullJSON(p *Pull) map[string]any {
-	labels := []map[string]any{}
-	for _, l := range p.Labels {
-		labels = append(labels, map[string]any{"name": l})
-	}
-	return map[string]any{"number": p.Number, "state": p.State, "title": p.Title, "body": p.Body,
-		"html_url": fmt.Sprintf("%s/%s/%s/pull/%d", s.Server.URL, s.Owner, s.Repo, p.Number),
-		"head":     map[string]any{"ref": p.Head, "label": s.Owner + ":" + p.Head}, "base": map[string]any{"ref": p.Base}, "labels": labels}
-}
-
-func (s *Server) listPulls(w http.ResponseWriter, r *http.Request) {
-	q := r.URL.Query()
-	state := q.Get("state")
-	if state == "" {
-		state = "open"
-	}
-	out := []map[string]any{}
-	for _, p := range s.pulls {
-		if (state == "all" || p.State == state) && (q.Get("head") == "" || q.Get("head") == s.Owner+":"+p.Head) && (q.Get("base") == "" || q.Get("base") == p.Base) {
-			out = append(out, s.pullJSON(p))
-		}
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func (s *Server) createPull(w http.ResponseWriter, r *http.Request) {
-	var in struct{ Title, Head, Base, Body string }
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		apiError(w, http.StatusBadRequest, "Problems parsing JSON")
-		return
-	}
-	if _, ok := s.refs["heads/"+in.Head]; !ok {
-		apiError(w, http.StatusUnprocessableEntity, "Validation Failed: head does not exist")
-		return
-	}
-	for _, p := range s.pulls {
-		if p.State == "open" && p.Head == in.Head && p.Base == in.Base {
-			apiError(w, http.StatusUnprocessableEntity, "A pull request already exists for "+s.Owner+":"+in.Head+".")
-			return
-		}
-	}
-	p := &Pull{Number: len(s.pulls) + 1, Title: in.Title, Body: in.Body, Head: in.Head, Base: in.Base, State: "open"}
-	s.pulls = append(s.pulls, p)
-	writeJSON(w, http.StatusCreated, s.pullJSON(p))
-}
-
-func (s *Server) pull(w http.ResponseWriter, r *http.Request) *Pull {
-	n, err := strconv.Atoi(r.PathValue("number"))
-	if err != nil || n < 1 || n > len(s.pulls) {
-		apiError(w, http.StatusNotFound, "Not Found")
-		return nil
-	}
-	return s.pulls[n-1]
-}
-
-func (s *Server) editPull(w http.ResponseWriter, r *http.Request) {
-	p := s.pull(w, r)
-	if p == nil {
-		return
-	}
-	var in struct{ Title, Body, State *string }
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		apiError(w, http.StatusBadRequest, "Problems parsing JSON")
-		return
-	}
-	for dst, src := range map[*string]*string{&p.Title: in.Title, &p.Body: in.Body, &p.State: in.State} {
-		if src != nil {
-			*dst = *src
-		}
-	}
-	writeJSON(w, http.StatusOK, s.pullJSON(p))
-}
-
-func (s *Server) requestReviewers(w http.ResponseWriter, r *http.Request) {
-	p := s.pull(w, r)
-	if p == nil {
-		return
-	}
-	var in struct {
-		Reviewers     []string `json:"reviewers"`
-		TeamReviewers []string `json:"team_reviewers"`
-	}
-	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
-		apiError(w, http.StatusBadRequest, "Problems parsing JSON")
-		return
-	}
-	p.Reviewers = appendNew(p.Reviewers, in.Reviewers...)
-	p.TeamReviewers = appendNew(p.TeamReviewers, in.TeamReviewers...)
-	writeJSON(w, http.StatusCreated, s.pullJSON(p))
-}
-
-func (s *Server) addLabels(w http.ResponseWriter, r *http.Request) {
-	p := s.pull(w, r)
-	if p == nil {
-		return
-	}
-	var labels []string
-	if err := json.NewDecoder(r.Body).Decode(&labels); err != nil {
-		apiError(w, http.StatusBadRequest, "Problems parsing JSON")
-		return
-	}
-	p.Labels = appendNew(p.Labels, labels...)
-	out := []map[string]any{}
-	for _, l := range p.Labels {
-		out = append(out, map[string]any{"name": l})
-	}
-	writeJSON(w, http.StatusOK, out)
-}
-
-func appendNew(list []string, items ...string) []string {
-	for _, it := range items {
-		found := false
-		for _, l := range list {
-			found = found || l == it
-		}
-		if !found {
-			list = append(list, it)
-		}
-	}
-	return list
+func (s *Server) web(suffix string) string {
+	return s.Server.URL + "/" + s.Owner + "/" + s.Repo + suffix
 }
