@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/tree"
 )
 
 // newCandidate makes a candidate and its cell id.
@@ -63,6 +64,11 @@ func (g *grid) cells(cands []*candidate) []record.Cell {
 			ImageBuilder: ib.ref,
 		}
 		sources := []string{c.origin.File, c.release.file, ib.file}
+		// The TKG configuration builds Linux images; TKG's Windows images are built otherwise.
+		if c.release.tkgConfig != nil && info.typ != "windows" {
+			cell.TKGConfig = c.release.tkgConfig
+			sources = append(sources, c.release.tkgConfig.Path+"/")
+		}
 		if c.include != nil {
 			sources = append(sources, c.include.file)
 		}
@@ -93,6 +99,17 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 		read = append(read, p)
 		if !slices.ContainsFunc(cell.VarFiles, func(v record.VarFile) bool { return v.Path == p }) {
 			cell.VarFiles = append(cell.VarFiles, record.VarFile{Path: p, SHA256: sum})
+		}
+	}
+	for _, role := range s.decl.Roles {
+		p, sum, err := g.folder(s.rule.file, role.Value, "tasks/main.yml")
+		if err != nil {
+			g.errs.add(role.Pos, "settings.roles", err.Error())
+			continue
+		}
+		read = append(read, p+"/")
+		if !slices.ContainsFunc(cell.Roles, func(r record.Folder) bool { return r.Path == p }) {
+			cell.Roles = append(cell.Roles, record.Folder{Path: p, SHA256: sum})
 		}
 	}
 	if len(s.decl.Vars) > 0 {
@@ -146,10 +163,7 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 // varFile resolves a var file named in declFile (relative to its folder) to a slash path
 // relative to the working directory, and hashes its bytes once per run.
 func (g *grid) varFile(declFile, name string) (string, string, error) {
-	p := name
-	if !path.IsAbs(filepath.ToSlash(name)) {
-		p = path.Join(path.Dir(declFile), filepath.ToSlash(name))
-	}
+	p := declaredPath(declFile, name)
 	if sum, ok := g.fileHash[p]; ok {
 		return p, sum, nil
 	}
@@ -161,6 +175,32 @@ func (g *grid) varFile(declFile, name string) (string, string, error) {
 	sum := hex.EncodeToString(h[:])
 	g.fileHash[p] = sum
 	return p, sum, nil
+}
+
+// folder resolves a folder named in declFile (relative to its folder) like varFile, checks
+// that it holds the file want (slash path), and digests its files once per run.
+func (g *grid) folder(declFile, name, want string) (string, string, error) {
+	p := declaredPath(declFile, name)
+	if sum, ok := g.fileHash[p+"/"]; ok {
+		return p, sum, nil
+	}
+	if info, err := os.Stat(filepath.Join(filepath.FromSlash(p), filepath.FromSlash(want))); err != nil || !info.Mode().IsRegular() {
+		return "", "", fmt.Errorf("folder %q (relative to the declaring file's folder): want a folder holding %s", name, want)
+	}
+	sum, err := tree.Digest(filepath.FromSlash(p))
+	if err != nil {
+		return "", "", fmt.Errorf("folder %q: %w", name, err)
+	}
+	g.fileHash[p+"/"] = sum
+	return p, sum, nil
+}
+
+// declaredPath is the slash path of name, relative to the folder of declFile unless absolute.
+func declaredPath(declFile, name string) string {
+	if path.IsAbs(filepath.ToSlash(name)) {
+		return filepath.ToSlash(name)
+	}
+	return path.Join(path.Dir(declFile), filepath.ToSlash(name))
 }
 
 // orList is a when it has elements, else b.

@@ -19,6 +19,8 @@ type release struct {
 	k8s     record.Kubernetes
 	builder *imageBuilder
 	file    string
+	// tkgConfig is the TKr's TKG Image Builder configuration (flavor tkg).
+	tkgConfig *record.Folder
 }
 
 func (g *grid) addName(d *fileDecl) {
@@ -140,8 +142,18 @@ func (g *grid) addReleases(d *fileDecl) {
 				continue
 			}
 			r.k8s.ResourceBundle = cmp.Or(decl.ResourceBundle, "projects.registry.vmware.com/tkg/linux-resource-bundle:"+strings.ReplaceAll(decl.TKr, "+", "_"))
-		} else if decl.TKr != "" || decl.ResourceBundle != "" {
-			g.errs.add(decl.At, key, fmt.Sprintf("tkr and resourceBundle are for TKG builds, but image builder %q is of flavor upstream", r.builder.name))
+			if decl.TKGConfig.Value == "" {
+				g.errs.add(decl.At, key+".tkgConfig", fmt.Sprintf("missing: image builder %q is of flavor tkg, so the release needs the folder of its TKr's TKG Image Builder configuration (tkg.json, the tkg/ Ansible roles, goss/), e.g. tkg-config/%s", r.builder.name, decl.TKr))
+				continue
+			}
+			p, sum, err := g.folder(d.At.File, decl.TKGConfig.Value, "tkg.json")
+			if err != nil {
+				g.errs.add(decl.TKGConfig.Pos, key+".tkgConfig", err.Error())
+				continue
+			}
+			r.tkgConfig = &record.Folder{Path: p, SHA256: sum}
+		} else if decl.TKr != "" || decl.ResourceBundle != "" || decl.TKGConfig.Value != "" {
+			g.errs.add(decl.At, key, fmt.Sprintf("tkr, resourceBundle and tkgConfig are for TKG builds, but image builder %q is of flavor upstream", r.builder.name))
 			continue
 		}
 		r.index = len(g.releases)
