@@ -6,13 +6,19 @@
 package build
 
 import (
+	"cmp"
 	"context"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"path"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -79,6 +85,15 @@ type plan struct {
 	exec   executor
 	creds  credentials
 	bundle *bundle
+	// folders are copied into the workspace before Image Builder runs: the TKG
+	// configuration, then the grid's roles.
+	folders []folderCopy
+	// vars are the effective packer variables imagegrid hands over, and where each was set.
+	vars map[string]imagebuilder.Setting
+	// masked are the variables whose values --dry-run does not show: credentials.
+	masked map[string]bool
+	// gossSpec names the goss entry file goss validates with, for the node image report.
+	gossSpec string
 }
 
 // Build runs Image Builder for cell c and writes its build record. Bad input (unsupported
@@ -166,6 +181,12 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := refuseOwnedVars(c, userFiles); err != nil {
+		return nil, err
+	}
+	if p.folders, err = readFolders(c, o.VarsRoot, ws); err != nil {
+		return nil, err
+	}
 	env, err := readEnvFile(o.EnvFile)
 	if err != nil {
 		return nil, err
@@ -237,26 +258,29 @@ func newBundle(c record.Cell, o Options) (*bundle, error) {
 }
 
 // planFiles lays out the var files in PACKER_VAR_FILES order: imagegrid's (Kubernetes and
-// private locations, vSphere credentials, tkg.json), then the cell's var files, then the
-// cell's extra vars, so that users override imagegrid.
+// private locations, vSphere credentials, the TKG configuration's tkg.json), then the cell's
+// var files, then the cell's extra vars, so that users override imagegrid; last the roles and
+// goss spec, which only imagegrid sets. It refuses a TKG Linux cell whose variables would not
+// install Kubernetes.
 func (p *plan) planFiles(userFiles []userVarFile, tkg bool) error {
 	c, ws, see := p.cell, p.ws, p.exec.see
 	var varFiles []string
-	add := func(name string, v any, secret bool) error {
+	p.vars, p.masked = map[string]imagebuilder.Setting{}, map[string]bool{}
+	add := func(name string, v any, secret bool, from string) error {
 		f, err := jsonFile(filepath.Join(ws.vars(), name), v, secret)
 		if err != nil {
 			return err
 		}
 		p.files = append(p.files, f)
 		varFiles = append(varFiles, see(f.path))
-		return nil
+		return p.note(f.data, cmp.Or(from, f.path), secret)
 	}
 	loc := imagebuilder.Locations{OutputDir: see(ws.output()), ManifestOutput: see(ws.manifestOutput()), CacheDir: see(ws.cache())}
-	if err := add("imagegrid.json", imagebuilder.Vars(c, loc), false); err != nil {
+	if err := add("imagegrid.json", imagebuilder.Vars(c, loc), false, ""); err != nil {
 		return err
 	}
 	if p.creds.vsphere != nil {
-		if err := add("vsphere-credentials.json", p.creds.vsphere, true); err != nil {
+		if err := add("vsphere-credentials.json", p.creds.vsphere, true, ""); err != nil {
 			return err
 		}
 	}
@@ -266,8 +290,19 @@ func (p *plan) planFiles(userFiles []userVarFile, tkg bool) error {
 		if p.bundle != nil {
 			url = p.bundle.url()
 		}
-		if err := add("tkg.json", imagebuilder.TKGVars(c, url), false); err != nil {
-			return err
+		if c.TKGConfig != nil {
+			name := path.Join(c.TKGConfig.Path, imagebuilder.TKGConfigVars)
+			data, err := os.ReadFile(filepath.Join(p.folders[0].src, imagebuilder.TKGConfigVars))
+			if err != nil {
+				return fmt.Errorf("cell %s: TKG configuration %s: %w", c.ID, c.TKGConfig.Path, err)
+			}
+			vars, err := imagebuilder.BundleVars(name, data, url)
+			if err != nil {
+				return fmt.Errorf("cell %s: %w", c.ID, err)
+			}
+			if err := add("tkg.json", vars, false, name); err != nil {
+				return err
+			}
 		}
 		meta, err := jsonFile(filepath.Join(ws.vars(), "metadata.json"), imagebuilder.Metadata(c), false)
 		if err != nil {
@@ -281,15 +316,96 @@ func (p *plan) planFiles(userFiles []userVarFile, tkg bool) error {
 		f := file{path: filepath.Join(ws.vars(), fmt.Sprintf("user-%02d-%s", i+1, filepath.Base(uf.path))), data: uf.data, secret: true, source: uf.path}
 		p.files = append(p.files, f)
 		varFiles = append(varFiles, see(f.path))
+		if err := p.note(uf.data, uf.path, false); err != nil {
+			return err
+		}
 	}
 	if len(c.Vars) > 0 {
-		if err := add("cell-vars.json", c.Vars, false); err != nil {
+		if err := add("cell-vars.json", c.Vars, false, "the cell's vars"); err != nil {
+			return err
+		}
+	}
+	custom, err := p.customisation()
+	if err != nil {
+		return err
+	}
+	if err := add("customisation.json", custom.Vars(), false, ""); err != nil {
+		return err
+	}
+	if tkg && c.OS.Type != "windows" {
+		if err := imagebuilder.CheckInstallsKubernetes(c, p.vars); err != nil {
 			return err
 		}
 	}
 	env.VarFiles = varFiles
 	p.ibEnv = env.List()
 	return nil
+}
+
+// secretVar matches the names of variables that hold credentials in users' var files.
+var secretVar = regexp.MustCompile(`(?i)pass|secret|token|credential|key$|^username$`)
+
+// note records the variables of a var file's JSON as the effective ones; from names the file,
+// secret says every value in it is a credential.
+func (p *plan) note(data []byte, from string, secret bool) error {
+	var vars map[string]any
+	if err := json.Unmarshal(data, &vars); err != nil {
+		return fmt.Errorf("%s: %w", from, err)
+	}
+	for k, v := range vars {
+		value, ok := v.(string)
+		if !ok {
+			value = strings.TrimSpace(string(mustJSON(v)))
+		}
+		p.vars[k] = imagebuilder.Setting{Value: value, From: from}
+		p.masked[k] = secret || secretVar.MatchString(k)
+	}
+	return nil
+}
+
+func mustJSON(v any) []byte {
+	data, _ := json.Marshal(v) // decoded from JSON: always encodes
+	return data
+}
+
+// customisation is where Image Builder finds the roles and the goss spec: the TKG
+// configuration's tkg/ role and goss spec, then the grid's roles, as copied into the workspace.
+func (p *plan) customisation() (imagebuilder.Customisation, error) {
+	var custom imagebuilder.Customisation
+	p.gossSpec = "Image Builder's packer/goss/goss.yaml"
+	for i, f := range p.folders {
+		if i == 0 && p.cell.TKGConfig != nil {
+			if info, err := os.Stat(filepath.Join(f.src, imagebuilder.TKGConfigRoles)); err == nil && info.IsDir() {
+				custom.Roles = append(custom.Roles, p.exec.see(filepath.Join(f.dst, imagebuilder.TKGConfigRoles)))
+			}
+			spec, err := gossSpec(p.cell, f.src)
+			if err != nil {
+				return custom, err
+			}
+			custom.GossTestsDir = p.exec.see(filepath.Join(f.dst, imagebuilder.TKGConfigGoss))
+			custom.GossEntryFile = spec
+			p.gossSpec = path.Join(p.cell.TKGConfig.Path, spec)
+			continue
+		}
+		custom.Roles = append(custom.Roles, p.exec.see(f.dst))
+	}
+	for _, r := range custom.Roles {
+		if strings.ContainsAny(r, " \t\n") {
+			return custom, fmt.Errorf("cell %s: role folder %s: Image Builder splits custom_role_names at spaces, so a role's path cannot hold one; use a work dir without spaces", p.cell.ID, r)
+		}
+	}
+	return custom, nil
+}
+
+// gossSpec is the goss spec of the TKG configuration in dir for the cell, relative to dir.
+func gossSpec(c record.Cell, dir string) (string, error) {
+	names := imagebuilder.GossSpecNames(c)
+	for _, name := range names {
+		if info, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name))); err == nil && info.Mode().IsRegular() {
+			return name, nil
+		}
+	}
+	return "", fmt.Errorf("cell %s: TKG configuration %s has no goss spec for it: want %s", c.ID, c.TKGConfig.Path, strings.Join(names, " or "))
 }
 
 // print writes what the build would do: files, environment (secrets masked), commands.
@@ -311,6 +427,21 @@ func (p *plan) print(w io.Writer, validateOnly bool) {
 		}
 	}
 	fmt.Fprintf(w, "  %s (the Image Builder log)\n  %s (the build record)\n", p.ws.logPath(), p.out)
+	if len(p.folders) > 0 {
+		fmt.Fprintf(w, "\nfolders it would copy into the workspace (digest verified), as Image Builder sees them:\n")
+		for _, f := range p.folders {
+			fmt.Fprintf(w, "  %s -> %s\n", f.cell, p.exec.see(f.dst))
+		}
+	}
+	fmt.Fprintf(w, "\nvariables from these var files (later files win; Image Builder's defaults apply to the rest):\n")
+	for _, name := range slices.Sorted(maps.Keys(p.vars)) {
+		s := p.vars[name]
+		value := s.Value
+		if p.masked[name] {
+			value = "***"
+		}
+		fmt.Fprintf(w, "  %s = %s   (%s)\n", name, value, s.From)
+	}
 	fmt.Fprintf(w, "\nenvironment for Image Builder:\n")
 	for _, kv := range p.ibEnv {
 		fmt.Fprintf(w, "  %s\n", kv)

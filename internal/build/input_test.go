@@ -124,6 +124,51 @@ func TestBadInput(t *testing.T) {
 			want: "the tkg flavor needs kubernetes.tkr",
 		},
 		{
+			name: "tkg cell without its TKG configuration",
+			cell: func() record.Cell {
+				c := tkgCell()
+				c.TKGConfig = nil
+				return c
+			},
+			want: "the tkg flavor needs tkgConfig",
+		},
+		{
+			name: "TKG configuration changed since matrix",
+			cell: func() record.Cell {
+				c := tkgCell()
+				c.TKGConfig.SHA256 = strings.Repeat("0", 64)
+				return c
+			},
+			want: "tkgConfig testdata/tkg-config/v1.30.2+vmware.1-tkg.1 changed since the cell was made",
+		},
+		{
+			name: "role folder outside the repository",
+			cell: func() record.Cell {
+				c := vsphereCell("ubuntu-2204", "22.04")
+				c.Roles = []record.Folder{{Path: "../../matrices/customisations/roles/hardening", SHA256: strings.Repeat("0", 64)}}
+				return c
+			},
+			want: `roles[0] "../../matrices/customisations/roles/hardening": want a folder relative to the directory matrix ran in`,
+		},
+		{
+			name: "var file naming the roles itself",
+			cell: func() record.Cell {
+				c := vsphereCell("ubuntu-2204", "22.04")
+				c.VarFiles = []record.VarFile{varFile(t, "own-roles.json")}
+				return c
+			},
+			want: "testdata/vars/own-roles.json:3: custom_role_names\n  testdata/vars/own-roles.json:4: node_custom_roles_post",
+		},
+		{
+			name: "TKG configuration without tkg.json",
+			cell: func() record.Cell {
+				c := tkgCell()
+				c.TKGConfig = folder("roles")
+				return c
+			},
+			want: "cell vsphere-ubuntu-2204-amd64-v1.30.2---vmware.1: TKG configuration roles: open testdata/roles/tkg.json: no such file",
+		},
+		{
 			name: "make executor without checkout",
 			cell: func() record.Cell { return vsphereCell("ubuntu-2204", "22.04") },
 			opts: func(o *Options) { o.ImageBuilderDir = "" },

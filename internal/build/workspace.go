@@ -19,6 +19,8 @@ import (
 //
 //	<work>/<cell id>/
 //	  vars/          var files passed to Image Builder, in PACKER_VAR_FILES order
+//	  tkg-config/    the TKr's TKG configuration (TKG cells)
+//	  roles/         the grid's roles, NN-<name>
 //	  output/        packer output_dir and manifest_output
 //	  packer-cache/  PACKER_CACHE_DIR
 //	  build.log      the Image Builder log of every attempt
@@ -46,6 +48,10 @@ func (w *workspace) output() string      { return filepath.Join(w.dir, "output")
 func (w *workspace) cache() string       { return filepath.Join(w.dir, "packer-cache") }
 func (w *workspace) logPath() string     { return filepath.Join(w.dir, "build.log") }
 func (w *workspace) ovaManifest() string { return filepath.Join(w.output(), "packer-manifest.json") }
+func (w *workspace) tkgConfig() string   { return filepath.Join(w.dir, "tkg-config") }
+func (w *workspace) role(i int, cellPath string) string {
+	return filepath.Join(w.dir, "roles", roleDirName(i, cellPath))
+}
 func (w *workspace) manifestOutput() string {
 	return filepath.Join(w.output(), "manifest.json")
 }
@@ -82,8 +88,9 @@ func (w *workspace) close() {
 	}
 }
 
-// clean removes what an earlier attempt left in the output dir, except the packer manifests
-// (packer appends to them; this run's build is told apart by last_run_uuid).
+// clean removes everything an earlier attempt or build left in the output dir, packer
+// manifests included: packer appends to a manifest, and Image Builder's hack/image-build-ova.py
+// reads its builds[0], so a manifest left behind would stamp that run's values into the OVF.
 func (w *workspace) clean() error {
 	entries, err := os.ReadDir(w.output())
 	if err != nil {
@@ -91,9 +98,6 @@ func (w *workspace) clean() error {
 	}
 	for _, e := range entries {
 		p := filepath.Join(w.output(), e.Name())
-		if p == w.ovaManifest() || p == w.manifestOutput() {
-			continue
-		}
 		if err := os.RemoveAll(p); err != nil {
 			return fmt.Errorf("clean workspace: %w", err)
 		}

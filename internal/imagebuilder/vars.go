@@ -58,30 +58,13 @@ func CheckTKG(c record.Cell) error {
 	if c.Kubernetes.ResourceBundle == "" {
 		missing = append(missing, "kubernetes.resourceBundle")
 	}
+	if c.TKGConfig == nil && c.OS.Type != "windows" {
+		missing = append(missing, "tkgConfig (the TKr's TKG Image Builder configuration, which installs Kubernetes from the resource bundle)")
+	}
 	if len(missing) > 0 {
 		return fmt.Errorf("cell %s: the tkg flavor needs %s", c.ID, strings.Join(missing, " and "))
 	}
 	return nil
-}
-
-// TKGVars are the tkg.json values: Kubernetes from the Linux resource bundle served at
-// bundleURL (e.g. "http://10.0.0.5:3000"), images from the bundle's registry.
-func TKGVars(c record.Cell, bundleURL string) map[string]string {
-	return map[string]string{
-		"kubernetes_source_type":        "http",
-		"kubernetes_http_source":        strings.TrimSuffix(bundleURL, "/") + "/files/kubernetes",
-		"kubernetes_container_registry": Registry(c.Kubernetes.ResourceBundle),
-	}
-}
-
-// Registry is the registry and project of an image reference:
-// "projects.registry.vmware.com/tkg/linux-resource-bundle:v1" → "projects.registry.vmware.com/tkg".
-func Registry(image string) string {
-	repo, _, _ := strings.Cut(image, "@")
-	if i := strings.LastIndex(repo, "/"); i >= 0 {
-		return repo[:i]
-	}
-	return repo
 }
 
 // Env is the environment Image Builder's Makefile reads.

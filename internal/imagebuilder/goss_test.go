@@ -1,0 +1,110 @@
+package imagebuilder
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/imagegrid/imagegrid/internal/record"
+)
+
+func gossResult(kind, id, prop string, expected, found []string) GossResult {
+	ok := strings.Join(expected, " ") == strings.Join(found, " ")
+	return GossResult{ResourceType: kind, ResourceID: id, Property: prop, Expected: expected, Found: found, Successful: ok}
+}
+
+// upstreamHTTP are the results of upstream's goss spec for a build from the resource bundle.
+func upstreamHTTP(version string) []GossResult {
+	return []GossResult{
+		gossResult("Command", "containerd --version | awk", "stdout", []string{"1.6.33"}, []string{"1.6.33"}),
+		gossResult("Command", "kubectl version --client -o json | jq", "stdout", []string{version}, []string{version}),
+		gossResult("Command", "kubeadm version -o json | jq", "stdout", []string{version}, []string{version}),
+		gossResult("Command", "kubelet --version | awk", "stdout", []string{version}, []string{version}),
+		gossResult("Command", "crictl images | grep -v 'IMAGE ID'", "stdout", []string{"kube-apiserver", "pause"}, []string{"kube-apiserver", "pause"}),
+		gossResult("Package", "cloud-init", "installed", []string{"true"}, []string{"true"}),
+		gossResult("Service", "cloud-init", "enabled", []string{"true"}, []string{"true"}),
+	}
+}
+
+func TestNodeImageFromGoss(t *testing.T) {
+	t.Parallel()
+	c := record.Cell{Kubernetes: record.Kubernetes{Semver: "v1.30.2+vmware.1"}}
+	tests := []struct {
+		name    string
+		results func() []GossResult
+		verdict string
+		reason  string
+	}{
+		{name: "everything checked and found", results: func() []GossResult { return upstreamHTTP("1.30.2+vmware.1") }, verdict: record.NodeImagePassed},
+		{name: "a spec of another release passes goss but not the cell", results: func() []GossResult { return upstreamHTTP("1.29.6+vmware.1") },
+			verdict: record.NodeImageFailed, reason: "goss did not confirm kubeadm (1.29.6+vmware.1), kubelet (1.29.6+vmware.1), kubectl (1.29.6+vmware.1)"},
+		{name: "Kubernetes not installed", results: func() []GossResult {
+			r := upstreamHTTP("1.30.2+vmware.1")
+			r[2] = gossResult("Command", "kubeadm version -o json | jq", "stdout", []string{"1.30.2+vmware.1"}, nil)
+			return r
+		}, verdict: record.NodeImageFailed, reason: "goss did not confirm kubeadm (nothing)"},
+		{name: "a spec that does not test cloud-init", results: func() []GossResult { return upstreamHTTP("1.30.2+vmware.1")[:5] },
+			verdict: record.NodeImageFailed, reason: "goss did not confirm cloud-init (not tested)"},
+		{name: "a missing image", results: func() []GossResult {
+			r := upstreamHTTP("1.30.2+vmware.1")
+			r[4] = gossResult("Command", "crictl images | grep -v 'IMAGE ID'", "stdout", []string{"kube-apiserver", "pause"}, []string{"kube-apiserver"})
+			return r
+		}, verdict: record.NodeImageFailed, reason: "goss did not confirm image pause (nothing)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rep := NodeImageFromGoss(c, GossOutput{Results: tt.results()}, "tkg-config/x/goss/goss.yaml")
+			if rep.Source != record.NodeImageSourceGoss || rep.Verdict != tt.verdict || rep.Reason != tt.reason {
+				t.Errorf("report = %s %s %q, want %s %q", rep.Source, rep.Verdict, rep.Reason, tt.verdict, tt.reason)
+			}
+			var names []string
+			for _, ch := range rep.Checks {
+				names = append(names, ch.Name)
+			}
+			if got := strings.Join(names, ","); got != "kubeadm,kubelet,kubectl,containerd,image kube-apiserver,image pause,cloud-init" {
+				t.Errorf("checks = %s, want every expectation, tested or not", got)
+			}
+		})
+	}
+}
+
+func TestParseGoss(t *testing.T) {
+	t.Parallel()
+	if _, err := ParseGoss([]byte(`{"builds": [], "last_run_uuid": "x"}`)); err == nil {
+		t.Error("a packer manifest was taken for goss's result")
+	}
+	out, err := ParseGoss([]byte(`{"results": [{"resource-type": "Service", "resource-id": "cloud-init", "property": "enabled", "expected": ["true"], "found": ["true"], "successful": true}], "summary": {"failed-count": 0, "test-count": 1}}`))
+	if err != nil || len(out.Results) != 1 || !out.Results[0].Successful || out.Summary.TestCount != 1 {
+		t.Errorf("ParseGoss = %+v, %v", out, err)
+	}
+}
+
+func TestBundleVars(t *testing.T) {
+	t.Parallel()
+	vars, err := BundleVars("tkg.json", []byte(`{"kubernetes_http_source": "http://<IP>:<PORT>/files/kubernetes", "containerd_url": "http://\u003cIP\u003e:\u003cPORT\u003e/c.tar", "custom_role": true}`), "http://10.0.0.5:3999")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vars["kubernetes_http_source"] != "http://10.0.0.5:3999/files/kubernetes" || vars["containerd_url"] != "http://10.0.0.5:3999/c.tar" || vars["custom_role"] != true {
+		t.Errorf("BundleVars = %v", vars)
+	}
+	if _, err := BundleVars("cfg/tkg.json", []byte(`[]`), "http://10.0.0.5:3999"); err == nil || !strings.Contains(err.Error(), "cfg/tkg.json") {
+		t.Errorf("BundleVars of a non-object: %v", err)
+	}
+}
+
+func TestCustomisationRunsEachRoleOnce(t *testing.T) {
+	t.Parallel()
+	v := Customisation{Roles: []string{"/w/tkg-config/tkg", "/w/roles/01-hardening"}, GossTestsDir: "/w/tkg-config/goss", GossEntryFile: "goss/goss.yaml"}.Vars()
+	if v["custom_role_names"] != "/w/tkg-config/tkg /w/roles/01-hardening" || v["node_custom_roles_post"] != "" || v["node_custom_roles_pre"] != "" || v["custom_role"] != "true" {
+		t.Errorf("roles = %v", v)
+	}
+	if v["goss_tests_dir"] != "/w/tkg-config/goss" || v["goss_entry_file"] != "goss/goss.yaml" || v["goss_format"] != "json" {
+		t.Errorf("goss = %v", v)
+	}
+	for k := range v {
+		if !IsOwned(k) {
+			t.Errorf("%s is composed by imagegrid but not in OwnedVars", k)
+		}
+	}
+}
