@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/tree"
 )
 
 func standIn(t *testing.T) string {
@@ -56,7 +58,18 @@ func TestRunFromActionsInputs(t *testing.T) {
 	t.Parallel()
 	dir := standIn(t)
 	work := t.TempDir()
-	cell, err := os.ReadFile("testdata/vsphere.json")
+	// The TKG cell builds with the shipped TKG configuration of its TKr.
+	c, err := record.ReadFile[record.Cell]("testdata/vsphere.json", record.KindCell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := "matrices/tkg-config/v1.30.2+vmware.1-tkg.1"
+	digest, err := tree.Digest(filepath.Join("..", "..", config))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.TKGConfig = &record.Folder{Path: config, SHA256: digest}
+	cell, err := json.Marshal(c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,8 +77,9 @@ func TestRunFromActionsInputs(t *testing.T) {
 	env := append(os.Environ(),
 		"GITHUB_ACTIONS=true", "GITHUB_OUTPUT="+outputs, "GITHUB_STEP_SUMMARY="+summary,
 		"INPUT_CELL="+string(cell), "INPUT_EXECUTOR=make", "INPUT_IMAGE-BUILDER-DIR="+dir, "INPUT_WORK="+work,
-		"INPUT_BUNDLE-HOST=10.1.2.3", "INPUT_RETRIES=not-a-number-but-overridden",
-		"INPUT_DOCKER=true", // the TKG bundle's docker commands succeed without an engine
+		"INPUT_VARS-ROOT=../..", "INPUT_BUNDLE-HOST=127.0.0.1", "INPUT_RETRIES=not-a-number-but-overridden",
+		// the docker stand-in serves the TKG resource bundle
+		"INPUT_DOCKER="+filepath.Join(dir, "..", "..", "bin", "docker"), "STANDIN_DOCKER_STATE="+t.TempDir(),
 		"VSPHERE_SERVER=vc.example.com", "VSPHERE_USERNAME=builder", "VSPHERE_PASSWORD=s3cret-vsphere-pw",
 	)
 	var stdout, stderr bytes.Buffer
