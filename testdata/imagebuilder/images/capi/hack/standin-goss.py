@@ -9,8 +9,10 @@ goss-command.yaml (containerd --version; with kubernetes_source_type "http" kube
 and kubectl versions, the CNI version when kubernetes_cni_source_type is "http", and the
 crictl images list), goss-package.yaml (with "pkg", the kubeadm, kubelet and kubectl
 packages), goss-service.yaml and goss-vars.yaml (cloud-init installed, its service enabled).
-The entry file is <goss_tests_dir>/../<goss_entry_file>, as the provisioner uploads the tests
-folder and runs the entry file relative to it; a missing one fails like goss does."""
+The entry file is <goss_tests_dir>/../<goss_entry_file>: the provisioner
+(YaleUniversity/packer-plugin-goss, provisioner/goss/packer-provisioner-goss.go) uploads a tests
+folder to <remote_path>/<folder name> and runs goss with the entry file from <remote_path>; a
+missing one fails the build with "goss non-zero exit status"."""
 import json, os, sys
 
 env = os.environ
