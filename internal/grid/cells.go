@@ -102,7 +102,8 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 		}
 	}
 	for _, role := range s.decl.Roles {
-		p, sum, err := g.folder(s.rule.file, role.Value, "tasks/main.yml")
+		// Ansible finds a role's tasks in tasks/main.yml or tasks/main.yaml.
+		p, sum, err := g.folder(s.rule.file, role.Value, "tasks/main.yml", "tasks/main.yaml")
 		if err != nil {
 			g.errs.add(role.Pos, "settings.roles", err.Error())
 			continue
@@ -178,14 +179,17 @@ func (g *grid) varFile(declFile, name string) (string, string, error) {
 }
 
 // folder resolves a folder named in declFile (relative to its folder) like varFile, checks
-// that it holds the file want (slash path), and digests its files once per run.
-func (g *grid) folder(declFile, name, want string) (string, string, error) {
+// that it holds one of the files want (slash paths), and digests its files once per run.
+func (g *grid) folder(declFile, name string, want ...string) (string, string, error) {
 	p := declaredPath(declFile, name)
 	if sum, ok := g.fileHash[p+"/"]; ok {
 		return p, sum, nil
 	}
-	if info, err := os.Stat(filepath.Join(filepath.FromSlash(p), filepath.FromSlash(want))); err != nil || !info.Mode().IsRegular() {
-		return "", "", fmt.Errorf("folder %q (relative to the declaring file's folder): want a folder holding %s", name, want)
+	if !slices.ContainsFunc(want, func(w string) bool {
+		info, err := os.Stat(filepath.Join(filepath.FromSlash(p), filepath.FromSlash(w)))
+		return err == nil && info.Mode().IsRegular()
+	}) {
+		return "", "", fmt.Errorf("folder %q (relative to the declaring file's folder): want a folder holding %s", name, strings.Join(want, " or "))
 	}
 	sum, err := tree.Digest(filepath.FromSlash(p))
 	if err != nil {

@@ -69,7 +69,7 @@ def include_roles(names):
         if not os.path.isdir(path):
             print("ERROR! the role '%s' was not found in %s" % (name, role_dir))
             sys.exit(2)
-        if not os.path.isfile(os.path.join(path, "tasks", "main.yml")):
+        if not any(os.path.isfile(os.path.join(path, "tasks", m)) for m in ("main.yml", "main.yaml")):
             print("ERROR! the role '%s' has no tasks/main.yml" % name)
             sys.exit(2)
         ran.append(name)
