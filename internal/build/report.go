@@ -59,7 +59,8 @@ func ArtifactIDs(rec record.BuildRecord) []string {
 	return ids
 }
 
-// SummaryRow is the job summary table (header and one row) for a build.
+// SummaryRow is the job summary table (header and one row) for a build: its status, attempts,
+// time, Image Builder version, the verdict of each node image report, and its artifacts.
 func SummaryRow(rec record.BuildRecord) string {
 	status := rec.Status
 	if rec.Failure != nil {
@@ -69,8 +70,16 @@ func SummaryRow(rec record.BuildRecord) string {
 	if rec.Failure != nil {
 		artifacts = escapeCell(rec.Failure.Reason)
 	}
-	return fmt.Sprintf("| cell | status | attempts | time | Image Builder | artifacts |\n|---|---|---|---|---|---|\n| %s | %s | %d | %s | %s | %s |\n",
-		rec.Cell.ID, status, rec.Attempts, rec.Finished.Sub(rec.Started).Round(time.Second), rec.ImageBuilderVersion, artifacts)
+	nodeImage := "—"
+	if len(rec.NodeImage) > 0 {
+		var verdicts []string
+		for _, rep := range rec.NodeImage {
+			verdicts = append(verdicts, rep.Source+" "+rep.Verdict)
+		}
+		nodeImage = strings.Join(verdicts, "<br>")
+	}
+	return fmt.Sprintf("| cell | status | attempts | time | Image Builder | node image | artifacts |\n|---|---|---|---|---|---|---|\n| %s | %s | %d | %s | %s | %s | %s |\n",
+		rec.Cell.ID, status, rec.Attempts, rec.Finished.Sub(rec.Started).Round(time.Second), rec.ImageBuilderVersion, nodeImage, artifacts)
 }
 
 func escapeCell(s string) string {
