@@ -9,7 +9,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +16,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -342,72 +340,6 @@ func (p *plan) planFiles(userFiles []userVarFile, tkg bool) error {
 	return nil
 }
 
-// secretVar matches the names of variables that hold credentials in users' var files.
-var secretVar = regexp.MustCompile(`(?i)pass|secret|token|credential|key$|^username$`)
-
-// note records the variables of a var file's JSON as the effective ones; from names the file,
-// secret says every value in it is a credential.
-func (p *plan) note(data []byte, from string, secret bool) error {
-	var vars map[string]any
-	if err := json.Unmarshal(data, &vars); err != nil {
-		return fmt.Errorf("%s: %w", from, err)
-	}
-	for k, v := range vars {
-		value, ok := v.(string)
-		if !ok {
-			value = strings.TrimSpace(string(mustJSON(v)))
-		}
-		p.vars[k] = imagebuilder.Setting{Value: value, From: from}
-		p.masked[k] = secret || secretVar.MatchString(k)
-	}
-	return nil
-}
-
-func mustJSON(v any) []byte {
-	data, _ := json.Marshal(v) // decoded from JSON: always encodes
-	return data
-}
-
-// customisation is where Image Builder finds the roles and the goss spec: the TKG
-// configuration's tkg/ role and goss spec, then the grid's roles, as copied into the workspace.
-func (p *plan) customisation() (imagebuilder.Customisation, error) {
-	var custom imagebuilder.Customisation
-	p.gossSpec = "Image Builder's packer/goss/goss.yaml"
-	for i, f := range p.folders {
-		if i == 0 && p.cell.TKGConfig != nil {
-			if info, err := os.Stat(filepath.Join(f.src, imagebuilder.TKGConfigRoles)); err == nil && info.IsDir() {
-				custom.Roles = append(custom.Roles, p.exec.see(filepath.Join(f.dst, imagebuilder.TKGConfigRoles)))
-			}
-			spec, err := gossSpec(p.cell, f.src)
-			if err != nil {
-				return custom, err
-			}
-			custom.GossTestsDir = p.exec.see(filepath.Join(f.dst, imagebuilder.TKGConfigGoss))
-			custom.GossEntryFile = spec
-			p.gossSpec = path.Join(p.cell.TKGConfig.Path, spec)
-			continue
-		}
-		custom.Roles = append(custom.Roles, p.exec.see(f.dst))
-	}
-	for _, r := range custom.Roles {
-		if strings.ContainsAny(r, " \t\n") {
-			return custom, fmt.Errorf("cell %s: role folder %s: Image Builder splits custom_role_names at spaces, so a role's path cannot hold one; use a work dir without spaces", p.cell.ID, r)
-		}
-	}
-	return custom, nil
-}
-
-// gossSpec is the goss spec of the TKG configuration in dir for the cell, relative to dir.
-func gossSpec(c record.Cell, dir string) (string, error) {
-	names := imagebuilder.GossSpecNames(c)
-	for _, name := range names {
-		if info, err := os.Stat(filepath.Join(dir, filepath.FromSlash(name))); err == nil && info.Mode().IsRegular() {
-			return name, nil
-		}
-	}
-	return "", fmt.Errorf("cell %s: TKG configuration %s has no goss spec for it: want %s", c.ID, c.TKGConfig.Path, strings.Join(names, " or "))
-}
-
 // print writes what the build would do: files, environment (secrets masked), commands.
 func (p *plan) print(w io.Writer, validateOnly bool) {
 	fmt.Fprintf(w, "cell %s: would run Image Builder target %s\n", p.cell.ID, p.target)
@@ -436,7 +368,7 @@ func (p *plan) print(w io.Writer, validateOnly bool) {
 	fmt.Fprintf(w, "\nvariables from these var files (later files win; Image Builder's defaults apply to the rest):\n")
 	for _, name := range slices.Sorted(maps.Keys(p.vars)) {
 		s := p.vars[name]
-		value := s.Value
+		value := redact(s.Value, p.creds.secrets)
 		if p.masked[name] {
 			value = "***"
 		}
