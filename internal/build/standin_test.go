@@ -230,6 +230,8 @@ func TestTKGBuildsThatWouldNotInstallKubernetes(t *testing.T) {
 			refused: `kubernetes_source_type is "pkg" (set by tkg-config/x/tkg.json`},
 		{name: "no containerd from the bundle", edit: func(v map[string]any) { delete(v, "containerd_url") },
 			refused: "containerd_url is empty"},
+		{name: "upstream's sandbox image", edit: func(v map[string]any) { v["pause_image"] = "registry.k8s.io/pause:3.9" },
+			refused: `pause_image is "registry.k8s.io/pause:3.9" (set by tkg-config/x/tkg.json): want the TKr's sandbox image from projects.registry.vmware.com/tkg`},
 		{name: "another TKr's configuration", edit: func(v map[string]any) { v["kubernetes_semver"] = "v1.29.6+vmware.1" },
 			refused: `kubernetes_semver is "v1.29.6+vmware.1" (set by tkg-config/x/tkg.json`},
 		{name: "containerd checksum of another archive", edit: func(v map[string]any) { v["containerd_sha256"] = strings.Repeat("0", 64) },

@@ -110,7 +110,8 @@ var imageBuilderDefaults = map[string]Setting{
 // bundle. Upstream ansible/roles/kubernetes/tasks/main.yml (v0.1.14 … v0.1.55) imports url.yml
 // only when kubernetes_source_type and kubernetes_cni_source_type are both "http", and
 // packer/config/cni.json defaults the latter to "pkg"; url.yml, the containerd role and
-// containerd's sandbox need the sources below.
+// containerd's sandbox need the sources below, and packer/config/common.json's pause_image is
+// registry.k8s.io's, not the TKr's.
 func CheckInstallsKubernetes(c record.Cell, vars map[string]Setting) error {
 	get := func(name string) Setting {
 		if s, ok := vars[name]; ok {
@@ -132,6 +133,9 @@ func CheckInstallsKubernetes(c record.Cell, vars map[string]Setting) error {
 			problems = append(problems, fmt.Sprintf("%s is empty (set by %s): want the resource bundle's (tkg.json sets it)", name, s.From))
 		}
 	}
+	if s, reg := get("pause_image"), Registry(c.Kubernetes.ResourceBundle); s.Value != "" && !strings.HasPrefix(s.Value, reg+"/") {
+		problems = append(problems, fmt.Sprintf("pause_image is %q (set by %s): want the TKr's sandbox image from %s, the registry of its resource bundle", s.Value, s.From, reg))
+	}
 	if s := get("kubernetes_semver"); s.Value != c.Kubernetes.Semver {
 		problems = append(problems, fmt.Sprintf("kubernetes_semver is %q (set by %s), the cell's release is %s: is this the TKG configuration of TKr %s?", s.Value, s.From, c.Kubernetes.Semver, c.Kubernetes.TKr))
 	}
@@ -139,6 +143,16 @@ func CheckInstallsKubernetes(c record.Cell, vars map[string]Setting) error {
 		return fmt.Errorf("cell %s: Image Builder would not install Kubernetes %s from the resource bundle:\n  %s", c.ID, c.Kubernetes.Semver, strings.Join(problems, "\n  "))
 	}
 	return nil
+}
+
+// Registry is the registry and project of an image reference:
+// "projects.registry.vmware.com/tkg/linux-resource-bundle:v1" → "projects.registry.vmware.com/tkg".
+func Registry(image string) string {
+	repo, _, _ := strings.Cut(image, "@")
+	if i := strings.LastIndex(repo, "/"); i >= 0 {
+		return repo[:i]
+	}
+	return repo
 }
 
 // IsOwned reports whether name is one of OwnedVars.
