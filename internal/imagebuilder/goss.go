@@ -99,16 +99,23 @@ func NodeImageFromGoss(c record.Cell, out GossOutput, spec string) record.NodeIm
 			continue
 		}
 		check := record.NodeImageCheck{Name: nc.name, OK: true}
-		var where []string
+		var where, expected, found []string
 		for _, r := range hits {
 			where = append(where, fmt.Sprintf("%s %s: %s", r.ResourceType, r.ResourceID, r.Property))
 			check.OK = check.OK && r.Successful
 			if r.Property == "stdout" || r.Property == "version" {
-				check.Expected, check.Found = strings.Join(r.Expected, " "), strings.Join(r.Found, " ")
-			} else if check.Found == "" {
-				check.Expected, check.Found = r.Property, foundWord(r)
+				expected, found = append(expected, r.Expected...), append(found, r.Found...)
+				continue
+			}
+			// A boolean property (installed, enabled): say it as a word.
+			expected = append(expected, r.Property)
+			if slices.Equal(r.Found, []string{"true"}) {
+				found = append(found, r.Property)
+			} else {
+				found = append(found, "not "+r.Property)
 			}
 		}
+		check.Expected, check.Found = strings.Join(expected, ", "), strings.Join(found, ", ")
 		if nc.version {
 			check.Expected = version
 			check.OK = check.OK && (slices.Contains(hits[0].Found, version) || hits[0].ResourceType == "Package")
@@ -151,11 +158,4 @@ func imageChecks(r GossResult, spec string) []record.NodeImageCheck {
 		checks = append(checks, record.NodeImageCheck{Name: "images", Where: spec + ": " + r.ResourceID + " expects no image"})
 	}
 	return checks
-}
-
-func foundWord(r GossResult) string {
-	if len(r.Found) == 1 && r.Found[0] == "true" {
-		return r.Property
-	}
-	return "not " + r.Property
 }

@@ -60,6 +60,9 @@ func TestNodeImageFromGoss(t *testing.T) {
 			var names []string
 			for _, ch := range rep.Checks {
 				names = append(names, ch.Name)
+				if ch.Name == "cloud-init" && ch.OK && (ch.Expected != "installed, enabled" || ch.Found != "installed, enabled") {
+					t.Errorf("cloud-init check = %+v, want the package installed and the service enabled", ch)
+				}
 			}
 			if got := strings.Join(names, ","); got != "kubeadm,kubelet,kubectl,containerd,image kube-apiserver,image pause,cloud-init" {
 				t.Errorf("checks = %s, want every expectation, tested or not", got)
