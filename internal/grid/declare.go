@@ -2,7 +2,11 @@ package grid
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -151,6 +155,10 @@ func (g *grid) addReleases(d *fileDecl) {
 				g.errs.add(decl.TKGConfig.Pos, key+".tkgConfig", err.Error())
 				continue
 			}
+			if err := tkgConfigRelease(p, decl.Version); err != nil {
+				g.errs.add(decl.TKGConfig.Pos, key+".tkgConfig", err.Error())
+				continue
+			}
 			r.tkgConfig = &record.Folder{Path: p, SHA256: sum}
 		} else if decl.TKr != "" || decl.ResourceBundle != "" || decl.TKGConfig.Value != "" {
 			g.errs.add(decl.At, key, fmt.Sprintf("tkr, resourceBundle and tkgConfig are for TKG builds, but image builder %q is of flavor upstream", r.builder.name))
@@ -226,4 +234,23 @@ func (g *grid) archs(values List, pos Pos, key string) []string {
 		}
 	}
 	return values
+}
+
+// tkgConfigRelease checks that the tkg.json of the TKG configuration in dir (slash path) is a
+// JSON object whose kubernetes_semver, if it sets one, is the release's: a release pointed at
+// another TKr's configuration would build that TKr's Kubernetes.
+func tkgConfigRelease(dir, version string) error {
+	name := path.Join(dir, "tkg.json")
+	data, err := os.ReadFile(filepath.FromSlash(name))
+	if err != nil {
+		return err
+	}
+	var vars map[string]any
+	if err := json.Unmarshal(data, &vars); err != nil {
+		return fmt.Errorf("%s: want a JSON object of packer variables: %w", name, err)
+	}
+	if v, ok := vars["kubernetes_semver"]; ok && v != version {
+		return fmt.Errorf("%s sets kubernetes_semver %v, the release is %s: is it the configuration of another TKr?", name, v, version)
+	}
+	return nil
 }
