@@ -35,4 +35,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_error(404, "not in resource bundle %s" % image)
 
 
-http.server.ThreadingHTTPServer(("127.0.0.1", port), Handler).serve_forever()
+# docker run -p HOSTPORT:3000 publishes on every address of the host: the VM reaches the
+# bundle at the host's outbound address (build's default --bundle-host).
+http.server.ThreadingHTTPServer(("", port), Handler).serve_forever()
