@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/tree"
 )
 
 func standIn(t *testing.T) string {
@@ -72,21 +74,40 @@ func TestRunAWSCellWithFlags(t *testing.T) {
 	}
 }
 
+// tkgCell is testdata/vsphere.json with the shipped TKG configuration of its TKr, a folder
+// relative to the repository root (the --vars-root the tests give).
+func tkgCell(t *testing.T) []byte {
+	t.Helper()
+	c, err := record.ReadFile[record.Cell]("testdata/vsphere.json", record.KindCell)
+	if err != nil {
+		t.Fatal(err)
+	}
+	config := "matrices/tkg-config/v1.30.2+vmware.1-tkg.1"
+	digest, err := tree.Digest(filepath.Join("..", "..", config))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.TKGConfig = &record.Folder{Path: config, SHA256: digest}
+	cell, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cell
+}
+
 func TestRunFromActionsInputs(t *testing.T) {
 	t.Parallel()
 	dir := standIn(t)
 	work := t.TempDir()
-	cell, err := os.ReadFile("testdata/vsphere.json")
-	if err != nil {
-		t.Fatal(err)
-	}
+	cell := tkgCell(t)
 	outputs, summary := filepath.Join(work, "outputs"), filepath.Join(work, "summary")
 	outDir := filepath.Join(t.TempDir(), "out")
 	env := append(os.Environ(),
 		"GITHUB_ACTIONS=true", "GITHUB_OUTPUT="+outputs, "GITHUB_STEP_SUMMARY="+summary,
 		"INPUT_CELL="+string(cell), "INPUT_EXECUTOR=make", "INPUT_IMAGE-BUILDER-DIR="+dir, "INPUT_WORK="+work, "INPUT_OUT="+outDir,
-		"INPUT_BUNDLE-HOST=10.1.2.3", "INPUT_RETRIES=not-a-number-but-overridden",
-		"INPUT_DOCKER=true", // the TKG bundle's docker commands succeed without an engine
+		"INPUT_VARS-ROOT=../..", "INPUT_BUNDLE-HOST=127.0.0.1", "INPUT_RETRIES=not-a-number-but-overridden",
+		// the docker stand-in serves the TKG resource bundle
+		"INPUT_DOCKER="+filepath.Join(dir, "..", "..", "bin", "docker"), "STANDIN_DOCKER_STATE="+t.TempDir(),
 		"VSPHERE_SERVER=vc.example.com", "VSPHERE_USERNAME=builder", "VSPHERE_PASSWORD=s3cret-vsphere-pw",
 	)
 	var stdout, stderr bytes.Buffer
@@ -177,10 +198,12 @@ func TestInspectOnly(t *testing.T) {
 	dir := standIn(t)
 	work := t.TempDir()
 	out := filepath.Join(work, "out")
-	env := append(os.Environ(), "VSPHERE_USERNAME=builder@vsphere.local", "VSPHERE_PASSWORD=s3cret-vsphere-pw", "VSPHERE_SERVER=vcenter.example.com")
+	env := append(os.Environ(), "VSPHERE_USERNAME=builder@vsphere.local", "VSPHERE_PASSWORD=s3cret-vsphere-pw", "VSPHERE_SERVER=vcenter.example.com",
+		"STANDIN_DOCKER_STATE="+t.TempDir())
 	var stdout, stderr bytes.Buffer
-	if err := run(context.Background(), []string{"--cell", "testdata/vsphere.json", "--executor", "make", "--image-builder-dir", dir, "--work", work, "--out", out,
-		"--docker", "true", "--bundle-host", "10.1.2.3"}, env, nil, &stdout, &stderr); err != nil { // the TKG bundle's docker commands succeed without an engine
+	// the docker stand-in serves the TKG resource bundle
+	if err := run(context.Background(), []string{"--cell", "-", "--executor", "make", "--image-builder-dir", dir, "--work", work, "--out", out, "--vars-root", "../..",
+		"--docker", filepath.Join(dir, "..", "..", "bin", "docker"), "--bundle-host", "127.0.0.1"}, env, bytes.NewReader(tkgCell(t)), &stdout, &stderr); err != nil {
 		t.Fatalf("build: %v\n%s%s", err, stdout.String(), stderr.String())
 	}
 	rec, err := record.ReadFile[record.BuildRecord](filepath.Join(out, "build-record.json"), record.KindBuildRecord)

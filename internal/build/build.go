@@ -6,12 +6,16 @@
 package build
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -85,6 +89,15 @@ type plan struct {
 	exec   executor
 	creds  credentials
 	bundle *bundle
+	// folders are copied into the workspace before Image Builder runs: the TKG
+	// configuration, then the grid's roles.
+	folders []folderCopy
+	// vars are the effective packer variables imagegrid hands over, and where each was set.
+	vars map[string]imagebuilder.Setting
+	// masked are the variables whose values --dry-run does not show: credentials.
+	masked map[string]bool
+	// gossSpec names the goss entry file goss validates with, for the node image report.
+	gossSpec string
 }
 
 // Build runs Image Builder for cell c and writes its build record. Bad input (unsupported
@@ -172,11 +185,14 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 		return nil, err
 	}
 	p := &plan{cell: c, ws: ws, target: target, out: out}
-	if err := imagebuilder.CheckVars(c, c.Vars, "vars"); err != nil {
+	if err := imagebuilder.CheckVars(c, c.Vars, "vars", nil); err != nil {
 		return nil, fmt.Errorf("cell %s: %w", c.ID, err)
 	}
 	userFiles, err := readVarFiles(c, o.VarsRoot)
 	if err != nil {
+		return nil, err
+	}
+	if p.folders, err = readFolders(c, o.VarsRoot, ws); err != nil {
 		return nil, err
 	}
 	env, err := readEnvFile(o.EnvFile)
@@ -259,26 +275,29 @@ func newBundle(c record.Cell, o Options) (*bundle, error) {
 }
 
 // planFiles lays out the var files in PACKER_VAR_FILES order: imagegrid's (Kubernetes and
-// private locations, vSphere credentials, tkg.json), then the cell's var files, then the
-// cell's extra vars, so that users override imagegrid.
+// private locations, vSphere credentials, the TKG configuration's tkg.json), then the cell's
+// var files, then the cell's extra vars, so that users override imagegrid; last the roles and
+// goss spec, which only imagegrid sets. It refuses a TKG Linux cell whose variables would not
+// install Kubernetes.
 func (p *plan) planFiles(userFiles []userVarFile, tkg bool) error {
 	c, ws, see := p.cell, p.ws, p.exec.see
 	var varFiles []string
-	add := func(name string, v any, secret bool) error {
+	p.vars, p.masked = map[string]imagebuilder.Setting{}, map[string]bool{}
+	add := func(name string, v any, secret bool, from string) error {
 		f, err := jsonFile(filepath.Join(ws.vars(), name), v, secret)
 		if err != nil {
 			return err
 		}
 		p.files = append(p.files, f)
 		varFiles = append(varFiles, see(f.path))
-		return nil
+		return p.note(f.data, cmp.Or(from, f.path), secret)
 	}
 	loc := imagebuilder.Locations{OutputDir: see(ws.output()), ManifestOutput: see(ws.manifestOutput()), CacheDir: see(ws.cache())}
-	if err := add("imagegrid.json", imagebuilder.Vars(c, loc), false); err != nil {
+	if err := add("imagegrid.json", imagebuilder.Vars(c, loc), false, ""); err != nil {
 		return err
 	}
 	if p.creds.vsphere != nil {
-		if err := add("vsphere-credentials.json", p.creds.vsphere, true); err != nil {
+		if err := add("vsphere-credentials.json", p.creds.vsphere, true, ""); err != nil {
 			return err
 		}
 	}
@@ -288,8 +307,19 @@ func (p *plan) planFiles(userFiles []userVarFile, tkg bool) error {
 		if p.bundle != nil {
 			url = p.bundle.url()
 		}
-		if err := add("tkg.json", imagebuilder.TKGVars(c, url), false); err != nil {
-			return err
+		if c.TKGConfig != nil {
+			name := path.Join(c.TKGConfig.Path, imagebuilder.TKGConfigVars)
+			data, err := os.ReadFile(filepath.Join(p.folders[0].src, imagebuilder.TKGConfigVars))
+			if err != nil {
+				return fmt.Errorf("cell %s: TKG configuration %s: %w", c.ID, c.TKGConfig.Path, err)
+			}
+			vars, err := imagebuilder.BundleVars(name, data, url)
+			if err != nil {
+				return fmt.Errorf("cell %s: %w", c.ID, err)
+			}
+			if err := add("tkg.json", vars, false, name); err != nil {
+				return err
+			}
 		}
 		meta, err := jsonFile(filepath.Join(ws.vars(), "metadata.json"), imagebuilder.Metadata(c), false)
 		if err != nil {
@@ -303,9 +333,28 @@ func (p *plan) planFiles(userFiles []userVarFile, tkg bool) error {
 		f := file{path: filepath.Join(ws.vars(), fmt.Sprintf("user-%02d-%s", i+1, filepath.Base(uf.path))), data: uf.data, secret: true, source: uf.path}
 		p.files = append(p.files, f)
 		varFiles = append(varFiles, see(f.path))
+		if err := p.note(uf.data, uf.path, false); err != nil {
+			return err
+		}
 	}
 	if len(c.Vars) > 0 {
-		if err := add("cell-vars.json", c.Vars, false); err != nil {
+		if err := add("cell-vars.json", c.Vars, false, "the cell's vars"); err != nil {
+			return err
+		}
+	}
+	custom, err := p.customisation()
+	if err != nil {
+		return err
+	}
+	if err := add("customisation.json", custom.Vars(), false, ""); err != nil {
+		return err
+	}
+	if tkg && c.OS.Type != "windows" {
+		var bundleURL string
+		if p.bundle != nil {
+			bundleURL = p.bundle.url()
+		}
+		if err := imagebuilder.CheckInstallsKubernetes(c, p.vars, bundleURL); err != nil {
 			return err
 		}
 	}
@@ -333,6 +382,21 @@ func (p *plan) print(w io.Writer, validateOnly bool) {
 		}
 	}
 	fmt.Fprintf(w, "  %s (the Image Builder log)\n  %s (the build record)\n", p.ws.logPath(), filepath.Join(p.out, RecordName))
+	if len(p.folders) > 0 {
+		fmt.Fprintf(w, "\nfolders it would copy into the workspace (digest verified), as Image Builder sees them:\n")
+		for _, f := range p.folders {
+			fmt.Fprintf(w, "  %s -> %s\n", f.cell, p.exec.see(f.dst))
+		}
+	}
+	fmt.Fprintf(w, "\nvariables from these var files (later files win; Image Builder's defaults apply to the rest):\n")
+	for _, name := range slices.Sorted(maps.Keys(p.vars)) {
+		s := p.vars[name]
+		value := redact(s.Value, p.creds.secrets)
+		if p.masked[name] {
+			value = "***"
+		}
+		fmt.Fprintf(w, "  %s = %s   (%s)\n", name, value, s.From)
+	}
 	fmt.Fprintf(w, "\nenvironment for Image Builder:\n")
 	for _, kv := range p.ibEnv {
 		fmt.Fprintf(w, "  %s\n", kv)

@@ -110,7 +110,7 @@ func TestDockerExecutorCommands(t *testing.T) {
 	ibRun := func(work string) string {
 		return "docker run --rm --name imagegrid-" + c.ID + " --net=host -v /srv/runner/work/" + c.ID + ":/home/imagebuilder/imagegrid" +
 			" --env-file testdata/creds.env" +
-			" -e 'PACKER_VAR_FILES=/home/imagebuilder/imagegrid/vars/imagegrid.json /home/imagebuilder/imagegrid/vars/vsphere-credentials.json /home/imagebuilder/imagegrid/vars/tkg.json'" +
+			" -e 'PACKER_VAR_FILES=/home/imagebuilder/imagegrid/vars/imagegrid.json /home/imagebuilder/imagegrid/vars/vsphere-credentials.json /home/imagebuilder/imagegrid/vars/tkg.json /home/imagebuilder/imagegrid/vars/customisation.json'" +
 			" -e PACKER_CACHE_DIR=/home/imagebuilder/imagegrid/packer-cache" +
 			" -e OVF_CUSTOM_PROPERTIES=/home/imagebuilder/imagegrid/vars/metadata.json -e IB_OVFTOOL=1 " +
 			c.ImageBuilder.Image + " " + c.Target.Build

@@ -15,6 +15,7 @@ import (
 
 	"github.com/imagegrid/imagegrid/internal/record"
 	"github.com/imagegrid/imagegrid/internal/syncbuf"
+	"github.com/imagegrid/imagegrid/internal/tree"
 )
 
 // standIn is the Image Builder stand-in's images/capi directory.
@@ -82,7 +83,25 @@ func tkgCell() record.Cell {
 	c.Kubernetes.TKr = "v1.30.2+vmware.1-tkg.1"
 	c.Kubernetes.ResourceBundle = "projects.registry.vmware.com/tkg/linux-resource-bundle:v1.30.2_vmware.1-tkg.1"
 	c.ImageBuilder = record.ImageBuilder{Image: "projects.registry.vmware.com/tkg/image-builder:v0.1.55_vmware.1", Version: "v0.1.55_vmware.1", Flavor: record.FlavorTKG}
+	c.TKGConfig = folder("tkg-config/v1.30.2+vmware.1-tkg.1")
 	return c
+}
+
+// folder is the cell entry of the folder testdata/<rel>, with its current digest.
+func folder(rel string) *record.Folder {
+	sum, err := tree.Digest(filepath.Join("testdata", filepath.FromSlash(rel)))
+	if err != nil {
+		panic(err)
+	}
+	return &record.Folder{Path: rel, SHA256: sum}
+}
+
+// standInDocker runs the docker stand-in, which serves the TKG resource bundle on 127.0.0.1,
+// with its state in a fresh folder.
+func standInDocker(t *testing.T, o *Options) {
+	o.Docker = filepath.Join(standIn, "..", "..", "bin", "docker")
+	o.BundleHost = "127.0.0.1"
+	o.Environ = append(o.Environ, "STANDIN_DOCKER_STATE="+t.TempDir())
 }
 
 func awsCell() record.Cell {
@@ -178,4 +197,20 @@ func mustContain(t *testing.T, what, text, want string) {
 	if !strings.Contains(text, want) {
 		t.Errorf("%s does not contain %q:\n%s", what, want, text)
 	}
+}
+
+// nodeImageReport is the record's one node image report from source; the test fails without
+// exactly one.
+func nodeImageReport(t *testing.T, rec record.BuildRecord, source string) record.NodeImageReport {
+	t.Helper()
+	var found []record.NodeImageReport
+	for _, rep := range rec.NodeImage {
+		if rep.Source == source {
+			found = append(found, rep)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("node image reports = %+v, want one from %s", rec.NodeImage, source)
+	}
+	return found[0]
 }

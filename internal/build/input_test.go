@@ -112,7 +112,7 @@ func TestBadInput(t *testing.T) {
 				c.VarFiles = []record.VarFile{varFileAt("wrong-semver.json")}
 				return c
 			},
-			want: "var file testdata/vars/wrong-semver.json sets kubernetes_semver, which imagegrid sets for every cell",
+			want: "var file testdata/vars/wrong-semver.json sets kubernetes_semver (line 2), which imagegrid sets for every cell",
 		},
 		{
 			name: "tkg cell sets the resource bundle's source",
@@ -121,7 +121,7 @@ func TestBadInput(t *testing.T) {
 				c.Vars = map[string]string{"kubernetes_http_source": "http://attacker.example"}
 				return c
 			},
-			want: "vars sets kubernetes_http_source, which imagegrid sets for every cell and relies on: outputs go to the cell's workspace, Kubernetes comes from the grid's kubernetes: release (version, debVersion, rpmVersion) and the TKr's resource bundle",
+			want: `kubernetes_http_source is "http://attacker.example" (set by the cell's vars): want a file of the TKr's resource bundle at http://`,
 		},
 		{
 			name: "build key not a sha256",
@@ -149,6 +149,51 @@ func TestBadInput(t *testing.T) {
 				return c
 			},
 			want: "the tkg flavor needs kubernetes.tkr",
+		},
+		{
+			name: "tkg cell without its TKG configuration",
+			cell: func() record.Cell {
+				c := tkgCell()
+				c.TKGConfig = nil
+				return c
+			},
+			want: "the tkg flavor needs tkgConfig",
+		},
+		{
+			name: "TKG configuration changed since matrix",
+			cell: func() record.Cell {
+				c := tkgCell()
+				c.TKGConfig.SHA256 = strings.Repeat("0", 64)
+				return c
+			},
+			want: "tkgConfig testdata/tkg-config/v1.30.2+vmware.1-tkg.1 changed since the cell was made",
+		},
+		{
+			name: "role folder outside the repository",
+			cell: func() record.Cell {
+				c := vsphereCell("ubuntu-2204", "22.04")
+				c.Roles = []record.Folder{{Path: "../../matrices/customisations/roles/hardening", SHA256: strings.Repeat("0", 64)}}
+				return c
+			},
+			want: `roles[0] "../../matrices/customisations/roles/hardening": want a folder relative to the directory matrix ran in`,
+		},
+		{
+			name: "var file naming the roles itself",
+			cell: func() record.Cell {
+				c := vsphereCell("ubuntu-2204", "22.04")
+				c.VarFiles = []record.VarFile{varFile(t, "own-roles.json")}
+				return c
+			},
+			want: "var file testdata/vars/own-roles.json sets custom_role_names (line 3), node_custom_roles_post (line 4), which imagegrid sets",
+		},
+		{
+			name: "TKG configuration without tkg.json",
+			cell: func() record.Cell {
+				c := tkgCell()
+				c.TKGConfig = folder("roles")
+				return c
+			},
+			want: "cell vsphere-ubuntu-2204-amd64-v1.30.2---vmware.1: TKG configuration roles: open testdata/roles/tkg.json: no such file",
 		},
 		{
 			name: "make executor without checkout",

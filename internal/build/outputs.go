@@ -21,9 +21,9 @@ type verified struct {
 	ovaPath string
 }
 
-// readOutputs finds this run's build in the packer manifest (before is last_run_uuid as it
-// was before the run) and verifies its artifacts against the cell.
-func readOutputs(c record.Cell, ws *workspace, before string) (verified, error) {
+// readOutputs finds this run's build in the packer manifest (written afresh: the output dir
+// is emptied before every attempt) and verifies its artifacts against the cell.
+func readOutputs(c record.Cell, ws *workspace) (verified, error) {
 	manifestPath := ws.manifestOutput()
 	if c.Infra == record.InfraVSphere {
 		manifestPath = ws.ovaManifest()
@@ -35,7 +35,7 @@ func readOutputs(c record.Cell, ws *workspace, before string) (verified, error) 
 		}
 		return verified{}, err
 	}
-	run, err := m.ThisRun(manifestPath, before)
+	run, err := m.ThisRun(manifestPath)
 	if err != nil {
 		return verified{}, err
 	}

@@ -65,7 +65,8 @@ func ArtifactIDs(rec record.BuildRecord) []string {
 	return ids
 }
 
-// SummaryRow is the job summary table (header and one row) for a build.
+// SummaryRow is the job summary table (header and one row) for a build: its status, attempts,
+// time, Image Builder version, the verdict of each node image report, and its artifacts.
 func SummaryRow(rec record.BuildRecord) string {
 	status := rec.Status
 	if rec.Failure != nil {

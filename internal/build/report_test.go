@@ -26,6 +26,7 @@ func TestReport(t *testing.T) {
 		Cell: awsCell(), Status: record.BuildSucceeded, Attempts: 2, ImageBuilderVersion: "v0.1.55",
 		Started: start, Finished: start.Add(95 * time.Second),
 		Artifacts: record.Artifacts{AMI: []record.AMIArtifact{{Region: "us-east-1", ID: "ami-0a1b2c3d"}, {Region: "us-west-2", ID: "ami-9f8e7d6c"}}},
+		NodeImage: []record.NodeImageReport{{Source: record.NodeImageSourceGoss, Verdict: record.NodeImagePassed}},
 	}
 	if err := Report(r, Result{Record: rec, Path: "work/aws/build-record.json"}); err != nil {
 		t.Fatal(err)
@@ -35,7 +36,7 @@ func TestReport(t *testing.T) {
 		mustContain(t, "outputs", string(out), want)
 	}
 	summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"])
-	mustContain(t, "summary", string(summary), "| aws-ubuntu-2204-amd64-v1.30.2 | succeeded | 2 | 1m35s | v0.1.55 | us-east-1:ami-0a1b2c3d<br>us-west-2:ami-9f8e7d6c | not checked |")
+	mustContain(t, "summary", string(summary), "| aws-ubuntu-2204-amd64-v1.30.2 | succeeded | 2 | 1m35s | v0.1.55 | us-east-1:ami-0a1b2c3d<br>us-west-2:ami-9f8e7d6c | goss passed |")
 
 	rec.NodeImage = []record.NodeImageReport{{Source: record.NodeImageSourceInspection, Verdict: record.NodeImageFailed, Reason: "kubectl: found missing (/usr/bin|/opt/bin)"}}
 	if row := SummaryRow(rec); !strings.Contains(row, `| inspection failed: kubectl: found missing (/usr/bin\|/opt/bin) |`) {

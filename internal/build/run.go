@@ -9,7 +9,6 @@ import (
 	"slices"
 	"time"
 
-	"github.com/imagegrid/imagegrid/internal/imagebuilder"
 	"github.com/imagegrid/imagegrid/internal/inspect"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
@@ -38,6 +37,9 @@ func run(ctx context.Context, p *plan, o Options) (res Result, err error) {
 			return Result{}, err
 		}
 	}
+	if err := copyFolders(p.folders); err != nil {
+		return Result{}, fmt.Errorf("cell %s: %w", c.ID, err)
+	}
 	logFile, err := ws.openLog()
 	if err != nil {
 		return Result{}, fmt.Errorf("cell %s: open log: %w", c.ID, err)
@@ -63,6 +65,8 @@ type builder struct {
 	rec  *record.BuildRecord
 	// ova is the verified OVA's path, made relative to the record when it is written.
 	ova string
+	// goss is goss's JSON result from the log of the attempt that succeeded, if it printed one.
+	goss []byte
 }
 
 func (b *builder) buildAndVerify(ctx context.Context) {
@@ -73,15 +77,14 @@ func (b *builder) buildAndVerify(ctx context.Context) {
 		}
 		defer b.stopBundle(ctx)
 	}
-	manifestPath := b.ws.manifestOutput()
-	if b.cell.Infra == record.InfraVSphere {
-		manifestPath = b.ws.ovaManifest()
-	}
 	runCtx, cancel := context.WithTimeout(ctx, b.opts.Timeout)
 	defer cancel()
-	before, failure := b.attempts(runCtx, manifestPath)
+	failure := b.attempts(runCtx)
 	if failure == nil && !b.opts.ValidateOnly {
-		failure = b.verify(before)
+		failure = b.verify()
+	}
+	if failure == nil && !b.opts.ValidateOnly {
+		failure = b.nodeImage()
 	}
 	b.rec.Failure = failure
 	if failure != nil {
@@ -92,27 +95,24 @@ func (b *builder) buildAndVerify(ctx context.Context) {
 }
 
 // attempts runs Image Builder until it succeeds, fails for good, runs out of retries or of
-// time. It returns last_run_uuid as it was before the last attempt, and the failure, if any.
-func (b *builder) attempts(ctx context.Context, manifestPath string) (string, *record.Failure) {
+// time, and returns the failure, if any. Every attempt starts from an empty output dir.
+func (b *builder) attempts(ctx context.Context) *record.Failure {
 	cmd := b.exec.command(b.target, b.ibEnv, b.creds)
 	for attempt := 1; ; attempt++ {
 		b.rec.Attempts = attempt
-		before, err := imagebuilder.LastRunUUID(manifestPath)
-		if err != nil {
-			return "", &record.Failure{Class: record.FailurePermanent, Reason: err.Error()}
-		}
 		if err := b.ws.clean(); err != nil {
-			return "", &record.Failure{Class: record.FailurePermanent, Reason: err.Error()}
+			return &record.Failure{Class: record.FailurePermanent, Reason: err.Error()}
 		}
 		fmt.Fprintf(b.log, "=== imagegrid: cell %s attempt %d/%d: %s\n", b.cell.ID, attempt, b.opts.Retries+1, cmd)
 		st, err := b.runImageBuilder(ctx, cmd, attempt)
 		if err == nil {
 			b.rec.ExitCode = 0
-			return before, nil
+			b.goss = st.goss.last
+			return nil
 		}
 		if ctx.Err() != nil {
 			b.rec.ExitCode = -1
-			return before, b.stopped(ctx)
+			return b.stopped(ctx)
 		}
 		exit := err.Error()
 		var exitErr *ExitError
@@ -123,14 +123,14 @@ func (b *builder) attempts(ctx context.Context, manifestPath string) (string, *r
 		f := st.classifier.failure(exit, st.last)
 		fmt.Fprintf(b.opts.Console, "cell %s: attempt %d failed (%s): %s\n", b.cell.ID, attempt, f.Class, f.Reason)
 		if f.Class != record.FailureTransient || attempt > b.opts.Retries {
-			return before, &f
+			return &f
 		}
 		wait := b.opts.Backoff << (attempt - 1)
 		fmt.Fprintf(b.opts.Console, "cell %s: retrying in %s\n", b.cell.ID, wait)
 		select {
 		case <-time.After(wait):
 		case <-ctx.Done():
-			return before, b.stopped(ctx)
+			return b.stopped(ctx)
 		}
 	}
 }
@@ -186,11 +186,11 @@ func (b *builder) cleanupCommand(ctx context.Context, cmd Command) {
 }
 
 // verify reads and checks what Image Builder made.
-func (b *builder) verify(before string) *record.Failure {
+func (b *builder) verify() *record.Failure {
 	if err := b.ws.refuseLinks(); err != nil {
 		return &record.Failure{Class: record.FailureVerification, Reason: err.Error()}
 	}
-	v, err := readOutputs(b.cell, b.ws, before)
+	v, err := readOutputs(b.cell, b.ws)
 	if err != nil {
 		return &record.Failure{Class: record.FailureVerification, Reason: err.Error()}
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"io"
 	"os"
@@ -18,6 +19,7 @@ import (
 	"github.com/imagegrid/imagegrid/internal/imagebuilder"
 	"github.com/imagegrid/imagegrid/internal/record"
 	"github.com/imagegrid/imagegrid/internal/syncbuf"
+	"github.com/imagegrid/imagegrid/internal/tree"
 )
 
 // varFile returns a cell var file entry for testdata/vars/name with its current digest.
@@ -73,8 +75,10 @@ func TestBuildVSphereWithStandIn(t *testing.T) {
 	if _, ok := o2.Properties["VERSION"]; ok {
 		t.Error("an upstream build has no VERSION property")
 	}
-	if len(rec.NodeImage) != 1 || rec.NodeImage[0].Source != record.NodeImageSourceInspection || rec.NodeImage[0].Verdict != record.NodeImagePassed {
-		t.Errorf("node image reports = %+v, want one passed inspection", rec.NodeImage)
+	for _, source := range []string{record.NodeImageSourceGoss, record.NodeImageSourceInspection} {
+		if rep := nodeImageReport(t, rec, source); rep.Verdict != record.NodeImagePassed {
+			t.Errorf("%s report = %+v, want passed", source, rep)
+		}
 	}
 	logData, err := os.ReadFile(filepath.Join(filepath.Dir(res.Path), rec.Log))
 	if err != nil {
@@ -123,7 +127,8 @@ func TestBuildAWSWithStandIn(t *testing.T) {
 		t.Errorf("log path %q: want the copy beside the record", rec.Log)
 	}
 
-	// Packer appends to the manifest: a second run must record its own AMIs, not the first's.
+	// Packer appends to a manifest: the second run starts without the first's, so it records
+	// its own AMIs and the manifest holds its build only.
 	again, err := Build(context.Background(), c, o)
 	if err != nil {
 		t.Fatalf("second Build: %v\n%s", err, o.Console)
@@ -132,8 +137,8 @@ func TestBuildAWSWithStandIn(t *testing.T) {
 		t.Errorf("the second run recorded the first run's AMI %s", rec.Artifacts.AMI[0].ID)
 	}
 	m, err := imagebuilder.ReadManifest(filepath.Join(o.WorkDir, c.ID, "output", "manifest.json"))
-	if err != nil || len(m.Builds) != 2 {
-		t.Errorf("manifest after two runs: %d builds, %v", len(m.Builds), err)
+	if err != nil || len(m.Builds) != 1 {
+		t.Errorf("manifest after two runs: %d builds, %v; want the second run's only", len(m.Builds), err)
 	}
 }
 
@@ -141,10 +146,9 @@ func TestBuildTKGVSphereWithStandIn(t *testing.T) {
 	t.Parallel()
 	requireStandInTools(t)
 	c := tkgCell()
+	c.Roles = []record.Folder{*folder("roles/audit")}
 	o := makeOptions(t)
-	o.BundleHost, o.BundlePort = "10.1.2.3", 3999
-	fake := newFakeDocker(c.ImageBuilder.Image)
-	o.Exec = fake.exec
+	standInDocker(t, &o)
 	res, err := Build(context.Background(), c, o)
 	if err != nil {
 		t.Fatalf("Build: %v\n%s", err, o.Console)
@@ -153,21 +157,149 @@ func TestBuildTKGVSphereWithStandIn(t *testing.T) {
 	if want := "v1.30.2+vmware.1-tkg.1-" + c.BuildKey[:12]; o2 == nil || o2.Version != want || o2.Properties["VERSION"] != want {
 		t.Fatalf("OVA = %+v, want VERSION %s", o2, want)
 	}
-	if got := o2.Properties["KUBERNETES_SOURCE_TYPE"]; got != "http" {
-		t.Errorf("KUBERNETES_SOURCE_TYPE = %q: tkg.json was not used", got)
-	}
-	want := []string{
-		"docker run -d --name imagegrid-bundle-" + c.ID + " -p 3999:3000 " + c.Kubernetes.ResourceBundle,
-		"docker rm -f imagegrid-bundle-" + c.ID,
-	}
-	if got := fake.dockerLines(); strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Errorf("docker commands:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	for k, want := range map[string]string{"KUBERNETES_SOURCE_TYPE": "http", "CNI_VERSION": "v1.4.0", "CONTAINERD_VERSION": "1.6.33+vmware.1"} {
+		if got := o2.Properties[k]; got != want {
+			t.Errorf("%s = %q, want %q: the TKG configuration's tkg.json was not used", k, got, want)
+		}
 	}
 	tkgJSON, err := os.ReadFile(filepath.Join(o.WorkDir, c.ID, "vars", "tkg.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	mustContain(t, "tkg.json", string(tkgJSON), `"kubernetes_http_source": "http://10.1.2.3:3999/files/kubernetes"`)
+	mustContain(t, "tkg.json", string(tkgJSON), `"kubernetes_http_source": "http://127.0.0.1:`)
+	if strings.Contains(string(tkgJSON), "<IP>") || strings.Contains(string(tkgJSON), "<PORT>") {
+		t.Errorf("tkg.json still has the bundle placeholders:\n%s", tkgJSON)
+	}
+
+	// The goss report says, check by check, that goss found a Cluster API node image.
+	rep := nodeImageReport(t, res.Record, record.NodeImageSourceGoss)
+	if rep.Verdict != record.NodeImagePassed {
+		t.Errorf("goss report = %+v", rep)
+	}
+	checks := map[string]record.NodeImageCheck{}
+	for _, ch := range rep.Checks {
+		checks[ch.Name] = ch
+	}
+	for _, name := range []string{"kubeadm", "kubelet", "kubectl"} {
+		if ch := checks[name]; !ch.OK || ch.Expected != "1.30.2+vmware.1" || ch.Found != "1.30.2+vmware.1" || !strings.Contains(ch.Where, "tkg-config/v1.30.2+vmware.1-tkg.1/goss/goss.yaml") {
+			t.Errorf("check %s = %+v, want 1.30.2+vmware.1 found by the TKr's goss spec", name, ch)
+		}
+	}
+	for _, name := range []string{"containerd", "image kube-apiserver", "image kube-proxy", "cloud-init"} {
+		if !checks[name].OK {
+			t.Errorf("check %s = %+v", name, checks[name])
+		}
+	}
+
+	// Image Builder ran the TKr's tkg/ role, then the grid's, each once.
+	logData, err := os.ReadFile(filepath.Join(o.WorkDir, c.ID, "build.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := string(logData)
+	for _, role := range []string{"tkg-config/tkg]", "roles/01-audit]"} {
+		if n := strings.Count(log, role); n != 1 {
+			t.Errorf("role %s included %d times, want once:\n%s", role, n, log)
+		}
+	}
+	if i, j := strings.Index(log, "tkg-config/tkg]"), strings.Index(log, "roles/01-audit]"); i > j {
+		t.Error("the grid's role ran before the TKr's")
+	}
+}
+
+// TestTKGBuildsThatWouldNotInstallKubernetes: a TKG configuration that upstream's kubernetes
+// role would not install Kubernetes with is refused before anything starts, naming the
+// variable; one that points Image Builder at the wrong place fails the build.
+func TestTKGBuildsThatWouldNotInstallKubernetes(t *testing.T) {
+	t.Parallel()
+	requireStandInTools(t)
+	src, err := os.ReadFile(filepath.Join("testdata", "tkg-config", "v1.30.2+vmware.1-tkg.1", "tkg.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		edit func(vars map[string]any)
+		// remove is a file of the configuration to delete.
+		remove string
+		// refused: the error before anything starts; failed: the build's failure.
+		refused, failed string
+	}{
+		{name: "no goss spec for the cell", edit: func(map[string]any) {}, remove: "goss/goss.yaml",
+			refused: "TKG configuration tkg-config/x has no goss spec for it: want goss/vsphere-ubuntu-1.30.2+vmware.1-goss-spec.yaml or goss/goss.yaml"},
+		{name: "CNI type left at Image Builder's default", edit: func(v map[string]any) { delete(v, "kubernetes_cni_source_type") },
+			refused: `kubernetes_cni_source_type is "pkg" (set by Image Builder's default (packer/config/cni.json)), want "http"`},
+		{name: "packages instead of the bundle", edit: func(v map[string]any) { v["kubernetes_source_type"] = "pkg" },
+			refused: `kubernetes_source_type is "pkg" (set by tkg-config/x/tkg.json`},
+		{name: "no containerd from the bundle", edit: func(v map[string]any) { delete(v, "containerd_url") },
+			refused: "containerd_url is empty"},
+		{name: "upstream's sandbox image", edit: func(v map[string]any) { v["pause_image"] = "registry.k8s.io/pause:3.9" },
+			refused: `pause_image is "registry.k8s.io/pause:3.9" (set by tkg-config/x/tkg.json): want the TKr's sandbox image from projects.registry.vmware.com/tkg`},
+		{name: "another TKr's configuration", edit: func(v map[string]any) { v["kubernetes_semver"] = "v1.29.6+vmware.1" },
+			refused: `kubernetes_semver is "v1.29.6+vmware.1" (set by tkg-config/x/tkg.json`},
+		{name: "containerd checksum of another archive", edit: func(v map[string]any) { v["containerd_sha256"] = strings.Repeat("0", 64) },
+			failed: "The checksum for http://127.0.0.1:"},
+		{name: "a bundle address without the placeholder", edit: func(v map[string]any) { v["kubernetes_http_source"] = "http://127.0.0.1:1/files/kubernetes" },
+			refused: `kubernetes_http_source is "http://127.0.0.1:1/files/kubernetes" (set by tkg-config/x/tkg.json): want a file of the TKr's resource bundle at http://`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			root := t.TempDir()
+			if err := tree.Copy(filepath.Join("testdata", "tkg-config", "v1.30.2+vmware.1-tkg.1"), filepath.Join(root, "tkg-config", "x")); err != nil {
+				t.Fatal(err)
+			}
+			var vars map[string]any
+			if err := json.Unmarshal(src, &vars); err != nil {
+				t.Fatal(err)
+			}
+			tt.edit(vars)
+			data, _ := json.Marshal(vars)
+			if err := os.WriteFile(filepath.Join(root, "tkg-config", "x", "tkg.json"), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if tt.remove != "" {
+				if err := os.Remove(filepath.Join(root, "tkg-config", "x", filepath.FromSlash(tt.remove))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sum, err := tree.Digest(filepath.Join(root, "tkg-config", "x"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c := tkgCell()
+			c.TKGConfig = &record.Folder{Path: "tkg-config/x", SHA256: sum}
+			o := makeOptions(t)
+			o.VarsRoot = root
+			standInDocker(t, &o)
+			res, err := Build(context.Background(), c, o)
+			if tt.refused != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.refused) || res.Path != "" {
+					t.Fatalf("Build = %v (record %q); want it refused before anything starts with %q", err, res.Path, tt.refused)
+				}
+				if _, err := os.Stat(filepath.Join(o.WorkDir, c.ID)); !os.IsNotExist(err) {
+					t.Errorf("the refused build left its workspace: %v", err)
+				}
+				return
+			}
+			if err == nil || res.Record.Failure == nil || !strings.Contains(res.Record.Failure.Reason+readLog(t, res), tt.failed) {
+				t.Fatalf("Build = %v, record failure %+v; want a failed build whose log says %q:\n%s", err, res.Record.Failure, tt.failed, readLog(t, res))
+			}
+			if res.Record.Artifacts.OVA != nil {
+				t.Error("a failed build kept its OVA")
+			}
+		})
+	}
+}
+
+// readLog is the build log of a result.
+func readLog(t *testing.T, res Result) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(filepath.Dir(res.Path), res.Record.Log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
 }
 
 func TestTwoCellsInOneWorkDir(t *testing.T) {
@@ -403,7 +535,7 @@ func TestVerificationFailures(t *testing.T) {
 			want: ".ova.sha256 says 0000",
 		},
 		{
-			name: "manifest without this run's build",
+			name: "a manifest left by an earlier run is not taken for this run's",
 			cell: func(t *testing.T) record.Cell { return vsphereCell("ubuntu-2204", "22.04") },
 			after: func(t *testing.T, ws string) {
 				manifest := `{"builds":[{"name":"vsphere","packer_run_uuid":"aaaa"}],"last_run_uuid":"aaaa"}`
@@ -412,7 +544,7 @@ func TestVerificationFailures(t *testing.T) {
 				}
 			},
 			skipIB: true,
-			want:   "has no build from this run: last_run_uuid aaaa is from an earlier run",
+			want:   "Image Builder succeeded but wrote no packer manifest",
 		},
 		// Image Builder succeeded, but the disk is not a working Cluster API node image.
 		{
@@ -506,15 +638,54 @@ func TestBuildPhotonInspectsItsLayout(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Build: %v\n%s", err, o.Console)
 	}
-	reps := res.Record.NodeImage
-	if len(reps) != 1 || reps[0].Verdict != record.NodeImagePassed {
-		t.Fatalf("node image reports %+v", reps)
+	rep := nodeImageReport(t, res.Record, record.NodeImageSourceInspection)
+	if rep.Verdict != record.NodeImagePassed {
+		t.Fatalf("inspection report %+v", rep)
 	}
-	for _, c := range reps[0].Checks {
+	for _, c := range rep.Checks {
 		if c.Name == "cloud-init" && c.Where != "/usr/lib/python3.11/site-packages/cloudinit/version.py" {
 			t.Errorf("cloud-init read from %s", c.Where)
 		}
 	}
+}
+
+// TestRebuildStampsItsOwnValues: Image Builder's hack/image-build-ova.py takes the OVF's
+// properties from builds[0] of packer-manifest.json, and packer appends to that file, so a
+// manifest left by the first build would stamp the first build's values into the second's OVA.
+func TestRebuildStampsItsOwnValues(t *testing.T) {
+	t.Parallel()
+	requireStandInTools(t)
+	o := makeOptions(t)
+	for _, containerd := range []string{"1.7.20", "1.7.22"} {
+		c := vsphereCell("ubuntu-2204", "22.04")
+		c.Vars = map[string]string{"containerd_version": containerd}
+		res, err := Build(context.Background(), c, o)
+		if err != nil {
+			t.Fatalf("Build with containerd %s: %v\n%s", containerd, err, o.Console)
+		}
+		if got := res.Record.Artifacts.OVA.Properties["CONTAINERD_VERSION"]; got != containerd {
+			t.Errorf("build with containerd %s made an OVA saying CONTAINERD_VERSION %s", containerd, got)
+		}
+		m, err := imagebuilder.ReadManifest(filepath.Join(o.WorkDir, c.ID, "output", "packer-manifest.json"))
+		if err != nil || len(m.Builds) != 1 {
+			t.Errorf("packer-manifest.json after build with containerd %s: %d builds, %v; want this build's only", containerd, len(m.Builds), err)
+		}
+	}
+}
+
+// TestMissingRoleFailsLikeAnsible: a role folder Image Builder cannot use fails the build as
+// Ansible fails the play.
+func TestMissingRoleFailsLikeAnsible(t *testing.T) {
+	t.Parallel()
+	requireStandInTools(t)
+	c := vsphereCell("ubuntu-2204", "22.04")
+	c.Roles = []record.Folder{*folder("roles/no-tasks")}
+	o := makeOptions(t)
+	res, err := Build(context.Background(), c, o)
+	if err == nil || res.Record.Status != record.BuildFailed {
+		t.Fatalf("Build = %v, status %s; want a failed build", err, res.Record.Status)
+	}
+	mustContain(t, "log", readLog(t, res), "ERROR! the role '"+filepath.Join(o.WorkDir, c.ID, "roles", "01-no-tasks")+"' has no tasks/main.yml")
 }
 
 // TestStandInFindsBoto3 runs the stand-in's choice of interpreter for the AMI step: python3

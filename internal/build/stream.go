@@ -35,6 +35,7 @@ type stream struct {
 	secrets      []string
 	onPhase      func(phase string)
 	classifier   classifier
+	goss         gossJSON
 	phase        int
 	last         string
 	partial      []byte
@@ -79,6 +80,9 @@ func (s *stream) line(raw string) {
 	io.WriteString(s.log, text+"\n")
 	io.WriteString(s.console, text+"\n")
 	s.classifier.line(text)
+	if s.Phase() == PhaseGoss {
+		s.goss.line(text)
+	}
 	if strings.TrimSpace(text) != "" {
 		s.last = strings.TrimSpace(text)
 	}

@@ -1,6 +1,7 @@
 package build
 
 import (
+	"io"
 	"strings"
 	"testing"
 
@@ -73,5 +74,27 @@ func TestStreamPhasesAndRedaction(t *testing.T) {
 		if !strings.HasSuffix(text, "no newline at the end\n") {
 			t.Errorf("%s lost the last line:\n%s", name, text)
 		}
+	}
+}
+
+// TestGossResultFromTheLog: goss's JSON result is read from the goss phase, packer's line
+// prefixes removed; JSON printed before the phase is not taken for it.
+func TestGossResultFromTheLog(t *testing.T) {
+	t.Parallel()
+	st := newStream(io.Discard, io.Discard, nil, func(string) {})
+	io.WriteString(st, `    vsphere: {
+    vsphere:     "not": "goss"
+    vsphere: }
+==> vsphere: Provisioning with Goss
+    vsphere: {
+    vsphere:     "results": [],
+    vsphere:     "summary": {"failed-count": 0}
+    vsphere: }
+==> vsphere: Running post-processor: manifest
+`)
+	st.Close()
+	want := "{\n    \"results\": [],\n    \"summary\": {\"failed-count\": 0}\n}"
+	if got := string(st.goss.last); got != want {
+		t.Errorf("goss result = %q, want %q", got, want)
 	}
 }

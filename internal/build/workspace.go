@@ -1,6 +1,7 @@
 package build
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -21,6 +22,8 @@ import (
 //
 //	<work>/<cell id>/
 //	  vars/          var files passed to Image Builder, in PACKER_VAR_FILES order
+//	  tkg-config/    the TKr's TKG configuration (TKG cells)
+//	  roles/         the grid's roles, NN-<name>
 //	  output/        packer output_dir and manifest_output
 //	  packer-cache/  PACKER_CACHE_DIR
 //	  build.log      the Image Builder log of every attempt
@@ -60,6 +63,10 @@ func (w *workspace) output() string      { return filepath.Join(w.dir, outputDir
 func (w *workspace) cache() string       { return filepath.Join(w.dir, cacheDir) }
 func (w *workspace) logPath() string     { return filepath.Join(w.dir, logName) }
 func (w *workspace) ovaManifest() string { return filepath.Join(w.output(), "packer-manifest.json") }
+func (w *workspace) tkgConfig() string   { return filepath.Join(w.dir, "tkg-config") }
+func (w *workspace) role(i int, cellPath string) string {
+	return filepath.Join(w.dir, "roles", roleDirName(i, cellPath))
+}
 func (w *workspace) manifestOutput() string {
 	return filepath.Join(w.output(), "manifest.json")
 }
@@ -172,9 +179,10 @@ func (w *workspace) close() {
 	}
 }
 
-// clean removes what an earlier attempt left in the output dir, except the packer manifests
-// (packer appends to them; this run's build is told apart by last_run_uuid). It refuses a
-// workspace where links appeared, so it never empties a directory outside it.
+// clean removes everything an earlier attempt or build left in the output dir, packer
+// manifests included: packer appends to a manifest, and Image Builder's hack/image-build-ova.py
+// reads its builds[0], so a manifest left behind would stamp that run's values into the OVF.
+// It refuses a workspace where links appeared, so it never empties a directory outside it.
 func (w *workspace) clean() error {
 	if err := w.refuseLinks(); err != nil {
 		return fmt.Errorf("clean workspace: %w", err)
@@ -184,10 +192,6 @@ func (w *workspace) clean() error {
 		return fmt.Errorf("clean workspace: %w", err)
 	}
 	for _, e := range entries {
-		p := filepath.Join(w.output(), e.Name())
-		if p == w.ovaManifest() || p == w.manifestOutput() {
-			continue
-		}
 		if err := w.root.RemoveAll(filepath.Join(outputDir, e.Name())); err != nil {
 			return fmt.Errorf("clean workspace: %w", err)
 		}
@@ -277,12 +281,21 @@ func readVarFiles(c record.Cell, root string) ([]userVarFile, error) {
 		if err := json.Unmarshal(data, &vars); err != nil {
 			return nil, fmt.Errorf("cell %s: var file %s: want a JSON object of packer variables: %w", c.ID, p, err)
 		}
-		if err := imagebuilder.CheckVars(c, vars, "var file "+p); err != nil {
+		if err := imagebuilder.CheckVars(c, vars, "var file "+p, func(name string) int { return lineOf(data, name) }); err != nil {
 			return nil, fmt.Errorf("cell %s: %w", c.ID, err)
 		}
 		files = append(files, userVarFile{path: p, data: data, vars: vars})
 	}
 	return files, nil
+}
+
+// lineOf is the 1-based line of the first "key" in a JSON file, 0 if not found.
+func lineOf(data []byte, key string) int {
+	i := bytes.Index(data, []byte(`"`+key+`"`))
+	if i < 0 {
+		return 0
+	}
+	return bytes.Count(data[:i], []byte("\n")) + 1
 }
 
 // mergeVars merges var files in order, later ones winning, as packer does.

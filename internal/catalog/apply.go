@@ -34,6 +34,8 @@ type Applied struct {
 	Changes []record.CatalogChange
 	// Skipped says why the record was not applied, if it was not.
 	Skipped string
+	// NodeImage are the build's node image reports, for the pull request.
+	NodeImage []record.NodeImageReport
 }
 
 // Image is one image of a record as the catalog refers to it.
@@ -97,7 +99,7 @@ func (c *Catalog) Apply(records []record.PublishRecord, opts ApplyOptions) ([]Ap
 }
 
 func (c *Catalog) applyRecord(r record.PublishRecord, opts ApplyOptions) (Applied, error) {
-	a := Applied{Cell: r.Cell, Infra: r.Cell.Infra}
+	a := Applied{Cell: r.Cell, Infra: r.Cell.Infra, NodeImage: r.NodeImage}
 	// A failed record may still hold usable places (an AMI copied to some regions but not
 	// all): those are each resolved on their own, so the catalog points at them now and the
 	// failed ones keep their default until a re-run publishes them.

@@ -15,6 +15,7 @@ import (
 	"github.com/imagegrid/imagegrid/internal/imagebuilder"
 	"github.com/imagegrid/imagegrid/internal/limits"
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/tree"
 )
 
 // newCandidate makes a candidate and its cell id.
@@ -66,6 +67,11 @@ func (g *grid) cells(cands []*candidate) []record.Cell {
 			ImageBuilder: ib.ref,
 		}
 		sources := []string{c.origin.File, c.release.file, ib.file}
+		// The TKG configuration builds Linux images; TKG's Windows images are built otherwise.
+		if c.release.tkgConfig != nil && info.typ != "windows" {
+			cell.TKGConfig = c.release.tkgConfig
+			sources = append(sources, c.release.tkgConfig.Path+"/")
+		}
 		if c.include != nil {
 			sources = append(sources, c.include.file)
 		}
@@ -93,12 +99,24 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 			g.errs.add(vf.Pos, "settings.varFiles", err.Error())
 			continue
 		}
-		if err := imagebuilder.CheckVars(*cell, g.varKeys[p], fmt.Sprintf("var file %q", vf.Value)); err != nil {
+		if err := imagebuilder.CheckVars(*cell, g.varKeys[p], fmt.Sprintf("var file %q", vf.Value), nil); err != nil {
 			g.errs.add(vf.Pos, "settings.varFiles", err.Error())
 		}
 		read = append(read, p)
 		if !slices.ContainsFunc(cell.VarFiles, func(v record.VarFile) bool { return v.Path == p }) {
 			cell.VarFiles = append(cell.VarFiles, record.VarFile{Path: p, SHA256: sum})
+		}
+	}
+	for _, role := range s.decl.Roles {
+		// Ansible finds a role's tasks in tasks/main.yml or tasks/main.yaml.
+		p, sum, err := g.folder(s.rule.file, role.Value, "tasks/main.yml", "tasks/main.yaml")
+		if err != nil {
+			g.errs.add(role.Pos, "settings.roles", err.Error())
+			continue
+		}
+		read = append(read, p+"/")
+		if !slices.ContainsFunc(cell.Roles, func(r record.Folder) bool { return r.Path == p }) {
+			cell.Roles = append(cell.Roles, record.Folder{Path: p, SHA256: sum})
 		}
 	}
 	if len(s.decl.Vars) > 0 {
@@ -107,7 +125,7 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 		}
 		for _, k := range sortedMapKeys(s.decl.Vars) {
 			v := s.decl.Vars[k]
-			if err := imagebuilder.CheckVars(*cell, map[string]Scalar{k: v}, "vars"); err != nil {
+			if err := imagebuilder.CheckVars(*cell, map[string]Scalar{k: v}, "vars", nil); err != nil {
 				g.errs.add(v.Pos, "settings.vars."+k, err.Error())
 			}
 			cell.Vars[k] = v.Value
@@ -158,12 +176,11 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 // the variables it sets. It is read through an os.Root on that folder, so neither "..", an
 // absolute path nor a link can reach a file outside it.
 func (g *grid) varFile(declFile, name string) (string, string, error) {
-	dir := path.Dir(declFile)
-	rel := filepath.ToSlash(name)
-	if path.IsAbs(rel) || filepath.IsAbs(name) || !filepath.IsLocal(filepath.FromSlash(rel)) {
-		return "", "", fmt.Errorf("var file %q leaves the declaring file's folder %s: want a path relative to it, inside it (no \"..\", not absolute)", name, dir)
+	p, err := declaredPath(declFile, name)
+	if err != nil {
+		return "", "", fmt.Errorf("var file %w", err)
 	}
-	p := path.Join(dir, rel)
+	dir, rel := path.Dir(declFile), filepath.ToSlash(name)
 	if sum, ok := g.fileHash[p]; ok {
 		return p, sum, nil
 	}
@@ -184,6 +201,41 @@ func (g *grid) varFile(declFile, name string) (string, string, error) {
 	sum := hex.EncodeToString(h[:])
 	g.fileHash[p], g.varKeys[p] = sum, vars
 	return p, sum, nil
+}
+
+// folder resolves a folder named in declFile (relative to its folder) like varFile, checks
+// that it holds one of the files want (slash paths), and digests its files once per run.
+func (g *grid) folder(declFile, name string, want ...string) (string, string, error) {
+	p, err := declaredPath(declFile, name)
+	if err != nil {
+		return "", "", fmt.Errorf("folder %w", err)
+	}
+	if sum, ok := g.fileHash[p+"/"]; ok {
+		return p, sum, nil
+	}
+	if !slices.ContainsFunc(want, func(w string) bool {
+		info, err := os.Stat(filepath.Join(filepath.FromSlash(p), filepath.FromSlash(w)))
+		return err == nil && info.Mode().IsRegular()
+	}) {
+		return "", "", fmt.Errorf("folder %q (relative to the declaring file's folder): want a folder holding %s", name, strings.Join(want, " or "))
+	}
+	sum, err := tree.Digest(filepath.FromSlash(p))
+	if err != nil {
+		return "", "", fmt.Errorf("folder %q: %w", name, err)
+	}
+	g.fileHash[p+"/"] = sum
+	return p, sum, nil
+}
+
+// declaredPath resolves name, declared in declFile relative to its folder, to a slash path
+// relative to the working directory. It must stay inside that folder: a grid names no file
+// or folder outside its own (no "..", not absolute).
+func declaredPath(declFile, name string) (string, error) {
+	dir, rel := path.Dir(declFile), filepath.ToSlash(name)
+	if path.IsAbs(rel) || filepath.IsAbs(name) || !filepath.IsLocal(filepath.FromSlash(rel)) {
+		return "", fmt.Errorf("%q leaves the declaring file's folder %s: want a path relative to it, inside it (no \"..\", not absolute)", name, dir)
+	}
+	return path.Join(dir, rel), nil
 }
 
 // orList is a when it has elements, else b.

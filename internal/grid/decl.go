@@ -34,8 +34,11 @@ type releaseDecl struct {
 	TKr            string `yaml:"tkr"`
 	ImageBuilder   string `yaml:"imageBuilder"`
 	ResourceBundle string `yaml:"resourceBundle"`
-	DebVersion     string `yaml:"debVersion"`
-	RPMVersion     string `yaml:"rpmVersion"`
+	// TKGConfig is the folder of the TKr's TKG Image Builder configuration, relative to the
+	// declaring file's folder.
+	TKGConfig  Scalar `yaml:"tkgConfig"`
+	DebVersion string `yaml:"debVersion"`
+	RPMVersion string `yaml:"rpmVersion"`
 }
 
 // infraDecl lists the OS ids and architectures built for one infrastructure.
@@ -64,6 +67,7 @@ type settingsRule struct {
 	Located
 	Match           matchRule         `yaml:"match"`
 	VarFiles        []Scalar          `yaml:"varFiles"`
+	Roles           []Scalar          `yaml:"roles"`
 	Vars            map[string]Scalar `yaml:"vars"`
 	ReplacesDefault *bool             `yaml:"replacesDefault"`
 	AWS             *awsDecl          `yaml:"aws"`

@@ -2,7 +2,11 @@ package grid
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
+	"os"
+	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -19,6 +23,8 @@ type release struct {
 	k8s     record.Kubernetes
 	builder *imageBuilder
 	file    string
+	// tkgConfig is the TKr's TKG Image Builder configuration (flavor tkg).
+	tkgConfig *record.Folder
 }
 
 func (g *grid) addName(d *fileDecl) {
@@ -140,8 +146,22 @@ func (g *grid) addReleases(d *fileDecl) {
 				continue
 			}
 			r.k8s.ResourceBundle = cmp.Or(decl.ResourceBundle, "projects.registry.vmware.com/tkg/linux-resource-bundle:"+strings.ReplaceAll(decl.TKr, "+", "_"))
-		} else if decl.TKr != "" || decl.ResourceBundle != "" {
-			g.errs.add(decl.At, key, fmt.Sprintf("tkr and resourceBundle are for TKG builds, but image builder %q is of flavor upstream", r.builder.name))
+			if decl.TKGConfig.Value == "" {
+				g.errs.add(decl.At, key+".tkgConfig", fmt.Sprintf("missing: image builder %q is of flavor tkg, so the release needs the folder of its TKr's TKG Image Builder configuration (tkg.json, the tkg/ Ansible roles, goss/), e.g. tkg-config/%s", r.builder.name, decl.TKr))
+				continue
+			}
+			p, sum, err := g.folder(d.At.File, decl.TKGConfig.Value, "tkg.json")
+			if err != nil {
+				g.errs.add(decl.TKGConfig.Pos, key+".tkgConfig", err.Error())
+				continue
+			}
+			if err := tkgConfigRelease(p, decl.Version); err != nil {
+				g.errs.add(decl.TKGConfig.Pos, key+".tkgConfig", err.Error())
+				continue
+			}
+			r.tkgConfig = &record.Folder{Path: p, SHA256: sum}
+		} else if decl.TKr != "" || decl.ResourceBundle != "" || decl.TKGConfig.Value != "" {
+			g.errs.add(decl.At, key, fmt.Sprintf("tkr, resourceBundle and tkgConfig are for TKG builds, but image builder %q is of flavor upstream", r.builder.name))
 			continue
 		}
 		r.index = len(g.releases)
@@ -208,4 +228,23 @@ func (g *grid) archs(values List, pos Pos, key string) []string {
 		}
 	}
 	return values
+}
+
+// tkgConfigRelease checks that the tkg.json of the TKG configuration in dir (slash path) is a
+// JSON object whose kubernetes_semver, if it sets one, is the release's: a release pointed at
+// another TKr's configuration would build that TKr's Kubernetes.
+func tkgConfigRelease(dir, version string) error {
+	name := path.Join(dir, "tkg.json")
+	data, err := os.ReadFile(filepath.FromSlash(name))
+	if err != nil {
+		return err
+	}
+	var vars map[string]any
+	if err := json.Unmarshal(data, &vars); err != nil {
+		return fmt.Errorf("%s: want a JSON object of packer variables: %w", name, err)
+	}
+	if v, ok := vars["kubernetes_semver"]; ok && v != version {
+		return fmt.Errorf("%s sets kubernetes_semver %v, the release is %s: is it the configuration of another TKr?", name, v, version)
+	}
+	return nil
 }

@@ -13,7 +13,8 @@ const keyVersion = 1
 
 // keyInput is everything that determines a cell's image. Fields that only say where the image
 // goes (publish hints, replacesDefault, the grid name) or how people name it are left out, and
-// var files count by content, not path: moving a file does not rebuild anything.
+// var files, the TKG configuration and roles count by content, not path: moving a file does
+// not rebuild anything.
 type keyInput struct {
 	KeyVersion   int                 `json:"keyVersion"`
 	Infra        string              `json:"infra"`
@@ -23,6 +24,10 @@ type keyInput struct {
 	ImageBuilder record.ImageBuilder `json:"imageBuilder"`
 	VarFiles     []string            `json:"varFiles"`
 	Vars         map[string]string   `json:"vars"`
+	// TKGConfig and Roles are folder digests; omitted when empty, so the keys of cells
+	// without them are what they were before folders counted.
+	TKGConfig string   `json:"tkgConfig,omitempty"`
+	Roles     []string `json:"roles,omitempty"`
 }
 
 // buildKey is the sha256 of the canonical JSON of the cell's keyInput (encoding/json writes
@@ -39,6 +44,12 @@ func buildKey(c record.Cell) string {
 	}
 	for _, vf := range c.VarFiles {
 		in.VarFiles = append(in.VarFiles, vf.SHA256)
+	}
+	if c.TKGConfig != nil {
+		in.TKGConfig = c.TKGConfig.SHA256
+	}
+	for _, r := range c.Roles {
+		in.Roles = append(in.Roles, r.SHA256)
 	}
 	h := sha256.New()
 	if err := json.NewEncoder(h).Encode(in); err != nil {

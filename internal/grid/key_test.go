@@ -132,3 +132,41 @@ func TestBuildKey(t *testing.T) {
 		}
 	})
 }
+
+// TestRolesInBuildKey: a role is a folder whose files count in the key of the cells using it,
+// and a role declared by two rules is used once.
+func TestRolesInBuildKey(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "1-builders.yaml"), keyGridBuilders)
+	writeFile(t, filepath.Join(dir, "2-cells.yaml"), `apiVersion: imagegrid.io/v1alpha1
+kind: Grid
+infrastructures:
+  vsphere: {os: [ubuntu-2204, photon-5]}
+settings:
+  - match: {os: ubuntu-2204}
+    roles: [roles/hardening]
+  - roles: [roles/hardening, roles/site]
+`)
+	writeFile(t, filepath.Join(dir, "roles", "hardening", "tasks", "main.yml"), "- name: a\n")
+	writeFile(t, filepath.Join(dir, "roles", "site", "tasks", "main.yml"), "- name: b\n")
+	cells, err := Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cells {
+		var paths []string
+		for _, r := range c.Roles {
+			paths = append(paths, strings.TrimPrefix(r.Path, filepath.ToSlash(dir)+"/"))
+		}
+		if got := strings.Join(paths, " "); got != "roles/hardening roles/site" {
+			t.Errorf("cell %s roles = %s, want each role once, in declaration order", c.ID, got)
+		}
+	}
+	base := keys(t, dir)
+	writeFile(t, filepath.Join(dir, "roles", "site", "files", "banner"), "authorised use only\n")
+	for id, key := range keys(t, dir) {
+		if key == base[id] {
+			t.Errorf("cell %s kept its key after a file was added to its role", id)
+		}
+	}
+}

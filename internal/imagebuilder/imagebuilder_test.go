@@ -1,11 +1,8 @@
 package imagebuilder
 
 import (
-	"errors"
-	"os"
 	"path/filepath"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 
@@ -88,18 +85,11 @@ func TestTKGValues(t *testing.T) {
 			Semver: "v1.30.2+vmware.1", TKr: "v1.30.2+vmware.1-tkg.1",
 			ResourceBundle: "projects.registry.vmware.com/tkg/linux-resource-bundle:v1.30.2_vmware.1-tkg.1",
 		},
-		BuildKey: strings.Repeat("0123456789ab", 5) + "cdef",
+		BuildKey:  strings.Repeat("0123456789ab", 5) + "cdef",
+		TKGConfig: &record.Folder{Path: "matrices/tkg-config/v1.30.2+vmware.1-tkg.1", SHA256: strings.Repeat("0", 64)},
 	}
 	if got := OVAVersion(c); got != "v1.30.2+vmware.1-tkg.1-0123456789ab" {
 		t.Errorf("OVAVersion = %q", got)
-	}
-	wantVars := map[string]string{
-		"kubernetes_source_type":        "http",
-		"kubernetes_http_source":        "http://10.0.0.5:3000/files/kubernetes",
-		"kubernetes_container_registry": "projects.registry.vmware.com/tkg",
-	}
-	if got := TKGVars(c, "http://10.0.0.5:3000/"); !reflect.DeepEqual(got, wantVars) {
-		t.Errorf("TKGVars = %v, want %v", got, wantVars)
 	}
 	wantProps := map[string]string{
 		"KUBERNETES_SEMVER": "v1.30.2+vmware.1", "DISTRO_NAME": "ubuntu", "DISTRO_VERSION": "22.04",
@@ -111,8 +101,8 @@ func TestTKGValues(t *testing.T) {
 	if err := CheckTKG(c); err != nil {
 		t.Errorf("CheckTKG: %v", err)
 	}
-	c.Kubernetes.TKr, c.Kubernetes.ResourceBundle = "", ""
-	if err := CheckTKG(c); err == nil || !strings.Contains(err.Error(), "kubernetes.tkr and kubernetes.resourceBundle") {
+	c.Kubernetes.TKr, c.Kubernetes.ResourceBundle, c.TKGConfig = "", "", nil
+	if err := CheckTKG(c); err == nil || !strings.Contains(err.Error(), "kubernetes.tkr and kubernetes.resourceBundle and tkgConfig") {
 		t.Errorf("CheckTKG without TKr = %v", err)
 	}
 	c.ImageBuilder.Flavor = record.FlavorUpstream
@@ -133,13 +123,11 @@ func TestEnvList(t *testing.T) {
 func TestManifestThisRun(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name, file, before string
-		wantArtifact       string
-		err                string
+		name, file   string
+		wantArtifact string
+		err          string
 	}{
-		{name: "appended runs", file: "two-runs.json", before: "11111111-1111-1111-1111-111111111111", wantArtifact: "new"},
-		{name: "first run", file: "two-runs.json", before: "", wantArtifact: "new"},
-		{name: "no build from this run", file: "two-runs.json", before: "22222222-2222-2222-2222-222222222222", err: "has no build from this run"},
+		{name: "appended runs", file: "two-runs.json", wantArtifact: "new"},
 		{name: "last run has no build", file: "dangling-run.json", err: "no build with packer_run_uuid 33333333"},
 	}
 	for _, tt := range tests {
@@ -149,7 +137,7 @@ func TestManifestThisRun(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b, err := m.ThisRun(path, tt.before)
+			b, err := m.ThisRun(path)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) || !strings.Contains(err.Error(), path) {
 					t.Fatalf("error = %v, want it to name %s and contain %q", err, path, tt.err)
@@ -160,25 +148,6 @@ func TestManifestThisRun(t *testing.T) {
 				t.Fatalf("ThisRun = %+v, %v; want artifact %q", b, err, tt.wantArtifact)
 			}
 		})
-	}
-}
-
-func TestLastRunUUID(t *testing.T) {
-	t.Parallel()
-	got, err := LastRunUUID(filepath.Join(t.TempDir(), "none.json"))
-	if err != nil || got != "" {
-		t.Errorf("missing manifest: %q, %v", got, err)
-	}
-	got, err = LastRunUUID(filepath.Join("testdata", "two-runs.json"))
-	if err != nil || got != "22222222-2222-2222-2222-222222222222" {
-		t.Errorf("LastRunUUID = %q, %v", got, err)
-	}
-	bad := filepath.Join(t.TempDir(), "bad.json")
-	if err := os.WriteFile(bad, []byte("{"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := LastRunUUID(bad); err == nil || errors.Is(err, os.ErrNotExist) {
-		t.Errorf("corrupt manifest: %v", err)
 	}
 }
 
@@ -207,19 +176,6 @@ func TestAzureImages(t *testing.T) {
 	}
 	if _, err := AzureImages("/subscriptions/s/resourceGroups/rg"); err == nil {
 		t.Error("AzureImages accepted a resource group id")
-	}
-}
-
-func TestRegistry(t *testing.T) {
-	t.Parallel()
-	for in, want := range map[string]string{
-		"projects.registry.vmware.com/tkg/linux-resource-bundle:v1.30.2_vmware.1-tkg.1": "projects.registry.vmware.com/tkg",
-		"reg.local:5000/a/b/bundle@sha256:abcd":                                         "reg.local:5000/a/b",
-		"bundle":                                                                        "bundle",
-	} {
-		if got := Registry(in); got != want {
-			t.Errorf("Registry(%q) = %q, want %q", in, got, want)
-		}
 	}
 }
 
@@ -252,21 +208,19 @@ func TestCheckKubernetes(t *testing.T) {
 	}
 }
 
-// TestOwnedVars lists the variables build owns: every one Vars sets, and TKGVars' for a TKG
-// cell.
+// TestOwnedVars lists the variables build owns: every one Vars sets, and those it composes
+// from the grid's roles and the release's tkgConfig.
 func TestOwnedVars(t *testing.T) {
 	t.Parallel()
-	upstream := []string{"build_version", "kubernetes_deb_version", "kubernetes_rpm_version", "kubernetes_semver", "kubernetes_series", "manifest_output", "output_dir"}
-	if got := OwnedVars(cell(record.InfraVSphere, "", "", "v0.1.55")); !reflect.DeepEqual(got, upstream) {
-		t.Errorf("OwnedVars(upstream cell) = %v, want %v", got, upstream)
-	}
-	got := OwnedVars(tkgCell(record.InfraVSphere, "", "v0.1.55"))
-	for _, name := range append(upstream, "kubernetes_container_registry", "kubernetes_http_source", "kubernetes_source_type") {
-		if !slices.Contains(got, name) {
-			t.Errorf("OwnedVars(tkg cell) = %v lacks %s", got, name)
+	want := []string{"build_version", "custom_role", "custom_role_names", "goss_entry_file", "goss_format", "goss_tests_dir",
+		"kubernetes_deb_version", "kubernetes_rpm_version", "kubernetes_semver", "kubernetes_series", "manifest_output",
+		"node_custom_roles_post", "node_custom_roles_pre", "output_dir"}
+	for _, c := range []record.Cell{cell(record.InfraVSphere, "", "", "v0.1.55"), tkgCell(record.InfraVSphere, "", "v0.1.55")} {
+		if got := OwnedVars(c); !reflect.DeepEqual(got, want) {
+			t.Errorf("OwnedVars(%s) = %v, want %v", c.ID, got, want)
 		}
 	}
-	if err := CheckVars(cell(record.InfraAWS, "", "", ""), map[string]int{"disk_size": 1, "ami_regions": 2}, "vars"); err != nil {
+	if err := CheckVars(cell(record.InfraAWS, "", "", ""), map[string]int{"disk_size": 1, "ami_regions": 2}, "vars", nil); err != nil {
 		t.Errorf("CheckVars refused variables build does not own: %v", err)
 	}
 }

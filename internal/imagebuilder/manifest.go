@@ -2,7 +2,6 @@ package imagebuilder
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
 	"regexp"
@@ -48,24 +47,13 @@ func ReadManifest(path string) (Manifest, error) {
 	return m, nil
 }
 
-// LastRunUUID returns the manifest's last_run_uuid, "" when there is no manifest yet.
-func LastRunUUID(path string) (string, error) {
-	m, err := ReadManifest(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return "", nil
-	}
-	return m.LastRunUUID, err
-}
-
-// ThisRun returns the build of the run that wrote the manifest last: the last build whose
-// packer_run_uuid is last_run_uuid. before is last_run_uuid as it was before this run; if it
-// has not changed, the manifest has no build of this run. path names the file in errors.
-func (m Manifest) ThisRun(path, before string) (ManifestBuild, error) {
+// ThisRun returns the build of the run that wrote the manifest: the last build whose
+// packer_run_uuid is last_run_uuid. build empties the output dir before every attempt, so the
+// manifest holds this run's builds only, as Image Builder's hack/image-build-ova.py (which
+// reads builds[0]) needs. path names the file in errors.
+func (m Manifest) ThisRun(path string) (ManifestBuild, error) {
 	if m.LastRunUUID == "" {
 		return ManifestBuild{}, fmt.Errorf("packer manifest %s has no last_run_uuid", path)
-	}
-	if m.LastRunUUID == before {
-		return ManifestBuild{}, fmt.Errorf("packer manifest %s has no build from this run: last_run_uuid %s is from an earlier run", path, before)
 	}
 	for i := len(m.Builds) - 1; i >= 0; i-- {
 		if m.Builds[i].PackerRunUUID == m.LastRunUUID {

@@ -39,25 +39,27 @@ func Vars(c record.Cell, loc Locations) map[string]string {
 }
 
 // OwnedVars are the packer variables build sets itself for cell c and relies on afterwards
-// (where the outputs land, the Kubernetes versions the image is checked against): every
-// variable of Vars, and of TKGVars for a TKG cell. A grid's vars and var files may not set
-// them; matrix and build refuse those that do. A variable build starts to set belongs in
-// Vars or TKGVars, and so is owned here too.
+// (where the outputs land, the Kubernetes versions the image is checked against, the roles
+// and goss spec it composes): every variable of Vars, and composedVars. A grid's vars and var
+// files may not set them; matrix and build refuse those that do. A variable build starts to
+// set belongs in Vars or composedVars, and so is owned here too.
 func OwnedVars(c record.Cell) []string {
 	owned := slices.Collect(maps.Keys(Vars(c, Locations{})))
-	if IsTKG(c) {
-		owned = append(owned, slices.Collect(maps.Keys(TKGVars(c, "")))...)
-	}
+	owned = append(owned, composedVars...)
 	slices.Sort(owned)
 	return owned
 }
 
 // CheckVars refuses the variables of vars that c's build owns (see OwnedVars); where names
-// the setting for the message ("var file x.json", "vars").
-func CheckVars[V any](c record.Cell, vars map[string]V, where string) error {
+// the setting for the message ("var file x.json", "vars"), and line, when not nil, gives the
+// line where a variable is set in it (0 when unknown).
+func CheckVars[V any](c record.Cell, vars map[string]V, where string, line func(name string) int) error {
 	var set []string
 	for _, name := range OwnedVars(c) {
 		if _, ok := vars[name]; ok {
+			if line != nil && line(name) > 0 {
+				name = fmt.Sprintf("%s (line %d)", name, line(name))
+			}
 			set = append(set, name)
 		}
 	}
@@ -68,7 +70,7 @@ func CheckVars[V any](c record.Cell, vars map[string]V, where string) error {
 	if IsTKG(c) {
 		from += " and the TKr's resource bundle"
 	}
-	return fmt.Errorf("%s sets %s, which imagegrid sets for every cell and relies on: outputs go to the cell's workspace, Kubernetes comes from %s; remove it", where, strings.Join(set, ", "), from)
+	return fmt.Errorf("%s sets %s, which imagegrid sets for every cell and relies on: outputs go to the cell's workspace, Kubernetes comes from %s, Ansible roles and the goss spec from the grid's roles (settings[].roles: folders of Ansible roles) and the release's tkgConfig; remove it", where, strings.Join(set, ", "), from)
 }
 
 // IsTKG reports whether the cell is built the TKG way (resource bundle, OVF VERSION).
@@ -93,30 +95,13 @@ func CheckTKG(c record.Cell) error {
 	if c.Kubernetes.ResourceBundle == "" {
 		missing = append(missing, "kubernetes.resourceBundle")
 	}
+	if c.TKGConfig == nil && c.OS.Type != "windows" {
+		missing = append(missing, "tkgConfig (the TKr's TKG Image Builder configuration, which installs Kubernetes from the resource bundle)")
+	}
 	if len(missing) > 0 {
 		return fmt.Errorf("cell %s: the tkg flavor needs %s", c.ID, strings.Join(missing, " and "))
 	}
 	return nil
-}
-
-// TKGVars are the tkg.json values: Kubernetes from the Linux resource bundle served at
-// bundleURL (e.g. "http://10.0.0.5:3000"), images from the bundle's registry.
-func TKGVars(c record.Cell, bundleURL string) map[string]string {
-	return map[string]string{
-		"kubernetes_source_type":        "http",
-		"kubernetes_http_source":        strings.TrimSuffix(bundleURL, "/") + "/files/kubernetes",
-		"kubernetes_container_registry": Registry(c.Kubernetes.ResourceBundle),
-	}
-}
-
-// Registry is the registry and project of an image reference:
-// "projects.registry.vmware.com/tkg/linux-resource-bundle:v1" → "projects.registry.vmware.com/tkg".
-func Registry(image string) string {
-	repo, _, _ := strings.Cut(image, "@")
-	if i := strings.LastIndex(repo, "/"); i >= 0 {
-		return repo[:i]
-	}
-	return repo
 }
 
 // Env is the environment Image Builder's Makefile reads.

@@ -38,16 +38,28 @@ func cleanPath(p string) string {
 }
 
 // Changed keeps the cells that a change touches: one of their sources (the grid files that
-// declare or configure them, their var files) is among the changed paths.
+// declare or configure them, their var files) is among the changed paths, or, for a source
+// that is a folder (a TKG configuration, a role: its path ends in "/"), holds one of them.
 func Changed(paths []string) Selector {
 	changed := map[string]bool{}
 	for _, p := range paths {
 		changed[cleanPath(p)] = true
 	}
+	touched := func(source string) bool {
+		if !strings.HasSuffix(source, "/") {
+			return changed[source]
+		}
+		for p := range changed {
+			if strings.HasPrefix(p, source) {
+				return true
+			}
+		}
+		return false
+	}
 	return func(c record.Cell) (bool, string) {
 		var hit []string
 		for _, s := range c.Sources {
-			if changed[s] {
+			if touched(s) {
 				hit = append(hit, s)
 			}
 		}

@@ -19,7 +19,7 @@ var cells = []record.Cell{
 	cell("aws-ubuntu-2204-amd64-v1.30.2", "aws", "ubuntu-2204", "amd64", "v1.30.2", strings.Repeat("1", 64), "matrices/tkg.yaml", "matrices/customisations/hardening.json"),
 	cell("aws-amazon-2-amd64-v1.30.2", "aws", "amazon-2", "amd64", "v1.30.2", strings.Repeat("3", 64), "matrices/tkg.yaml"),
 	cell("vsphere-ubuntu-2204-amd64-v1.30.2", "vsphere", "ubuntu-2204", "amd64", "v1.30.2", strings.Repeat("2", 64), "matrices/tkg.yaml", "matrices/customisations/hardening.json"),
-	cell("vsphere-photon-5-amd64-v1.29.6", "vsphere", "photon-5", "amd64", "v1.29.6", strings.Repeat("4", 64), "matrices/vsphere.yaml"),
+	cell("vsphere-photon-5-amd64-v1.29.6", "vsphere", "photon-5", "amd64", "v1.29.6", strings.Repeat("4", 64), "matrices/vsphere.yaml", "matrices/roles/hardening/"),
 }
 
 func ids(ds []Decision) []string {
@@ -94,6 +94,11 @@ func TestChanged(t *testing.T) {
 	p = Select(cells, Changed([]string{"matrices/vsphere.yaml"}))
 	if got := ids(p.Build); !slices.Equal(got, []string{"vsphere-photon-5-amd64-v1.29.6"}) {
 		t.Errorf("a changed grid file selects the cells it declares: built %v", got)
+	}
+
+	p = Select(cells, Changed([]string{"matrices/roles/hardening/tasks/main.yml", "matrices/roles/hardening-extra.json"}))
+	if got := ids(p.Build); !slices.Equal(got, []string{"vsphere-photon-5-amd64-v1.29.6"}) {
+		t.Errorf("a file changed in a role folder selects the cells using the role (and only a file inside it): built %v", got)
 	}
 }
 

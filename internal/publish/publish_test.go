@@ -39,6 +39,7 @@ func TestFindRecords(t *testing.T) {
 	want := []string{
 		"aws-ubuntu-2204-amd64-v1.30.2---vmware.1 in aws-ubuntu-2204-amd64-v1.30.2---vmware.1",
 		"aws-ubuntu-2404-amd64-v1.30.2---vmware.1 in aws-ubuntu-2404-amd64-v1.30.2---vmware.1",
+		"vsphere-photon-5-amd64-v1.30.2---vmware.1 in vsphere-photon-5-amd64-v1.30.2---vmware.1",
 		"vsphere-ubuntu-2204-amd64-v1.30.2---vmware.1 in vsphere-ubuntu-2204-amd64-v1.30.2---vmware.1",
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -100,6 +101,7 @@ func TestRunner(t *testing.T) {
 		"aws-ubuntu-2204-amd64-v1.30.2---vmware.1":     "failed: 1 of 2 regions failed",
 		"aws-ubuntu-2404-amd64-v1.30.2---vmware.1":     "skipped: build failed (permanent): goss: kubelet version mismatch",
 		"vsphere-ubuntu-2204-amd64-v1.30.2---vmware.1": "failed: no vsphere target in the publish config",
+		"vsphere-photon-5-amd64-v1.30.2---vmware.1":    `failed: refused: not a verified node image: goss report is failed: goss did not confirm kubeadm (nothing); failed checks: kubeadm (expected "1.30.2+vmware.1", found "" at goss/goss.yaml: Command kubeadm version: stdout)`,
 	}
 	for id, w := range want {
 		if statuses[id] != w {
@@ -151,5 +153,41 @@ func TestDryRun(t *testing.T) {
 	}
 	if !strings.Contains(log.String(), "would copy ami-0a1b2c3d4e5f60718") {
 		t.Errorf("plan not logged: %q", log.String())
+	}
+}
+
+func TestCheckNodeImage(t *testing.T) {
+	t.Parallel()
+	tkg := record.Cell{OS: record.OS{Type: "linux"}, ImageBuilder: record.ImageBuilder{Flavor: record.FlavorTKG}, Kubernetes: record.Kubernetes{Semver: "v1.30.2+vmware.1"}}
+	passed := func(source string) record.NodeImageReport {
+		return record.NodeImageReport{Source: source, Verdict: record.NodeImagePassed, Checks: []record.NodeImageCheck{{Name: "kubeadm", OK: true}}}
+	}
+	tests := []struct {
+		name string
+		cell record.Cell
+		reps []record.NodeImageReport
+		want string // "" for no error
+	}{
+		{name: "TKG Linux with a passed goss report", cell: tkg, reps: []record.NodeImageReport{passed("goss")}},
+		{name: "TKG Linux without a goss report", cell: tkg, reps: []record.NodeImageReport{passed("inspection")}, want: "the record has no goss report"},
+		{name: "failed goss check", cell: tkg, reps: []record.NodeImageReport{{Source: "goss", Verdict: record.NodeImageFailed, Reason: "goss did not confirm kubeadm (nothing)",
+			Checks: []record.NodeImageCheck{{Name: "kubeadm", Expected: "1.30.2+vmware.1", Where: "goss/goss.yaml: Command kubeadm version: stdout"}}}},
+			want: `goss report is failed: goss did not confirm kubeadm (nothing); failed checks: kubeadm (expected "1.30.2+vmware.1", found "" at goss/goss.yaml: Command kubeadm version: stdout)`},
+		{name: "an inspection that could not check is no pass", cell: tkg, reps: []record.NodeImageReport{passed("goss"), {Source: "inspection", Verdict: record.NodeImageNotChecked, Reason: "no qemu-img"}},
+			want: "inspection report is not-checked: no qemu-img"},
+		{name: "upstream build without reports", cell: record.Cell{OS: record.OS{Type: "linux"}, ImageBuilder: record.ImageBuilder{Flavor: record.FlavorUpstream}}},
+		{name: "TKG Windows without goss", cell: record.Cell{OS: record.OS{Type: "windows"}, ImageBuilder: record.ImageBuilder{Flavor: record.FlavorTKG}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			err := CheckNodeImage(record.BuildRecord{Cell: tt.cell, NodeImage: tt.reps})
+			switch {
+			case tt.want == "" && err != nil:
+				t.Errorf("CheckNodeImage = %v, want no error", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("CheckNodeImage = %v, want %q", err, tt.want)
+			}
+		})
 	}
 }

@@ -1,6 +1,8 @@
 package publish
 
 import (
+	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -16,6 +18,10 @@ func TestFindRecordsRefusesHostileFolders(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// truncated is the good record cut in half; the error points at its end.
+	truncated := good[:len(good)/2]
+	truncatedLine := bytes.Count(truncated, []byte("\n")) + 1
+	truncatedCol := len(truncated) - bytes.LastIndexByte(truncated, '\n')
 	const ovaPath = `"path": "output/ubuntu-2204-kube-v1.30.2+vmware.1.ova"`
 	const key = "8f2a0c4be7d1935a6e0f4c2b8d7a1e3f5c6b9d0a2e4f6a8c0b1d3e5f7a9c2b4d"
 	// edited is the good record with old replaced by new once.
@@ -34,8 +40,8 @@ func TestFindRecordsRefusesHostileFolders(t *testing.T) {
 	}{
 		{
 			name:  "truncated JSON",
-			plant: func(t *testing.T, dir, _ string) { write(t, dir, "evil/build-record.json", good[:len(good)/2]) },
-			want:  "evil/build-record.json: 12:75: empty or truncated JSON",
+			plant: func(t *testing.T, dir, _ string) { write(t, dir, "evil/build-record.json", truncated) },
+			want:  fmt.Sprintf("evil/build-record.json: %d:%d: empty or truncated JSON", truncatedLine, truncatedCol),
 		},
 		{
 			name:  "not JSON",

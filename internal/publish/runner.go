@@ -136,6 +136,8 @@ func (r *Runner) one(ctx context.Context, job Job) (record.PublishRecord, string
 		pr.Status, pr.Error = record.PublishSkipped, "validate-only build: no image to publish"
 	case rec.Status != record.BuildSucceeded:
 		pr.Status, pr.Error = record.PublishFailed, fmt.Sprintf("build record %s: status %q; want %q, %q or %q", job.Path, rec.Status, record.BuildSucceeded, record.BuildFailed, record.BuildValidated)
+	case CheckNodeImage(rec) != nil:
+		pr.Status, pr.Error = record.PublishFailed, "refused: "+CheckNodeImage(rec).Error()
 	case r.Publishers[rec.Cell.Infra] == nil:
 		pr.Status, pr.Error = record.PublishFailed, fmt.Sprintf("no %s target in the publish config", rec.Cell.Infra)
 	default:
@@ -147,6 +149,7 @@ func (r *Runner) one(ctx context.Context, job Job) (record.PublishRecord, string
 	pr.APIVersion, pr.Kind = record.APIVersion, record.KindPublishRecord
 	pr.Cell, pr.BuildKey = rec.Cell, rec.BuildKey
 	pr.BuiltAt, pr.ImageBuilderVersion = rec.Finished, rec.ImageBuilderVersion
+	pr.NodeImage = rec.NodeImage
 	pr.Started, pr.Finished = started, r.now()
 	if pr.Status == "" {
 		pr.Status = overall(pr)

@@ -56,6 +56,12 @@ type Cell struct {
 	VarFiles []VarFile `json:"varFiles,omitempty"`
 	// Vars are extra Packer variables, written to a var file after VarFiles.
 	Vars map[string]string `json:"vars,omitempty"`
+	// TKGConfig is the TKG Image Builder configuration of the cell's TKr (tkg.json, the tkg/
+	// Ansible roles, the goss spec), for TKG cells.
+	TKGConfig *Folder `json:"tkgConfig,omitempty"`
+	// Roles are Ansible roles of the user's repository that Image Builder runs after it
+	// installed Kubernetes, in this order, each once.
+	Roles []Folder `json:"roles,omitempty"`
 	// ReplacesDefault says the image replaces the default TKG image of the same
 	// (TKr, OS name, OS version, arch, infrastructure[, region]) in the catalog.
 	ReplacesDefault bool `json:"replacesDefault,omitempty"`
@@ -119,6 +125,15 @@ type VarFile struct {
 	// Path is slash-separated and relative to the directory matrix ran in.
 	Path string `json:"path"`
 	// SHA256 is the hex digest of the file's bytes; build refuses a file that changed since.
+	SHA256 string `json:"sha256"`
+}
+
+// Folder is a folder of the user's repository a cell hands to Image Builder whole, with the
+// digest its files had when the cell was made (see package tree).
+type Folder struct {
+	// Path is slash-separated and relative to the directory matrix ran in.
+	Path string `json:"path"`
+	// SHA256 is the tree digest; build refuses a folder whose files changed since.
 	SHA256 string `json:"sha256"`
 }
 

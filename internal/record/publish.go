@@ -31,6 +31,9 @@ type PublishRecord struct {
 	AMIs                []AMIPlacement    `json:"amis,omitempty"`
 	Azure               []AzurePlacement  `json:"azure,omitempty"`
 	Catalog             []CatalogChange   `json:"catalog,omitempty"`
+	// NodeImage are the build record's node image reports, carried to the catalog's pull
+	// request.
+	NodeImage []NodeImageReport `json:"nodeImage,omitempty"`
 }
 
 // VSpherePlacement is a vSphere VM template (and optionally a content library item).

@@ -33,6 +33,7 @@ imageBuilders:
 kubernetes:
   - version: v1.30.2+vmware.1
     tkr: v1.30.2+vmware.1-tkg.1
+    tkgConfig: tkg-config/v1.30.2+vmware.1-tkg.1
 infrastructures:
   vsphere:
     os: [%s]
@@ -50,6 +51,7 @@ settings:
       regions: [us-east-1, us-west-2, eu-central-1]
   - match: {os: [ubuntu-2204, photon-5], infra: [vsphere, aws]}
     varFiles: [customisations/hardening.json]
+    roles: [customisations/roles/hardening]
     replacesDefault: true
 `, strings.Join(append([]string{"ubuntu-2204"}, vsphereOS...), ", "), strings.Join(append([]string{"ubuntu-2204"}, awsOS...), ", "))
 }
@@ -111,12 +113,15 @@ func (r *repository) commit(t *testing.T, message string, files map[string]strin
 	return strings.TrimSpace(gitIn(t, r.dir, "rev-parse", "HEAD"))
 }
 
-// gridCells expands a grid declaration beside a copy of the shipped customisations.
+// gridCells expands a grid declaration beside a copy of the shipped customisations and TKG
+// configurations.
 func gridCells(t *testing.T, decl string) []record.Cell {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "matrices")
-	if err := os.CopyFS(filepath.Join(dir, "customisations"), os.DirFS(filepath.Join(root(t), "matrices", "customisations"))); err != nil {
-		t.Fatal(err)
+	for _, folder := range []string{"customisations", "tkg-config"} {
+		if err := os.CopyFS(filepath.Join(dir, folder), os.DirFS(filepath.Join(root(t), "matrices", folder))); err != nil {
+			t.Fatal(err)
+		}
 	}
 	writeFile(t, filepath.Join(dir, "tkg.yaml"), []byte(decl), 0o644)
 	cells, err := grid.Load(dir)

@@ -66,6 +66,7 @@ func Body(applied []catalog.Applied, runURL, previous string) string {
 	if len(skipped) > 0 {
 		b.WriteString("\nNot in the catalog:\n" + strings.Join(skipped, "\n") + "\n")
 	}
+	b.WriteString(checksSection(applied, previous))
 	if len(runs) > 0 {
 		b.WriteString("\n")
 		for _, r := range runs {

@@ -2,8 +2,12 @@
 """Makes a small but genuine OVA the way Image Builder's hack/image-build-ova.py does:
 a streamOptimized VMDK made by qemu-img, an OVF (hack/ovf_template.xml) with the CAPI ProductSection (plus one
 property per key of the JSON file named by OVF_CUSTOM_PROPERTIES), a .mf with SHA256 digests,
-the .ova tar (OVF first) and .ova.sha256 holding the hex digest. Inputs come from the
-environment set by packer's shell-local post-processor."""
+the .ova tar (OVF first) and .ova.sha256 holding the hex digest.
+
+As upstream's does, it takes the OVF properties from the first build of packer-manifest.json in
+the output dir (builds[0], not this run's): packer appends to that file, so a manifest left by
+an earlier run stamps that run's values into the OVF. The rest comes from the environment set by
+packer's shell-local post-processor."""
 import hashlib, json, os, string, subprocess, tarfile, tempfile
 from xml.sax.saxutils import quoteattr, escape
 
@@ -27,17 +31,20 @@ with tempfile.TemporaryDirectory(dir=out) as tmp:
     capacity_mib = os.path.getsize(raw) >> 20
     subprocess.run(["qemu-img", "convert", "-q", "-O", "vmdk", "-o", "subformat=streamOptimized", raw, disk], check=True)
 
+# hack/image-build-ova.py (kubernetes-sigs/image-builder v0.1.14 … v0.1.55): "Get the first build."
+with open(os.path.join(out, "packer-manifest.json")) as f:
+    build = json.load(f)["builds"][0]["custom_data"]
 props = [
-    ("BUILD_TIMESTAMP", env["BUILD_TIMESTAMP"]),
-    ("BUILD_DATE", env["BUILD_DATE"]),
-    ("IMAGE_BUILDER_VERSION", env["IMAGE_BUILDER_VERSION"]),
-    ("DISTRO_NAME", env["DISTRO_NAME"]),
-    ("DISTRO_VERSION", env["DISTRO_VERSION"]),
-    ("DISTRO_ARCH", env["DISTRO_ARCH"]),
-    ("CNI_VERSION", env["CNI_VERSION"]),
-    ("CONTAINERD_VERSION", env["CONTAINERD_VERSION"]),
-    ("KUBERNETES_SEMVER", env["KUBERNETES_SEMVER"]),
-    ("KUBERNETES_SOURCE_TYPE", env["KUBERNETES_SOURCE_TYPE"]),
+    ("BUILD_TIMESTAMP", build["build_timestamp"]),
+    ("BUILD_DATE", build["build_date"]),
+    ("IMAGE_BUILDER_VERSION", build["ib_version"]),
+    ("DISTRO_NAME", build["distro_name"]),
+    ("DISTRO_VERSION", build["distro_version"]),
+    ("DISTRO_ARCH", build["distro_arch"]),
+    ("CNI_VERSION", build["kubernetes_cni_semver"]),
+    ("CONTAINERD_VERSION", build["containerd_version"]),
+    ("KUBERNETES_SEMVER", build["kubernetes_semver"]),
+    ("KUBERNETES_SOURCE_TYPE", build["kubernetes_source_type"]),
 ]
 custom = env.get("OVF_CUSTOM_PROPERTIES", "")
 if custom:
@@ -60,8 +67,8 @@ ovf = template.substitute(
     DISK_SIZE=os.path.getsize(disk),
     CAPACITY_MIB=capacity_mib,
     GUEST_OS_TYPE=xml(env.get("VSPHERE_GUEST_OS_TYPE", "otherGuest64")),
-    PRODUCT=xml("%s and Kubernetes %s" % (env.get("OS_DISPLAY_NAME", env["DISTRO_NAME"]), env["KUBERNETES_SEMVER"])),
-    VERSION=xml("kube-" + env["KUBERNETES_SEMVER"]),
+    PRODUCT=xml("%s and Kubernetes %s" % (env.get("OS_DISPLAY_NAME", build["distro_name"]), build["kubernetes_semver"])),
+    VERSION=xml("kube-" + build["kubernetes_semver"]),
     PROPERTIES=prop_xml,
 )
 ovf_path = os.path.join(out, name + ".ovf")
