@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path"
@@ -11,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/imagegrid/imagegrid/internal/imagebuilder"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -73,6 +75,7 @@ func (g *grid) cells(cands []*candidate) []record.Cell {
 				sources = append(sources, g.apply(&cell, s)...)
 			}
 		}
+		g.checkOSVars(c, cell)
 		slices.Sort(sources)
 		cell.Sources = slices.Compact(sources)
 		cell.BuildKey = buildKey(cell)
@@ -124,11 +127,15 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 			h := cmp.Or(cell.Publish.VSphere, &record.VSphereHints{})
 			h.Datacenter = cmp.Or(v.Datacenter, h.Datacenter)
 			h.Cluster = cmp.Or(v.Cluster, h.Cluster)
+			h.Host = cmp.Or(v.Host, h.Host)
 			h.ResourcePool = cmp.Or(v.ResourcePool, h.ResourcePool)
 			h.Datastore = cmp.Or(v.Datastore, h.Datastore)
 			h.Folder = cmp.Or(v.Folder, h.Folder)
 			h.Network = cmp.Or(v.Network, h.Network)
 			h.ContentLibrary = cmp.Or(v.ContentLibrary, h.ContentLibrary)
+			if v.InsecureConnection != nil {
+				h.InsecureConnection = *v.InsecureConnection
+			}
 			cell.Publish.VSphere = h
 		}
 	case record.InfraAzure:
@@ -141,6 +148,25 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 		}
 	}
 	return read
+}
+
+// checkOSVars reports a cell whose var files and vars lack what its OS cannot be built
+// without (a RHEL ISO: upstream only ships a placeholder), at the place the cell is declared.
+func (g *grid) checkOSVars(c *candidate, cell record.Cell) {
+	var missing []string
+	for _, k := range imagebuilder.RequiredOSVars(cell.OS.Name) {
+		set := cell.Vars[k] != ""
+		for _, vf := range cell.VarFiles {
+			set = set || g.fileVars[vf.Path][k]
+		}
+		if !set {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		g.errs.add(c.origin, "", fmt.Sprintf("cell %s: a %s image needs %s in a var file or vars of a settings rule matching it: Image Builder's RHEL var files only name a placeholder ISO such as file:///rhel-9.4-x86_64-dvd.iso; name your own ISO and its checksum",
+			c.id, cell.OS.Name, strings.Join(missing, " and ")))
+	}
 }
 
 // varFile resolves a var file named in declFile (relative to its folder) to a slash path
@@ -160,6 +186,17 @@ func (g *grid) varFile(declFile, name string) (string, string, error) {
 	h := sha256.Sum256(data)
 	sum := hex.EncodeToString(h[:])
 	g.fileHash[p] = sum
+	// Which variables the file sets with a non-empty string; build reports a file that is
+	// not a JSON object with the file named.
+	var vars map[string]any
+	set := map[string]bool{}
+	if json.Unmarshal(data, &vars) == nil {
+		for k, v := range vars {
+			s, _ := v.(string)
+			set[k] = s != ""
+		}
+	}
+	g.fileVars[p] = set
 	return p, sum, nil
 }
 

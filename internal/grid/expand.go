@@ -51,13 +51,14 @@ type grid struct {
 	excludes []*rule
 	settings []*settings
 	errs     *Errors
-	fileHash map[string]string // var file path → sha256, read once
+	fileHash map[string]string          // var file path → sha256, read once
+	fileVars map[string]map[string]bool // var file path → the variables it sets to a non-empty string
 }
 
 // expand merges the files and expands them into cells, adding its problems to errs (which may
 // already hold the files' decoding problems: all are reported together).
 func expand(decls []*fileDecl, errs *Errors) ([]record.Cell, error) {
-	g := &grid{builders: map[string]*imageBuilder{}, errs: errs, fileHash: map[string]string{}}
+	g := &grid{builders: map[string]*imageBuilder{}, errs: errs, fileHash: map[string]string{}, fileVars: map[string]map[string]bool{}}
 	for _, d := range decls {
 		g.addName(d)
 		g.addBuilders(d)

@@ -309,7 +309,7 @@ aws:
   regions: [us-east-1]
   pollInterval: 1s
   waitTimeout: 5m
-`, r.vc.host, r.vc.thumbprint, r.vc.datacenter, simCluster, r.vc.datastore, simNetwork)
+`, r.vc.host, r.vc.thumbprint, r.vc.datacenter, r.vc.cluster, r.vc.datastore, simNetwork)
 	if err := os.WriteFile(config, []byte(doc), 0o644); err != nil {
 		return err
 	}
