@@ -79,6 +79,8 @@ type plan struct {
 	exec   executor
 	creds  credentials
 	bundle *bundle
+	// validateOnly runs packer validate, which takes no -force.
+	validateOnly bool
 }
 
 // Build runs Image Builder for cell c and writes its build record. Bad input (unsupported
@@ -158,12 +160,15 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{cell: c, ws: ws, target: target, out: o.Out}
+	p := &plan{cell: c, ws: ws, target: target, out: o.Out, validateOnly: o.ValidateOnly}
 	if p.out == "" {
 		p.out = filepath.Join(ws.dir, "build-record.json")
 	}
 	userFiles, err := readVarFiles(c, o.VarsRoot)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkVars(c, userFiles); err != nil {
 		return nil, err
 	}
 	env, err := readEnvFile(o.EnvFile)
@@ -172,7 +177,7 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 	}
 	p.creds = credentials{file: env}
 	if !o.ValidateOnly {
-		if p.creds, err = resolveCredentials(c.ID, c.Infra, Getenv(o.Environ), env, mergeVars(userFiles)); err != nil {
+		if p.creds, err = resolveCredentials(c.ID, c.Infra, c.OS.Name, Getenv(o.Environ), env, mergeVars(userFiles)); err != nil {
 			return nil, err
 		}
 	}
@@ -255,12 +260,17 @@ func (p *plan) planFiles(userFiles []userVarFile, tkg bool) error {
 	if err := add("imagegrid.json", imagebuilder.Vars(c, loc), false); err != nil {
 		return err
 	}
+	if placement := imagebuilder.PlacementVars(c); len(placement) > 0 {
+		if err := add("placement.json", placement, false); err != nil {
+			return err
+		}
+	}
 	if p.creds.vsphere != nil {
 		if err := add("vsphere-credentials.json", p.creds.vsphere, true); err != nil {
 			return err
 		}
 	}
-	env := imagebuilder.Env{CacheDir: loc.CacheDir}
+	env := imagebuilder.Env{CacheDir: loc.CacheDir, Force: c.Infra == record.InfraVSphere && !p.validateOnly, Placement: imagebuilder.AzureEnv(c)}
 	if tkg {
 		url := "http://127.0.0.1:3000" // validate-only: nothing is fetched
 		if p.bundle != nil {

@@ -68,7 +68,11 @@ func vsphereCell(osID, osVersion string) record.Cell {
 			Version: "v0.1.55", Flavor: record.FlavorUpstream,
 		},
 		BuildKey: testKey(osID),
-		Sources:  []string{"matrices/test.yaml"},
+		Publish: record.PublishHints{VSphere: &record.VSphereHints{
+			Datacenter: "Datacenter", Cluster: "Cluster", Datastore: "vsanDatastore",
+			Folder: "/Datacenter/vm/imagegrid", Network: "VM Network",
+		}},
+		Sources: []string{"matrices/test.yaml"},
 	}
 }
 
@@ -87,8 +91,7 @@ func awsCell() record.Cell {
 	c.ID = "aws-ubuntu-2204-amd64-v1.30.2"
 	c.Infra = record.InfraAWS
 	c.Target = record.Target{Build: "build-ami-ubuntu-2204", Validate: "validate-ami-ubuntu-2204"}
-	c.Vars = map[string]string{"ami_regions": "us-west-2,eu-central-1"}
-	c.Publish.AWS = &record.AWSHints{Regions: []string{"us-west-2", "eu-central-1"}}
+	c.Publish = record.PublishHints{AWS: &record.AWSHints{Regions: []string{"us-west-2", "eu-central-1"}}}
 	return c
 }
 

@@ -216,7 +216,7 @@ func TestSettingsAreNotSecrets(t *testing.T) {
 		"AWS_ACCESS_KEY_ID": "AKIATESTKEYID0000000", "AWS_SECRET_ACCESS_KEY": "s3cret-aws-secret-key",
 		"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
 	}
-	creds, err := resolveCredentials("aws-ubuntu-2204", record.InfraAWS, func(k string) string { return env[k] }, envFile{}, nil)
+	creds, err := resolveCredentials("aws-ubuntu-2204", record.InfraAWS, "ubuntu", func(k string) string { return env[k] }, envFile{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

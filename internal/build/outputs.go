@@ -40,8 +40,8 @@ func readOutputs(c record.Cell, ws *workspace, before string) (verified, error) 
 		return verified{}, err
 	}
 	v := verified{ibVersion: run.CustomData["ib_version"]}
-	if got, ok := run.CustomData["kubernetes_semver"]; ok && got != c.Kubernetes.Semver {
-		return v, fmt.Errorf("packer manifest %s: this run built kubernetes_semver %q, the cell wants %q", manifestPath, got, c.Kubernetes.Semver)
+	if err := run.CheckKubernetes(c); err != nil {
+		return v, fmt.Errorf("packer manifest %s: %w", manifestPath, err)
 	}
 	switch c.Infra {
 	case record.InfraVSphere:

@@ -126,3 +126,27 @@ func AzureImages(artifactID string) ([]record.AzureArtifact, error) {
 	}
 	return images, nil
 }
+
+// KubernetesKey is the packer manifest custom_data key that holds the Kubernetes version a
+// build of infra installed: upstream's packer/ami/packer.json writes kubernetes_version (its
+// AMI tags' name), packer/ova/packer-node.json and packer/azure/packer.json write
+// kubernetes_semver (v0.1.14 to v0.1.55).
+func KubernetesKey(infra string) string {
+	if infra == record.InfraAWS {
+		return "kubernetes_version"
+	}
+	return "kubernetes_semver"
+}
+
+// CheckKubernetes verifies that a manifest build of cell c installed the cell's Kubernetes.
+func (b ManifestBuild) CheckKubernetes(c record.Cell) error {
+	key := KubernetesKey(c.Infra)
+	got, ok := b.CustomData[key]
+	if !ok {
+		return fmt.Errorf("its custom_data has no %s, which Image Builder's %s template writes", key, c.Infra)
+	}
+	if got != c.Kubernetes.Semver {
+		return fmt.Errorf("this run built %s %q, the cell wants %q", key, got, c.Kubernetes.Semver)
+	}
+	return nil
+}
