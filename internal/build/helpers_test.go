@@ -86,6 +86,13 @@ func tkgCell() record.Cell {
 	return c
 }
 
+// rhelCell is a RHEL 9 vSphere cell without the ISO Image Builder cannot supply.
+func rhelCell() record.Cell {
+	c := vsphereCell("rhel-9", "9")
+	c.OS.Name = "rhel"
+	return c
+}
+
 func awsCell() record.Cell {
 	c := vsphereCell("ubuntu-2204", "22.04")
 	c.ID = "aws-ubuntu-2204-amd64-v1.30.2"
