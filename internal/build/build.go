@@ -143,7 +143,7 @@ func Getenv(environ []string) func(string) string {
 }
 
 func prepare(c record.Cell, o Options) (*plan, error) {
-	target, err := imagebuilder.Target(c, o.ValidateOnly)
+	target, err := cellTarget(c, o)
 	if err != nil {
 		return nil, err
 	}
@@ -193,6 +193,21 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// cellTarget is the make target to run: with the make executor it must be one of the
+// checkout's own targets; with the docker executor, one the cell's Image Builder release has.
+func cellTarget(c record.Cell, o Options) (string, error) {
+	if o.Executor == ExecutorMake && o.ImageBuilderDir != "" {
+		if _, err := os.Stat(filepath.Join(o.ImageBuilderDir, "Makefile")); err == nil {
+			targets, err := makeTargets(o.ImageBuilderDir, o.Environ)
+			if err != nil {
+				return "", fmt.Errorf("cell %s: %w", c.ID, err)
+			}
+			return imagebuilder.TargetIn(c, o.ValidateOnly, targets, o.ImageBuilderDir)
+		}
+	}
+	return imagebuilder.Target(c, o.ValidateOnly)
 }
 
 func newExecutor(c record.Cell, ws *workspace, o Options) (executor, error) {

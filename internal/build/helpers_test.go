@@ -102,6 +102,15 @@ func awsCell() record.Cell {
 	return c
 }
 
+func azureCell() record.Cell {
+	c := vsphereCell("ubuntu-2204", "2204")
+	c.ID = "azure-ubuntu-2204-amd64-v1.30.2"
+	c.Infra = record.InfraAzure
+	c.Target = record.Target{Build: "build-azure-sig-ubuntu-2204", Validate: "validate-azure-sig-ubuntu-2204"}
+	c.Publish = record.PublishHints{Azure: &record.AzureHints{ResourceGroup: "tkg-images", Gallery: "tkg_gallery", Regions: []string{"westeurope", "eastus"}}}
+	return c
+}
+
 // testCreds are fake credentials of every infrastructure.
 var testCreds = []string{
 	"VSPHERE_SERVER=vcenter.example.com", "VSPHERE_USERNAME=builder@vsphere.local", "VSPHERE_PASSWORD=s3cret-vsphere-pw",

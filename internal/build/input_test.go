@@ -27,6 +27,7 @@ func TestBadInput(t *testing.T) {
 				c.ImageBuilder.Version = "v0.1.13_vmware.2"
 				return c
 			},
+			opts: func(o *Options) { o.Executor, o.InContainer = ExecutorDocker, func() bool { return false } },
 			want: "cell vsphere-ubuntu-2404-amd64-v1.30.2: Image Builder v0.1.13_vmware.2 has no target build-node-ova-vsphere-ubuntu-2404",
 		},
 		{
@@ -189,6 +190,15 @@ func TestBadInput(t *testing.T) {
 				return c
 			},
 			want: "vsphere credentials missing: RHSM_USER, RHSM_PASS not set in the environment; a rhel image needs RHSM_USER and RHSM_PASS",
+		},
+		{
+			name: "target the make executor's checkout lacks",
+			cell: func() record.Cell {
+				c := vsphereCell("windows-2022", "2022") // Image Builder v0.1.55 has it, the stand-in does not
+				c.OS.Name = "windows"
+				return c
+			},
+			want: "testdata/imagebuilder/images/capi has no make target build-node-ova-vsphere-windows-2022: its build-node-ova-vsphere-* targets end in photon-5, rhel-9, ubuntu-2204, ubuntu-2404",
 		},
 		{
 			name: "malformed env file",

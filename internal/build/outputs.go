@@ -22,8 +22,9 @@ type verified struct {
 }
 
 // readOutputs finds this run's build in the packer manifest (before is last_run_uuid as it
-// was before the run) and verifies its artifacts against the cell.
-func readOutputs(c record.Cell, ws *workspace, before string) (verified, error) {
+// was before the run) and verifies its artifacts against the cell. galleryImageVersion is the
+// Compute Gallery image version an Azure build printed.
+func readOutputs(c record.Cell, ws *workspace, before, galleryImageVersion string) (verified, error) {
 	manifestPath := ws.manifestOutput()
 	if c.Infra == record.InfraVSphere {
 		manifestPath = ws.ovaManifest()
@@ -54,6 +55,9 @@ func readOutputs(c record.Cell, ws *workspace, before string) (verified, error) 
 		v.artifacts.AMI = amis
 	case record.InfraAzure:
 		images, err := imagebuilder.AzureImages(run.ArtifactID)
+		if err == nil {
+			images, err = imagebuilder.WithGalleryImageVersion(images, galleryImageVersion)
+		}
 		if err != nil {
 			return v, fmt.Errorf("packer manifest %s: %w", manifestPath, err)
 		}

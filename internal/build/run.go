@@ -63,6 +63,8 @@ type builder struct {
 	rec  *record.BuildRecord
 	// ova is the verified OVA's path, made relative to the record when it is written.
 	ova string
+	// galleryImageVersion is what the successful attempt printed as its gallery image version.
+	galleryImageVersion string
 }
 
 func (b *builder) buildAndVerify(ctx context.Context) {
@@ -108,6 +110,7 @@ func (b *builder) attempts(ctx context.Context, manifestPath string) (string, *r
 		st, err := b.runImageBuilder(ctx, cmd, attempt)
 		if err == nil {
 			b.rec.ExitCode = 0
+			b.galleryImageVersion = st.galleryImageVersion
 			return before, nil
 		}
 		if ctx.Err() != nil {
@@ -187,7 +190,7 @@ func (b *builder) cleanupCommand(ctx context.Context, cmd Command) {
 
 // verify reads and checks what Image Builder made.
 func (b *builder) verify(before string) *record.Failure {
-	v, err := readOutputs(b.cell, b.ws, before)
+	v, err := readOutputs(b.cell, b.ws, before, b.galleryImageVersion)
 	if err != nil {
 		return &record.Failure{Class: record.FailureVerification, Reason: err.Error()}
 	}

@@ -138,3 +138,45 @@ func TestRHELWithStandIn(t *testing.T) {
 		}
 	}
 }
+
+// Upstream's init-sig.sh makes a new Compute Gallery for every build unless told which one
+// to use, and packer-plugin-azure's artifact id is the managed image: the record must name
+// the gallery image version in the grid's gallery.
+func TestAzureBuildUsesTheGridsGallery(t *testing.T) {
+	t.Parallel()
+	requireStandInTools(t)
+	c := azureCell()
+	o := makeOptions(t, "AZURE_SUBSCRIPTION_ID=00000000-1111-2222-3333-444444444444", "AZURE_TENANT_ID=tenant",
+		"AZURE_CLIENT_ID=client", "AZURE_CLIENT_SECRET=s3cret-azure-secret")
+	res, err := Build(context.Background(), c, o)
+	if err != nil {
+		t.Fatalf("Build: %v\n%s", err, o.Console)
+	}
+	const rg = "/subscriptions/00000000-1111-2222-3333-444444444444/resourceGroups/tkg-images/providers/Microsoft.Compute/"
+	var kinds []string
+	for _, a := range res.Record.Artifacts.Azure {
+		kinds = append(kinds, a.Kind)
+		prefix := rg + "images/capi-ubuntu-2204-"
+		if a.Kind == "galleryImageVersion" {
+			prefix = rg + "galleries/tkg_gallery/images/capi-ubuntu-2204/versions/0.3."
+		}
+		if !strings.HasPrefix(a.ID, prefix) {
+			t.Errorf("%s %s, want it under %s", a.Kind, a.ID, prefix)
+		}
+	}
+	if strings.Join(kinds, ",") != "managedImage,galleryImageVersion" {
+		t.Errorf("Azure artifacts %+v, want the managed image and the gallery image version", res.Record.Artifacts.Azure)
+	}
+	galleries, err := os.ReadDir(filepath.Join(o.WorkDir, c.ID, "packer-cache", "standin-azure", "galleries", "tkg-images"))
+	if err != nil || len(galleries) != 1 || galleries[0].Name() != "tkg_gallery" {
+		t.Errorf("galleries the build created or used: %v %v, want only tkg_gallery", galleries, err)
+	}
+	logData, err := os.ReadFile(filepath.Join(o.WorkDir, c.ID, "build.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "log", string(logData), "(location westeurope)")
+	if strings.Contains(string(logData), "s3cret-azure-secret") {
+		t.Error("the Azure secret reached the log")
+	}
+}

@@ -46,7 +46,7 @@ func TestTarget(t *testing.T) {
 		{
 			name: "os too new for release",
 			cell: cell("vsphere", "build-node-ova-vsphere-ubuntu-2404", "", "v0.1.13_vmware.2"),
-			err:  "cell c1: Image Builder v0.1.13_vmware.2 has no target build-node-ova-vsphere-ubuntu-2404: its vsphere OS names are centos-7, photon-3",
+			err:  "cell c1: Image Builder v0.1.13_vmware.2 has no target build-node-ova-vsphere-ubuntu-2404: its vsphere targets end in centos-7, flatcar, photon-3",
 		},
 		{
 			name: "os dropped by release",
@@ -58,6 +58,19 @@ func TestTarget(t *testing.T) {
 			cell: cell("aws", "build-node-ova-vsphere-ubuntu-2204", "", "v0.1.55"),
 			err:  `cell c1: target.build "build-node-ova-vsphere-ubuntu-2204": a aws target starts with "build-ami-"`,
 		},
+		// Boundaries of upstream's Makefiles (releases.go).
+		{name: "ubuntu-2204 and photon-4 OVAs on v0.1.14", cell: cell("vsphere", "build-node-ova-vsphere-photon-4", "", "v0.1.14"), want: "build-node-ova-vsphere-photon-4"},
+		{name: "no ubuntu-2204 OVA before v0.1.14", cell: cell("vsphere", "build-node-ova-vsphere-ubuntu-2204", "", "v0.1.13"), err: "has no target build-node-ova-vsphere-ubuntu-2204"},
+		{name: "no photon-5 before v0.1.18", cell: cell("vsphere", "build-node-ova-vsphere-photon-5", "", "v0.1.17"), err: "has no target build-node-ova-vsphere-photon-5"},
+		{name: "photon-5 from v0.1.18", cell: cell("vsphere", "build-node-ova-vsphere-photon-5", "", "v0.1.18"), want: "build-node-ova-vsphere-photon-5"},
+		{name: "photon-3 up to v0.1.44", cell: cell("vsphere", "build-node-ova-vsphere-photon-3", "", "v0.1.44"), want: "build-node-ova-vsphere-photon-3"},
+		{name: "no photon-3 after v0.1.44", cell: cell("vsphere", "build-node-ova-vsphere-photon-3", "", "v0.1.45"), err: "has no target build-node-ova-vsphere-photon-3"},
+		{name: "no rhel-8 OVA after v0.1.49", cell: cell("vsphere", "build-node-ova-vsphere-rhel-8", "", "v0.1.55"), err: "has no target build-node-ova-vsphere-rhel-8"},
+		{name: "arm64 AMIs from v0.1.53", cell: cell("aws", "build-ami-ubuntu-2204-arm64", "", "v0.1.53"), want: "build-ami-ubuntu-2204-arm64"},
+		{name: "no arm64 ubuntu AMI before v0.1.53", cell: cell("aws", "build-ami-ubuntu-2204-arm64", "", "v0.1.52"), err: "has no target build-ami-ubuntu-2204-arm64"},
+		{name: "no ubuntu-2204 efi OVA on v0.1.14", cell: cell("vsphere", "build-node-ova-vsphere-ubuntu-2204-efi", "", "v0.1.14"), err: "has no target"},
+		{name: "newer than the table uses its newest release", cell: cell("aws", "build-ami-ubuntu-2404", "", "v0.1.60"), want: "build-ami-ubuntu-2404"},
+		{name: "older than the table", cell: cell("aws", "build-ami-ubuntu-2004", "", "v0.1.9"), err: "imagegrid knows the targets of v0.1.13 and later"},
 		{name: "unknown infra", cell: cell("gcp", "build-gce-ubuntu-2204", "", "v0.1.55"), err: `infrastructure "gcp"`},
 		{name: "bad version", cell: cell("aws", "build-ami-ubuntu-2204", "", "latest"), err: `image builder version "latest"`},
 	}
@@ -219,5 +232,97 @@ func TestRegistry(t *testing.T) {
 		if got := Registry(in); got != want {
 			t.Errorf("Registry(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+func TestMakeTargetsAndTargetIn(t *testing.T) {
+	t.Parallel()
+	db := []byte(`# GNU Make 4.3
+PACKER_FLAGS := -color=false
+# Not a target:
+build-ami-ubuntu-2004:
+#  Implicit rule search has not been done.
+
+.PHONY: build-ami-ubuntu-2204 validate-ami-ubuntu-2204
+build-ami-ubuntu-2204: deps-ami
+	packer build packer/ami/packer.json
+validate-ami-ubuntu-2204:
+%.json: %.tmpl
+deps-ami:
+`)
+	got := MakeTargets(db)
+	want := []string{"build-ami-ubuntu-2204", "deps-ami", "validate-ami-ubuntu-2204"}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("MakeTargets = %q, want %q", got, want)
+	}
+	c := cell("aws", "build-ami-ubuntu-2204", "validate-ami-ubuntu-2204", "v0.1.9") // no release table entry: the checkout decides
+	if target, err := TargetIn(c, false, got, "/ib"); err != nil || target != "build-ami-ubuntu-2204" {
+		t.Errorf("TargetIn = %q, %v", target, err)
+	}
+	c.Target.Build = "build-ami-ubuntu-2004"
+	if _, err := TargetIn(c, false, got, "/ib"); err == nil || !strings.Contains(err.Error(), "the Image Builder checkout /ib has no make target build-ami-ubuntu-2004: its build-ami-* targets end in ubuntu-2204") {
+		t.Errorf("TargetIn of a missing target: %v", err)
+	}
+	c = cell("azure", "build-azure-sig-ubuntu-2204", "", "v0.1.55")
+	if _, err := TargetIn(c, false, got, "/ib"); err == nil || !strings.Contains(err.Error(), "it has no build-azure-sig-* targets") {
+		t.Errorf("TargetIn without any target of the infrastructure: %v", err)
+	}
+}
+
+func TestPlacementVars(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		cell  record.Cell
+		want  map[string]string
+		env   []string
+		owned []string
+	}{
+		{
+			name:  "private AMI built in the grid's first region, no copies",
+			cell:  record.Cell{Infra: record.InfraAWS, Publish: record.PublishHints{AWS: &record.AWSHints{Regions: []string{"eu-west-1", "us-east-1"}}}},
+			want:  map[string]string{"ami_groups": "", "snapshot_groups": "", "ami_regions": "", "aws_region": "eu-west-1"},
+			owned: []string{"ami_groups", "snapshot_groups"},
+		},
+		{
+			name:  "public only when the grid says so",
+			cell:  record.Cell{Infra: record.InfraAWS, Publish: record.PublishHints{AWS: &record.AWSHints{Public: true}}},
+			want:  map[string]string{"ami_groups": "all", "snapshot_groups": "all", "ami_regions": ""},
+			owned: []string{"ami_groups", "snapshot_groups"},
+		},
+		{
+			name: "vsphere placement, folder relative to the VM folder",
+			cell: record.Cell{Infra: record.InfraVSphere, Publish: record.PublishHints{VSphere: &record.VSphereHints{
+				Datacenter: "DC", Host: "esx-1.example.com", ResourcePool: "builds", Datastore: "ds", Folder: "/DC/vm/a/b/", Network: "VM Network", InsecureConnection: true,
+			}}},
+			want: map[string]string{"datacenter": "DC", "host": "esx-1.example.com", "resource_pool": "builds", "datastore": "ds", "folder": "a/b", "network": "VM Network", "insecure_connection": "true"},
+		},
+		{
+			name: "vsphere folder already relative",
+			cell: record.Cell{Infra: record.InfraVSphere, Publish: record.PublishHints{VSphere: &record.VSphereHints{Datacenter: "DC", Cluster: "C", Folder: "templates/tkg"}}},
+			want: map[string]string{"datacenter": "DC", "cluster": "C", "folder": "templates/tkg", "insecure_connection": "false"},
+		},
+		{
+			name: "azure through the environment",
+			cell: record.Cell{Infra: record.InfraAzure, Publish: record.PublishHints{Azure: &record.AzureHints{ResourceGroup: "rg", Gallery: "g", Regions: []string{"westeurope"}}}},
+			want: map[string]string{},
+			env:  []string{"RESOURCE_GROUP_NAME=rg", "AZURE_LOCATION=westeurope", "GALLERY_NAME=g"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := PlacementVars(tt.cell); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("PlacementVars = %v, want %v", got, tt.want)
+			}
+			if got := AzureEnv(tt.cell); !reflect.DeepEqual(got, tt.env) {
+				t.Errorf("AzureEnv = %q, want %q", got, tt.env)
+			}
+			if got := OwnedVars(tt.cell.Infra); !reflect.DeepEqual(got, tt.owned) {
+				t.Errorf("OwnedVars = %q, want %q", got, tt.owned)
+			}
+		})
+	}
+	if got := (Env{VarFiles: []string{"a"}, CacheDir: "c", Force: true, Placement: []string{"GALLERY_NAME=g"}}).List(); !reflect.DeepEqual(got, []string{"PACKER_VAR_FILES=a", "PACKER_CACHE_DIR=c", "PACKER_FLAGS=-force", "GALLERY_NAME=g"}) {
+		t.Errorf("Env.List = %q", got)
 	}
 }
