@@ -247,11 +247,12 @@ build-ami-ubuntu-2004:
 build-ami-ubuntu-2204: deps-ami
 	packer build packer/ami/packer.json
 validate-ami-ubuntu-2204:
+build-ami-all: build-ami-ubuntu-2204
 %.json: %.tmpl
 deps-ami:
 `)
 	got := MakeTargets(db)
-	want := []string{"build-ami-ubuntu-2204", "deps-ami", "validate-ami-ubuntu-2204"}
+	want := []string{"build-ami-all", "build-ami-ubuntu-2204", "deps-ami", "validate-ami-ubuntu-2204"}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("MakeTargets = %q, want %q", got, want)
 	}
@@ -260,7 +261,7 @@ deps-ami:
 		t.Errorf("TargetIn = %q, %v", target, err)
 	}
 	c.Target.Build = "build-ami-ubuntu-2004"
-	if _, err := TargetIn(c, false, got, "/ib"); err == nil || !strings.Contains(err.Error(), "the Image Builder checkout /ib has no make target build-ami-ubuntu-2004: its build-ami-* targets end in ubuntu-2204") {
+	if _, err := TargetIn(c, false, got, "/ib"); err == nil || !strings.Contains(err.Error(), "the Image Builder checkout /ib has no make target build-ami-ubuntu-2004: its build-ami-* targets end in ubuntu-2204") || strings.Contains(err.Error(), "all") {
 		t.Errorf("TargetIn of a missing target: %v", err)
 	}
 	c = cell("azure", "build-azure-sig-ubuntu-2204", "", "v0.1.55")

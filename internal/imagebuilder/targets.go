@@ -102,8 +102,10 @@ func TargetIn(c record.Cell, validate bool, makeTargets []string, checkout strin
 		prefix := targetPrefixOf(target)
 		var same []string
 		for _, t := range makeTargets {
-			if strings.HasPrefix(t, prefix) {
-				same = append(same, strings.TrimPrefix(t, prefix))
+			// Leave out the aggregate (-all) and the two-stage (base-, clone-) OVA targets.
+			rest, ok := strings.CutPrefix(t, prefix)
+			if ok && rest != "all" && !strings.HasPrefix(rest, "base-") && !strings.HasPrefix(rest, "clone-") {
+				same = append(same, rest)
 			}
 		}
 		have := "it has no " + prefix + "* targets"
