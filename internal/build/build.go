@@ -286,6 +286,10 @@ func (p *plan) planFiles(userFiles []userVarFile, tkg bool) error {
 		}
 	}
 	env := imagebuilder.Env{CacheDir: loc.CacheDir, Force: c.Infra == record.InfraVSphere && !p.validateOnly, Placement: imagebuilder.AzureEnv(c)}
+	if env.Force {
+		// The PACKER_FLAGS make would inherit from build's environment stay.
+		env.PackerFlags = p.exec.packerFlags()
+	}
 	if tkg {
 		url := "http://127.0.0.1:3000" // validate-only: nothing is fetched
 		if p.bundle != nil {

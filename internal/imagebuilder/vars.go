@@ -94,11 +94,13 @@ type Env struct {
 	OVFCustomProperties string
 	// OVFTool sets IB_OVFTOOL=1 (TKG builds export with ovftool).
 	OVFTool bool
-	// Force sets PACKER_FLAGS=-force: upstream's packer-node.json keeps the build VM
+	// Force adds -force to PACKER_FLAGS: upstream's packer-node.json keeps the build VM
 	// (destroy: false) under the name build_version, and packer-plugin-vsphere refuses to
 	// create a VM whose name exists unless forced (driver PreCleanVM), so a retry or rebuild
 	// of the cell must replace the previous attempt's VM.
 	Force bool
+	// PackerFlags are the user's own PACKER_FLAGS, kept when Force adds to them.
+	PackerFlags string
 	// Placement is more NAME=value pairs Image Builder's scripts read (AzureEnv).
 	Placement []string
 }
@@ -116,7 +118,7 @@ func (e Env) List() []string {
 		env = append(env, "IB_OVFTOOL=1")
 	}
 	if e.Force {
-		env = append(env, "PACKER_FLAGS=-force")
+		env = append(env, "PACKER_FLAGS="+strings.TrimSpace(e.PackerFlags+" -force"))
 	}
 	return append(env, e.Placement...)
 }
