@@ -39,7 +39,7 @@ func checkVars(c record.Cell, userFiles []userVarFile) error {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("cell %s: a %s image needs %s in its var files: Image Builder only ships a placeholder ISO; name your own ISO and its checksum in a var file of the grid", c.ID, c.OS.Name, strings.Join(missing, " and "))
+		return fmt.Errorf("cell %s: a %s image needs %s in its var files or vars: Image Builder only ships a placeholder ISO; name your own ISO and its checksum in a var file of the grid", c.ID, c.OS.Name, strings.Join(missing, " and "))
 	}
 	return nil
 }

@@ -180,7 +180,7 @@ func TestBadInput(t *testing.T) {
 			name: "RHEL without its own ISO",
 			cell: rhelCell,
 			opts: func(o *Options) { o.Environ = append(o.Environ, "RHSM_USER=rh-user", "RHSM_PASS=rh-pass") },
-			want: "cell vsphere-rhel-9-amd64-v1.30.2: a rhel image needs iso_url and iso_checksum in its var files",
+			want: "cell vsphere-rhel-9-amd64-v1.30.2: a rhel image needs iso_url and iso_checksum in its var files or vars",
 		},
 		{
 			name: "RHEL without a subscription",
