@@ -94,20 +94,21 @@ func rhelCell() record.Cell {
 }
 
 func awsCell() record.Cell {
-	c := vsphereCell("ubuntu-2204", "22.04")
-	c.ID = "aws-ubuntu-2204-amd64-v1.30.2"
-	c.Infra = record.InfraAWS
-	c.Target = record.Target{Build: "build-ami-ubuntu-2204", Validate: "validate-ami-ubuntu-2204"}
-	c.Publish = record.PublishHints{AWS: &record.AWSHints{Regions: []string{"us-west-2", "eu-central-1"}}}
-	return c
+	return ubuntuCellOn(record.InfraAWS, "22.04", "ami", record.PublishHints{AWS: &record.AWSHints{Regions: []string{"us-west-2", "eu-central-1"}}})
 }
 
 func azureCell() record.Cell {
-	c := vsphereCell("ubuntu-2204", "2204")
-	c.ID = "azure-ubuntu-2204-amd64-v1.30.2"
-	c.Infra = record.InfraAzure
-	c.Target = record.Target{Build: "build-azure-sig-ubuntu-2204", Validate: "validate-azure-sig-ubuntu-2204"}
-	c.Publish = record.PublishHints{Azure: &record.AzureHints{ResourceGroup: "tkg-images", Gallery: "tkg_gallery", Regions: []string{"westeurope", "eastus"}}}
+	return ubuntuCellOn(record.InfraAzure, "2204", "azure-sig", record.PublishHints{Azure: &record.AzureHints{ResourceGroup: "tkg-images", Gallery: "tkg_gallery", Regions: []string{"westeurope", "eastus"}}})
+}
+
+// ubuntuCellOn is an Ubuntu 22.04 cell of infra, whose make targets are
+// build-<kind>-ubuntu-2204 and validate-<kind>-ubuntu-2204.
+func ubuntuCellOn(infra, osVersion, kind string, hints record.PublishHints) record.Cell {
+	c := vsphereCell("ubuntu-2204", osVersion)
+	c.ID = infra + "-ubuntu-2204-amd64-v1.30.2"
+	c.Infra = infra
+	c.Target = record.Target{Build: "build-" + kind + "-ubuntu-2204", Validate: "validate-" + kind + "-ubuntu-2204"}
+	c.Publish = hints
 	return c
 }
 
