@@ -27,7 +27,7 @@ func checkVars(c record.Cell, userFiles []userVarFile) error {
 	if c.Infra == record.InfraVSphere && !imagebuilder.HasHostOrCluster(effective) {
 		return fmt.Errorf("cell %s: a vSphere build needs a cluster or a host for its VM (packer-plugin-vsphere refuses neither, upstream's vsphere.json sets neither): set vsphere.cluster or vsphere.host in a settings rule of the grid that matches the cell, or cluster/host in one of its var files", c.ID)
 	}
-	for _, k := range imagebuilder.OwnedVars(c.Infra) {
+	for _, k := range imagebuilder.SharingVars(c.Infra) {
 		if got := fmt.Sprint(effective[k]); got != placement[k] {
 			return fmt.Errorf("cell %s: %s sets %s to %q, but imagegrid sets it to %q from the grid: AMIs and their snapshots are private unless the grid's aws settings say public: true; remove %s from it", c.ID, varSource(c, userFiles, k), k, got, placement[k], k)
 		}

@@ -273,23 +273,23 @@ deps-ami:
 func TestPlacementVars(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name  string
-		cell  record.Cell
-		want  map[string]string
-		env   []string
-		owned []string
+		name    string
+		cell    record.Cell
+		want    map[string]string
+		env     []string
+		sharing []string
 	}{
 		{
-			name:  "private AMI built in the grid's first region, no copies",
-			cell:  record.Cell{Infra: record.InfraAWS, Publish: record.PublishHints{AWS: &record.AWSHints{Regions: []string{"eu-west-1", "us-east-1"}}}},
-			want:  map[string]string{"ami_groups": "", "snapshot_groups": "", "ami_regions": "", "aws_region": "eu-west-1"},
-			owned: []string{"ami_groups", "snapshot_groups"},
+			name:    "private AMI built in the grid's first region, no copies",
+			cell:    record.Cell{Infra: record.InfraAWS, Publish: record.PublishHints{AWS: &record.AWSHints{Regions: []string{"eu-west-1", "us-east-1"}}}},
+			want:    map[string]string{"ami_groups": "", "snapshot_groups": "", "ami_regions": "", "aws_region": "eu-west-1"},
+			sharing: []string{"ami_groups", "snapshot_groups"},
 		},
 		{
-			name:  "public only when the grid says so",
-			cell:  record.Cell{Infra: record.InfraAWS, Publish: record.PublishHints{AWS: &record.AWSHints{Public: true}}},
-			want:  map[string]string{"ami_groups": "all", "snapshot_groups": "all", "ami_regions": ""},
-			owned: []string{"ami_groups", "snapshot_groups"},
+			name:    "public only when the grid says so",
+			cell:    record.Cell{Infra: record.InfraAWS, Publish: record.PublishHints{AWS: &record.AWSHints{Public: true}}},
+			want:    map[string]string{"ami_groups": "all", "snapshot_groups": "all", "ami_regions": ""},
+			sharing: []string{"ami_groups", "snapshot_groups"},
 		},
 		{
 			name: "vsphere placement, folder relative to the VM folder",
@@ -318,8 +318,8 @@ func TestPlacementVars(t *testing.T) {
 			if got := AzureEnv(tt.cell); !reflect.DeepEqual(got, tt.env) {
 				t.Errorf("AzureEnv = %q, want %q", got, tt.env)
 			}
-			if got := OwnedVars(tt.cell.Infra); !reflect.DeepEqual(got, tt.owned) {
-				t.Errorf("OwnedVars = %q, want %q", got, tt.owned)
+			if got := SharingVars(tt.cell.Infra); !reflect.DeepEqual(got, tt.sharing) {
+				t.Errorf("SharingVars = %q, want %q", got, tt.sharing)
 			}
 		})
 	}

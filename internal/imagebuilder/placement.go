@@ -25,10 +25,11 @@ const (
 	AWSRegion = "aws_region"
 )
 
-// OwnedVars are the placement variables only the grid decides for a cell of infra: a var
-// file that sets one of them would override a safety decision (ami_regions may be set: more
-// copies are harmless, publish uses the one in its region).
-func OwnedVars(infra string) []string {
+// SharingVars are the placement variables that decide who may use a cell's image: only the
+// grid decides them (aws.public), and a var file that sets one would override that safety
+// decision (ami_regions may be set: more copies are harmless, publish uses the one in its
+// region).
+func SharingVars(infra string) []string {
 	if infra == record.InfraAWS {
 		return []string{AMIGroups, SnapshotGroups}
 	}
