@@ -28,7 +28,7 @@ func TestRetryAndRebuildReplaceTheBuildVM(t *testing.T) {
 	requireStandInTools(t)
 	c := vsphereCell("ubuntu-2204", "22.04")
 	// The environment's own PACKER_FLAGS stay beside -force (the stand-in reads -force from them).
-	o := makeOptions(t, "STANDIN_TRANSIENT_FAILURES=1", "PACKER_FLAGS=-timestamp-ui")
+	o := makeOptions(t, "STANDIN_TRANSIENT_FAILURES=1", "PACKER_FLAGS=-on-error=abort")
 	res, err := Build(context.Background(), c, o)
 	if err != nil || res.Record.Attempts != 2 {
 		t.Fatalf("Build: %v after %d attempts\n%s", err, res.Record.Attempts, o.Console)
@@ -43,7 +43,7 @@ func TestRetryAndRebuildReplaceTheBuildVM(t *testing.T) {
 	// The VM is placed in the grid's folder, relative to the datacenter's VM folder.
 	mustContain(t, "log", string(logData), "the vm/template imagegrid/"+c.ID+" already exists, but deleting it due to -force flag")
 	mustContain(t, "log", string(logData), "Creating virtual machine imagegrid/"+c.ID+" on Cluster")
-	mustContain(t, "log", string(logData), "-timestamp-ui -force")
+	mustContain(t, "log", string(logData), "-on-error=abort -force")
 }
 
 // Upstream's packer/ami/packer.json makes the AMI and its snapshot public (ami_groups and
