@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strconv"
 
@@ -23,10 +24,12 @@ import (
 // options are the command's flags, after GitHub Actions inputs filled those not given.
 type options struct {
 	records, out, config string
-	dryRun               bool
-	library              string
-	createLibrary        bool
-	catalog              *update.Options
+	// configSet says --config (or its input) was given, rather than left at its default.
+	configSet     bool
+	dryRun        bool
+	library       string
+	createLibrary bool
+	catalog       *update.Options
 }
 
 func parse(args []string, stderr io.Writer, gh *actions.Runner) (options, error) {
@@ -49,6 +52,7 @@ func parse(args []string, stderr io.Writer, gh *actions.Runner) (options, error)
 	if err := gh.ApplyInputs(fs); err != nil {
 		return o, err
 	}
+	fs.Visit(func(f *flag.Flag) { o.configSet = o.configSet || f.Name == "config" })
 	if o.records == "" && !o.catalog.Check {
 		return o, errors.New("--records is required: the directory holding the run's build records")
 	}
@@ -62,6 +66,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if o.catalog.Check {
+		if err := checkSelectors(o); err != nil {
+			return err
+		}
 		if _, err := update.Run(ctx, o.catalog, nil, stdout); err != nil {
 			return fmt.Errorf("catalog check: %w", err)
 		}
@@ -79,6 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
+	o.catalog.Selectors = cfg.Selectors()
 	if err := applyLibraryFlags(cfg, o); err != nil {
 		return err
 	}
@@ -119,6 +127,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.Join(fmt.Errorf("%d of %d build records failed to publish (see the publish records in %s)", n, len(records), o.out), catalogErr)
 	}
 	return catalogErr
+}
+
+// checkSelectors reads the OSImage selectors for --check from the publish config. The
+// config is optional there (a catalog repository may have none): a missing file at the
+// default path means tanzu-framework's selectors; one named by --config must exist.
+func checkSelectors(o options) error {
+	if _, err := os.Stat(o.config); !o.configSet && errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	cfg, err := publishconfig.Load(o.config)
+	if err != nil {
+		return err
+	}
+	o.catalog.Selectors = cfg.Selectors()
+	return nil
 }
 
 // applyLibraryFlags lets --content-library and --create-library override the config file.

@@ -70,13 +70,17 @@ type ApplyOptions struct {
 
 // Apply points the catalog at the images of records: for each published image it creates or
 // updates the OSImage of its (TKr, OS name, OS version, arch, infrastructure[, region]) and
-// lists it in the TKr — replacing the TKr's default image of that combination when the cell
-// says so — or replaces the matching entry of a legacy BOM. Every image also goes to the
-// ledger. The invariants are checked before the first edit and after each record; on error
-// the catalog must be thrown away.
+// lists it in the TKr — replacing the TKr's default image that one of the catalog's selectors
+// matches beside it when the cell says so — or replaces the matching entry of a legacy BOM.
+// Every image also goes to the ledger. The invariants are checked before the first edit and
+// after each record, and a run with two cells whose images clash is refused; on error the
+// catalog must be thrown away.
 func (c *Catalog) Apply(records []record.PublishRecord, opts ApplyOptions) ([]Applied, error) {
 	if err := c.Check(); err != nil {
 		return nil, fmt.Errorf("the catalog is inconsistent before any edit: %w", err)
+	}
+	if err := c.checkRun(records); err != nil {
+		return nil, err
 	}
 	var out []Applied
 	for _, r := range records {
@@ -97,7 +101,7 @@ func (c *Catalog) applyRecord(r record.PublishRecord, opts ApplyOptions) (Applie
 	// A failed record may still hold usable places (an AMI copied to some regions but not
 	// all): those are each resolved on their own, so the catalog points at them now and the
 	// failed ones keep their default until a re-run publishes them.
-	if !usable(r.Status) && r.Status != record.PublishFailed {
+	if !applicable(r) {
 		a.Skipped = fmt.Sprintf("publish status is %s", r.Status)
 		return a, nil
 	}
@@ -142,13 +146,54 @@ func (c *Catalog) applyRecord(r record.PublishRecord, opts ApplyOptions) (Applie
 	return a, nil
 }
 
+// checkRun refuses a run holding images of two cells for one TKr that one selector matches
+// both: only one of them could be catalogued, and which one would depend on the order of the
+// records.
+func (c *Catalog) checkRun(records []record.PublishRecord) error {
+	type placed struct {
+		cell   string
+		labels map[string]string
+	}
+	byTKr := map[string][]placed{}
+	for _, r := range records {
+		tkr := r.Cell.Kubernetes.TKr
+		if !applicable(r) || len(c.tkrs[tkr]) == 0 {
+			continue // skipped, a BOM, or no TKr: applyRecord decides
+		}
+		images, err := imagesOf(r)
+		if err != nil {
+			continue // applyRecord reports it
+		}
+		for _, img := range images {
+			labels := img.resolverLabels(r.Cell.OS.Type)
+			for _, p := range byTKr[tkr] {
+				if p.cell == r.Cell.ID {
+					continue
+				}
+				if selector, clash := c.selectors.Clash(img.Key.ImageType, p.labels, labels); clash {
+					return fmt.Errorf("cells %s and %s both publish an image for TKr %s that the selector %s matches (%s): TKG resolution fails unless exactly one OSImage matches, so only one of them can be catalogued. Remove one of the cells from the grid, or, if your clusters select on more labels, set catalog.selectors.%s in the publish config",
+						p.cell, r.Cell.ID, tkr, selector, c.selectors.describe(img.Key.ImageType), infraOf[img.Key.ImageType])
+				}
+			}
+			byTKr[tkr] = append(byTKr[tkr], placed{r.Cell.ID, labels})
+		}
+	}
+	return nil
+}
+
+// applicable reports whether a record's images may be catalogued: a failed record may still
+// hold usable places, a skipped one holds none.
+func applicable(r record.PublishRecord) bool {
+	return usable(r.Status) || r.Status == record.PublishFailed
+}
+
 func usable(status string) bool {
 	return status == record.PublishSucceeded || status == record.PublishReused
 }
 
 // imagesOf returns the usable images of a record, with their keys and refs.
 func imagesOf(r record.PublishRecord) ([]Image, error) {
-	key := Key{OSName: r.Cell.OS.Name, OSVersion: OSVersion(r.Cell.OS.Version), Arch: r.Cell.OS.Arch}
+	key := Key{OSName: r.Cell.OS.Name, OSVersion: OSVersion(r.Cell.OS.Version), Arch: r.Cell.OS.Arch, ImageType: imageTypeOf[r.Cell.Infra]}
 	var out []Image
 	switch r.Cell.Infra {
 	case record.InfraVSphere:
@@ -156,14 +201,13 @@ func imagesOf(r record.PublishRecord) ([]Image, error) {
 			if v.Version == "" {
 				return nil, fmt.Errorf("the vSphere template %s has no OVA VERSION property; TKG matches templates by it", v.Template)
 			}
-			key.ImageType = ImageOVA
 			out = append(out, Image{Key: key, Ref: Ref{"version": v.Version}})
 		}
 	case record.InfraAWS:
 		for _, p := range r.AMIs {
 			if usable(p.Status) && p.ID != "" {
 				k := key
-				k.ImageType, k.Region = ImageAMI, p.Region
+				k.Region = p.Region
 				out = append(out, Image{Key: k, Ref: Ref{"id": p.ID, "region": p.Region}})
 			}
 		}
@@ -174,15 +218,22 @@ func imagesOf(r record.PublishRecord) ([]Image, error) {
 				if err != nil {
 					return nil, err
 				}
-				k := key
-				k.ImageType = ImageAzure
-				out = append(out, Image{Key: k, Ref: ref})
+				out = append(out, Image{Key: key, Ref: ref})
 			}
 		}
 	default:
 		return nil, fmt.Errorf("infrastructure %q is not one of vsphere, aws, azure", r.Cell.Infra)
 	}
 	return out, nil
+}
+
+// resolverLabels are the labels TKG's resolver sees on the OSImage imagegrid writes for i.
+func (i Image) resolverLabels(osType string) map[string]string {
+	ref := make(map[string]any, len(i.Ref))
+	for k, v := range i.Ref {
+		ref[k] = v
+	}
+	return resolverLabels(nil, osInfo{Type: osType, Name: i.Key.OSName, Version: i.Key.OSVersion, Arch: i.Key.Arch}, i.Key.ImageType, ref)
 }
 
 // azureRef turns a Compute Gallery image version id into an OSImage shared gallery ref:
@@ -208,14 +259,33 @@ func (c *Catalog) applyTKr(l located[*TKr], r record.PublishRecord, img *Image, 
 		return nil, err
 	}
 	img.Object = "OSImage/" + name
+	// An OSImage of the TKr that a selector would match beside the new one must go, as TKG
+	// resolves a selector only when exactly one OSImage matches it: the same combination
+	// written earlier by imagegrid is replaced, a default only when the cell says
+	// replacesDefault, and another cell's image never (which of two cells wins is the
+	// grid's to say, not the order of publishes).
+	labels := img.resolverLabels(r.Cell.OS.Type)
 	var replaced []string
 	for _, n := range t.OSImages {
 		o := c.OSImage(n)
-		if n == name || o == nil || o.Key != img.Key {
+		if n == name || o == nil {
 			continue
 		}
-		if !o.Managed() && !r.Cell.ReplacesDefault {
-			return nil, fmt.Errorf("%s (%s) already lists OSImage/%s (%s) for %s; declare the cell with replacesDefault to replace it", tkrObject, t.Where, n, o.Where, img.Key)
+		selector, clash := c.selectors.Clash(img.Key.ImageType, o.Resolved, labels)
+		if !clash {
+			continue
+		}
+		both := fmt.Sprintf("%s (%s) lists OSImage/%s (%s), and OSImage/%s (%s) would match the same selector %s (%s): TKG resolution fails unless exactly one OSImage matches",
+			tkrObject, t.Where, n, o.Where, name, img.Key, selector, c.selectors.describe(img.Key.ImageType))
+		infra := infraOf[img.Key.ImageType]
+		switch {
+		case o.Managed() && o.Key == img.Key:
+		case o.Managed():
+			return nil, fmt.Errorf("%s. OSImage/%s is the image of cell %s, and only one of the two cells can be catalogued: remove one of them from the grid; if cell %s has left it already, remove OSImage/%s from the TKr's spec.osImages; or, if your clusters select on more labels, set catalog.selectors.%s in the publish config",
+				both, n, o.Annotations[AnnotationCell], o.Annotations[AnnotationCell], n, infra)
+		case !r.Cell.ReplacesDefault:
+			return nil, fmt.Errorf("%s. OSImage/%s is a default image: declare the cell with replacesDefault: true to replace it, or, if your clusters select on more labels, set catalog.selectors.%s in the publish config",
+				both, n, infra)
 		}
 		replaced = append(replaced, n)
 	}
@@ -263,7 +333,7 @@ func (c *Catalog) putOSImage(dir, name string, t *TKr, r record.PublishRecord, i
 	}
 	labels := map[string]string{}
 	for k, v := range img.Ref {
-		labels[img.Key.ImageType+"-"+strings.ToLower(k)] = LabelValue(v)
+		labels[img.Key.ImageType+"-"+k] = LabelValue(v)
 	}
 	existing := c.osImages[name]
 	if len(existing) == 0 {

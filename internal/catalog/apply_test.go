@@ -18,7 +18,7 @@ const (
 )
 
 func TestRoundTrip(t *testing.T) {
-	c, err := Load(os.DirFS("testdata/catalog"))
+	c, err := Load(os.DirFS("testdata/catalog"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,6 +67,12 @@ func TestApplyGolden(t *testing.T) {
 		{"ami-regions", nil, []record.PublishRecord{published("aws", "ubuntu-2204", tkr130, true, "c", "us-east-1", "eu-west-1")}, ApplyOptions{}},
 		{"flow-multidoc", nil, []record.PublishRecord{published("vsphere", "rhel-8", tkr129, true, "d")}, ApplyOptions{Prune: true}},
 		{"azure-tkr", nil, []record.PublishRecord{published("azure", "ubuntu-2204", tkr129, false, "e")}, ApplyOptions{}},
+		// ubuntu 24.04 beside TKG's ubuntu 22.04: on vSphere and AWS one selector matches both
+		// (os-name, not os-version), so the new image replaces the default; Azure's selector
+		// has os-version, so the two stay side by side.
+		{"ova-2404-replaces-2204-default", nil, []record.PublishRecord{published("vsphere", "ubuntu-2404", tkr130, true, "4")}, ApplyOptions{}},
+		{"ami-2404-replaces-2204-default", nil, []record.PublishRecord{published("aws", "ubuntu-2404", tkr130, true, "5", "us-west-2")}, ApplyOptions{}},
+		{"azure-2404-beside-2204-default", nil, []record.PublishRecord{published("azure", "ubuntu-2404", tkr130, false, "6")}, ApplyOptions{}},
 		{"legacy-bom", nil, []record.PublishRecord{
 			published("vsphere", "ubuntu-2004", bom121, true, "f"),
 			published("aws", "ubuntu-2004", bom121, true, "f", "us-east-1", "ap-south-1"),
@@ -82,11 +88,11 @@ func TestApplyGolden(t *testing.T) {
 			git(t, dir, "add", "-A")
 			git(t, dir, "commit", "-q", "-m", "catalog")
 			if tc.before != nil {
-				applyAndWrite(t, dir, tc.before, tc.opts)
+				applyAndWrite(t, dir, nil, tc.before, tc.opts)
 				git(t, dir, "add", "-A")
 				git(t, dir, "commit", "-q", "-m", "before")
 			}
-			changes := applyAndWrite(t, dir, tc.records, tc.opts)
+			changes := applyAndWrite(t, dir, nil, tc.records, tc.opts)
 			if len(changes) == 0 {
 				t.Fatal("no change")
 			}
@@ -95,7 +101,7 @@ func TestApplyGolden(t *testing.T) {
 
 			// The same records again change nothing, nor does a later publish that reused the
 			// same images: they date from their first publication.
-			if again := applyAndWrite(t, dir, tc.records, tc.opts); len(again) != 0 {
+			if again := applyAndWrite(t, dir, nil, tc.records, tc.opts); len(again) != 0 {
 				t.Errorf("second apply changed %v", again)
 			}
 			var rerun []record.PublishRecord
@@ -103,18 +109,18 @@ func TestApplyGolden(t *testing.T) {
 				r.Started, r.Finished = r.Started.Add(24*time.Hour), r.Finished.Add(24*time.Hour)
 				rerun = append(rerun, r)
 			}
-			if again := applyAndWrite(t, dir, rerun, tc.opts); len(again) != 0 {
+			if again := applyAndWrite(t, dir, nil, rerun, tc.opts); len(again) != 0 {
 				t.Errorf("a later publish of the same images changed %v", again)
 			}
 		})
 	}
 }
 
-// applyAndWrite loads the catalog in dir, applies records, writes the result and returns
-// the files changed.
-func applyAndWrite(t *testing.T, dir string, records []record.PublishRecord, opts ApplyOptions) []FileChange {
+// applyAndWrite loads the catalog in dir with selectors (nil: the defaults), applies
+// records, writes the result and returns the files changed.
+func applyAndWrite(t *testing.T, dir string, selectors Selectors, records []record.PublishRecord, opts ApplyOptions) []FileChange {
 	t.Helper()
-	c, err := Load(os.DirFS(dir))
+	c, err := Load(os.DirFS(dir), selectors)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +158,7 @@ func TestApplyErrors(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c, err := Load(os.DirFS("testdata/catalog"))
+			c, err := Load(os.DirFS("testdata/catalog"), nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -173,7 +179,7 @@ func TestApplySkips(t *testing.T) {
 	failed := published("vsphere", "ubuntu-2204", tkr130, true, "a")
 	failed.Status, failed.VSphere.Status = record.PublishFailed, record.PublishFailed
 	upstream := published("vsphere", "ubuntu-2204", "", true, "b")
-	c, err := Load(os.DirFS("testdata/catalog"))
+	c, err := Load(os.DirFS("testdata/catalog"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +205,7 @@ func TestApplyPartlyFailedAMIs(t *testing.T) {
 	r := published("aws", "ubuntu-2204", tkr130, true, "c", "us-east-1", "us-west-2")
 	r.Status = record.PublishFailed
 	r.AMIs[1].Status, r.AMIs[1].ID, r.AMIs[1].Error = record.PublishFailed, "", "RequestLimitExceeded"
-	c, err := Load(os.DirFS("testdata/catalog"))
+	c, err := Load(os.DirFS("testdata/catalog"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

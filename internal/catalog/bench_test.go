@@ -62,7 +62,7 @@ func BenchmarkEdit500Files100Images(b *testing.B) {
 			out := b.TempDir()
 			b.ReportAllocs()
 			for b.Loop() {
-				c, err := Load(os.DirFS(src))
+				c, err := Load(os.DirFS(src), nil)
 				if err != nil {
 					b.Fatal(err)
 				}

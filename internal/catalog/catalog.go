@@ -58,6 +58,8 @@ type Catalog struct {
 	files  []*File
 	byPath map[string]*File
 	ledger *ledger
+	// selectors say which OSImages of a TKr clusters could not tell apart.
+	selectors Selectors
 
 	tkrs     map[string][]located[*TKr] // by spec.version
 	osImages map[string][]located[*OSImage]
@@ -71,8 +73,13 @@ type located[T any] struct {
 }
 
 // Load reads every .yml and .yaml file under fsys (skipping .git) and the ledger, if any.
-func Load(fsys fs.FS) (*Catalog, error) {
-	c := &Catalog{byPath: map[string]*File{}}
+// selectors are those of the clusters that resolve images from the catalog; nil means
+// DefaultSelectors.
+func Load(fsys fs.FS, selectors Selectors) (*Catalog, error) {
+	if selectors == nil {
+		selectors = DefaultSelectors()
+	}
+	c := &Catalog{byPath: map[string]*File{}, selectors: selectors}
 	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err

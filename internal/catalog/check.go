@@ -31,8 +31,9 @@ func (vs Violations) Error() string {
 // Check verifies the invariants TKG's image resolution relies on and returns them broken as
 // Violations, or nil:
 //   - every name a TKr lists in spec.osImages is an OSImage of the catalog;
-//   - no TKr lists two OSImages one selector would both match (same OS name, version, arch
-//     and image type, and region for AMIs), and no BOM has two such entries;
+//   - no TKr lists two OSImages of one infrastructure that one of the catalog's selectors
+//     matches both (Selectors.Clash), and no BOM has two entries of one image type with the
+//     same osinfo (and region, for AMIs);
 //   - OVA versions (ref.version) are unique;
 //   - each OSImage's kubernetesVersion is its TKr's;
 //   - object names are unique valid DNS-1123 names, label values valid.
@@ -97,20 +98,19 @@ func (c *Catalog) checkTKr(t *TKr) Violations {
 	if want := ObjectName(t.Version); t.Name != want {
 		add("name should be %s for spec.version %s", want, t.Version)
 	}
-	seen := map[Key]string{}
 	for i, name := range t.OSImages {
 		o := c.OSImage(name)
 		if o == nil {
 			add("spec.osImages[%d] names OSImage/%s, which is not in the catalog", i, name)
 			continue
 		}
-		if other, ok := seen[o.Key]; ok {
-			add("OSImage/%s (%s) and OSImage/%s (%s) both match %s: TKG resolution would fail; keep one", other, c.OSImage(other).Where, name, o.Where, o.Key)
-		}
-		seen[o.Key] = name
 		if o.KubernetesVersion != t.KubernetesVersion {
 			add("OSImage/%s (%s) has kubernetesVersion %s, but the TKr's is %s", name, o.Where, o.KubernetesVersion, t.KubernetesVersion)
 		}
+	}
+	for _, cl := range c.clashes(t) {
+		add("OSImage/%s (%s) and OSImage/%s (%s) both match the selector %s (%s): TKG resolution fails unless exactly one OSImage matches; remove one of them from spec.osImages",
+			cl.a.Name, cl.a.Where, cl.b.Name, cl.b.Where, cl.selector, c.selectors.describe(cl.a.Key.ImageType))
 	}
 	return vs
 }

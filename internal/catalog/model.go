@@ -37,8 +37,10 @@ const (
 	AnnotationImageBuilderVersion = "imagegrid.io/image-builder-version"
 )
 
-// Key is what one TKG OSImage selector tells apart: two OSImages of one TKr with the same
-// key make resolution fail, so a TKr has at most one per key.
+// Key is the combination one OSImage imagegrid writes is for: its name is made of it
+// (OSImageName), and a new image of the same key updates it in place. Whether two OSImages of
+// one TKr are too alike is for the selectors to say (Selectors.Clash): they tell fewer things
+// apart than a key does.
 type Key struct {
 	OSName string
 	// OSVersion is without dots ("2204").
@@ -69,7 +71,9 @@ type OSImage struct {
 	Key               Key
 	Ref               Ref
 	Labels            map[string]string
-	Annotations       map[string]string
+	// Resolved are the labels TKG's resolver matches selectors against (resolverLabels).
+	Resolved    map[string]string
+	Annotations map[string]string
 	// Where is "file:line" of the object.
 	Where string
 }
@@ -156,6 +160,7 @@ func decodeOSImage(root *yaml.Node, where string) (*OSImage, error) {
 		Key:               newKey(s.OS, s.Image.Type, s.Image.Ref),
 		Ref:               refOf(s.Image.Ref),
 		Labels:            y.Metadata.Labels,
+		Resolved:          resolverLabels(y.Metadata.Labels, s.OS, s.Image.Type, s.Image.Ref),
 		Annotations:       y.Metadata.Annotations,
 		Where:             where,
 	}, nil

@@ -30,14 +30,21 @@ func ValidateName(name string) error {
 	return nil
 }
 
-// LabelValue turns s into a valid label value as TKG derives them: "+" becomes "---", the
-// result is cut to 63 characters and never ends in a character a label may not end with.
+// LabelValue turns s into a valid label value as TKG derives them (labelFormat), never
+// ending in a character a label value may not end with.
 func LabelValue(s string) string {
+	return strings.TrimRight(labelFormat(s), "-_.")
+}
+
+// labelFormat is how TKG's resolver turns a ref field into a label value: "+" becomes "---"
+// and the result is cut to 63 characters (tkr/util/osimage/osimage.go, tanzu-framework
+// v0.29.0).
+func labelFormat(s string) string {
 	v := ObjectName(s)
 	if len(v) > MaxLabelLength {
 		v = v[:MaxLabelLength]
 	}
-	return strings.TrimRight(v, "-_.")
+	return v
 }
 
 // ValidateLabelValue reports why v is not a valid label value, or nil.

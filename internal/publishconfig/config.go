@@ -1,7 +1,8 @@
 // Package publishconfig is the publish configuration file: where the vSphere templates and the
-// AWS AMIs go. It holds placement only; credentials come from the environment. The file is YAML
-// (JSON is valid YAML) and decoded strictly: an unknown field, a wrong type or a bad value is an
-// error naming the file, the line and the field, and saying what would be valid.
+// AWS AMIs go, and how the clusters that use the TKr catalog select their OSImages. It holds
+// no credentials; those come from the environment. The file is YAML (JSON is valid YAML) and
+// decoded strictly: an unknown field, a wrong type or a bad value is an error naming the file,
+// the line and the field, and saying what would be valid.
 package publishconfig
 
 import (
@@ -9,13 +10,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/imagegrid/imagegrid/internal/catalog"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -37,6 +41,43 @@ type Config struct {
 	Kind       string   `yaml:"kind"`
 	VSphere    *VSphere `yaml:"vsphere,omitempty"`
 	AWS        *AWS     `yaml:"aws,omitempty"`
+	Catalog    *Catalog `yaml:"catalog,omitempty"`
+}
+
+// Catalog describes the clusters that resolve images from the TKr catalog, for the catalog
+// step's invariants.
+type Catalog struct {
+	// Selectors replace, per infrastructure (vsphere, aws, azure), the OSImage selectors the
+	// clusters resolve with: each entry is the label keys of one selector, comma-separated,
+	// as in a cluster's run.tanzu.vmware.com/resolve-os-image annotation without the values
+	// ("image-type,os-name"). Infrastructures left out keep tanzu-framework's
+	// (catalog.DefaultSelectors).
+	Selectors map[string][]string `yaml:"selectors,omitempty"`
+}
+
+// Selectors returns the OSImage selectors of the clusters: tanzu-framework's, with those the
+// config sets in their place.
+func (c *Config) Selectors() catalog.Selectors {
+	out := catalog.DefaultSelectors()
+	if c.Catalog == nil {
+		return out
+	}
+	override := catalog.Selectors{}
+	for infra, entries := range c.Catalog.Selectors {
+		for _, e := range entries {
+			override[infra] = append(override[infra], splitSelector(e))
+		}
+	}
+	return out.With(override)
+}
+
+// splitSelector returns the label keys of a selector entry ("image-type, os-name").
+func splitSelector(entry string) catalog.Selector {
+	var keys catalog.Selector
+	for _, k := range strings.Split(entry, ",") {
+		keys = append(keys, strings.TrimSpace(k))
+	}
+	return keys
 }
 
 // VSphere is a vCenter and the placement of the templates in it. A cell's publish hints
@@ -232,8 +273,8 @@ func (v *validator) check(c *Config) {
 	if c.Kind != Kind {
 		v.failf("kind", "got %q, want %q", c.Kind, Kind)
 	}
-	if c.VSphere == nil && c.AWS == nil {
-		v.failf("kind", "no target: set vsphere, aws or both")
+	if c.VSphere == nil && c.AWS == nil && c.Catalog == nil {
+		v.failf("kind", "no target: set vsphere, aws or both (or only catalog, for publish --check)")
 	}
 	if c.VSphere != nil {
 		v.checkVSphere(c.VSphere)
@@ -241,6 +282,65 @@ func (v *validator) check(c *Config) {
 	if c.AWS != nil {
 		v.checkAWS(c.AWS)
 	}
+	if c.Catalog != nil {
+		v.checkCatalog(c.Catalog)
+	}
+}
+
+var (
+	labelNameRE   = regexp.MustCompile(`^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
+	labelPrefixRE = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+)
+
+func (v *validator) checkCatalog(c *Catalog) {
+	for _, infra := range slices.Sorted(maps.Keys(c.Selectors)) {
+		path := "catalog.selectors." + infra
+		switch infra {
+		case record.InfraVSphere, record.InfraAWS, record.InfraAzure:
+		default:
+			v.failf(path, "%q is not an infrastructure; want vsphere, aws or azure", infra)
+			continue
+		}
+		entries := c.Selectors[infra]
+		if len(entries) == 0 {
+			v.failf(path, "no selector; give at least one, like %q, or leave %s out for tanzu-framework's", catalog.DefaultSelectors()[infra][0].String(), infra)
+		}
+		for i, e := range entries {
+			v.checkSelector(fmt.Sprintf("%s[%d]", path, i), e)
+			if infra == record.InfraAWS && !slices.Contains(splitSelector(e), "ami-region") {
+				v.failf(fmt.Sprintf("%s[%d]", path, i), "%q has no ami-region: a TKr has one AMI OSImage per region, so a selector without the region matches all of them", e)
+			}
+		}
+	}
+}
+
+// checkSelector checks one selector entry: label keys, comma-separated, each once.
+func (v *validator) checkSelector(path, entry string) {
+	seen := map[string]bool{}
+	for _, k := range splitSelector(entry) {
+		switch {
+		case k == "":
+			v.failf(path, "%q has an empty label key; want label keys separated by commas, like \"image-type,os-name\"", entry)
+		case strings.ContainsAny(k, "=!() "):
+			v.failf(path, "%q: %q is not a label key; give the keys only (\"image-type,os-name\"): the values come from each cluster's OS", entry, k)
+		case !validLabelKey(k):
+			v.failf(path, "%q: %q is not a label key ([prefix/]name, the name at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit)", entry, k)
+		case seen[k]:
+			v.failf(path, "%q names %s twice", entry, k)
+		}
+		seen[k] = true
+	}
+}
+
+func validLabelKey(k string) bool {
+	name := k
+	if prefix, rest, ok := strings.Cut(k, "/"); ok {
+		if len(prefix) > 253 || !labelPrefixRE.MatchString(prefix) {
+			return false
+		}
+		name = rest
+	}
+	return labelNameRE.MatchString(name)
 }
 
 func (v *validator) checkVSphere(s *VSphere) {

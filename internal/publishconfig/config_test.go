@@ -1,9 +1,13 @@
 package publishconfig
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/imagegrid/imagegrid/internal/catalog"
+	"github.com/imagegrid/imagegrid/internal/record"
 )
 
 func TestLoad(t *testing.T) {
@@ -17,6 +21,25 @@ func TestLoad(t *testing.T) {
 	a := cfg.AWS
 	if len(a.Regions) != 3 || a.Parallel != 8 || a.WaitTimeout != 30*time.Minute || a.PollInterval != DefaultPollInterval || a.Public {
 		t.Errorf("aws = %+v", a)
+	}
+	want := catalog.DefaultSelectors()
+	want[record.InfraAWS] = []catalog.Selector{{"ami-region", "os-name"}, {"ami-region", "os-name", "os-arch"}}
+	if got := cfg.Selectors(); !reflect.DeepEqual(got, want) {
+		t.Errorf("selectors = %v, want %v", got, want)
+	}
+}
+
+// TestSelectorsDefault: without a catalog section the selectors are tanzu-framework's.
+func TestSelectorsDefault(t *testing.T) {
+	cfg, err := Parse("c.yaml", []byte("apiVersion: imagegrid.io/v1alpha1\nkind: PublishConfig\naws: {regions: [us-east-1]}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Selectors(); !reflect.DeepEqual(got, catalog.DefaultSelectors()) {
+		t.Errorf("selectors = %v, want the defaults", got)
+	}
+	if _, err := Parse("c.yaml", []byte("apiVersion: imagegrid.io/v1alpha1\nkind: PublishConfig\ncatalog:\n  selectors: {vsphere: [\"image-type,os-name,os-version\", \"image-type,example.com/flavor\"]}\n")); err != nil {
+		t.Errorf("a config with only catalog (for publish --check): %v", err)
 	}
 }
 
@@ -37,6 +60,14 @@ func TestParseErrors(t *testing.T) {
 		{"pool and cluster", head + "vsphere: {server: vc, datacenter: DC0, datastore: ds, cluster: C, resourcePool: P}\n", "vsphere.resourcePool: set cluster or resourcePool, not both"},
 		{"bad thumbprint", head + "vsphere: {server: vc, datacenter: DC0, datastore: ds, cluster: C, thumbprint: abc}\n", `vsphere.thumbprint: "abc" is not a SHA-1 or SHA-256 fingerprint`},
 		{"insecure and pinned", head + "vsphere: {server: vc, datacenter: DC0, datastore: ds, cluster: C, insecure: true, thumbprint: \"" + strings.Repeat("AB:", 31) + "AB\"}\n", "vsphere.insecure: insecure turns off"},
+		{"selector of an unknown infrastructure", head + "catalog:\n  selectors:\n    gcp: [os-name]\n", `c.yaml:5:10: catalog.selectors.gcp: "gcp" is not an infrastructure; want vsphere, aws or azure`},
+		{"no selector", head + "catalog:\n  selectors:\n    vsphere: []\n", `c.yaml:5:14: catalog.selectors.vsphere: no selector; give at least one, like "image-type,os-name"`},
+		{"selector with values", head + "catalog:\n  selectors:\n    aws:\n      - ami-region,os-name\n      - ami-region=us-east-1,os-name\n", `c.yaml:7:9: catalog.selectors.aws[1]: "ami-region=us-east-1,os-name": "ami-region=us-east-1" is not a label key; give the keys only`},
+		{"empty label key", head + "catalog: {selectors: {azure: [\"os-name,,os-version\"]}}\n", `catalog.selectors.azure[0]: "os-name,,os-version" has an empty label key`},
+		{"bad label key", head + "catalog: {selectors: {azure: [\"os-name,-x\"]}}\n", `catalog.selectors.azure[0]: "os-name,-x": "-x" is not a label key`},
+		{"repeated label key", head + "catalog: {selectors: {azure: [\"os-name,os-name\"]}}\n", `catalog.selectors.azure[0]: "os-name,os-name" names os-name twice`},
+		{"aws selector without the region", head + "catalog: {selectors: {aws: [\"os-name,os-arch\"]}}\n", `catalog.selectors.aws[0]: "os-name,os-arch" has no ami-region`},
+		{"selector not a list", head + "catalog: {selectors: {azure: os-name}}\n", "c.yaml:3: cannot unmarshal !!str `os-name` into []string"},
 		{"library without name", head + "vsphere: {server: vc, datacenter: DC0, datastore: ds, cluster: C, contentLibrary: {create: true}}\n", "vsphere.contentLibrary.name: required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -44,6 +44,9 @@ type Options struct {
 	Token string
 	// APIURL is the GitHub REST endpoint; empty means GITHUB_API_URL, else api.github.com.
 	APIURL string
+	// Selectors are the OSImage selectors of the clusters (the publish config's
+	// catalog.selectors over catalog.DefaultSelectors); nil means the defaults.
+	Selectors catalog.Selectors
 }
 
 // RegisterFlags defines the catalog flags on fs and returns the options they fill.
@@ -82,7 +85,7 @@ func Run(ctx context.Context, o *Options, records []record.PublishRecord, log io
 		if o.Dir == "" {
 			return Result{}, errors.New("--check needs --catalog-dir (a checkout of the catalog)")
 		}
-		return Result{}, CheckDir(filepath.Join(o.Dir, filepath.FromSlash(o.Path)))
+		return Result{}, CheckDir(filepath.Join(o.Dir, filepath.FromSlash(o.Path)), o.Selectors)
 	}
 	if (o.Dir == "") == (o.Repo == "") {
 		return Result{}, errors.New("give exactly one of --catalog-dir (a local git checkout) and --catalog-repo (owner/name on GitHub)")
@@ -119,9 +122,10 @@ func gridOf(records []record.PublishRecord) (string, error) {
 	return grid, nil
 }
 
-// CheckDir loads the catalog in dir and checks its invariants.
-func CheckDir(dir string) error {
-	c, err := catalog.Load(os.DirFS(dir))
+// CheckDir loads the catalog in dir and checks its invariants with selectors (nil: the
+// defaults).
+func CheckDir(dir string, selectors catalog.Selectors) error {
+	c, err := catalog.Load(os.DirFS(dir), selectors)
 	if err != nil {
 		return err
 	}
@@ -147,7 +151,7 @@ func (b *batch) edit(repo fs.FS) ([]catalog.FileChange, error) {
 		}
 		root = sub
 	}
-	c, err := catalog.Load(root)
+	c, err := catalog.Load(root, b.opts.Selectors)
 	if err != nil {
 		return nil, err
 	}

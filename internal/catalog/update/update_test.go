@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imagegrid/imagegrid/internal/catalog"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -91,7 +92,7 @@ func TestLocalMode(t *testing.T) {
 			t.Errorf("log lacks the body line %q:\n%s", want, log.String())
 		}
 	}
-	if err := CheckDir(filepath.Join(dir, "catalog")); err != nil {
+	if err := CheckDir(filepath.Join(dir, "catalog"), nil); err != nil {
 		t.Errorf("check after the edit: %v", err)
 	}
 
@@ -153,5 +154,35 @@ func TestLocalModeFailureLeavesCheckoutAsItWas(t *testing.T) {
 	}
 	if status := git(t, dir, "status", "--porcelain"); status != "" {
 		t.Errorf("files left behind:\n%s", status)
+	}
+}
+
+// TestRunUsesSelectors: the selectors of the options decide both the check and the edits.
+func TestRunUsesSelectors(t *testing.T) {
+	noble := ovaRecord() // ubuntu 24.04 beside the TKr's ubuntu 22.04 default
+	noble.Cell.ID, noble.Cell.OS.ID, noble.Cell.OS.Version = "vsphere-ubuntu-2404-amd64-v1.30.2---vmware.1", "ubuntu-2404", "24.04"
+	noble.Cell.ReplacesDefault = false
+	withVersion := catalog.DefaultSelectors().With(catalog.Selectors{record.InfraVSphere: {{catalog.LabelImageType, catalog.LabelOSName, catalog.LabelOSVersion}}})
+
+	dir := catalogRepo(t)
+	opts := &Options{Dir: dir, Base: "main", Path: "catalog"}
+	_, err := Run(context.Background(), opts, []record.PublishRecord{noble}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "image-type=ova,os-name=ubuntu") {
+		t.Fatalf("tanzu-framework's selectors: got %v, want a refusal naming the selector", err)
+	}
+	opts.Selectors = withVersion
+	res, err := Run(context.Background(), opts, []record.PublishRecord{noble}, &bytes.Buffer{})
+	if err != nil || res.Commit == "" {
+		t.Fatalf("clusters that select os-version: %+v, %v; want a commit", res, err)
+	}
+
+	check := &Options{Dir: dir, Path: "catalog", Check: true, Selectors: withVersion}
+	if _, err := Run(context.Background(), check, nil, &bytes.Buffer{}); err != nil {
+		t.Errorf("check with the selectors the edit used: %v", err)
+	}
+	check.Selectors = nil
+	_, err = Run(context.Background(), check, nil, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "ubuntu-2404-amd64-ova-imagegrid") {
+		t.Errorf("check with tanzu-framework's selectors: got %v, want the clash", err)
 	}
 }
