@@ -2,7 +2,7 @@
 // publish can trust: every artifact checked against the cell it was built for. It exits 0
 // only for a built and verified image (or a passed --validate-only).
 //
-//	build --cell cell.json [--executor docker|make] [--work DIR] [--out FILE] ...
+//	build --cell cell.json [--executor docker|make] [--work DIR] [--out DIR] ...
 //
 // On GitHub Actions every flag can come from the action input of the same name (the cell
 // input holds the cell JSON itself); a flag given explicitly wins.
@@ -57,6 +57,11 @@ func parse(args []string, gh *actions.Runner, stderr io.Writer) (config, error) 
 	fs.BoolVar(&o.DryRun, "dry-run", false, "print the command, environment (secrets masked) and files, and do nothing")
 	fs.StringVar(&o.BundleHost, "bundle-host", "", "address the VM reaches the TKG resource bundle at (default: this host's outbound address)")
 	fs.IntVar(&o.BundlePort, "bundle-port", 0, "host port of the TKG resource bundle (default: a free port)")
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: build --cell FILE [flags]\n\nRuns Kubernetes Image Builder for one cell and writes its build record. As a GitHub\nAction step each flag may come from the input of the same name.\n\n")
+		fs.PrintDefaults()
+		fmt.Fprint(stderr, "\n"+actions.OutputsUsage(build.Outputs))
+	}
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -94,6 +99,7 @@ func readCell(path string, gh *actions.Runner, stdin io.Reader) (record.Cell, er
 
 func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	gh := actions.New(stdout, build.Getenv(environ))
+	gh.Declare(build.Outputs...)
 	cfg, err := parse(args, gh, stderr)
 	if err != nil {
 		return err

@@ -22,6 +22,9 @@ func main() {
 	cli.Main("matrix", func(ctx context.Context) error { return run(ctx, os.Args[1:], os.Stdout, os.Stderr, os.Getenv) })
 }
 
+// defaultMaxShards is the default of --max-shards: images.yml has one build job per shard.
+const defaultMaxShards = 4
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) error {
 	gh := actions.New(stdout, getenv)
 	fs := flag.NewFlagSet("matrix", flag.ContinueOnError)
@@ -35,10 +38,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	published := fs.String("published", "", "ledger of published images (images.json, or a folder holding it): skip cells already published")
 	rebuildAfter := fs.String("rebuild-after", "", "with --published: rebuild cells whose image is older than this (30d, 2w, 36h)")
 	maxCells := fs.Int("max-cells", emit.GitHubJobLimit, "most cells in one GitHub matrix shard")
-	maxShards := fs.Int("max-shards", 4, "most shards (one build job each in the workflow); more is an error")
+	maxShards := fs.Int("max-shards", defaultMaxShards, "most shards (one build job each in the workflow); more is an error")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: matrix [flags]\n\nExpands the image grid into the cells to build. As a GitHub Action step each flag\nmay come from the input of the same name.\n\n")
 		fs.PrintDefaults()
+		fmt.Fprint(stderr, "\n"+actions.OutputsUsage(emit.OutputNames(defaultMaxShards)))
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -49,6 +53,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if err := gh.ApplyInputs(fs); err != nil {
 		return err
 	}
+	gh.Declare(emit.OutputNames(*maxShards)...)
 	if *format == "" {
 		*format = "json"
 		if isTerminal(stdout) || gh.InActions() {

@@ -43,6 +43,11 @@ func parse(args []string, stderr io.Writer, gh *actions.Runner) (options, error)
 	fs.StringVar(&o.library, "content-library", "", "also upload each OVA to this vSphere content library (overrides the config's)")
 	fs.BoolVar(&o.createLibrary, "create-library", false, "create the content library when it does not exist")
 	o.catalog = update.RegisterFlags(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: publish --records DIR [flags]\n\nPublishes the images of a run's build records and points the TKr catalog at them. As a\nGitHub Action step each flag may come from the input of the same name.\n\n")
+		fs.PrintDefaults()
+		fmt.Fprint(stderr, "\n"+actions.OutputsUsage(outputs))
+	}
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -59,8 +64,12 @@ func parse(args []string, stderr io.Writer, gh *actions.Runner) (options, error)
 	return o, nil
 }
 
+// outputs are publish's step outputs: report's, then the catalog step's.
+var outputs = []string{"records", "published", "reused", "failed", "skipped", "catalog-branch", "catalog-commit", "pull-request"}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	gh := actions.New(stdout, nil)
+	gh.Declare(outputs...)
 	o, err := parse(args, stderr, gh)
 	if err != nil {
 		return err

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/sethvargo/go-githubactions"
 )
@@ -17,6 +19,8 @@ type Runner struct {
 	gh     *githubactions.Action
 	getenv func(string) string
 	log    io.Writer
+	// outputs are the declared step outputs; nil allows any.
+	outputs []string
 }
 
 // New returns a Runner that writes workflow commands to log and reads the environment
@@ -38,8 +42,20 @@ func (r *Runner) Input(name string) string { return r.gh.GetInput(name) }
 // HasOutputs reports whether step outputs can be written (GITHUB_OUTPUT is set).
 func (r *Runner) HasOutputs() bool { return r.getenv("GITHUB_OUTPUT") != "" }
 
-// SetOutput writes a step output; a no-op outside Actions.
+// Declare lists the step outputs the command writes. From then on SetOutput refuses any
+// other name, so the list a command shows in its usage (and action.yml is checked against)
+// is the list it writes.
+func (r *Runner) Declare(names ...string) { r.outputs = names }
+
+// Outputs returns the declared step outputs.
+func (r *Runner) Outputs() []string { return r.outputs }
+
+// SetOutput writes a step output; a no-op outside Actions. A name not declared is an error,
+// outside Actions too.
 func (r *Runner) SetOutput(name, value string) (err error) {
+	if r.outputs != nil && !slices.Contains(r.outputs, name) {
+		return fmt.Errorf("step output %q is not one this command declares (%s)", name, strings.Join(r.outputs, ", "))
+	}
 	if !r.HasOutputs() {
 		return nil
 	}
@@ -130,6 +146,11 @@ func (r *Runner) annotate(level string, a Annotation) {
 	default:
 		gh.Noticef("%s", a.Message)
 	}
+}
+
+// OutputsUsage is the line of a command's usage that lists its step outputs.
+func OutputsUsage(names []string) string {
+	return "step outputs (GitHub Actions): " + strings.Join(names, ", ") + "\n"
 }
 
 // recoverInto turns go-githubactions' panics on failed file writes into errors.

@@ -2,6 +2,7 @@ package actions
 
 import (
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -98,5 +99,32 @@ func TestInsideActions(t *testing.T) {
 	env["GITHUB_OUTPUT"] = filepath.Join(dir, "missing", "out")
 	if err := r.SetOutput("x", "y"); err == nil || !strings.Contains(err.Error(), "set output x") {
 		t.Errorf("an unwritable GITHUB_OUTPUT: %v", err)
+	}
+}
+
+func TestDeclaredOutputs(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"GITHUB_ACTIONS": "true", "GITHUB_OUTPUT": filepath.Join(dir, "out")}
+	for _, tt := range []struct {
+		name   string
+		getenv func(string) string
+	}{
+		{name: "in Actions", getenv: func(k string) string { return env[k] }},
+		{name: "outside Actions", getenv: func(string) string { return "" }},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := New(io.Discard, tt.getenv)
+			r.Declare("record", "amis")
+			if err := r.SetOutput("amis", "us-east-1:ami-1"); err != nil {
+				t.Fatal(err)
+			}
+			err := r.SetOutput("ami", "us-east-1:ami-1")
+			if err == nil || err.Error() != `step output "ami" is not one this command declares (record, amis)` {
+				t.Errorf("undeclared output: %v", err)
+			}
+		})
+	}
+	if got := OutputsUsage([]string{"a", "b"}); got != "step outputs (GitHub Actions): a, b\n" {
+		t.Errorf("usage line %q", got)
 	}
 }

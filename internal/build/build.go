@@ -23,8 +23,9 @@ import (
 
 // Options configure one build.
 type Options struct {
-	// WorkDir holds one workspace per cell; Out is the record path (default
-	// <WorkDir>/<cell id>/build-record.json).
+	// WorkDir holds one workspace per cell; Out is the folder that receives the build record
+	// (RecordName), a copy of the log and the verified OVA (default: the cell's workspace,
+	// <WorkDir>/<cell id>, where the OVA stays in output/).
 	WorkDir string
 	Out     string
 	// VarsRoot is the directory the cell's var file paths are relative to.
@@ -57,9 +58,11 @@ type Options struct {
 	Console io.Writer
 	Actions *actions.Runner
 	// Exec runs commands (default ProcessExec(Grace)); InContainer says whether build runs in
-	// a container (default: look for /.dockerenv or /run/.containerenv).
+	// a container (default: look for /.dockerenv or /run/.containerenv); MountInfo is the mount
+	// table HostWork is derived from when it is empty there (default DefaultMountInfo).
 	Exec        Exec
 	InContainer func() bool
+	MountInfo   string
 }
 
 // Result is a finished build: its record and where it was written.
@@ -72,7 +75,7 @@ type Result struct {
 type plan struct {
 	cell   record.Cell
 	ws     *workspace
-	out    string
+	out    string // the output folder
 	target string
 	files  []file
 	ibEnv  []string
@@ -125,6 +128,9 @@ func withDefaults(o Options) Options {
 	if o.VarsRoot == "" {
 		o.VarsRoot = "."
 	}
+	if o.MountInfo == "" {
+		o.MountInfo = DefaultMountInfo
+	}
 	return o
 }
 
@@ -160,10 +166,11 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{cell: c, ws: ws, target: target, out: o.Out, validateOnly: o.ValidateOnly}
-	if p.out == "" {
-		p.out = filepath.Join(ws.dir, "build-record.json")
+	out, err := outDir(o.Out, ws.dir)
+	if err != nil {
+		return nil, err
 	}
+	p := &plan{cell: c, ws: ws, target: target, out: out, validateOnly: o.ValidateOnly}
 	userFiles, err := readVarFiles(c, o.VarsRoot)
 	if err != nil {
 		return nil, err
@@ -228,7 +235,16 @@ func newExecutor(c record.Cell, ws *workspace, o Options) (executor, error) {
 		if c.ImageBuilder.Image == "" {
 			return nil, fmt.Errorf("cell %s: imageBuilder.image is empty; the docker executor needs the Image Builder image", c.ID)
 		}
-		host, err := hostPath(o.WorkDir, o.HostWork, ws.dir, o.HostWork == "" && o.InContainer())
+		hostWork := o.HostWork
+		if hostWork == "" && o.InContainer() {
+			derived, m, err := hostWorkFromMounts(o.MountInfo, o.WorkDir)
+			if err != nil {
+				return nil, fmt.Errorf("build runs inside a container and cannot tell the host path of --work: %w; set --host-work (the action's host-work input) to it", err)
+			}
+			fmt.Fprintf(o.Console, "cell %s: build runs in a container: host path of the work dir %s is %s, from the mount table (%s mounted at %s); set --host-work if it is not\n", c.ID, o.WorkDir, derived, m.root, m.point)
+			hostWork = derived
+		}
+		host, err := hostPath(o.WorkDir, hostWork, ws.dir)
 		if err != nil {
 			return nil, err
 		}
@@ -339,7 +355,7 @@ func (p *plan) print(w io.Writer, validateOnly bool) {
 			fmt.Fprintf(w, "    %s\n", line)
 		}
 	}
-	fmt.Fprintf(w, "  %s (the Image Builder log)\n  %s (the build record)\n", p.ws.logPath(), p.out)
+	fmt.Fprintf(w, "  %s (the Image Builder log)\n  %s (the build record)\n", p.ws.logPath(), filepath.Join(p.out, RecordName))
 	fmt.Fprintf(w, "\nenvironment for Image Builder:\n")
 	for _, kv := range p.ibEnv {
 		fmt.Fprintf(w, "  %s\n", kv)

@@ -180,20 +180,27 @@ func TestDockerExecutorCommands(t *testing.T) {
 	}
 }
 
-func TestHostPath(t *testing.T) {
+func TestHostWorkFromMounts(t *testing.T) {
 	t.Parallel()
+	const job = "testdata/mountinfo/container-job"
 	tests := []struct {
-		name, work, hostWork string
-		inContainer          bool
-		want, err            string
+		name, mountinfo, work string
+		want, err             string
 	}{
-		{name: "on the host", work: "/w", want: "/w/cell"},
-		{name: "in a container with host work", work: "/w", hostWork: "/home/runner/work/repo/w", inContainer: true, want: "/home/runner/work/repo/w/cell"},
-		{name: "in a container without host work", work: "/w", inContainer: true, err: "set --host-work to the host path of --work /w"},
+		{name: "runner temp of a container job", mountinfo: job, work: "/__w/_temp/imagegrid/work", want: "/home/runner/work/_temp/imagegrid/work"},
+		{name: "checkout of a container job", mountinfo: job, work: "/__w/repo/repo/work", want: "/home/runner/work/repo/repo/work"},
+		{name: "the mount point itself", mountinfo: job, work: "/__w", want: "/home/runner/work"},
+		{name: "escaped space in the source", mountinfo: job, work: "/builds/w", want: "/home/runner/my builds/w"},
+		{name: "not a prefix at a path boundary", mountinfo: job, work: "/__work/w", err: "/__work/w is on the container's own file system (overlay at /"},
+		{name: "container's own layers", mountinfo: job, work: "/tmp/work", err: "/tmp/work is on the container's own file system (overlay at /"},
+		{name: "container's memory", mountinfo: job, work: "/dev/shm/work", err: "(tmpfs at /dev/shm in testdata/mountinfo/container-job)"},
+		{name: "malformed table", mountinfo: "testdata/mountinfo/truncated", work: "/__w/w", err: "testdata/mountinfo/truncated:2: want"},
+		{name: "no table", mountinfo: "testdata/mountinfo/absent", work: "/__w/w", err: "mount table: open testdata/mountinfo/absent"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := hostPath(tt.work, tt.hostWork, "/w/cell", tt.inContainer)
+			t.Parallel()
+			got, _, err := hostWorkFromMounts(tt.mountinfo, tt.work)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("error = %v, want %q", err, tt.err)
@@ -201,10 +208,29 @@ func TestHostPath(t *testing.T) {
 				return
 			}
 			if err != nil || got != tt.want {
-				t.Fatalf("hostPath = %q, %v; want %q", got, err, tt.want)
+				t.Fatalf("host work = %q, %v; want %q", got, err, tt.want)
 			}
 		})
 	}
+}
+
+// TestDockerInContainerJob runs the docker executor as in a container job with no host-work:
+// the mount it hands the daemon is the host path from the mount table, and build says so.
+func TestDockerInContainerJob(t *testing.T) {
+	t.Parallel()
+	o := dockerOptions("/__w/_temp/work")
+	o.HostWork, o.MountInfo, o.ValidateOnly = "", "testdata/mountinfo/container-job", true
+	console := &syncbuf.Buffer{}
+	o.Console = console
+	p, err := prepare(awsCell(), withDefaults(o))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := p.exec.(dockerExecutor)
+	if want := "/home/runner/work/_temp/work/" + awsCell().ID; d.hostWorkspace != want {
+		t.Errorf("host workspace %s, want %s", d.hostWorkspace, want)
+	}
+	mustContain(t, "console", console.String(), "host path of the work dir /__w/_temp/work is /home/runner/work/_temp/work, from the mount table (/home/runner/work/_temp mounted at /__w/_temp)")
 }
 
 func TestInterruptedBuildCleansUp(t *testing.T) {

@@ -102,12 +102,9 @@ func (d dockerExecutor) cleanup() *Command {
 
 // hostPath maps a local workspace path to the path the docker daemon must mount. When build
 // runs inside a container, its paths are not the host's: hostWork, the host path of the work
-// dir, says where they are.
-func hostPath(workDir, hostWork, workspace string, inContainer bool) (string, error) {
+// dir, says where they are ("" outside a container).
+func hostPath(workDir, hostWork, workspace string) (string, error) {
 	if hostWork == "" {
-		if inContainer {
-			return "", fmt.Errorf("build runs inside a container, so docker cannot mount %s: set --host-work to the host path of --work %s", workspace, workDir)
-		}
 		return workspace, nil
 	}
 	absWork, err := filepath.Abs(workDir)

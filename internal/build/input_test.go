@@ -145,8 +145,10 @@ func TestBadInput(t *testing.T) {
 		{
 			name: "docker executor in a container without host work",
 			cell: func() record.Cell { return vsphereCell("ubuntu-2204", "22.04") },
-			opts: func(o *Options) { o.Executor, o.InContainer = ExecutorDocker, func() bool { return true } },
-			want: "build runs inside a container, so docker cannot mount",
+			opts: func(o *Options) {
+				o.Executor, o.InContainer, o.MountInfo = ExecutorDocker, func() bool { return true }, "testdata/mountinfo/container-job"
+			},
+			want: "build runs inside a container and cannot tell the host path of --work: ",
 		},
 		{
 			name: "docker executor without image",

@@ -2,6 +2,7 @@ package build
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -9,20 +10,24 @@ import (
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
-// Report publishes a finished build to the Actions runner: step outputs (record, status,
-// ova, ova-version, ova-sha256, ami, azure) and one row of the job summary.
+// Outputs are the step outputs Report may write.
+var Outputs = []string{"record", "status", "ova", "ova-version", "ova-sha256", "amis", "azure"}
+
+// Report publishes a finished build to the Actions runner: step outputs (see Outputs; the
+// OVA as an absolute path) and one row of the job summary.
 func Report(r *actions.Runner, res Result) error {
 	rec := res.Record
 	outputs := [][2]string{{"record", res.Path}, {"status", rec.Status}}
 	if o := rec.Artifacts.OVA; o != nil {
-		outputs = append(outputs, [2]string{"ova", o.Path}, [2]string{"ova-version", o.Version}, [2]string{"ova-sha256", o.SHA256})
+		ova := filepath.Join(filepath.Dir(res.Path), filepath.FromSlash(o.Path))
+		outputs = append(outputs, [2]string{"ova", ova}, [2]string{"ova-version", o.Version}, [2]string{"ova-sha256", o.SHA256})
 	}
 	if len(rec.Artifacts.AMI) > 0 {
 		var pairs []string
 		for _, a := range rec.Artifacts.AMI {
 			pairs = append(pairs, a.Region+":"+a.ID)
 		}
-		outputs = append(outputs, [2]string{"ami", strings.Join(pairs, ",")})
+		outputs = append(outputs, [2]string{"amis", strings.Join(pairs, ",")})
 	}
 	if len(rec.Artifacts.Azure) > 0 {
 		var ids []string

@@ -31,7 +31,7 @@ func TestReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, _ := os.ReadFile(env["GITHUB_OUTPUT"])
-	for _, want := range []string{"record<<", "work/aws/build-record.json", "status<<", "succeeded", "ami<<", "us-east-1:ami-0a1b2c3d,us-west-2:ami-9f8e7d6c"} {
+	for _, want := range []string{"record<<", "work/aws/build-record.json", "status<<", "succeeded", "amis<<", "us-east-1:ami-0a1b2c3d,us-west-2:ami-9f8e7d6c"} {
 		mustContain(t, "outputs", string(out), want)
 	}
 	summary, _ := os.ReadFile(env["GITHUB_STEP_SUMMARY"])

@@ -202,7 +202,8 @@ func (b *builder) verify(before string) *record.Failure {
 	return nil
 }
 
-// finish sets the status, makes paths relative to the record and writes it.
+// finish sets the status, gathers the log and OVA in the output folder, makes paths relative
+// to the record and writes it.
 func (b *builder) finish() (Result, error) {
 	rec := b.rec
 	switch {
@@ -214,16 +215,19 @@ func (b *builder) finish() (Result, error) {
 	default:
 		rec.Status = record.BuildSucceeded
 	}
-	out, err := filepath.Abs(b.out)
-	if err != nil {
-		return Result{}, fmt.Errorf("record path: %w", err)
+	out := filepath.Join(b.out, RecordName)
+	logPath, ovaPath := b.ws.logPath(), b.ova
+	var err error
+	if b.out != b.ws.dir {
+		if logPath, ovaPath, err = deliver(b.out, logPath, ovaPath); err != nil {
+			return Result{}, fmt.Errorf("cell %s: %w", b.cell.ID, err)
+		}
 	}
-	dir := filepath.Dir(out)
-	if rec.Log, err = relSlash(dir, b.ws.logPath()); err != nil {
+	if rec.Log, err = relSlash(b.out, logPath); err != nil {
 		return Result{}, err
 	}
 	if rec.Artifacts.OVA != nil {
-		if rec.Artifacts.OVA.Path, err = relSlash(dir, b.ova); err != nil {
+		if rec.Artifacts.OVA.Path, err = relSlash(b.out, ovaPath); err != nil {
 			return Result{}, err
 		}
 	}
@@ -232,7 +236,7 @@ func (b *builder) finish() (Result, error) {
 	}
 	res := Result{Record: *rec, Path: out}
 	if rec.Failure != nil {
-		return res, fmt.Errorf("cell %s: build failed (%s): %s; record %s, log %s", b.cell.ID, rec.Failure.Class, rec.Failure.Reason, out, b.ws.logPath())
+		return res, fmt.Errorf("cell %s: build failed (%s): %s; record %s, log %s", b.cell.ID, rec.Failure.Class, rec.Failure.Reason, out, logPath)
 	}
 	return res, nil
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -93,13 +94,13 @@ func TestBuildAWSWithStandIn(t *testing.T) {
 	requireStandInTools(t)
 	c := awsCell()
 	o := makeOptions(t)
-	o.Out = filepath.Join(t.TempDir(), "records", c.ID+".json")
+	o.Out = filepath.Join(t.TempDir(), "records", c.ID)
 	res, err := Build(context.Background(), c, o)
 	if err != nil {
 		t.Fatalf("Build: %v\n%s", err, o.Console)
 	}
-	rec := readRecord(t, o.Out)
-	if res.Path != o.Out || rec.Status != record.BuildSucceeded {
+	rec := readRecord(t, filepath.Join(o.Out, RecordName))
+	if res.Path != filepath.Join(o.Out, RecordName) || rec.Status != record.BuildSucceeded {
 		t.Fatalf("record at %s = %+v", res.Path, rec)
 	}
 	var regions []string
@@ -117,8 +118,8 @@ func TestBuildAWSWithStandIn(t *testing.T) {
 	if rec.Artifacts.OVA != nil {
 		t.Error("an AMI build has no OVA")
 	}
-	if !strings.HasPrefix(rec.Log, "../../") {
-		t.Errorf("log path %q is not relative to the record's directory", rec.Log)
+	if rec.Log != "build.log" {
+		t.Errorf("log path %q: want the copy beside the record", rec.Log)
 	}
 
 	// Packer appends to the manifest: a second run must record its own AMIs, not the first's.
@@ -295,8 +296,16 @@ func TestRetries(t *testing.T) {
 			t.Parallel()
 			o := makeOptions(t, tt.env...)
 			o.Retries = tt.retries
+			o.Out = filepath.Join(t.TempDir(), "out")
 			res, err := Build(context.Background(), vsphereCell("ubuntu-2204", "22.04"), o)
 			rec := res.Record
+			// What the workflow uploads, failed or not: the record and the log in --out.
+			if want := filepath.Join(o.Out, RecordName); res.Path != want {
+				t.Errorf("record at %s, want %s", res.Path, want)
+			}
+			if log, err := os.ReadFile(filepath.Join(o.Out, rec.Log)); err != nil || len(log) == 0 {
+				t.Errorf("log %s beside the record: %v (%d bytes)", rec.Log, err, len(log))
+			}
 			if (err == nil) != (tt.status == record.BuildSucceeded) || rec.Status != tt.status || rec.Attempts != tt.attempts {
 				t.Fatalf("err = %v, status %s after %d attempts; want %s after %d\n%s", err, rec.Status, rec.Attempts, tt.status, tt.attempts, o.Console)
 			}
@@ -444,5 +453,55 @@ func TestValidateOnlyWithStandIn(t *testing.T) {
 		if got := fake.commands[0].Args[2]; got != c.Target.Validate {
 			t.Errorf("cell %s: ran %s, want %s", c.ID, got, c.Target.Validate)
 		}
+	}
+}
+
+// TestStandInFindsBoto3 runs the stand-in's choice of interpreter for the AMI step: python3
+// when it has boto3, else the python3 beside moto_server's real path (its venv, where pipx or
+// .ci/install put it), else python3 (which then says boto3 is missing).
+func TestStandInFindsBoto3(t *testing.T) {
+	t.Parallel()
+	script := filepath.Join(standIn, "hack", "python-aws")
+	tests := []struct {
+		name        string
+		systemBoto3 bool
+		motoVenv    bool
+		want        string
+	}{
+		{name: "python3 has boto3", systemBoto3: true, motoVenv: true, want: "system x.py"},
+		{name: "boto3 only in moto's venv", motoVenv: true, want: "venv x.py"},
+		{name: "no boto3 anywhere", want: "system x.py"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			exit := "1"
+			if tt.systemBoto3 {
+				exit = "0"
+			}
+			sh := func(path, body string) {
+				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(path, []byte("#!/bin/sh\n"+body+"\n"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			sh(filepath.Join(dir, "bin", "python3"), `[ "$1" = -c ] && exit `+exit+`; echo system "$@"`)
+			if tt.motoVenv {
+				sh(filepath.Join(dir, "venv", "bin", "python3"), `echo venv "$@"`)
+				sh(filepath.Join(dir, "venv", "bin", "moto_server"), "exit 0")
+				if err := os.Symlink(filepath.Join(dir, "venv", "bin", "moto_server"), filepath.Join(dir, "bin", "moto_server")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			cmd := exec.Command(script, "x.py")
+			cmd.Env = []string{"PATH=" + filepath.Join(dir, "bin") + ":/usr/bin:/bin"}
+			out, err := cmd.CombinedOutput()
+			if err != nil || strings.TrimSpace(string(out)) != tt.want {
+				t.Fatalf("python-aws ran %q (%v), want %q", out, err, tt.want)
+			}
+		})
 	}
 }

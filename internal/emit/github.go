@@ -17,6 +17,15 @@ type Output struct {
 	Name, Value string
 }
 
+// OutputNames are the names GitHubOutputs gives its outputs, in order.
+func OutputNames(maxShards int) []string {
+	names := []string{"count", "skipped", "shards"}
+	for i := range maxShards {
+		names = append(names, fmt.Sprintf("matrix-%d", i))
+	}
+	return names
+}
+
 // GitHubOutputs are the step outputs of a plan: count, skipped, shards, and matrix-0 …
 // matrix-<maxShards-1> (shards past the last hold an empty include, so every output a
 // workflow declares exists; gate their jobs on `shards`).
@@ -41,7 +50,7 @@ func GitHubOutputs(p plan.Plan, maxCells, maxShards int) ([]Output, error) {
 			return nil, fmt.Errorf("encode matrix-%d: %w", i, err)
 		}
 		size += len(data)
-		outs = append(outs, Output{fmt.Sprintf("matrix-%d", i), string(data)})
+		outs = append(outs, Output{OutputNames(maxShards)[3+i], string(data)})
 	}
 	if size > GitHubOutputLimit {
 		return nil, fmt.Errorf("the matrix outputs of %d cells take %d bytes, over GitHub's %d-byte limit of outputs per job: split the grid into several plan jobs with --only", len(p.Build), size, GitHubOutputLimit)

@@ -64,7 +64,7 @@ func Run(ctx context.Context, o Options) error {
 	if o.Work, err = filepath.Abs(o.Work); err != nil {
 		return err
 	}
-	if err := checkTools(ctx); err != nil {
+	if err := ensureTools(ctx, o.Root, o.Out); err != nil {
 		return err
 	}
 	r := &run{Options: o, bin: filepath.Join(o.Work, "bin"), logs: filepath.Join(o.Work, "logs"), started: time.Now()}
@@ -296,20 +296,7 @@ func (r *run) catalog(ctx context.Context) error {
 
 func (r *run) publish(ctx context.Context) error {
 	config := filepath.Join(r.Work, "publish.yaml")
-	doc := fmt.Sprintf(`apiVersion: imagegrid.io/v1alpha1
-kind: PublishConfig
-vsphere:
-  server: %s
-  thumbprint: %q
-  datacenter: %s
-  cluster: %s
-  datastore: %s
-  network: %s
-aws:
-  regions: [us-east-1]
-  pollInterval: 1s
-  waitTimeout: 5m
-`, r.vc.host, r.vc.thumbprint, r.vc.datacenter, r.vc.cluster, r.vc.datastore, simNetwork)
+	doc := r.vc.publishConfig()
 	if err := os.WriteFile(config, []byte(doc), 0o644); err != nil {
 		return err
 	}

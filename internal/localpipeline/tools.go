@@ -2,14 +2,17 @@
 // workflows run it on GitHub: matrix picks the cells, build runs the Image Builder stand-in
 // (real packer and qemu-img) for each, publish imports the OVA into an in-process vCenter
 // simulator and copies the AMI in a moto_server, and commits the catalog change in a local git
-// repository. Nothing is installed: a missing tool is named with how to get it.
+// repository. Missing tools are installed by the repository's .ci/install where it can (as
+// root, or with passwordless sudo, on Debian); elsewhere each is named with how to get it.
 package localpipeline
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os/exec"
+	"path/filepath"
 	"strings"
 
 	"github.com/imagegrid/imagegrid/internal/motoserver"
@@ -26,6 +29,21 @@ var tools = []struct{ name, get string }{
 	{"moto_server", motoserver.Install},
 }
 
+// ensureTools runs .ci/install (in the checkout root) when a tool is missing, then checks
+// again; .ci/install installs what it can and names the exact commands otherwise.
+func ensureTools(ctx context.Context, root string, out io.Writer) error {
+	if checkTools(ctx) == nil {
+		return nil
+	}
+	fmt.Fprintln(out, "==> installing what this machine lacks: bash .ci/install")
+	cmd := exec.CommandContext(ctx, "bash", filepath.Join(root, ".ci", "install"))
+	cmd.Dir, cmd.Stdout, cmd.Stderr = root, out, out
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("bash .ci/install: %w\n%w", err, checkTools(ctx))
+	}
+	return checkTools(ctx)
+}
+
 // checkTools names every missing tool, with how to get it.
 func checkTools(ctx context.Context) error {
 	var missing []string
@@ -34,14 +52,8 @@ func checkTools(ctx context.Context) error {
 			missing = append(missing, fmt.Sprintf("  %s: %s", t.name, t.get))
 		}
 	}
-	if len(missing) == 0 {
-		// The Image Builder stand-in registers AMIs in moto with boto3, as packer would in AWS.
-		if out, err := exec.CommandContext(ctx, "python3", "-c", "import boto3").CombinedOutput(); err != nil {
-			missing = append(missing, fmt.Sprintf("  boto3 for python3: pip install boto3 (%s)", strings.TrimSpace(string(out))))
-		}
-	}
 	if len(missing) > 0 {
-		return errors.New("the local pipeline needs these, which this machine lacks (nothing is installed for you):\n" + strings.Join(missing, "\n"))
+		return errors.New("the local pipeline needs these, which this machine lacks (bash .ci/install installs them as root on Debian):\n" + strings.Join(missing, "\n"))
 	}
 	return nil
 }

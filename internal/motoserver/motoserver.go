@@ -17,7 +17,7 @@ import (
 )
 
 // Install says how to get moto_server when it is missing.
-const Install = "pip install 'moto[server]'"
+const Install = "bash .ci/install (as root on Debian: moto in its own venv), or pip install 'moto[server]==5.2.1'"
 
 // Server is a running moto_server.
 type Server struct {

@@ -3,6 +3,7 @@ package workflowlint
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -100,37 +101,185 @@ func TestPipelineShards(t *testing.T) {
 		t.Fatalf("%d build jobs %v for max-shards %d", len(builds), builds, shards)
 	}
 	for i := range shards {
-		name := fmt.Sprintf("build-%d", i)
-		job := value(jobs, name)
-		checks := map[string]string{
-			"if":                    fmt.Sprintf("needs.plan.outputs.shards > %d", i),
-			"strategy.fail-fast":    "false",
-			"strategy.max-parallel": "${{ inputs.max-parallel }}",
-			"strategy.matrix":       fmt.Sprintf("${{ fromJSON(needs.plan.outputs.matrix-%d) }}", i),
-			"name":                  "${{ matrix.name }}",
+		for _, leg := range []struct{ kind, mode string }{{"build", "!="}, {"validate", "=="}} {
+			name := fmt.Sprintf("%s-%d", leg.kind, i)
+			job := value(jobs, name)
+			checks := map[string]string{
+				"if":                    fmt.Sprintf("inputs.mode %s 'validate' && needs.plan.outputs.shards > %d", leg.mode, i),
+				"strategy.fail-fast":    "false",
+				"strategy.max-parallel": "${{ inputs.max-parallel }}",
+				"strategy.matrix":       fmt.Sprintf("${{ fromJSON(needs.plan.outputs.matrix-%d) }}", i),
+				"name":                  "${{ matrix.name }}",
+			}
+			for path, want := range checks {
+				n := job
+				for key := range strings.SplitSeq(path, ".") {
+					n = value(n, key)
+				}
+				if got, _ := scalar(n); got != want {
+					t.Errorf("%s.%s is %q, want %q", name, path, got, want)
+				}
+			}
 		}
-		for path, want := range checks {
-			n := job
-			for key := range strings.SplitSeq(path, ".") {
-				n = value(n, key)
-			}
-			if got, _ := scalar(n); got != want {
-				t.Errorf("%s.%s is %q, want %q", name, path, got, want)
-			}
+		// Validate legs hold no secret and no token beyond reading the repository.
+		validate := value(jobs, fmt.Sprintf("validate-%d", i))
+		var perms []string
+		each(value(validate, "permissions"), func(k, v *yaml.Node) { perms = append(perms, k.Value+": "+v.Value) })
+		if strings.Join(perms, ", ") != "contents: read" {
+			t.Errorf("validate-%d has permissions %v, want contents: read only", i, perms)
+		}
+		if text, err := yaml.Marshal(value(validate, "steps")); err != nil || strings.Contains(string(text), "secrets.") || strings.Contains(string(text), "configure-aws-credentials") {
+			t.Errorf("validate-%d steps reach a secret or assume a role:\n%s", i, text)
 		}
 		if got, _ := scalar(value(value(plan, "outputs"), fmt.Sprintf("matrix-%d", i))); got != fmt.Sprintf("${{ steps.matrix.outputs.matrix-%d }}", i) {
 			t.Errorf("plan does not output matrix-%d: %q", i, got)
 		}
 	}
-	for _, job := range []string{"publish", "summary"} {
+	waits := map[string][]string{"publish": {"build"}, "check": {"validate"}, "summary": {"build", "validate"}}
+	for job, kinds := range waits {
 		var needs []string
 		for _, n := range items(value(value(jobs, job), "needs")) {
 			needs = append(needs, n.Value)
 		}
-		for _, b := range builds {
-			if !slices.Contains(needs, b) {
-				t.Errorf("%s does not wait for %s (needs %v)", job, b, needs)
+		for _, kind := range kinds {
+			for i := range shards {
+				if leg := fmt.Sprintf("%s-%d", kind, i); !slices.Contains(needs, leg) {
+					t.Errorf("%s does not wait for %s (needs %v)", job, leg, needs)
+				}
 			}
+		}
+	}
+}
+
+// commandInterface is what a command's -h says about it: its flags and its step outputs.
+type commandInterface struct {
+	flags, outputs []string
+}
+
+// commandInterfaces builds matrix, build and publish and reads each one's -h.
+func commandInterfaces(t *testing.T) map[string]commandInterface {
+	t.Helper()
+	bin := t.TempDir()
+	commands := []string{"matrix", "build", "publish"}
+	args := []string{"build", "-o", bin + string(filepath.Separator)}
+	for _, c := range commands {
+		args = append(args, "../../cmd/"+c)
+	}
+	if out, err := exec.Command("go", args...).CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	flagLine := regexp.MustCompile(`(?m)^  -([a-z0-9-]+)`)
+	outputLine := regexp.MustCompile(`(?m)^step outputs \(GitHub Actions\): (.*)$`)
+	got := map[string]commandInterface{}
+	for _, c := range commands {
+		usage, err := exec.Command(filepath.Join(bin, c), "-h").CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s -h: %v\n%s", c, err, usage)
+		}
+		var ci commandInterface
+		for _, m := range flagLine.FindAllStringSubmatch(string(usage), -1) {
+			ci.flags = append(ci.flags, m[1])
+		}
+		m := outputLine.FindStringSubmatch(string(usage))
+		if m == nil || len(ci.flags) == 0 {
+			t.Fatalf("%s -h lists no flags or no step outputs:\n%s", c, usage)
+		}
+		ci.outputs = strings.Split(m[1], ", ")
+		got[c] = ci
+	}
+	return got
+}
+
+// documented returns the backquoted names in the first column of the table that follows
+// heading (the first one after section) in docs/workflows.md.
+func documented(t *testing.T, section, heading string) []string {
+	t.Helper()
+	doc, err := os.ReadFile("../../docs/workflows.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := string(doc)
+	i := strings.Index(text, section)
+	j := strings.Index(text[max(i, 0):], heading)
+	if i < 0 || j < 0 {
+		t.Fatalf("docs/workflows.md has no %q under %q", heading, section)
+	}
+	var names []string
+	inTable := false
+	for line := range strings.Lines(text[i+j+len(heading):]) {
+		if !strings.HasPrefix(line, "|") {
+			if inTable {
+				break
+			}
+			continue
+		}
+		inTable = true
+		first := strings.Split(line, "|")[1]
+		for _, m := range regexp.MustCompile("`([a-z0-9-]+)`").FindAllStringSubmatch(first, -1) {
+			names = append(names, m[1])
+		}
+	}
+	return names
+}
+
+// TestActionMatchesCommands checks action.yml against the commands themselves: every flag of
+// matrix, build and publish is an input and every input (but the action's own) a flag; the
+// action exposes exactly the step outputs the commands declare (they refuse to write others);
+// docs/workflows.md documents exactly those inputs and outputs.
+func TestActionMatchesCommands(t *testing.T) {
+	t.Parallel()
+	commands := commandInterfaces(t)
+	action := load(t, "action.yml")
+	keys := func(n *yaml.Node) map[string]bool {
+		m := map[string]bool{}
+		each(n, func(k, _ *yaml.Node) { m[k.Value] = true })
+		return m
+	}
+	inputs, outputs := keys(value(action, "inputs")), keys(value(action, "outputs"))
+	own := map[string]bool{"command": true, "token": true}
+
+	flags, written := map[string]bool{}, map[string]bool{}
+	for name, c := range commands {
+		for _, f := range c.flags {
+			flags[f] = true
+			if !inputs[f] {
+				t.Errorf("%s --%s has no input in action.yml", name, f)
+			}
+		}
+		for _, o := range c.outputs {
+			written[o] = true
+			if !outputs[o] {
+				t.Errorf("%s writes step output %s, which action.yml does not expose", name, o)
+			}
+		}
+	}
+	for in := range inputs {
+		if !flags[in] && !own[in] {
+			t.Errorf("action.yml input %s is no flag of matrix, build or publish", in)
+		}
+	}
+	for out := range outputs {
+		if !written[out] {
+			t.Errorf("action.yml output %s is written by no command", out)
+		}
+	}
+
+	sameAsDocs(t, "input", inputs, documented(t, "## The action", "### Inputs"))
+	sameAsDocs(t, "output", outputs, documented(t, "## The action", "### Outputs"))
+}
+
+// sameAsDocs reports the names of a kind (input, output) that action.yml declares and
+// docs/workflows.md does not document, and the other way round.
+func sameAsDocs(t *testing.T, kind string, declared map[string]bool, docs []string) {
+	t.Helper()
+	for _, name := range docs {
+		if !declared[name] {
+			t.Errorf("docs/workflows.md documents %s %s, which action.yml does not declare", kind, name)
+		}
+	}
+	for name := range declared {
+		if !slices.Contains(docs, name) {
+			t.Errorf("action.yml %s %s is not documented in docs/workflows.md", kind, name)
 		}
 	}
 }
