@@ -202,17 +202,11 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 	return p, nil
 }
 
-// cellTarget is the make target to run: with the make executor it must be one of the
-// checkout's own targets; with the docker executor, one the cell's Image Builder release has.
+// cellTarget is the make target to run: with the make executor the checkout's Makefile
+// decides whether it has it; with the docker executor, the cell's Image Builder release.
 func cellTarget(c record.Cell, o Options) (string, error) {
-	if o.Executor == ExecutorMake && o.ImageBuilderDir != "" {
-		if _, err := os.Stat(filepath.Join(o.ImageBuilderDir, "Makefile")); err == nil {
-			targets, err := makeTargets(o.ImageBuilderDir, o.Environ)
-			if err != nil {
-				return "", fmt.Errorf("cell %s: %w", c.ID, err)
-			}
-			return imagebuilder.TargetIn(c, o.ValidateOnly, targets, o.ImageBuilderDir)
-		}
+	if o.Executor == ExecutorMake {
+		return imagebuilder.CheckoutTarget(c, o.ValidateOnly)
 	}
 	return imagebuilder.Target(c, o.ValidateOnly)
 }

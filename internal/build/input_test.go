@@ -194,15 +194,6 @@ func TestBadInput(t *testing.T) {
 			want: "vsphere credentials missing: RHSM_USER, RHSM_PASS not set in the environment; a rhel image needs RHSM_USER and RHSM_PASS",
 		},
 		{
-			name: "target the make executor's checkout lacks",
-			cell: func() record.Cell {
-				c := vsphereCell("windows-2022", "2022") // Image Builder v0.1.55 has it, the stand-in does not
-				c.OS.Name = "windows"
-				return c
-			},
-			want: "testdata/imagebuilder/images/capi has no make target build-node-ova-vsphere-windows-2022: its build-node-ova-vsphere-* targets end in photon-5, rhel-9, ubuntu-2204, ubuntu-2404",
-		},
-		{
 			name: "malformed env file",
 			cell: func() record.Cell { return vsphereCell("ubuntu-2204", "22.04") },
 			opts: func(o *Options) { o.EnvFile = "testdata/creds-bad.env" },

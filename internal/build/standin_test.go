@@ -325,6 +325,19 @@ func TestRetries(t *testing.T) {
 	}
 }
 
+func TestMissingMakeTarget(t *testing.T) {
+	t.Parallel()
+	requireStandInTools(t)
+	c := vsphereCell("windows-2022", "2022") // Image Builder v0.1.55 has it, the stand-in does not
+	c.OS.Name = "windows"
+	o := makeOptions(t)
+	res, err := Build(context.Background(), c, o)
+	if err == nil || res.Record.Failure == nil || res.Record.Failure.Class != record.FailurePermanent || res.Record.Attempts != 1 {
+		t.Fatalf("err = %v, record = %+v", err, res.Record)
+	}
+	mustContain(t, "reason", res.Record.Failure.Reason, "missing make target")
+}
+
 // With the make executor the checkout's own targets decide, not the release table: v0.1.13
 // has no ubuntu-2404 OVA, the stand-in checkout does.
 func TestMakeExecutorTrustsTheCheckoutsTargets(t *testing.T) {

@@ -235,38 +235,16 @@ func TestRegistry(t *testing.T) {
 	}
 }
 
-func TestMakeTargetsAndTargetIn(t *testing.T) {
+func TestCheckoutTarget(t *testing.T) {
 	t.Parallel()
-	db := []byte(`# GNU Make 4.3
-PACKER_FLAGS := -color=false
-# Not a target:
-build-ami-ubuntu-2004:
-#  Implicit rule search has not been done.
-
-.PHONY: build-ami-ubuntu-2204 validate-ami-ubuntu-2204
-build-ami-ubuntu-2204: deps-ami
-	packer build packer/ami/packer.json
-validate-ami-ubuntu-2204:
-build-ami-all: build-ami-ubuntu-2204
-%.json: %.tmpl
-deps-ami:
-`)
-	got := MakeTargets(db)
-	want := []string{"build-ami-all", "build-ami-ubuntu-2204", "deps-ami", "validate-ami-ubuntu-2204"}
-	if !reflect.DeepEqual(got, want) {
-		t.Fatalf("MakeTargets = %q, want %q", got, want)
+	// No release table entry for v0.1.9 and none with ubuntu-2404 for v0.1.13: the checkout decides.
+	for _, c := range []record.Cell{cell("aws", "build-ami-ubuntu-2204", "", "v0.1.9"), cell("vsphere", "build-node-ova-vsphere-ubuntu-2404", "", "v0.1.13")} {
+		if target, err := CheckoutTarget(c, false); err != nil || target != c.Target.Build {
+			t.Errorf("CheckoutTarget(%s) = %q, %v", c.Target.Build, target, err)
+		}
 	}
-	c := cell("aws", "build-ami-ubuntu-2204", "validate-ami-ubuntu-2204", "v0.1.9") // no release table entry: the checkout decides
-	if target, err := TargetIn(c, false, got, "/ib"); err != nil || target != "build-ami-ubuntu-2204" {
-		t.Errorf("TargetIn = %q, %v", target, err)
-	}
-	c.Target.Build = "build-ami-ubuntu-2004"
-	if _, err := TargetIn(c, false, got, "/ib"); err == nil || !strings.Contains(err.Error(), "the Image Builder checkout /ib has no make target build-ami-ubuntu-2004: its build-ami-* targets end in ubuntu-2204") || strings.Contains(err.Error(), "all") {
-		t.Errorf("TargetIn of a missing target: %v", err)
-	}
-	c = cell("azure", "build-azure-sig-ubuntu-2204", "", "v0.1.55")
-	if _, err := TargetIn(c, false, got, "/ib"); err == nil || !strings.Contains(err.Error(), "it has no build-azure-sig-* targets") {
-		t.Errorf("TargetIn without any target of the infrastructure: %v", err)
+	if _, err := CheckoutTarget(cell("aws", "build-node-ova-vsphere-ubuntu-2204", "", "v0.1.55"), false); err == nil || !strings.Contains(err.Error(), `a aws target starts with "build-ami-"`) {
+		t.Errorf("CheckoutTarget of another infrastructure's target: %v", err)
 	}
 }
 

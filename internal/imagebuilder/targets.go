@@ -91,30 +91,12 @@ func Target(c record.Cell, validate bool) (string, error) {
 	return target, nil
 }
 
-// TargetIn is Target for an Image Builder checkout whose make targets are known: the target
-// must be one of them, whatever the cell's version says.
-func TargetIn(c record.Cell, validate bool, makeTargets []string, checkout string) (string, error) {
+// CheckoutTarget is Target for the make executor: the checkout's own Makefile decides which
+// targets exist (make fails with "No rule to make target" for one it lacks), so only the
+// target's shape is checked, not the release table.
+func CheckoutTarget(c record.Cell, validate bool) (string, error) {
 	target, _, err := targetShape(c, validate)
-	if err != nil {
-		return "", err
-	}
-	if !slices.Contains(makeTargets, target) {
-		prefix := targetPrefixOf(target)
-		var same []string
-		for _, t := range makeTargets {
-			// Leave out the aggregate (-all) and the two-stage (base-, clone-) OVA targets.
-			rest, ok := strings.CutPrefix(t, prefix)
-			if ok && rest != "all" && !strings.HasPrefix(rest, "base-") && !strings.HasPrefix(rest, "clone-") {
-				same = append(same, rest)
-			}
-		}
-		have := "it has no " + prefix + "* targets"
-		if len(same) > 0 {
-			have = fmt.Sprintf("its %s* targets end in %s", prefix, strings.Join(same, ", "))
-		}
-		return "", fmt.Errorf("cell %s: the Image Builder checkout %s has no make target %s: %s", c.ID, checkout, target, have)
-	}
-	return target, nil
+	return target, err
 }
 
 // targetShape returns the cell's build (or validate) target and its part after the prefix,
@@ -136,46 +118,10 @@ func targetShape(c record.Cell, validate bool) (target, suffix string, err error
 	return "", "", fmt.Errorf("cell %s: %s %q: a %s target starts with %s", c.ID, field, target, c.Infra, quoteAll(want))
 }
 
-// targetPrefixOf is the known build or validate prefix target starts with, "" if none.
-func targetPrefixOf(target string) string {
-	for _, p := range targetPrefix {
-		for _, pre := range append([]string{p.build}, p.validate...) {
-			if strings.HasPrefix(target, pre) {
-				return pre
-			}
-		}
-	}
-	return ""
-}
-
 func quoteAll(words []string) string {
 	quoted := make([]string, len(words))
 	for i, w := range words {
 		quoted[i] = fmt.Sprintf("%q", w)
 	}
 	return strings.Join(quoted, " or ")
-}
-
-// MakeTargets reads the explicit targets from the database GNU make prints for a Makefile
-// ("make -npq .DEFAULT": read the Makefile, run nothing, print every rule). An entry make
-// marks "# Not a target:" is a file it only considered, and special targets start with ".".
-func MakeTargets(db []byte) []string {
-	var targets []string
-	notTarget := false
-	for line := range strings.Lines(string(db)) {
-		line = strings.TrimRight(line, "\n")
-		if line == "# Not a target:" {
-			notTarget = true
-			continue
-		}
-		name, _, ok := strings.Cut(line, ":")
-		skip := notTarget
-		notTarget = false
-		if !ok || skip || name == "" || strings.ContainsAny(name[:1], ".#\t %$") || strings.ContainsAny(name, " =%$") || strings.HasPrefix(line[len(name):], ":=") {
-			continue
-		}
-		targets = append(targets, name)
-	}
-	slices.Sort(targets)
-	return slices.Compact(targets)
 }
