@@ -114,8 +114,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	recorder := publish.Recorder{Dir: o.out}
 	runner := &publish.Runner{
 		Publishers: publishers,
+		Parallel:   parallel(cfg, len(jobs)),
 		Log:        stdout,
-		Group:      gh.Group,
 		Record: func(pr record.PublishRecord) error {
 			if o.dryRun {
 				return nil // a dry run writes nothing
@@ -123,6 +123,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 			_, err := recorder.Write(pr)
 			return err
 		},
+	}
+	if gh.InActions() {
+		runner.Group = gh.Group // one log group per record; locally the lines stream as they come
 	}
 	records, err := runner.Run(ctx, jobs)
 	if err != nil {
@@ -174,6 +177,17 @@ func applyLibraryFlags(cfg *publishconfig.Config, o options) error {
 	}
 	lib.Create = lib.Create || o.createLibrary
 	return nil
+}
+
+// parallel is how many records of each infrastructure are published at once: vsphere.parallel
+// into the one vCenter; every AWS record at once, since they share the account's
+// aws.parallel region slots (and mostly wait for copies).
+func parallel(cfg *publishconfig.Config, records int) map[string]int {
+	n := map[string]int{record.InfraAWS: records}
+	if cfg.VSphere != nil {
+		n[record.InfraVSphere] = cfg.VSphere.Parallel
+	}
+	return n
 }
 
 // needed lists the infrastructures of the records that will be published.

@@ -3,6 +3,7 @@ package aws
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -143,5 +144,48 @@ func TestPublishWaitDeadline(t *testing.T) {
 	}
 	if n := e.proxy.Calls("CopyImage"); n != 0 {
 		t.Errorf("re-run copied %d times", n)
+	}
+}
+
+func TestPublishWaitsForCopiesWithoutHoldingSlots(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	const hold = 4 * time.Second
+	e.proxy.HoldCopies(hold)
+	e.proxy.ThrottleAbove(2)
+	regions := []string{"us-west-1", "us-west-2", "eu-west-1", "eu-central-1"}
+	cfg := testConfig(regions...)
+	cfg.Parallel = 1
+	cfg.PollInterval = 100 * time.Millisecond
+	started := time.Now()
+	got, err := e.publisher(cfg, Options{}).Publish(context.Background(), testRecord(e.source), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pl := range got.AMIs {
+		if pl.Status != record.PublishSucceeded {
+			t.Errorf("%+v", pl)
+		}
+	}
+	took := time.Since(started)
+	t.Logf("published in %s, %d DescribeImages, %d throttled", took, e.proxy.Calls("DescribeImages"), e.proxy.Throttled())
+	if took < hold {
+		t.Errorf("published in %s: it did not wait the %s the copies were pending", took, hold)
+	}
+	if e.proxy.Throttled() == 0 {
+		t.Error("no call was throttled: the test does not exercise throttling")
+	}
+	if n := e.proxy.Peak("CopyImage"); n != 1 {
+		t.Errorf("%d copies started at once; want 1 (parallel: 1)", n)
+	}
+	// One slot, yet every copy started while the first was still pending: a region waiting
+	// for its copy does not hold the slot.
+	starts := e.proxy.CopyStarts()
+	if len(starts) != len(regions) {
+		t.Fatalf("%d copies; want %d", len(starts), len(regions))
+	}
+	slices.SortFunc(starts, time.Time.Compare)
+	if spread := starts[len(starts)-1].Sub(starts[0]); spread >= hold {
+		t.Errorf("copies started over %s, longer than one copy is pending (%s): the waits held the slot", spread, hold)
 	}
 }

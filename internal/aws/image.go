@@ -74,14 +74,11 @@ func tag(ctx context.Context, c *ec2.Client, ids []string, tags map[string]strin
 	return nil
 }
 
-// finish copies the source's tags to the AMI and its snapshots, adds imagegrid's, and grants
-// the launch permissions. Every call is idempotent: a re-run changes nothing.
-func (p *Publisher) finish(ctx context.Context, rec record.BuildRecord, src source, region, id string, sharing record.AMISharing) error {
+// finish copies the source's tags to the available AMI img and its snapshots, adds
+// imagegrid's, and grants the launch permissions. Every call is idempotent: a re-run changes nothing.
+func (p *Publisher) finish(ctx context.Context, rec record.BuildRecord, src source, region string, img types.Image, sharing record.AMISharing) error {
 	c := p.client(region)
-	img, err := describe(ctx, c, id)
-	if err != nil {
-		return err
-	}
+	id := awssdk.ToString(img.ImageId)
 	tags := map[string]string{}
 	if src.Region != region || src.ID != id {
 		for _, t := range src.image.Tags {

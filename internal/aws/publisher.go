@@ -37,7 +37,8 @@ const (
 
 // Options tune a Publisher. The zero value is usable.
 type Options struct {
-	// Log receives progress lines; nil discards them.
+	// Log receives progress lines when the context of a Publish carries no log of its own
+	// (publish.WithLog); nil discards them.
 	Log io.Writer
 	// Endpoint replaces the EC2 endpoint of every region (e.g. a local moto server).
 	Endpoint string
@@ -48,11 +49,16 @@ type Options struct {
 	MaxBackoff time.Duration
 }
 
-// Publisher copies, tags and shares AMIs. It is safe for concurrent use.
+// Publisher copies, tags and shares AMIs for one AWS account. It is safe for concurrent use:
+// the records of a run are published at once and share the account's cfg.Parallel slots.
 type Publisher struct {
 	cfg  *publishconfig.AWS
 	base awssdk.Config
 	opts Options
+	// slots bound the regions worked on at once, across every record of the account. A
+	// region holds one while it calls the API, not while it waits for a copy: the copy runs
+	// in AWS, and a slot held for its minutes would serialise the regions behind it.
+	slots chan struct{}
 
 	mu      sync.Mutex
 	clients map[string]*ec2.Client
@@ -69,7 +75,7 @@ func New(cfg *publishconfig.AWS, base awssdk.Config, opts Options) *Publisher {
 	if opts.MaxBackoff <= 0 {
 		opts.MaxBackoff = 20 * time.Second
 	}
-	return &Publisher{cfg: cfg, base: base, opts: opts, clients: map[string]*ec2.Client{}}
+	return &Publisher{cfg: cfg, base: base, opts: opts, slots: make(chan struct{}, max(cfg.Parallel, 1)), clients: map[string]*ec2.Client{}}
 }
 
 // Target is where one build's AMI goes and who may launch it.
@@ -107,7 +113,8 @@ func union(a, b []string) []string {
 	return out
 }
 
-// Publish places the build's AMI in every target region, at most cfg.Parallel at once. Every
+// Publish places the build's AMI in every target region, all at once but at most cfg.Parallel
+// regions of the account calling the API at a time (waiting for a copy takes no slot). Every
 // region gets a placement with its own status; the error lists the regions that failed.
 func (p *Publisher) Publish(ctx context.Context, rec record.BuildRecord, _ string) (record.PublishRecord, error) {
 	if len(rec.Artifacts.AMI) == 0 {
@@ -116,12 +123,9 @@ func (p *Publisher) Publish(ctx context.Context, rec record.BuildRecord, _ strin
 	target := TargetFor(p.cfg, rec.Cell)
 	sources := p.sources(ctx, rec.Artifacts.AMI)
 	placements := make([]record.AMIPlacement, len(target.Regions))
-	sem := make(chan struct{}, max(p.cfg.Parallel, 1))
 	var wg sync.WaitGroup
 	for i, region := range target.Regions {
 		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
 			placements[i] = p.region(ctx, rec, sources, region, target.Sharing)
 		})
 	}
@@ -162,8 +166,9 @@ func (p *Publisher) sources(ctx context.Context, amis []record.AMIArtifact) map[
 
 // region places the AMI in one region and says what happened there.
 func (p *Publisher) region(ctx context.Context, rec record.BuildRecord, sources map[record.AMIArtifact]source, region string, sharing record.AMISharing) record.AMIPlacement {
+	w := publish.Log(ctx, p.opts.Log)
 	logf := func(format string, args ...any) {
-		fmt.Fprintf(p.opts.Log, "aws: %s: %s: %s\n", rec.Cell.ID, region, fmt.Sprintf(format, args...))
+		fmt.Fprintf(w, "aws: %s: %s: %s\n", rec.Cell.ID, region, fmt.Sprintf(format, args...))
 	}
 	src := sources[sourceFor(rec.Artifacts.AMI, region)]
 	pl := record.AMIPlacement{Region: region, Status: record.PublishFailed, Source: src.Region + ":" + src.ID}
@@ -172,11 +177,20 @@ func (p *Publisher) region(ctx context.Context, rec record.BuildRecord, sources 
 		logf("failed: %v", src.err)
 		return pl
 	}
-	id, reused, err := p.place(ctx, rec, src, region, logf)
-	pl.ID = id
+	var id string
+	var reused bool
+	err := p.withSlot(ctx, func() (err error) {
+		id, reused, err = p.place(ctx, rec, src, region, logf)
+		return err
+	})
+	var img types.Image
 	if err == nil {
-		err = p.finish(ctx, rec, src, region, id, sharing)
+		img, err = p.wait(ctx, p.client(region), id, logf)
 	}
+	if err == nil {
+		err = p.withSlot(ctx, func() error { return p.finish(ctx, rec, src, region, img, sharing) })
+	}
+	pl.ID = id
 	if err != nil {
 		pl.Error = err.Error()
 		logf("failed: %v", err)
@@ -204,8 +218,19 @@ func sourceFor(amis []record.AMIArtifact, region string) record.AMIArtifact {
 	return amis[0]
 }
 
-// place finds or makes the AMI carrying the build key in region and waits until it is
-// available. reused says it was there already.
+// withSlot runs f in one of the account's slots.
+func (p *Publisher) withSlot(ctx context.Context, f func() error) error {
+	select {
+	case p.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-p.slots }()
+	return f()
+}
+
+// place finds or makes the AMI carrying the build key in region; the caller waits for it to
+// be available. reused says it was there already.
 func (p *Publisher) place(ctx context.Context, rec record.BuildRecord, src source, region string, logf func(string, ...any)) (string, bool, error) {
 	c := p.client(region)
 	existing, err := findByKey(ctx, c, rec.BuildKey)
@@ -225,9 +250,6 @@ func (p *Publisher) place(ctx context.Context, rec record.BuildRecord, src sourc
 		if id, err = p.copy(ctx, rec, src, region, logf); err != nil {
 			return id, false, err
 		}
-	}
-	if err := p.wait(ctx, c, id, logf); err != nil {
-		return id, false, err
 	}
 	return id, reused, nil
 }
@@ -277,17 +299,26 @@ func clientToken(buildKey, region string) string {
 	return "imagegrid-" + buildKey[:min(len(buildKey), 32)] + "-" + region
 }
 
-// wait polls until the AMI is available, up to the configured deadline. A copy that failed
-// is deregistered so the next run copies again.
-func (p *Publisher) wait(ctx context.Context, c *ec2.Client, id string, logf func(string, ...any)) error {
+// wait polls until the AMI is available, up to the configured deadline, with the SDK's own
+// waiter (aws-sdk-go-v2 service/ec2 v1.345.0 api_op_DescribeImages.go, ImageAvailableWaiter:
+// DescribeImages until every image is available, a failed one ends the wait). Throttled
+// polls are retried by the client's retryer before the waiter sees them. A copy that failed
+// is deregistered so the next run copies again. It returns the available image as the last
+// poll described it.
+func (p *Publisher) wait(ctx context.Context, c *ec2.Client, id string, logf func(string, ...any)) (types.Image, error) {
 	w := ec2.NewImageAvailableWaiter(c, func(o *ec2.ImageAvailableWaiterOptions) {
+		// Every poll interval, not backing off towards 4×: a copy seen late holds the
+		// whole record back, and the waits of the regions end at the latest of them.
 		o.MinDelay = p.cfg.PollInterval
-		o.MaxDelay = max(p.cfg.PollInterval, 4*p.cfg.PollInterval)
+		o.MaxDelay = p.cfg.PollInterval
 		o.Retryable = availableYet
 	})
-	err := w.Wait(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}}, p.cfg.WaitTimeout)
+	out, err := w.WaitForOutput(ctx, &ec2.DescribeImagesInput{ImageIds: []string{id}}, p.cfg.WaitTimeout)
 	if err == nil {
-		return nil
+		if len(out.Images) != 1 {
+			return types.Image{}, fmt.Errorf("describe %s: %d images found", id, len(out.Images))
+		}
+		return out.Images[0], nil
 	}
 	img, derr := describe(ctx, c, id)
 	if derr == nil && img.State == types.ImageStateFailed {
@@ -296,7 +327,7 @@ func (p *Publisher) wait(ctx context.Context, c *ec2.Client, id string, logf fun
 			logf("deregister %s: %v", id, err)
 		}
 	}
-	return fmt.Errorf("wait for %s to become available (up to %s): %w", id, p.cfg.WaitTimeout, err)
+	return types.Image{}, fmt.Errorf("wait for %s to become available (up to %s): %w", id, p.cfg.WaitTimeout, err)
 }
 
 // availableYet decides whether to keep waiting: yes while the AMI is pending or not yet
@@ -323,7 +354,12 @@ func availableYet(_ context.Context, _ *ec2.DescribeImagesInput, out *ec2.Descri
 	return true, nil
 }
 
-// client returns the EC2 client of a region, with retries that outlast throttling.
+// client returns the EC2 client of a region, with retries that outlast throttling. EC2
+// throttles per account and region, so each region's client has its own adaptive retryer
+// (aws-sdk-go-v2 v1.48.0 aws/retry/adaptive.go): on top of the standard mode's backoff, it
+// lowers the client's own request rate while answers come back throttled (a token bucket
+// refilled at a rate that a cubic function raises again once the throttling stops,
+// adaptive_ratelimit.go), so fifteen regions polling their copies do not keep the API hot.
 func (p *Publisher) client(region string) *ec2.Client {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -335,12 +371,15 @@ func (p *Publisher) client(region string) *ec2.Client {
 		if p.opts.Endpoint != "" {
 			o.BaseEndpoint = awssdk.String(p.opts.Endpoint)
 		}
-		o.Retryer = retry.NewStandard(func(s *retry.StandardOptions) {
-			s.MaxAttempts = p.opts.MaxAttempts
-			s.MaxBackoff = p.opts.MaxBackoff
-			// Throttling is expected when 15 regions are copied at once: retry every
-			// throttled call instead of giving up when a client-side quota runs dry.
-			s.RateLimiter = ratelimit.None
+		o.Retryer = retry.NewAdaptiveMode(func(a *retry.AdaptiveModeOptions) {
+			a.StandardOptions = append(a.StandardOptions, func(s *retry.StandardOptions) {
+				s.MaxAttempts = p.opts.MaxAttempts
+				s.MaxBackoff = p.opts.MaxBackoff
+				// Throttling is expected when many regions are copied at once: retry
+				// every throttled call instead of giving up when the standard mode's
+				// client-side retry quota runs dry.
+				s.RateLimiter = ratelimit.None
+			})
 		})
 	})
 	p.clients[region] = c

@@ -5,6 +5,7 @@ package publish
 
 import (
 	"context"
+	"io"
 
 	"github.com/imagegrid/imagegrid/internal/record"
 )
@@ -18,4 +19,21 @@ type Interface interface {
 	Publish(ctx context.Context, rec record.BuildRecord, dir string) (record.PublishRecord, error)
 	// Close releases connections and sessions.
 	Close() error
+}
+
+type logKey struct{}
+
+// WithLog returns a context whose publish log is w: the runner gives each record its own, so
+// that the lines of records published at once can be told apart and grouped.
+func WithLog(ctx context.Context, w io.Writer) context.Context {
+	return context.WithValue(ctx, logKey{}, w)
+}
+
+// Log is the publish log of ctx, or fallback when the context carries none (a publisher
+// called on its own).
+func Log(ctx context.Context, fallback io.Writer) io.Writer {
+	if w, ok := ctx.Value(logKey{}).(io.Writer); ok {
+		return w
+	}
+	return fallback
 }

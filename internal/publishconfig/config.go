@@ -28,6 +28,7 @@ const Kind = "PublishConfig"
 
 // Defaults applied to fields left empty.
 const (
+	DefaultImports      = 2
 	DefaultParallel     = 5
 	DefaultWaitTimeout  = 45 * time.Minute
 	DefaultPollInterval = 15 * time.Second
@@ -101,6 +102,9 @@ type VSphere struct {
 	Network string `yaml:"network,omitempty"`
 	// DiskProvisioning is thin (default), thick or eagerZeroedThick.
 	DiskProvisioning string `yaml:"diskProvisioning,omitempty"`
+	// Parallel bounds the records published into this vCenter at once: OVAs streamed, and
+	// templates checked and finished (default 2).
+	Parallel int `yaml:"parallel,omitempty"`
 	// ContentLibrary also uploads each OVA as an OVF template item of this library.
 	ContentLibrary *ContentLibrary `yaml:"contentLibrary,omitempty"`
 }
@@ -125,7 +129,8 @@ type AWS struct {
 	OrganizationalUnits []string `yaml:"organizationalUnits,omitempty"`
 	// Public makes the AMIs public; only when set explicitly.
 	Public bool `yaml:"public,omitempty"`
-	// Parallel bounds the regions copied at once (default 5).
+	// Parallel bounds the regions of this account worked on at once, across every record of
+	// the run (default 5). A region waiting for its copy to become available holds no slot.
 	Parallel int `yaml:"parallel,omitempty"`
 	// WaitTimeout bounds the wait for a copied AMI to become available (default 45m).
 	WaitTimeout time.Duration `yaml:"waitTimeout,omitempty"`
@@ -167,8 +172,13 @@ func Parse(name string, data []byte) (*Config, error) {
 }
 
 func (c *Config) defaults() {
-	if c.VSphere != nil && c.VSphere.DiskProvisioning == "" {
-		c.VSphere.DiskProvisioning = DefaultProvisioning
+	if v := c.VSphere; v != nil {
+		if v.DiskProvisioning == "" {
+			v.DiskProvisioning = DefaultProvisioning
+		}
+		if v.Parallel == 0 {
+			v.Parallel = DefaultImports
+		}
 	}
 	if a := c.AWS; a != nil {
 		if a.Parallel == 0 {
@@ -370,6 +380,9 @@ func (v *validator) checkVSphere(s *VSphere) {
 	default:
 		v.failf("vsphere.diskProvisioning", "%q; want thin, thick or eagerZeroedThick", s.DiskProvisioning)
 	}
+	if s.Parallel < 0 {
+		v.failf("vsphere.parallel", "%d; want a positive number of records published at once", s.Parallel)
+	}
 	if l := s.ContentLibrary; l != nil && l.Name == "" {
 		v.failf("vsphere.contentLibrary.name", "required: the content library's name")
 	}
@@ -400,7 +413,7 @@ func (v *validator) checkAWS(a *AWS) {
 		}
 	}
 	if a.Parallel < 0 {
-		v.failf("aws.parallel", "%d; want a positive number of regions copied at once", a.Parallel)
+		v.failf("aws.parallel", "%d; want a positive number of regions worked on at once", a.Parallel)
 	}
 	if a.WaitTimeout < 0 {
 		v.failf("aws.waitTimeout", "%s; want a positive duration like 45m", a.WaitTimeout)

@@ -15,7 +15,7 @@ func TestLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.VSphere.Datastore != "LocalDS_0" || cfg.VSphere.DiskProvisioning != "thin" || cfg.VSphere.ContentLibrary.Name != "tkg-images" {
+	if cfg.VSphere.Datastore != "LocalDS_0" || cfg.VSphere.DiskProvisioning != "thin" || cfg.VSphere.Parallel != DefaultImports || cfg.VSphere.ContentLibrary.Name != "tkg-images" {
 		t.Errorf("vsphere = %+v", cfg.VSphere)
 	}
 	a := cfg.AWS
@@ -60,6 +60,7 @@ func TestParseErrors(t *testing.T) {
 		{"pool and cluster", head + "vsphere: {server: vc, datacenter: DC0, datastore: ds, cluster: C, resourcePool: P}\n", "vsphere.resourcePool: set cluster or resourcePool, not both"},
 		{"bad thumbprint", head + "vsphere: {server: vc, datacenter: DC0, datastore: ds, cluster: C, thumbprint: abc}\n", `vsphere.thumbprint: "abc" is not a SHA-1 or SHA-256 fingerprint`},
 		{"insecure and pinned", head + "vsphere: {server: vc, datacenter: DC0, datastore: ds, cluster: C, insecure: true, thumbprint: \"" + strings.Repeat("AB:", 31) + "AB\"}\n", "vsphere.insecure: insecure turns off"},
+		{"negative parallel", head + "vsphere: {server: vc, datacenter: DC0, datastore: ds, cluster: C, parallel: -1}\n", "c.yaml:3:77: vsphere.parallel: -1; want a positive number"},
 		{"selector of an unknown infrastructure", head + "catalog:\n  selectors:\n    gcp: [os-name]\n", `c.yaml:5:10: catalog.selectors.gcp: "gcp" is not an infrastructure; want vsphere, aws or azure`},
 		{"no selector", head + "catalog:\n  selectors:\n    vsphere: []\n", `c.yaml:5:14: catalog.selectors.vsphere: no selector; give at least one, like "image-type,os-name"`},
 		{"selector with values", head + "catalog:\n  selectors:\n    aws:\n      - ami-region,os-name\n      - ami-region=us-east-1,os-name\n", `c.yaml:7:9: catalog.selectors.aws[1]: "ami-region=us-east-1,os-name": "ami-region=us-east-1" is not a label key; give the keys only`},

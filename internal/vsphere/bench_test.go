@@ -16,13 +16,14 @@ import (
 	"github.com/imagegrid/imagegrid/internal/publishconfig"
 	"github.com/imagegrid/imagegrid/internal/record"
 	"github.com/imagegrid/imagegrid/internal/testutil/ovatest"
+	"github.com/imagegrid/imagegrid/internal/testutil/peers"
 	"github.com/imagegrid/imagegrid/internal/testutil/vcsim"
 )
 
 // BenchmarkImportOVA imports a 1 GiB OVA (random data: it does not compress) into the
 // simulator, with imagegrid and with govmomi's own govc import.ova built from the same
-// govmomi version, on the same file in the same run. Both skip TLS verification, so only the
-// import is compared. Run it with:
+// govmomi version (before the timers start), on the same file in the same run. Both skip
+// TLS verification, so only the import is compared. Run it with:
 //
 //	go test ./internal/vsphere -run '^$' -bench ImportOVA -benchtime 3x
 func BenchmarkImportOVA(b *testing.B) {
@@ -34,6 +35,7 @@ func BenchmarkImportOVA(b *testing.B) {
 	vc := vcsim.Start(b)
 	cfg := &publishconfig.VSphere{Server: vc.Host, Insecure: true, Datacenter: "DC0", Cluster: "DC0_C0", Datastore: "LocalDS_0", DiskProvisioning: "thin"}
 	ctx := context.Background()
+	govc := peers.Govc(b) // built before any timer runs
 
 	b.Run("imagegrid", func(b *testing.B) {
 		b.SetBytes(ova.Size)
@@ -54,7 +56,6 @@ func BenchmarkImportOVA(b *testing.B) {
 	})
 
 	b.Run("govc-import.ova", func(b *testing.B) {
-		govc := buildGovc(b)
 		b.SetBytes(ova.Size)
 		var peak float64
 		for i := range b.N {
@@ -105,36 +106,6 @@ func removeTemplate(b *testing.B, p *Publisher, path string) {
 	if err := destroy(ctx, vm); err != nil {
 		b.Fatal(err)
 	}
-}
-
-// buildGovc builds the peer from testdata/govc in a scratch module that requires the
-// govmomi version this module uses.
-func buildGovc(b *testing.B) string {
-	b.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Version}}", "github.com/vmware/govmomi").Output()
-	if err != nil {
-		b.Fatalf("which govmomi version this module uses: %v", err)
-	}
-	version := strings.TrimSpace(string(out))
-	src, err := os.ReadFile("testdata/govc/main.go")
-	if err != nil {
-		b.Fatal(err)
-	}
-	mod := b.TempDir()
-	gomod := fmt.Sprintf("module govcpeer\n\ngo 1.26\n\nrequire github.com/vmware/govmomi %s\n", version)
-	if err := os.WriteFile(filepath.Join(mod, "go.mod"), []byte(gomod), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(mod, "main.go"), src, 0o644); err != nil {
-		b.Fatal(err)
-	}
-	bin := filepath.Join(mod, "govc")
-	cmd := exec.Command("go", "build", "-mod=mod", "-o", bin, ".")
-	cmd.Dir = mod
-	if out, err := cmd.CombinedOutput(); err != nil {
-		b.Fatalf("build govc %s: %v: %s", version, err, out)
-	}
-	return bin
 }
 
 // samplePeakRSS follows the peak resident set (VmHWM) of another process every 20ms until it

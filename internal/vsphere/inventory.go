@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/mo"
@@ -42,37 +43,73 @@ func (m machine) finished() bool {
 	return m.state == stateImported && m.template && m.snapshot && m.poweredOff
 }
 
-// machinesWithKey lists the VMs and templates under root that carry the build key.
-func machinesWithKey(ctx context.Context, c *vim25.Client, root types.ManagedObjectReference, key string) ([]machine, error) {
+// machineProps are the properties publish reads to tell what is left to do on a VM.
+var machineProps = []string{"name", "config.extraConfig", "config.template", "snapshot", "runtime.powerState"}
+
+// machinesWithKey finds the VMs and templates that carry the build key. It asks first for the
+// VM of the given name in the placement's folder (SearchIndex.FindChild: one call, whatever
+// the size of the inventory) and confirms its build key; only when no VM of that name carries
+// the key (a template moved or renamed) does it read the extraConfig of every VM in the
+// datacenter, and says so. govc's own lookups go the same way: `govc vm.info NAME` resolves a
+// name through find.Finder and the SearchIndex (govmomi v0.56.0 find/finder.go,
+// object/search_index.go) instead of reading every VM.
+func machinesWithKey(ctx context.Context, c *vim25.Client, inv *inventory, name, key string, logf func(string, ...any)) ([]machine, error) {
+	ref, err := object.NewSearchIndex(c).FindChild(ctx, inv.folder, name)
+	if err != nil {
+		return nil, fmt.Errorf("look up %s in %s: %w", name, inv.folder.InventoryPath, err)
+	}
+	if ref != nil && ref.Reference().Type == "VirtualMachine" {
+		var vm mo.VirtualMachine
+		if err := property.DefaultCollector(c).RetrieveOne(ctx, ref.Reference(), machineProps, &vm); err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		if m, ok := carrying(c, vm, key); ok {
+			return []machine{m}, nil
+		}
+		logf("%s in %s does not carry build key %s", name, inv.folder.InventoryPath, key)
+	}
+	logf("no %s in %s carries build key %s: searching every VM of the datacenter for it", name, inv.folder.InventoryPath, key)
+	return scanForKey(ctx, c, inv.datacenter.Reference(), key)
+}
+
+// scanForKey lists the VMs and templates under root that carry the build key, reading the
+// extraConfig of every one: its cost grows with the inventory.
+func scanForKey(ctx context.Context, c *vim25.Client, root types.ManagedObjectReference, key string) ([]machine, error) {
 	v, err := view.NewManager(c).CreateContainerView(ctx, root, []string{"VirtualMachine"}, true)
 	if err != nil {
 		return nil, fmt.Errorf("list virtual machines: %w", err)
 	}
 	defer v.Destroy(context.WithoutCancel(ctx))
 	var vms []mo.VirtualMachine
-	props := []string{"name", "config.extraConfig", "config.template", "snapshot", "runtime.powerState"}
-	if err := v.Retrieve(ctx, []string{"VirtualMachine"}, props, &vms); err != nil {
+	if err := v.Retrieve(ctx, []string{"VirtualMachine"}, machineProps, &vms); err != nil {
 		return nil, fmt.Errorf("list virtual machines: %w", err)
 	}
 	var out []machine
 	for _, vm := range vms {
-		if vm.Config == nil {
-			continue
+		if m, ok := carrying(c, vm, key); ok {
+			out = append(out, m)
 		}
-		extra := extraConfig(vm.Config.ExtraConfig)
-		if extra[keyBuildKey] != key {
-			continue
-		}
-		out = append(out, machine{
-			vm:         object.NewVirtualMachine(c, vm.Reference()),
-			name:       vm.Name,
-			state:      extra[keyState],
-			template:   vm.Config.Template,
-			snapshot:   vm.Snapshot != nil,
-			poweredOff: vm.Runtime.PowerState != types.VirtualMachinePowerStatePoweredOn,
-		})
 	}
 	return out, nil
+}
+
+// carrying makes a machine of vm when it carries the build key.
+func carrying(c *vim25.Client, vm mo.VirtualMachine, key string) (machine, bool) {
+	if vm.Config == nil {
+		return machine{}, false
+	}
+	extra := extraConfig(vm.Config.ExtraConfig)
+	if extra[keyBuildKey] != key {
+		return machine{}, false
+	}
+	return machine{
+		vm:         object.NewVirtualMachine(c, vm.Reference()),
+		name:       vm.Name,
+		state:      extra[keyState],
+		template:   vm.Config.Template,
+		snapshot:   vm.Snapshot != nil,
+		poweredOff: vm.Runtime.PowerState != types.VirtualMachinePowerStatePoweredOn,
+	}, true
 }
 
 func extraConfig(opts []types.BaseOptionValue) map[string]string {

@@ -64,7 +64,7 @@ type inventory struct {
 }
 
 // resolve finds the placement's objects; every error names the object that is missing.
-func (p Placement) resolve(ctx context.Context, f *find.Finder) (*inventory, error) {
+func (p Placement) resolve(ctx context.Context, f *find.Finder, si *object.SearchIndex) (*inventory, error) {
 	var inv inventory
 	var err error
 	if inv.datacenter, err = f.Datacenter(ctx, p.Datacenter); err != nil {
@@ -88,8 +88,8 @@ func (p Placement) resolve(ctx context.Context, f *find.Finder) (*inventory, err
 		}
 	}
 	folder := folderPath(inv.datacenter.InventoryPath, p.Folder)
-	if inv.folder, err = f.Folder(ctx, folder); err != nil {
-		return nil, fmt.Errorf("folder %q: %w", folder, err)
+	if inv.folder, err = folderAt(ctx, si, folder); err != nil {
+		return nil, err
 	}
 	if p.Network != "" {
 		if inv.network, err = f.Network(ctx, p.Network); err != nil {
@@ -97,6 +97,26 @@ func (p Placement) resolve(ctx context.Context, f *find.Finder) (*inventory, err
 		}
 	}
 	return &inv, nil
+}
+
+// folderAt finds the VM folder at an inventory path with one call (SearchIndex.
+// FindByInventoryPath), where find.Finder would list every child of each folder on the way:
+// the VM folder that holds the templates often holds thousands of VMs as well.
+func folderAt(ctx context.Context, si *object.SearchIndex, path string) (*object.Folder, error) {
+	ref, err := si.FindByInventoryPath(ctx, path)
+	if err != nil {
+		return nil, fmt.Errorf("folder %q: %w", path, err)
+	}
+	folder, ok := ref.(*object.Folder)
+	if !ok {
+		what := "nothing"
+		if ref != nil {
+			what = "a " + ref.Reference().Type
+		}
+		return nil, fmt.Errorf("folder %q: %s is there; want the inventory path of a VM folder, like /DC0/vm/templates", path, what)
+	}
+	folder.InventoryPath = path
+	return folder, nil
 }
 
 // folderPath is the inventory path of a VM folder given as an absolute path or relative to

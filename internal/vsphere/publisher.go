@@ -30,7 +30,8 @@ var _ publish.Interface = (*Publisher)(nil)
 
 // Options tune a Publisher. The zero value is usable.
 type Options struct {
-	// Log receives progress lines; nil discards them.
+	// Log receives progress lines when the context of a Publish carries no log of its own
+	// (publish.WithLog); nil discards them.
 	Log io.Writer
 	// Attempts is how many times a publish is tried before it fails (default 3).
 	Attempts int
@@ -68,7 +69,7 @@ func New(cfg *publishconfig.VSphere, creds Credentials, opts Options) *Publisher
 // Publish makes the OVA of rec a template (reusing one with the same build key) and returns
 // the record's vSphere placement.
 func (p *Publisher) Publish(ctx context.Context, rec record.BuildRecord, dir string) (record.PublishRecord, error) {
-	logf := p.logger(rec.Cell.ID)
+	logf := p.logger(ctx, rec.Cell.ID)
 	place := PlacementFor(p.cfg, rec.Cell)
 	out := record.PublishRecord{VSphere: &record.VSpherePlacement{
 		Status: record.PublishFailed, Datacenter: place.Datacenter,
@@ -86,7 +87,7 @@ func (p *Publisher) Publish(ctx context.Context, rec record.BuildRecord, dir str
 	}
 	out.VSphere.VCenter = conn.host
 	finder := find.NewFinder(conn.client, false)
-	inv, err := place.resolve(ctx, finder)
+	inv, err := place.resolve(ctx, finder, object.NewSearchIndex(conn.client))
 	if err != nil {
 		return fail(fmt.Errorf("vcenter %s: %w", conn.host, err))
 	}
@@ -139,7 +140,7 @@ func (p *Publisher) template(ctx context.Context, conn *connection, finder *find
 		}
 	}
 	if err != nil {
-		p.removeUnfinished(ctx, conn, inv, rec.BuildKey, logf)
+		p.removeUnfinished(ctx, conn, inv, name, rec.BuildKey, logf)
 		return false, err
 	}
 	return reused, p.describe(ctx, finder, vm, rec, pl)
@@ -162,7 +163,7 @@ func (p *Publisher) libraryItem(ctx context.Context, conn *connection, inv *inve
 // interrupted import left, imports when no VM has finished importing, and completes the
 // remaining steps (power off, snapshot, mark as template). reused says nothing had to be done.
 func (p *Publisher) converge(ctx context.Context, conn *connection, inv *inventory, rec record.BuildRecord, ovaPath, name string, logf func(string, ...any)) (*object.VirtualMachine, bool, error) {
-	found, err := machinesWithKey(ctx, conn.client, inv.datacenter.Reference(), rec.BuildKey)
+	found, err := machinesWithKey(ctx, conn.client, inv, name, rec.BuildKey, logf)
 	if err != nil {
 		return nil, false, err
 	}
@@ -222,12 +223,13 @@ func finish(ctx context.Context, m machine) error {
 	return nil
 }
 
-// removeUnfinished destroys every VM carrying the build key that is not a finished template,
-// so a failed publish leaves nothing half made. It runs even when ctx is cancelled.
-func (p *Publisher) removeUnfinished(ctx context.Context, conn *connection, inv *inventory, key string, logf func(string, ...any)) {
+// removeUnfinished destroys the VMs carrying the build key (the named one, else any in the
+// datacenter) that are not finished templates, so a failed publish leaves nothing half made.
+// It runs even when ctx is cancelled.
+func (p *Publisher) removeUnfinished(ctx context.Context, conn *connection, inv *inventory, name, key string, logf func(string, ...any)) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	found, err := machinesWithKey(ctx, conn.client, inv.datacenter.Reference(), key)
+	found, err := machinesWithKey(ctx, conn.client, inv, name, key, logf)
 	if err != nil {
 		logf("clean up: %v", err)
 		return
@@ -326,8 +328,11 @@ func Plan(cfg *publishconfig.VSphere, rec record.BuildRecord) ([]string, error) 
 	return lines, nil
 }
 
-func (p *Publisher) logger(cell string) func(string, ...any) {
+// logger writes lines prefixed by the cell to the run's log for this record (see
+// publish.WithLog), else to Options.Log.
+func (p *Publisher) logger(ctx context.Context, cell string) func(string, ...any) {
+	w := publish.Log(ctx, p.opts.Log)
 	return func(format string, args ...any) {
-		fmt.Fprintf(p.opts.Log, "vsphere: %s: %s\n", cell, fmt.Sprintf(format, args...))
+		fmt.Fprintf(w, "vsphere: %s: %s\n", cell, fmt.Sprintf(format, args...))
 	}
 }

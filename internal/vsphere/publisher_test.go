@@ -2,8 +2,13 @@ package vsphere
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/imagegrid/imagegrid/internal/publishconfig"
 	"github.com/imagegrid/imagegrid/internal/record"
@@ -101,5 +106,95 @@ func TestPlan(t *testing.T) {
 				t.Errorf("plan:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(tc.want, "\n"))
 			}
 		})
+	}
+}
+
+func TestReuseFindsTemplateByName(t *testing.T) {
+	sim := newVCSim(t)
+	rec, dir := testRecord(t, 1<<20)
+	ctx := context.Background()
+	const scanned = "searching every VM of the datacenter"
+	publish := func() (record.PublishRecord, string) {
+		t.Helper()
+		log := &syncbuf.Buffer{}
+		p := New(sim.cfg, testCreds, Options{Log: log})
+		defer p.Close()
+		got, err := p.Publish(ctx, rec, dir)
+		if err != nil {
+			t.Fatalf("publish: %v\n%s", err, log)
+		}
+		return got, log.String()
+	}
+	first, log := publish()
+	if !strings.Contains(log, scanned) {
+		t.Errorf("first publish found no template by name, yet did not say it searched:\n%s", log)
+	}
+
+	again, log := publish()
+	if again.VSphere.Status != record.PublishReused || again.VSphere.MoRef != first.VSphere.MoRef {
+		t.Fatalf("re-run = %+v; want %s reused", again.VSphere, first.VSphere.MoRef)
+	}
+	if strings.Contains(log, scanned) {
+		t.Errorf("re-run searched the datacenter although the template has its name:\n%s", log)
+	}
+
+	// Renamed by hand: the name no longer finds it, the build key still does.
+	c := sim.client(t)
+	vm := object.NewVirtualMachine(c, types.ManagedObjectReference{Type: "VirtualMachine", Value: first.VSphere.MoRef})
+	task, err := vm.Rename(ctx, "renamed-by-hand")
+	if err == nil {
+		err = task.Wait(ctx)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	moved, log := publish()
+	if moved.VSphere.Status != record.PublishReused || moved.VSphere.MoRef != first.VSphere.MoRef || moved.VSphere.Template != "/DC0/vm/renamed-by-hand" {
+		t.Errorf("after a rename = %+v; want %s reused under its new name", moved.VSphere, first.VSphere.MoRef)
+	}
+	if !strings.Contains(log, scanned) {
+		t.Errorf("the template was found without its name, yet the log does not say it searched:\n%s", log)
+	}
+}
+
+func TestPublishNamesAMissingFolder(t *testing.T) {
+	sim := newVCSim(t)
+	rec, dir := testRecord(t, 1<<20)
+	cfg := *sim.cfg
+	cfg.Folder = "no-such-folder"
+	p := New(&cfg, testCreds, Options{Attempts: 1})
+	defer p.Close()
+	_, err := p.Publish(context.Background(), rec, dir)
+	if err == nil || !strings.Contains(err.Error(), `folder "/DC0/vm/no-such-folder": nothing is there; want the inventory path of a VM folder`) {
+		t.Errorf("error = %v; want the missing folder named", err)
+	}
+}
+
+func TestPublishConcurrentRecords(t *testing.T) {
+	sim := newVCSim(t)
+	base, dir := testRecord(t, 1<<20)
+	log := &syncbuf.Buffer{}
+	p := New(sim.cfg, testCreds, Options{Log: log})
+	defer p.Close()
+	var wg sync.WaitGroup
+	got := make([]record.PublishRecord, 3)
+	errs := make([]error, 3)
+	for i := range got {
+		rec := base
+		rec.BuildKey = fmt.Sprintf("%d%s", i, testKey[1:])
+		rec.Cell.BuildKey = rec.BuildKey
+		rec.Cell.ID = fmt.Sprintf("%s-%d", base.Cell.ID, i)
+		wg.Go(func() { got[i], errs[i] = p.Publish(context.Background(), rec, dir) })
+	}
+	wg.Wait()
+	c := sim.client(t)
+	for i, pr := range got {
+		if errs[i] != nil {
+			t.Fatalf("record %d: %v\n%s", i, errs[i], log)
+		}
+		name := pr.VSphere.Template[strings.LastIndexByte(pr.VSphere.Template, '/')+1:]
+		if pr.VSphere.Status != record.PublishSucceeded || len(vmsNamed(t, c, name)) != 1 {
+			t.Errorf("record %d: %+v; want its own template, published", i, pr.VSphere)
+		}
 	}
 }

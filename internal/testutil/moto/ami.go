@@ -63,3 +63,15 @@ func (s *Server) ImageBuilderAMI(tb testing.TB, region string) string {
 	}
 	return *img.ImageId
 }
+
+// Warm makes moto build the EC2 backend of each region, which it does on the region's first
+// call (loading its catalogue of public AMIs: a second or more of CPU each). AWS has no such
+// cost; benchmarks warm their regions before the timer starts.
+func (s *Server) Warm(tb testing.TB, regions ...string) {
+	tb.Helper()
+	for _, r := range regions {
+		if _, err := s.EC2(r).DescribeImages(context.Background(), &ec2.DescribeImagesInput{Owners: []string{"self"}}); err != nil {
+			tb.Fatalf("warm moto's %s: %v", r, err)
+		}
+	}
+}

@@ -39,6 +39,13 @@ type Proxy struct {
 	flying  map[string]int
 	peak    map[string]int
 	rewrite map[string][2]string
+
+	// hold is how long a copied AMI stays pending; copied the times of the copies.
+	hold   time.Duration
+	copied map[string]time.Time
+	// limit is how many calls may be in flight at once before the next is throttled
+	// (0: no limit); inFlight counts them, throttled the calls refused.
+	limit, inFlight, throttled int
 }
 
 // NewProxy starts a proxy in front of server; it stops when the test ends.
@@ -48,7 +55,7 @@ func NewProxy(tb testing.TB, server *Server) *Proxy {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p := &Proxy{faults: map[string][]Fault{}, delays: map[string]time.Duration{}, calls: map[string]int{}, faulted: map[string]int{}, flying: map[string]int{}, peak: map[string]int{}, rewrite: map[string][2]string{}}
+	p := &Proxy{faults: map[string][]Fault{}, delays: map[string]time.Duration{}, calls: map[string]int{}, faulted: map[string]int{}, flying: map[string]int{}, peak: map[string]int{}, rewrite: map[string][2]string{}, copied: map[string]time.Time{}}
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.ModifyResponse = p.modify
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -83,10 +90,12 @@ func NewProxy(tb testing.TB, server *Server) *Proxy {
 const actionHeader = "X-Imagegrid-Test-Action"
 
 func (p *Proxy) modify(resp *http.Response) error {
+	action := resp.Request.Header.Get(actionHeader)
 	p.mu.Lock()
-	rw, ok := p.rewrite[resp.Request.Header.Get(actionHeader)]
+	rw, ok := p.rewrite[action]
+	holding := p.hold > 0 && (action == "CopyImage" || action == "DescribeImages")
 	p.mu.Unlock()
-	if !ok {
+	if !ok && !holding {
 		return nil
 	}
 	body, err := io.ReadAll(resp.Body)
@@ -94,7 +103,12 @@ func (p *Proxy) modify(resp *http.Response) error {
 	if err != nil {
 		return err
 	}
-	body = bytes.ReplaceAll(body, []byte(rw[0]), []byte(rw[1]))
+	if ok {
+		body = bytes.ReplaceAll(body, []byte(rw[0]), []byte(rw[1]))
+	}
+	if holding {
+		body = p.holdCopies(action, body)
+	}
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	resp.ContentLength = int64(len(body))
 	resp.Header.Set("Content-Length", fmt.Sprint(len(body)))
@@ -111,6 +125,76 @@ func (p *Proxy) Rewrite(action, from, to string) {
 		return
 	}
 	p.rewrite[action] = [2]string{from, to}
+}
+
+// HoldCopies makes every AMI copied from now on answer pending for d, then available, as
+// CopyImage does in AWS (a copy takes minutes; moto's is available at once). 0 stops it.
+func (p *Proxy) HoldCopies(d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.hold = d
+}
+
+// imageIDRE finds AMI ids in answers: the copy a CopyImage answer starts; in a DescribeImages
+// answer the start of each image, whose state follows it (the EC2 Image shape's member
+// order, which moto serialises) before the next image's id.
+var imageIDRE = regexp.MustCompile(`<imageId>(ami-[0-9a-f]+)</imageId>`)
+
+// holdCopies notes the copies a CopyImage answer starts, and reports the copies of a
+// DescribeImages answer pending until their time is up.
+func (p *Proxy) holdCopies(action string, body []byte) []byte {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ids := imageIDRE.FindAllSubmatchIndex(body, -1)
+	if action == "CopyImage" {
+		for _, m := range ids {
+			if id := string(body[m[2]:m[3]]); p.copied[id].IsZero() { // a retried copy keeps its start
+				p.copied[id] = time.Now()
+			}
+		}
+		return body
+	}
+	var out []byte
+	last := 0
+	for i, m := range ids {
+		end := len(body)
+		if i+1 < len(ids) {
+			end = ids[i+1][0]
+		}
+		item := body[m[0]:end]
+		if at, ok := p.copied[string(body[m[2]:m[3]])]; ok && time.Since(at) < p.hold {
+			item = bytes.Replace(item, []byte("<imageState>available<"), []byte("<imageState>pending<"), 1)
+		}
+		out = append(append(out, body[last:m[0]]...), item...)
+		last = end
+	}
+	return append(out, body[last:]...)
+}
+
+// CopyStarts are the times the held copies started, in no order.
+func (p *Proxy) CopyStarts() []time.Time {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var out []time.Time
+	for _, at := range p.copied {
+		out = append(out, at)
+	}
+	return out
+}
+
+// ThrottleAbove answers RequestLimitExceeded to any call that arrives while n calls are in
+// flight, as EC2 throttles an account that calls too fast. 0 lifts the limit.
+func (p *Proxy) ThrottleAbove(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.limit = n
+}
+
+// Throttled says how many calls ThrottleAbove refused.
+func (p *Proxy) Throttled() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.throttled
 }
 
 var actionRE = regexp.MustCompile(`(?:^|&)Action=([A-Za-z]+)`)
@@ -133,6 +217,11 @@ func (p *Proxy) next(action string) (Fault, time.Duration) {
 		f, p.faults[action] = q[0], q[1:]
 		p.faulted[action]++
 	}
+	if f == 0 && p.limit > 0 && p.inFlight >= p.limit {
+		f = Throttle
+		p.throttled++
+	}
+	p.inFlight++
 	return f, p.latency + p.delays[action]
 }
 
@@ -140,6 +229,7 @@ func (p *Proxy) landed(action string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.flying[action]--
+	p.inFlight--
 }
 
 // Peak says how many calls of action were in flight at once, at most.

@@ -19,19 +19,43 @@ type VCenter struct {
 	Host, Thumbprint string
 }
 
-// Start creates and serves a simulated vCenter.
-func Start(tb testing.TB) *VCenter {
+// Start creates and serves a simulated vCenter, stopped when the test ends. Options change
+// the model before it is created (e.g. Machines).
+func Start(tb testing.TB, options ...func(*simulator.Model)) *VCenter {
 	tb.Helper()
-	model := simulator.VPX()
-	if err := model.Create(); err != nil {
+	vc, stop, err := Serve(options...)
+	if err != nil {
 		tb.Fatal(err)
+	}
+	tb.Cleanup(stop)
+	return vc
+}
+
+// Serve creates and serves a simulated vCenter until stop is called: for a simulator that
+// outlives one test (a large inventory that benchmarks share).
+func Serve(options ...func(*simulator.Model)) (vc *VCenter, stop func(), err error) {
+	model := simulator.VPX()
+	for _, o := range options {
+		o(model)
+	}
+	if err := model.Create(); err != nil {
+		return nil, nil, err
 	}
 	model.Service.TLS = new(tls.Config)
 	model.Service.RegisterEndpoints = true
 	server := model.Service.NewServer()
-	tb.Cleanup(func() {
+	stop = func() {
 		server.Close()
 		model.Remove()
-	})
-	return &VCenter{Model: model, Host: server.URL.Host, Thumbprint: server.CertificateInfo().ThumbprintSHA1}
+	}
+	return &VCenter{Model: model, Host: server.URL.Host, Thumbprint: server.CertificateInfo().ThumbprintSHA1}, stop, nil
+}
+
+// Machines makes the model's inventory n VMs, all in the cluster DC0_C0 (no standalone
+// host, so none elsewhere), besides what the test imports.
+func Machines(n int) func(*simulator.Model) {
+	return func(m *simulator.Model) {
+		m.Host = 0
+		m.Machine = n
+	}
 }

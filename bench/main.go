@@ -1,0 +1,97 @@
+// Command bench reruns the benchmarks of docs/benchmarks.md that compare imagegrid with a
+// peer, and prints their ratio table. Each row is a go test benchmark that measures both
+// sides in the same round, alternating which goes first; bench runs it for -rounds rounds
+// (go test -count) and reports min/median/max of each side and of the ratio, with the
+// machine's load average before and after. Run it from the repository root:
+//
+//	go run ./bench                  # every row, 5 rounds
+//	go run ./bench -rounds 7 -only reuse
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strings"
+
+	"github.com/imagegrid/imagegrid/internal/cli"
+)
+
+// A row compares one metric of imagegrid with one of its peer, as a benchmark reports them.
+type row struct {
+	name, peer string
+	// pkg and bench select the benchmark; line is the result line's name (a sub-benchmark).
+	pkg, bench, line string
+	// ours, theirs and ratio are metric units of the line. Across makes theirs the same
+	// metric (ours) of another line, paired round by round: a row comparing imagegrid with
+	// itself at another size.
+	ours, theirs, ratio string
+	across              string
+	target              string
+}
+
+// rows are the comparisons docs/benchmarks.md reports.
+var rows = []row{
+	{name: "AMI fan-out, 15 regions, default parallel (copies pending 8 s, throttled past 10 calls)", peer: "the same publish to 1 region",
+		pkg: "./internal/aws", bench: "CopyAMI", line: "BenchmarkCopyAMI", ours: "15-regions-s", theirs: "1-region-s", ratio: "15/1", target: "≤ 1.3"},
+	{name: "publish 12 mixed records at once (6 OVAs, 6 AMIs × 3 regions)", peer: "the slower of one record per infrastructure alone",
+		pkg: "./cmd/publish", bench: "PublishMixed", line: "BenchmarkPublishMixed", ours: "batch-s", theirs: "slowest-alone-s", ratio: "batch/slowest", target: "≤ 1.5"},
+	{name: "reuse lookup, 4,000 VMs (publish command)", peer: "govc find -name",
+		pkg: "./cmd/publish", bench: "ReuseLookup", line: "BenchmarkReuseLookup/4000-vms", ours: "imagegrid-ms", theirs: "govc-ms", ratio: "imagegrid/govc", target: "≤ 1.2"},
+	{name: "reuse lookup, 5 VMs (publish command)", peer: "govc find -name",
+		pkg: "./cmd/publish", bench: "ReuseLookup", line: "BenchmarkReuseLookup/5-vms", ours: "imagegrid-ms", theirs: "govc-ms", ratio: "imagegrid/govc", target: "—"},
+	{name: "reuse lookup, 4,000 VMs against 5 VMs", peer: "imagegrid at 5 VMs",
+		pkg: "./cmd/publish", bench: "ReuseLookup", line: "BenchmarkReuseLookup/4000-vms", ours: "imagegrid-ms", across: "BenchmarkReuseLookup/5-vms", target: "≈ 1 (flat)"},
+}
+
+func main() {
+	cli.Main("bench", func(ctx context.Context) error { return run(ctx, os.Args[1:], os.Stdout, os.Stderr) })
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	rounds := fs.Int("rounds", 5, "rounds per row (go test -count); at least 5 for a median worth reporting")
+	only := fs.String("only", "", "run only the rows whose name matches this regular expression")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *rounds < 1 {
+		return fmt.Errorf("-rounds %d: want at least 1", *rounds)
+	}
+	match, err := regexp.Compile(*only)
+	if err != nil {
+		return fmt.Errorf("-only: %w", err)
+	}
+	var selected []row
+	for _, r := range rows {
+		if match.MatchString(r.name) {
+			selected = append(selected, r)
+		}
+	}
+	if len(selected) == 0 {
+		return fmt.Errorf("-only %q matches no row", *only)
+	}
+	results := map[string]*invocation{}
+	for _, r := range selected {
+		key := r.pkg + " " + r.bench
+		if results[key] != nil {
+			continue
+		}
+		inv := &invocation{args: []string{"test", r.pkg, "-run", "^$", "-bench", "^Benchmark" + r.bench + "$", "-benchtime", "1x", "-count", fmt.Sprint(*rounds)}}
+		fmt.Fprintf(stderr, "bench: go %s\n", strings.Join(inv.args, " "))
+		if err := inv.run(ctx, stderr); err != nil {
+			return err
+		}
+		results[key] = inv
+	}
+	table, err := render(selected, results)
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(stdout, table)
+	return err
+}
