@@ -205,9 +205,8 @@ func writeGrid(tb testing.TB, dir string, releases, varFiles int) {
 	for i := range releases {
 		fmt.Fprintf(&b, "  - version: v1.%d.%d\n", 20+i/10, i%10)
 	}
-	if varFiles > 0 {
-		b.WriteString("settings:\n")
-	}
+	// RHEL needs an ISO of its own (Image Builder only names a placeholder).
+	b.WriteString("settings:\n  - match: {os: rhel-9}\n    vars: {iso_url: \"https://isos.example.com/rhel-9.4-x86_64-dvd.iso\", iso_checksum: \"sha256:" + strings.Repeat("ab", 32) + "\"}\n")
 	for i := range varFiles {
 		name := fmt.Sprintf("vars/v%03d.json", i)
 		if err := os.MkdirAll(filepath.Join(dir, "vars"), 0o755); err != nil {

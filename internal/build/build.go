@@ -98,6 +98,8 @@ type plan struct {
 	masked map[string]bool
 	// gossSpec names the goss entry file goss validates with, for the node image report.
 	gossSpec string
+	// validateOnly runs packer validate, which takes no -force.
+	validateOnly bool
 }
 
 // Build runs Image Builder for cell c and writes its build record. Bad input (unsupported
@@ -163,7 +165,7 @@ func Getenv(environ []string) func(string) string {
 }
 
 func prepare(c record.Cell, o Options) (*plan, error) {
-	target, err := imagebuilder.Target(c, o.ValidateOnly)
+	target, err := cellTarget(c, o)
 	if err != nil {
 		return nil, err
 	}
@@ -184,12 +186,15 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{cell: c, ws: ws, target: target, out: out}
+	p := &plan{cell: c, ws: ws, target: target, out: out, validateOnly: o.ValidateOnly}
 	if err := imagebuilder.CheckVars(c, c.Vars, "vars", nil); err != nil {
 		return nil, fmt.Errorf("cell %s: %w", c.ID, err)
 	}
 	userFiles, err := readVarFiles(c, o.VarsRoot)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkVars(c, userFiles); err != nil {
 		return nil, err
 	}
 	if p.folders, err = readFolders(c, o.VarsRoot, ws); err != nil {
@@ -201,7 +206,7 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 	}
 	p.creds = credentials{file: env}
 	if !o.ValidateOnly {
-		if p.creds, err = resolveCredentials(c.ID, c.Infra, Getenv(o.Environ), env, mergeVars(userFiles)); err != nil {
+		if p.creds, err = resolveCredentials(c.ID, c.Infra, c.OS.Name, Getenv(o.Environ), env, mergeVars(userFiles)); err != nil {
 			return nil, err
 		}
 	}
@@ -217,6 +222,15 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// cellTarget is the make target to run: with the make executor the checkout's Makefile
+// decides whether it has it; with the docker executor, the cell's Image Builder release.
+func cellTarget(c record.Cell, o Options) (string, error) {
+	if o.Executor == ExecutorMake {
+		return imagebuilder.CheckoutTarget(c, o.ValidateOnly)
+	}
+	return imagebuilder.Target(c, o.ValidateOnly)
 }
 
 func newExecutor(c record.Cell, ws *workspace, o Options) (executor, error) {
@@ -296,12 +310,21 @@ func (p *plan) planFiles(userFiles []userVarFile, tkg bool) error {
 	if err := add("imagegrid.json", imagebuilder.Vars(c, loc), false, ""); err != nil {
 		return err
 	}
+	if placement := imagebuilder.PlacementVars(c); len(placement) > 0 {
+		if err := add("placement.json", placement, false, ""); err != nil {
+			return err
+		}
+	}
 	if p.creds.vsphere != nil {
 		if err := add("vsphere-credentials.json", p.creds.vsphere, true, ""); err != nil {
 			return err
 		}
 	}
-	env := imagebuilder.Env{CacheDir: loc.CacheDir}
+	env := imagebuilder.Env{CacheDir: loc.CacheDir, Force: c.Infra == record.InfraVSphere && !p.validateOnly, Placement: imagebuilder.AzureEnv(c)}
+	if env.Force {
+		// The PACKER_FLAGS make would inherit from build's environment stay.
+		env.PackerFlags = p.exec.packerFlags()
+	}
 	if tkg {
 		url := "http://127.0.0.1:3000" // validate-only: nothing is fetched
 		if p.bundle != nil {

@@ -21,7 +21,12 @@ var rules = []rule{
 	{record.FailureTransient, "cloud API throttling", regexp.MustCompile(`RequestLimitExceeded|Throttling|(?i)rate exceeded|too many requests`)},
 	{record.FailureTransient, "vSphere storage allocation failure", regexp.MustCompile(`(?i)storage allocation failure`)},
 	{record.FailureTransient, "registry pull error", regexp.MustCompile(`(?i)toomanyrequests|error pulling image|failed to pull|TLS handshake timeout|unexpected EOF while pulling|connection reset by peer`)},
-	{record.FailurePermanent, "goss validation failed", regexp.MustCompile(`(?i)goss validat(e|ion) failed`)},
+	// packer-provisioner-goss (provisioner.go) fails the build with "goss non-zero exit
+	// status". Its "Goss validate failed" is only printed in inspect mode, which does not
+	// fail the build, so it decides nothing.
+	{record.FailurePermanent, "goss validation failed", regexp.MustCompile(`goss non-zero exit status`)},
+	// packer-plugin-vsphere (driver PreCleanVM) without -force: the VM of a previous attempt.
+	{record.FailurePermanent, "build VM already exists", regexp.MustCompile(`already exists, you can use -force flag`)},
 	{record.FailurePermanent, "bad variable", regexp.MustCompile(`(?i)unknown variable|undefined variable|required variable not set|invalid value for variable|error parsing (json|var file|template)`)},
 	{record.FailurePermanent, "missing make target", regexp.MustCompile(`No rule to make target`)},
 }

@@ -62,11 +62,11 @@ type credentials struct {
 	secrets []string
 }
 
-// resolveCredentials finds the credentials a build on infra needs, in the environment or
-// the env file, and names every missing one. userVars are the merged user var files: vSphere
-// credentials there make the environment ones unnecessary.
-func resolveCredentials(cellID, infra string, getenv func(string) string, file envFile, userVars map[string]any) (credentials, error) {
-	want := imagebuilder.CredentialsFor(infra)
+// resolveCredentials finds the credentials a build of osName on infra needs, in the
+// environment or the env file, and names every missing one. userVars are the merged user var
+// files: vSphere credentials there make the environment ones unnecessary.
+func resolveCredentials(cellID, infra, osName string, getenv func(string) string, file envFile, userVars map[string]any) (credentials, error) {
+	want := imagebuilder.CredentialsFor(infra, osName)
 	creds := credentials{file: file}
 	lookup := func(name string) string {
 		if v, ok := file.values[name]; ok {
@@ -80,6 +80,8 @@ func resolveCredentials(cellID, infra string, getenv func(string) string, file e
 			creds.addSecret(userVars[k].(string))
 		}
 	}
+	needVSphere := infra == record.InfraVSphere && len(want.Required) > 0
+	want.Required = append(want.Required, want.OS...)
 	var missing []string
 	for _, name := range want.Required {
 		if lookup(name) == "" {
@@ -92,8 +94,11 @@ func resolveCredentials(cellID, infra string, getenv func(string) string, file e
 			where += " or " + file.path
 		}
 		msg := fmt.Sprintf("cell %s: %s credentials missing: %s not set in %s", cellID, infra, strings.Join(missing, ", "), where)
-		if len(want.VarFileKeys) > 0 {
+		if needVSphere && slices.ContainsFunc(missing, func(m string) bool { return !slices.Contains(want.OS, m) }) {
 			msg += fmt.Sprintf(" (or set %s in a var file)", strings.Join(want.VarFileKeys, ", "))
+		}
+		if len(want.OS) > 0 {
+			msg += fmt.Sprintf("; a %s image needs %s", osName, strings.Join(want.OS, " and "))
 		}
 		return creds, fmt.Errorf("%s", msg)
 	}
@@ -102,7 +107,7 @@ func resolveCredentials(cellID, infra string, getenv func(string) string, file e
 			creds.fromEnv = append(creds.fromEnv, name)
 		}
 	}
-	if infra == record.InfraVSphere && len(want.Required) > 0 {
+	if needVSphere {
 		creds.vsphere = imagebuilder.VSphereVars(lookup)
 	}
 	for _, name := range slices.Concat(want.Required, want.Optional) {

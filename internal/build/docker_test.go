@@ -110,9 +110,9 @@ func TestDockerExecutorCommands(t *testing.T) {
 	ibRun := func(work string) string {
 		return "docker run --rm --name imagegrid-" + c.ID + " --net=host -v /srv/runner/work/" + c.ID + ":/home/imagebuilder/imagegrid" +
 			" --env-file testdata/creds.env" +
-			" -e 'PACKER_VAR_FILES=/home/imagebuilder/imagegrid/vars/imagegrid.json /home/imagebuilder/imagegrid/vars/vsphere-credentials.json /home/imagebuilder/imagegrid/vars/tkg.json /home/imagebuilder/imagegrid/vars/customisation.json'" +
+			" -e 'PACKER_VAR_FILES=/home/imagebuilder/imagegrid/vars/imagegrid.json /home/imagebuilder/imagegrid/vars/placement.json /home/imagebuilder/imagegrid/vars/vsphere-credentials.json /home/imagebuilder/imagegrid/vars/tkg.json /home/imagebuilder/imagegrid/vars/customisation.json'" +
 			" -e PACKER_CACHE_DIR=/home/imagebuilder/imagegrid/packer-cache" +
-			" -e OVF_CUSTOM_PROPERTIES=/home/imagebuilder/imagegrid/vars/metadata.json -e IB_OVFTOOL=1 " +
+			" -e OVF_CUSTOM_PROPERTIES=/home/imagebuilder/imagegrid/vars/metadata.json -e IB_OVFTOOL=1 -e PACKER_FLAGS=-force " +
 			c.ImageBuilder.Image + " " + c.Target.Build
 	}
 	bundleStart := "docker run -d --name imagegrid-bundle-" + c.ID + " -p 3999:3000 " + c.Kubernetes.ResourceBundle
@@ -127,7 +127,7 @@ func TestDockerExecutorCommands(t *testing.T) {
 		{
 			name: "failed build still stops the bundle",
 			onDocker: func(_ context.Context, _ Command, out io.Writer) error {
-				io.WriteString(out, "==> vsphere-iso: Goss validate failed: 2 checks, password env-file-pw-123\n")
+				io.WriteString(out, "Build 'vsphere' errored: goss non-zero exit status (password env-file-pw-123)\n")
 				return &ExitError{Command: "docker", Code: 2}
 			},
 			timeout: time.Minute, class: record.FailurePermanent,

@@ -27,6 +27,8 @@ type executor interface {
 	command(target string, ibEnv []string, creds credentials) Command
 	// cleanup returns the command that removes what an interrupted run left behind, if any.
 	cleanup() *Command
+	// packerFlags is the PACKER_FLAGS Image Builder would get from build's environment.
+	packerFlags() string
 }
 
 // makeExecutor runs make in a local images/capi checkout.
@@ -47,6 +49,8 @@ func (m makeExecutor) command(target string, ibEnv []string, creds credentials) 
 }
 
 func (m makeExecutor) cleanup() *Command { return nil }
+
+func (m makeExecutor) packerFlags() string { return Getenv(m.environ)("PACKER_FLAGS") }
 
 // dockerExecutor runs the Image Builder container with the cell's workspace mounted.
 type dockerExecutor struct {
@@ -88,6 +92,9 @@ func (d dockerExecutor) command(target string, ibEnv []string, creds credentials
 	args = append(args, d.image, target)
 	return Command{Path: d.docker, Args: args, Env: d.environ}
 }
+
+// packerFlags is empty: the container gets none of build's environment but the credentials.
+func (d dockerExecutor) packerFlags() string { return "" }
 
 func (d dockerExecutor) cleanup() *Command {
 	return &Command{Path: d.docker, Args: []string{"rm", "-f", d.container}, Env: d.environ}

@@ -72,7 +72,11 @@ func vsphereCell(osID, osVersion string) record.Cell {
 			Version: "v0.1.55", Flavor: record.FlavorUpstream,
 		},
 		BuildKey: testKey(osID),
-		Sources:  []string{"matrices/test.yaml"},
+		Publish: record.PublishHints{VSphere: &record.VSphereHints{
+			Datacenter: "Datacenter", Cluster: "Cluster", Datastore: "vsanDatastore",
+			Folder: "/Datacenter/vm/imagegrid", Network: "VM Network",
+		}},
+		Sources: []string{"matrices/test.yaml"},
 	}
 }
 
@@ -104,13 +108,29 @@ func standInDocker(t *testing.T, o *Options) {
 	o.Environ = append(o.Environ, "STANDIN_DOCKER_STATE="+t.TempDir())
 }
 
+// rhelCell is a RHEL 9 vSphere cell without the ISO Image Builder cannot supply.
+func rhelCell() record.Cell {
+	c := vsphereCell("rhel-9", "9")
+	c.OS.Name = "rhel"
+	return c
+}
+
 func awsCell() record.Cell {
-	c := vsphereCell("ubuntu-2204", "22.04")
-	c.ID = "aws-ubuntu-2204-amd64-v1.30.2"
-	c.Infra = record.InfraAWS
-	c.Target = record.Target{Build: "build-ami-ubuntu-2204", Validate: "validate-ami-ubuntu-2204"}
-	c.Vars = map[string]string{"ami_regions": "us-west-2,eu-central-1"}
-	c.Publish.AWS = &record.AWSHints{Regions: []string{"us-west-2", "eu-central-1"}}
+	return ubuntuCellOn(record.InfraAWS, "22.04", "ami", record.PublishHints{AWS: &record.AWSHints{Regions: []string{"us-west-2", "eu-central-1"}}})
+}
+
+func azureCell() record.Cell {
+	return ubuntuCellOn(record.InfraAzure, "2204", "azure-sig", record.PublishHints{Azure: &record.AzureHints{ResourceGroup: "tkg-images", Gallery: "tkg_gallery", Regions: []string{"westeurope", "eastus"}}})
+}
+
+// ubuntuCellOn is an Ubuntu 22.04 cell of infra, whose make targets are
+// build-<kind>-ubuntu-2204 and validate-<kind>-ubuntu-2204.
+func ubuntuCellOn(infra, osVersion, kind string, hints record.PublishHints) record.Cell {
+	c := vsphereCell("ubuntu-2204", osVersion)
+	c.ID = infra + "-ubuntu-2204-amd64-v1.30.2"
+	c.Infra = infra
+	c.Target = record.Target{Build: "build-" + kind + "-ubuntu-2204", Validate: "validate-" + kind + "-ubuntu-2204"}
+	c.Publish = hints
 	return c
 }
 

@@ -27,6 +27,7 @@ func TestBadInput(t *testing.T) {
 				c.ImageBuilder.Version = "v0.1.13_vmware.2"
 				return c
 			},
+			opts: func(o *Options) { o.Executor, o.InContainer = ExecutorDocker, func() bool { return false } },
 			want: "cell vsphere-ubuntu-2404-amd64-v1.30.2: Image Builder v0.1.13_vmware.2 has no target build-node-ova-vsphere-ubuntu-2404",
 		},
 		{
@@ -232,6 +233,39 @@ func TestBadInput(t *testing.T) {
 			want: "imageBuilder.image is empty",
 		},
 		{
+			name: "vSphere cell with neither cluster nor host",
+			cell: func() record.Cell {
+				c := vsphereCell("ubuntu-2204", "22.04")
+				c.Publish.VSphere.Cluster = ""
+				return c
+			},
+			want: "a vSphere build needs a cluster or a host for its VM",
+		},
+		{
+			name: "var file makes the AMI public behind the grid's back",
+			cell: func() record.Cell {
+				c := awsCell()
+				c.VarFiles = []record.VarFile{varFileAt("public-ami.json")}
+				return c
+			},
+			want: `var file testdata/vars/public-ami.json sets ami_groups to "all", but imagegrid sets it to "" from the grid`,
+		},
+		{
+			name: "RHEL without its own ISO",
+			cell: rhelCell,
+			opts: func(o *Options) { o.Environ = append(o.Environ, "RHSM_USER=rh-user", "RHSM_PASS=rh-pass") },
+			want: "cell vsphere-rhel-9-amd64-v1.30.2: a rhel image needs iso_url and iso_checksum in its var files or vars",
+		},
+		{
+			name: "RHEL without a subscription",
+			cell: func() record.Cell {
+				c := rhelCell()
+				c.Vars = map[string]string{"iso_url": "https://isos.example.com/rhel-9.4-x86_64-dvd.iso", "iso_checksum": "sha256:" + strings.Repeat("1", 64)}
+				return c
+			},
+			want: "vsphere credentials missing: RHSM_USER, RHSM_PASS not set in the environment; a rhel image needs RHSM_USER and RHSM_PASS",
+		},
+		{
 			name: "malformed env file",
 			cell: func() record.Cell { return vsphereCell("ubuntu-2204", "22.04") },
 			opts: func(o *Options) { o.EnvFile = "testdata/creds-bad.env" },
@@ -290,7 +324,7 @@ func TestSettingsAreNotSecrets(t *testing.T) {
 		"AWS_ACCESS_KEY_ID": "AKIATESTKEYID0000000", "AWS_SECRET_ACCESS_KEY": "s3cret-aws-secret-key",
 		"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
 	}
-	creds, err := resolveCredentials("aws-ubuntu-2204", record.InfraAWS, func(k string) string { return env[k] }, envFile{}, nil)
+	creds, err := resolveCredentials("aws-ubuntu-2204", record.InfraAWS, "ubuntu", func(k string) string { return env[k] }, envFile{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

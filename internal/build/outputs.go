@@ -23,7 +23,8 @@ type verified struct {
 
 // readOutputs finds this run's build in the packer manifest (written afresh: the output dir
 // is emptied before every attempt) and verifies its artifacts against the cell.
-func readOutputs(c record.Cell, ws *workspace) (verified, error) {
+// galleryImageVersion is the Compute Gallery image version an Azure build printed.
+func readOutputs(c record.Cell, ws *workspace, galleryImageVersion string) (verified, error) {
 	manifestPath := ws.manifestOutput()
 	if c.Infra == record.InfraVSphere {
 		manifestPath = ws.ovaManifest()
@@ -54,6 +55,9 @@ func readOutputs(c record.Cell, ws *workspace) (verified, error) {
 		v.artifacts.AMI = amis
 	case record.InfraAzure:
 		images, err := imagebuilder.AzureImages(run.ArtifactID)
+		if err == nil {
+			images, err = imagebuilder.WithGalleryImageVersion(images, galleryImageVersion)
+		}
 		if err != nil {
 			return v, fmt.Errorf("packer manifest %s: %w", manifestPath, err)
 		}

@@ -67,6 +67,8 @@ type builder struct {
 	ova string
 	// goss is goss's JSON result from the log of the attempt that succeeded, if it printed one.
 	goss []byte
+	// galleryImageVersion is what the successful attempt printed as its gallery image version.
+	galleryImageVersion string
 }
 
 func (b *builder) buildAndVerify(ctx context.Context) {
@@ -108,6 +110,7 @@ func (b *builder) attempts(ctx context.Context) *record.Failure {
 		if err == nil {
 			b.rec.ExitCode = 0
 			b.goss = st.goss.last
+			b.galleryImageVersion = st.galleryImageVersion
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -190,7 +193,7 @@ func (b *builder) verify() *record.Failure {
 	if err := b.ws.refuseLinks(); err != nil {
 		return &record.Failure{Class: record.FailureVerification, Reason: err.Error()}
 	}
-	v, err := readOutputs(b.cell, b.ws)
+	v, err := readOutputs(b.cell, b.ws, b.galleryImageVersion)
 	if err != nil {
 		return &record.Failure{Class: record.FailureVerification, Reason: err.Error()}
 	}

@@ -23,7 +23,8 @@ func TestDryRunEveryShippedCell(t *testing.T) {
 		o := dockerOptions("/ci/work")
 		o.VarsRoot, o.DryRun = ".", true
 		o.Environ = append(o.Environ, testCreds...)
-		o.Environ = append(o.Environ, "AZURE_SUBSCRIPTION_ID=s", "AZURE_TENANT_ID=t", "AZURE_CLIENT_ID=c", "AZURE_CLIENT_SECRET=azure-s3cret")
+		o.Environ = append(o.Environ, "AZURE_SUBSCRIPTION_ID=s", "AZURE_TENANT_ID=t", "AZURE_CLIENT_ID=c", "AZURE_CLIENT_SECRET=azure-s3cret",
+			"RHSM_USER=rhsm-user", "RHSM_PASS=rhsm-s3cret")
 		out := &syncbuf.Buffer{}
 		o.Console = out
 		if _, err := Build(context.Background(), c, o); err != nil {

@@ -117,8 +117,10 @@ func TestBuildAWSWithStandIn(t *testing.T) {
 			t.Errorf("AMI id %q", a.ID)
 		}
 	}
-	if got := strings.Join(regions, ","); got != "us-east-1,us-west-2,eu-central-1" {
-		t.Errorf("AMI regions = %s", got)
+	// Built in the grid's first region only: upstream's packer/ami/packer.json would copy it
+	// to 15 regions (ami_regions) and build it in us-east-1 (aws_region); publish copies.
+	if got := strings.Join(regions, ","); got != "us-west-2" {
+		t.Errorf("AMI regions = %s, want us-west-2 (aws_region from the grid, no ami_regions copies)", got)
 	}
 	if rec.Artifacts.OVA != nil {
 		t.Error("an AMI build has no OVA")
@@ -484,6 +486,19 @@ func buildsVersion(version string) func(t *testing.T, ws string) {
 		if err := os.WriteFile(vars, data, 0o644); err != nil {
 			t.Fatal(err)
 		}
+	}
+}
+
+// With the make executor the checkout's own targets decide, not the release table: v0.1.13
+// has no ubuntu-2404 OVA, the stand-in checkout does.
+func TestMakeExecutorTrustsTheCheckoutsTargets(t *testing.T) {
+	t.Parallel()
+	requireStandInTools(t)
+	c := vsphereCell("ubuntu-2404", "24.04")
+	c.ImageBuilder.Version = "v0.1.13"
+	o := makeOptions(t)
+	if _, err := Build(context.Background(), c, o); err != nil {
+		t.Fatalf("Build: %v\n%s", err, o.Console)
 	}
 }
 

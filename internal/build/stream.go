@@ -5,6 +5,8 @@ import (
 	"io"
 	"regexp"
 	"strings"
+
+	"github.com/imagegrid/imagegrid/internal/imagebuilder"
 )
 
 // Image Builder phases, in the order a build passes them.
@@ -39,6 +41,10 @@ type stream struct {
 	phase        int
 	last         string
 	partial      []byte
+	// galleryImageVersion is the Compute Gallery image version id an azure-arm build
+	// printed with its artifact, read before secrets are replaced (the subscription id is
+	// one, and publish needs the whole id).
+	galleryImageVersion string
 }
 
 func newStream(log, console io.Writer, secrets []string, onPhase func(string)) *stream {
@@ -69,7 +75,11 @@ func (s *stream) Close() error {
 }
 
 func (s *stream) line(raw string) {
-	text := redact(strings.TrimRight(ansiEscape.ReplaceAllString(raw, ""), "\r"), s.secrets)
+	clean := strings.TrimRight(ansiEscape.ReplaceAllString(raw, ""), "\r")
+	if id, ok := imagebuilder.GalleryImageVersionLine(clean); ok {
+		s.galleryImageVersion = id
+	}
+	text := redact(clean, s.secrets)
 	for i := s.phase + 1; i < len(phases); i++ {
 		if phases[i].re.MatchString(text) {
 			s.phase = i

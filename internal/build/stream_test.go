@@ -21,11 +21,13 @@ func TestClassify(t *testing.T) {
 		{name: "aws throttling", lines: []string{"Error: RequestLimitExceeded: Request limit exceeded."}, class: record.FailureTransient, reason: "cloud API throttling"},
 		{name: "storage", lines: []string{"Error: Storage allocation failure"}, class: record.FailureTransient, reason: "vSphere storage allocation failure"},
 		{name: "pull", lines: []string{"docker: Error response from daemon: toomanyrequests: You have reached your pull rate limit."}, class: record.FailureTransient, reason: "registry pull error"},
-		{name: "goss", lines: []string{"Goss validate failed"}, class: record.FailurePermanent, reason: "goss validation failed"},
+		{name: "goss", lines: []string{"Count: 58, Failed: 3, Skipped: 0", "Build 'vsphere' errored after 2 minutes 3 seconds: goss non-zero exit status"}, class: record.FailurePermanent, reason: "goss validation failed: Build 'vsphere' errored after 2 minutes 3 seconds: goss non-zero exit status"},
+		{name: "goss inspect mode does not fail", lines: []string{"Goss validate failed", "Inspect mode on : proceeding without failing Packer", "Timeout waiting for SSH."}, class: record.FailureTransient, reason: "SSH/WinRM timeout"},
+		{name: "build VM left by an earlier attempt", lines: []string{"Build 'vsphere' errored: tkg/vsphere-ubuntu-2204 already exists, you can use -force flag to destroy it: <nil>"}, class: record.FailurePermanent, reason: "build VM already exists"},
 		{name: "variable", lines: []string{"Error: required variable not set: kubernetes_semver"}, class: record.FailurePermanent, reason: "bad variable"},
 		{name: "target", lines: []string{"make: *** No rule to make target 'build-foo'.  Stop."}, class: record.FailurePermanent, reason: "missing make target"},
-		{name: "permanent beats an earlier transient", lines: []string{"Timeout waiting for SSH.", "Goss validate failed"}, class: record.FailurePermanent, reason: "goss"},
-		{name: "permanent beats a later transient", lines: []string{"Goss validate failed", "Timeout waiting for SSH."}, class: record.FailurePermanent, reason: "goss"},
+		{name: "permanent beats an earlier transient", lines: []string{"Timeout waiting for SSH.", "Build 'vsphere' errored after 2 minutes 3 seconds: goss non-zero exit status"}, class: record.FailurePermanent, reason: "goss"},
+		{name: "permanent beats a later transient", lines: []string{"Build 'vsphere' errored after 2 minutes 3 seconds: goss non-zero exit status", "Timeout waiting for SSH."}, class: record.FailurePermanent, reason: "goss"},
 		{name: "unknown", lines: []string{"something broke", ""}, class: record.FailurePermanent, reason: "code 2 with no known transient error in its log; last line: something broke"},
 	}
 	for _, tt := range tests {

@@ -82,6 +82,7 @@ func (g *grid) cells(cands []*candidate) []record.Cell {
 				sources = append(sources, g.apply(&cell, s)...)
 			}
 		}
+		g.checkOSVars(c, cell)
 		slices.Sort(sources)
 		cell.Sources = slices.Compact(sources)
 		cell.BuildKey = buildKey(cell)
@@ -152,11 +153,15 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 			h := cmp.Or(cell.Publish.VSphere, &record.VSphereHints{})
 			h.Datacenter = cmp.Or(v.Datacenter, h.Datacenter)
 			h.Cluster = cmp.Or(v.Cluster, h.Cluster)
+			h.Host = cmp.Or(v.Host, h.Host)
 			h.ResourcePool = cmp.Or(v.ResourcePool, h.ResourcePool)
 			h.Datastore = cmp.Or(v.Datastore, h.Datastore)
 			h.Folder = cmp.Or(v.Folder, h.Folder)
 			h.Network = cmp.Or(v.Network, h.Network)
 			h.ContentLibrary = cmp.Or(v.ContentLibrary, h.ContentLibrary)
+			if v.InsecureConnection != nil {
+				h.InsecureConnection = *v.InsecureConnection
+			}
 			cell.Publish.VSphere = h
 		}
 	case record.InfraAzure:
@@ -169,6 +174,32 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 		}
 	}
 	return read
+}
+
+// checkOSVars reports a cell whose var files and vars lack what its OS cannot be built
+// without (a RHEL ISO: upstream only ships a placeholder), at the place the cell is declared.
+func (g *grid) checkOSVars(c *candidate, cell record.Cell) {
+	var missing []string
+	for _, k := range imagebuilder.RequiredOSVars(cell.OS.Name) {
+		set := cell.Vars[k] != ""
+		for _, vf := range cell.VarFiles {
+			set = set || g.setsString(vf.Path, k)
+		}
+		if !set {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) > 0 {
+		g.errs.add(c.origin, "", fmt.Sprintf("cell %s: a %s image needs %s in a var file or vars of a settings rule matching it: Image Builder's RHEL var files only name a placeholder ISO such as file:///rhel-9.4-x86_64-dvd.iso; name your own ISO and its checksum",
+			c.id, cell.OS.Name, strings.Join(missing, " and ")))
+	}
+}
+
+// setsString reports whether var file p (read by varFile) sets variable k to a non-empty
+// string.
+func (g *grid) setsString(p, k string) bool {
+	var s string
+	return json.Unmarshal(g.varKeys[p][k], &s) == nil && s != ""
 }
 
 // varFile resolves a var file named in declFile (relative to its folder, and inside it) to a

@@ -88,11 +88,14 @@ type vsphereDecl struct {
 	Located
 	Datacenter     string `yaml:"datacenter"`
 	Cluster        string `yaml:"cluster"`
+	Host           string `yaml:"host"`
 	ResourcePool   string `yaml:"resourcePool"`
 	Datastore      string `yaml:"datastore"`
 	Folder         string `yaml:"folder"`
 	Network        string `yaml:"network"`
 	ContentLibrary string `yaml:"contentLibrary"`
+	// InsecureConnection is the build's insecure_connection (no TLS verification of vCenter).
+	InsecureConnection *bool `yaml:"insecureConnection"`
 }
 
 type azureDecl struct {

@@ -14,10 +14,23 @@ type Credentials struct {
 	// VarFileKeys are the packer variables that can hold the same credentials in a user var
 	// file instead (vSphere); when every one is set there, Required is not needed.
 	VarFileKeys []string
+	// OS are required by the cell's operating system, wherever it is built.
+	OS []string
 }
 
-// CredentialsFor returns the credentials a build on infra needs.
-func CredentialsFor(infra string) Credentials {
+// CredentialsFor returns the credentials a build of osName (a cell's os.name) on infra needs.
+func CredentialsFor(infra, osName string) Credentials {
+	creds := infraCredentials(infra)
+	if osName == "rhel" {
+		// Upstream ansible/roles/setup/tasks/redhat.yml registers the VM with Red Hat only
+		// when both are set in the environment, and skips it silently otherwise: the build
+		// then fails later, when no RHEL repository is reachable.
+		creds.OS = []string{"RHSM_USER", "RHSM_PASS"}
+	}
+	return creds
+}
+
+func infraCredentials(infra string) Credentials {
 	switch infra {
 	case record.InfraVSphere:
 		return Credentials{

@@ -44,7 +44,7 @@ func TestTarget(t *testing.T) {
 		{
 			name: "os too new for release",
 			cell: cell("vsphere", "build-node-ova-vsphere-ubuntu-2404", "", "v0.1.13_vmware.2"),
-			err:  "cell c1: Image Builder v0.1.13_vmware.2 has no target build-node-ova-vsphere-ubuntu-2404: its vsphere OS names are centos-7, photon-3",
+			err:  "cell c1: Image Builder v0.1.13_vmware.2 has no target build-node-ova-vsphere-ubuntu-2404: its vsphere targets end in centos-7, flatcar, photon-3",
 		},
 		{
 			name: "os dropped by release",
@@ -56,6 +56,19 @@ func TestTarget(t *testing.T) {
 			cell: cell("aws", "build-node-ova-vsphere-ubuntu-2204", "", "v0.1.55"),
 			err:  `cell c1: target.build "build-node-ova-vsphere-ubuntu-2204": a aws target starts with "build-ami-"`,
 		},
+		// Boundaries of upstream's Makefiles (releases.go).
+		{name: "ubuntu-2204 and photon-4 OVAs on v0.1.14", cell: cell("vsphere", "build-node-ova-vsphere-photon-4", "", "v0.1.14"), want: "build-node-ova-vsphere-photon-4"},
+		{name: "no ubuntu-2204 OVA before v0.1.14", cell: cell("vsphere", "build-node-ova-vsphere-ubuntu-2204", "", "v0.1.13"), err: "has no target build-node-ova-vsphere-ubuntu-2204"},
+		{name: "no photon-5 before v0.1.18", cell: cell("vsphere", "build-node-ova-vsphere-photon-5", "", "v0.1.17"), err: "has no target build-node-ova-vsphere-photon-5"},
+		{name: "photon-5 from v0.1.18", cell: cell("vsphere", "build-node-ova-vsphere-photon-5", "", "v0.1.18"), want: "build-node-ova-vsphere-photon-5"},
+		{name: "photon-3 up to v0.1.44", cell: cell("vsphere", "build-node-ova-vsphere-photon-3", "", "v0.1.44"), want: "build-node-ova-vsphere-photon-3"},
+		{name: "no photon-3 after v0.1.44", cell: cell("vsphere", "build-node-ova-vsphere-photon-3", "", "v0.1.45"), err: "has no target build-node-ova-vsphere-photon-3"},
+		{name: "no rhel-8 OVA after v0.1.49", cell: cell("vsphere", "build-node-ova-vsphere-rhel-8", "", "v0.1.55"), err: "has no target build-node-ova-vsphere-rhel-8"},
+		{name: "arm64 AMIs from v0.1.53", cell: cell("aws", "build-ami-ubuntu-2204-arm64", "", "v0.1.53"), want: "build-ami-ubuntu-2204-arm64"},
+		{name: "no arm64 ubuntu AMI before v0.1.53", cell: cell("aws", "build-ami-ubuntu-2204-arm64", "", "v0.1.52"), err: "has no target build-ami-ubuntu-2204-arm64"},
+		{name: "no ubuntu-2204 efi OVA on v0.1.14", cell: cell("vsphere", "build-node-ova-vsphere-ubuntu-2204-efi", "", "v0.1.14"), err: "has no target"},
+		{name: "newer than the table uses its newest release", cell: cell("aws", "build-ami-ubuntu-2404", "", "v0.1.60"), want: "build-ami-ubuntu-2404"},
+		{name: "older than the table", cell: cell("aws", "build-ami-ubuntu-2004", "", "v0.1.9"), err: "imagegrid knows the targets of v0.1.13 and later"},
 		{name: "unknown infra", cell: cell("gcp", "build-gce-ubuntu-2204", "", "v0.1.55"), err: `infrastructure "gcp"`},
 		{name: "bad version", cell: cell("aws", "build-ami-ubuntu-2204", "", "latest"), err: `image builder version "latest"`},
 	}
@@ -222,5 +235,76 @@ func TestOwnedVars(t *testing.T) {
 	}
 	if err := CheckVars(cell(record.InfraAWS, "", "", ""), map[string]int{"disk_size": 1, "ami_regions": 2}, "vars", nil); err != nil {
 		t.Errorf("CheckVars refused variables build does not own: %v", err)
+	}
+}
+
+func TestCheckoutTarget(t *testing.T) {
+	t.Parallel()
+	// No release table entry for v0.1.9 and none with ubuntu-2404 for v0.1.13: the checkout decides.
+	for _, c := range []record.Cell{cell("aws", "build-ami-ubuntu-2204", "", "v0.1.9"), cell("vsphere", "build-node-ova-vsphere-ubuntu-2404", "", "v0.1.13")} {
+		if target, err := CheckoutTarget(c, false); err != nil || target != c.Target.Build {
+			t.Errorf("CheckoutTarget(%s) = %q, %v", c.Target.Build, target, err)
+		}
+	}
+	if _, err := CheckoutTarget(cell("aws", "build-node-ova-vsphere-ubuntu-2204", "", "v0.1.55"), false); err == nil || !strings.Contains(err.Error(), `a aws target starts with "build-ami-"`) {
+		t.Errorf("CheckoutTarget of another infrastructure's target: %v", err)
+	}
+}
+
+func TestPlacementVars(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		cell    record.Cell
+		want    map[string]string
+		env     []string
+		sharing []string
+	}{
+		{
+			name:    "private AMI built in the grid's first region, no copies",
+			cell:    record.Cell{Infra: record.InfraAWS, Publish: record.PublishHints{AWS: &record.AWSHints{Regions: []string{"eu-west-1", "us-east-1"}}}},
+			want:    map[string]string{"ami_groups": "", "snapshot_groups": "", "ami_regions": "", "aws_region": "eu-west-1"},
+			sharing: []string{"ami_groups", "snapshot_groups"},
+		},
+		{
+			name:    "public only when the grid says so",
+			cell:    record.Cell{Infra: record.InfraAWS, Publish: record.PublishHints{AWS: &record.AWSHints{Public: true}}},
+			want:    map[string]string{"ami_groups": "all", "snapshot_groups": "all", "ami_regions": ""},
+			sharing: []string{"ami_groups", "snapshot_groups"},
+		},
+		{
+			name: "vsphere placement, folder relative to the VM folder",
+			cell: record.Cell{Infra: record.InfraVSphere, Publish: record.PublishHints{VSphere: &record.VSphereHints{
+				Datacenter: "DC", Host: "esx-1.example.com", ResourcePool: "builds", Datastore: "ds", Folder: "/DC/vm/a/b/", Network: "VM Network", InsecureConnection: true,
+			}}},
+			want: map[string]string{"datacenter": "DC", "host": "esx-1.example.com", "resource_pool": "builds", "datastore": "ds", "folder": "a/b", "network": "VM Network", "insecure_connection": "true"},
+		},
+		{
+			name: "vsphere folder already relative",
+			cell: record.Cell{Infra: record.InfraVSphere, Publish: record.PublishHints{VSphere: &record.VSphereHints{Datacenter: "DC", Cluster: "C", Folder: "templates/tkg"}}},
+			want: map[string]string{"datacenter": "DC", "cluster": "C", "folder": "templates/tkg", "insecure_connection": "false"},
+		},
+		{
+			name: "azure through the environment",
+			cell: record.Cell{Infra: record.InfraAzure, Publish: record.PublishHints{Azure: &record.AzureHints{ResourceGroup: "rg", Gallery: "g", Regions: []string{"westeurope"}}}},
+			want: map[string]string{},
+			env:  []string{"RESOURCE_GROUP_NAME=rg", "AZURE_LOCATION=westeurope", "GALLERY_NAME=g"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := PlacementVars(tt.cell); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("PlacementVars = %v, want %v", got, tt.want)
+			}
+			if got := AzureEnv(tt.cell); !reflect.DeepEqual(got, tt.env) {
+				t.Errorf("AzureEnv = %q, want %q", got, tt.env)
+			}
+			if got := SharingVars(tt.cell.Infra); !reflect.DeepEqual(got, tt.sharing) {
+				t.Errorf("SharingVars = %q, want %q", got, tt.sharing)
+			}
+		})
+	}
+	if got := (Env{VarFiles: []string{"a"}, CacheDir: "c", Force: true, Placement: []string{"GALLERY_NAME=g"}}).List(); !reflect.DeepEqual(got, []string{"PACKER_VAR_FILES=a", "PACKER_CACHE_DIR=c", "PACKER_FLAGS=-force", "GALLERY_NAME=g"}) {
+		t.Errorf("Env.List = %q", got)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/imagegrid/imagegrid/internal/record"
@@ -137,4 +138,39 @@ func (b ManifestBuild) CheckKubernetes(c record.Cell) error {
 		return fmt.Errorf("this run built %s %q, the cell wants %q", key, got, c.Kubernetes.Semver)
 	}
 	return nil
+}
+
+// sigArtifactLine is the line packer-plugin-azure's artifact prints for the Compute Gallery
+// image version it published (builder/azure/arm/artifact.go, String:
+// "ManagedImageSharedImageGalleryId: <id>"). Its artifact id, which the packer manifest
+// records, is the managed image whenever there is one (Artifact.Id), and Image Builder's
+// packer/azure/packer.json always makes one: the gallery image version is only in this line.
+var sigArtifactLine = regexp.MustCompile(`ManagedImageSharedImageGalleryId: (\S+)`)
+
+// GalleryImageVersionLine returns the gallery image version id an azure-arm build printed
+// on line, if it is that line of its artifact.
+func GalleryImageVersionLine(line string) (string, bool) {
+	m := sigArtifactLine.FindStringSubmatch(line)
+	if m == nil {
+		return "", false
+	}
+	return m[1], true
+}
+
+// WithGalleryImageVersion adds the gallery image version id that the build printed to the
+// images its manifest listed, and refuses a build without one: publish and the catalog
+// need the gallery image version, not the managed image.
+func WithGalleryImageVersion(images []record.AzureArtifact, printed string) ([]record.AzureArtifact, error) {
+	if printed != "" {
+		if !galleryVersionPattern.MatchString(printed) {
+			return nil, fmt.Errorf("ManagedImageSharedImageGalleryId %q is not a gallery image version resource id", printed)
+		}
+		if !slices.ContainsFunc(images, func(a record.AzureArtifact) bool { return strings.EqualFold(a.ID, printed) }) {
+			images = append(images, record.AzureArtifact{ID: printed, Kind: AzureGalleryImageVersion})
+		}
+	}
+	if !slices.ContainsFunc(images, func(a record.AzureArtifact) bool { return a.Kind == AzureGalleryImageVersion }) {
+		return nil, fmt.Errorf("no Compute Gallery image version: the manifest's artifact_id has none and the build printed no ManagedImageSharedImageGalleryId")
+	}
+	return images, nil
 }

@@ -24,40 +24,12 @@ var targetPrefix = map[string]struct {
 	record.InfraAzure:   {"build-azure-sig-", []string{"validate-azure-sig-"}},
 }
 
-// release lists the OS names of one range of Image Builder releases, per infrastructure.
+// release is the build targets of one range of Image Builder releases (from and to
+// included), per infrastructure, without their prefix: "ubuntu-2204", "ubuntu-2204-efi",
+// "ubuntu-2204-arm64", "ubuntu-2204-gen2".
 type release struct {
-	constraint string
-	os         map[string][]string
-}
-
-// releases are the OS names of Image Builder's images/capi Makefile, by release range. Older
-// releases (used by TKG's v0.1.13_vmware.x images) know ubuntu-2004/photon-3; recent ones
-// add ubuntu-2204/2404, photon-4/5, rhel-9 and rockylinux. The boundary is coarse: a target
-// this table allows but a checkout lacks fails as a permanent "missing make target".
-var releases = []release{
-	{
-		constraint: "< 0.1.20",
-		os: map[string][]string{
-			record.InfraVSphere: {"centos-7", "photon-3", "rhel-7", "rhel-8", "ubuntu-1804", "ubuntu-2004", "windows-2019"},
-			record.InfraAWS:     {"amazon-2", "centos-7", "flatcar", "ubuntu-1804", "ubuntu-2004", "windows-2019"},
-			record.InfraAzure:   {"centos-7", "ubuntu-1804", "ubuntu-2004", "windows-2019"},
-		},
-	},
-	{
-		constraint: ">= 0.1.20",
-		os: map[string][]string{
-			record.InfraVSphere: {"flatcar", "photon-4", "photon-5", "rhel-8", "rhel-9", "rockylinux-8", "rockylinux-9", "ubuntu-2004", "ubuntu-2204", "ubuntu-2404", "windows-2019", "windows-2022"},
-			record.InfraAWS:     {"amazon-2", "amazon-2023", "flatcar", "rhel-8", "rockylinux-8", "ubuntu-2004", "ubuntu-2204", "ubuntu-2404", "windows-2019", "windows-2022"},
-			record.InfraAzure:   {"azurelinux-3", "mariner-2", "ubuntu-2004", "ubuntu-2204", "ubuntu-2404", "windows-2019-containerd", "windows-2022-containerd"},
-		},
-	},
-}
-
-// variants are the suffixes a target may carry after the OS name, per infrastructure.
-var variants = map[string][]string{
-	record.InfraVSphere: {"", "-efi"},
-	record.InfraAWS:     {""},
-	record.InfraAzure:   {"", "-gen2", "-cvm"},
+	from, to string
+	targets  map[string][]string
 }
 
 // ParseVersion reads an Image Builder version such as "v0.1.55" or TKG's "v0.1.13_vmware.2"
@@ -74,8 +46,10 @@ func ParseVersion(v string) (*version.Version, error) {
 	return parsed, nil
 }
 
-// OSNames returns the OS names Image Builder version v has targets for on infra.
-func OSNames(v, infra string) ([]string, error) {
+// Targets returns the build targets (without their prefix) Image Builder version v has on
+// infra, from its Makefile (releases). A release newer than the newest in the table gets the
+// newest one's targets: a target it dropped then fails as a missing make target.
+func Targets(v, infra string) ([]string, error) {
 	parsed, err := ParseVersion(v)
 	if err != nil {
 		return nil, err
@@ -83,59 +57,65 @@ func OSNames(v, infra string) ([]string, error) {
 	if _, ok := targetPrefix[infra]; !ok {
 		return nil, fmt.Errorf("infrastructure %q: want %s, %s or %s", infra, record.InfraVSphere, record.InfraAWS, record.InfraAzure)
 	}
-	for _, r := range releases {
-		c, err := version.NewConstraint(r.constraint)
-		if err != nil {
-			return nil, fmt.Errorf("release table: %w", err)
+	for i, r := range releases {
+		from, to := version.Must(version.NewVersion(r.from)), version.Must(version.NewVersion(r.to))
+		if parsed.LessThan(from) {
+			break
 		}
-		if c.Check(parsed) {
-			return r.os[infra], nil
+		if !parsed.GreaterThan(to) || i == len(releases)-1 {
+			return r.targets[infra], nil
 		}
 	}
-	return nil, fmt.Errorf("image builder version %s: no known release range", v)
+	return nil, fmt.Errorf("image builder version %s: imagegrid knows the targets of v%s and later", v, releases[0].from)
 }
 
 // Target returns the make target to run for cell c — its validate target when validate is
 // true — after checking that the target has the shape Image Builder uses for the cell's
-// infrastructure and OS, and, for upstream Image Builder, that the cell's version has it.
+// infrastructure and OS, and, for upstream Image Builder, that the cell's version has it
+// (the releases table, taken from upstream's Makefiles).
 func Target(c record.Cell, validate bool) (string, error) {
+	target, suffix, err := targetShape(c, validate)
+	if err != nil || c.ImageBuilder.Flavor != record.FlavorUpstream {
+		// Vendor builds (TKG's image-builder) follow their own target lists, which the grid
+		// declares per Image Builder and matrix has already checked the cell against.
+		return target, err
+	}
+	names, err := Targets(c.ImageBuilder.Version, c.Infra)
+	if err != nil {
+		return "", fmt.Errorf("cell %s: %w", c.ID, err)
+	}
+	if !slices.Contains(names, suffix) {
+		return "", fmt.Errorf("cell %s: Image Builder %s has no target %s: its %s targets end in %s",
+			c.ID, c.ImageBuilder.Version, target, c.Infra, strings.Join(names, ", "))
+	}
+	return target, nil
+}
+
+// CheckoutTarget is Target for the make executor: the checkout's own Makefile decides which
+// targets exist (make fails with "No rule to make target" for one it lacks), so only the
+// target's shape is checked, not the release table.
+func CheckoutTarget(c record.Cell, validate bool) (string, error) {
+	target, _, err := targetShape(c, validate)
+	return target, err
+}
+
+// targetShape returns the cell's build (or validate) target and its part after the prefix,
+// checking that it has the prefix of the cell's infrastructure.
+func targetShape(c record.Cell, validate bool) (target, suffix string, err error) {
 	prefix, ok := targetPrefix[c.Infra]
 	if !ok {
-		return "", fmt.Errorf("cell %s: infrastructure %q: want %s, %s or %s", c.ID, c.Infra, record.InfraVSphere, record.InfraAWS, record.InfraAzure)
+		return "", "", fmt.Errorf("cell %s: infrastructure %q: want %s, %s or %s", c.ID, c.Infra, record.InfraVSphere, record.InfraAWS, record.InfraAzure)
 	}
 	target, field, want := c.Target.Build, "target.build", []string{prefix.build}
 	if validate {
 		target, field, want = c.Target.Validate, "target.validate", prefix.validate
 	}
-	var osName string
-	found := false
 	for _, p := range want {
 		if name, ok := strings.CutPrefix(target, p); ok {
-			osName, found = name, true
-			break
+			return target, name, nil
 		}
 	}
-	if !found {
-		return "", fmt.Errorf("cell %s: %s %q: a %s target starts with %s", c.ID, field, target, c.Infra, quoteAll(want))
-	}
-	if c.ImageBuilder.Flavor != record.FlavorUpstream {
-		// Vendor builds (TKG's image-builder) follow their own OS lists, which the grid
-		// declares per Image Builder and matrix has already checked the cell against.
-		return target, nil
-	}
-	names, err := OSNames(c.ImageBuilder.Version, c.Infra)
-	if err != nil {
-		return "", fmt.Errorf("cell %s: %w", c.ID, err)
-	}
-	for _, name := range names {
-		for _, v := range variants[c.Infra] {
-			if osName == name+v {
-				return target, nil
-			}
-		}
-	}
-	return "", fmt.Errorf("cell %s: Image Builder %s has no target %s: its %s OS names are %s",
-		c.ID, c.ImageBuilder.Version, target, c.Infra, strings.Join(slices.Sorted(slices.Values(names)), ", "))
+	return "", "", fmt.Errorf("cell %s: %s %q: a %s target starts with %s", c.ID, field, target, c.Infra, quoteAll(want))
 }
 
 func quoteAll(words []string) string {

@@ -114,6 +114,15 @@ type Env struct {
 	OVFCustomProperties string
 	// OVFTool sets IB_OVFTOOL=1 (TKG builds export with ovftool).
 	OVFTool bool
+	// Force adds -force to PACKER_FLAGS: upstream's packer-node.json keeps the build VM
+	// (destroy: false) under the name build_version, and packer-plugin-vsphere refuses to
+	// create a VM whose name exists unless forced (driver PreCleanVM), so a retry or rebuild
+	// of the cell must replace the previous attempt's VM.
+	Force bool
+	// PackerFlags are the user's own PACKER_FLAGS, kept when Force adds to them.
+	PackerFlags string
+	// Placement is more NAME=value pairs Image Builder's scripts read (AzureEnv).
+	Placement []string
 }
 
 // List returns the environment as NAME=value pairs in a stable order.
@@ -128,7 +137,10 @@ func (e Env) List() []string {
 	if e.OVFTool {
 		env = append(env, "IB_OVFTOOL=1")
 	}
-	return env
+	if e.Force {
+		env = append(env, "PACKER_FLAGS="+strings.TrimSpace(e.PackerFlags+" -force"))
+	}
+	return append(env, e.Placement...)
 }
 
 // ExpectedProperties are the OVF properties an OVA built for c must carry with exactly these

@@ -50,5 +50,5 @@ aws:
   regions: [us-east-1]
   pollInterval: 1s
   waitTimeout: 5m
-`, vc.host, vc.thumbprint, vc.datacenter, simCluster, vc.datastore, simNetwork)
+`, vc.host, vc.thumbprint, vc.datacenter, vc.cluster, vc.datastore, simNetwork)
 }

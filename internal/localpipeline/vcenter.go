@@ -31,7 +31,7 @@ const (
 // grid's vSphere cells ask for.
 type vcenter struct {
 	host, thumbprint, username, password string
-	datacenter, datastore                string
+	datacenter, datastore, cluster       string
 	model                                *simulator.Model
 	close                                func()
 }
@@ -50,7 +50,7 @@ func startVCenter(ctx context.Context, want record.VSphereHints) (*vcenter, erro
 	server := model.Service.NewServer()
 	vc := &vcenter{
 		host: server.URL.Host, thumbprint: server.CertificateInfo().ThumbprintSHA1,
-		username: server.URL.User.Username(), datacenter: simDatacenter, datastore: simDatastore, model: model,
+		username: server.URL.User.Username(), datacenter: simDatacenter, datastore: simDatastore, cluster: simCluster, model: model,
 		close: func() { server.Close(); model.Remove() },
 	}
 	vc.password, _ = server.URL.User.Password()
@@ -78,6 +78,16 @@ func (vc *vcenter) shape(ctx context.Context, u *url.URL, want record.VSphereHin
 			return fmt.Errorf("rename datacenter %s to %s: %w", simDatacenter, want.Datacenter, err)
 		}
 		vc.datacenter = want.Datacenter
+	}
+	if want.Cluster != "" && want.Cluster != simCluster {
+		cluster, err := finder.ClusterComputeResource(ctx, simCluster)
+		if err != nil {
+			return err
+		}
+		if err := rename(ctx, cluster.Common, want.Cluster); err != nil {
+			return fmt.Errorf("rename cluster %s to %s: %w", simCluster, want.Cluster, err)
+		}
+		vc.cluster = want.Cluster
 	}
 	if want.Datastore != "" && want.Datastore != simDatastore {
 		if err := renameDatastore(vc.model, simDatastore, want.Datastore); err != nil {

@@ -158,13 +158,18 @@ type AWSHints struct {
 
 // VSphereHints place a vSphere template. Empty fields fall back to the publish config.
 type VSphereHints struct {
-	Datacenter     string `json:"datacenter,omitempty"`
-	Cluster        string `json:"cluster,omitempty"`
+	Datacenter string `json:"datacenter,omitempty"`
+	Cluster    string `json:"cluster,omitempty"`
+	// Host is the ESXi host the build VM runs on, for a build without a cluster.
+	Host           string `json:"host,omitempty"`
 	ResourcePool   string `json:"resourcePool,omitempty"`
 	Datastore      string `json:"datastore,omitempty"`
 	Folder         string `json:"folder,omitempty"`
 	Network        string `json:"network,omitempty"`
 	ContentLibrary string `json:"contentLibrary,omitempty"`
+	// InsecureConnection lets the build (packer-plugin-vsphere) skip vCenter's TLS
+	// verification; only when the grid says so.
+	InsecureConnection bool `json:"insecureConnection,omitempty"`
 }
 
 // AzureHints place an Azure Compute Gallery image.

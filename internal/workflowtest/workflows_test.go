@@ -43,6 +43,7 @@ settings:
   - match: {infra: vsphere}
     vsphere:
       datacenter: Datacenter
+      cluster: Cluster
       folder: /Datacenter/vm/tkg-templates
       datastore: vsanDatastore
       network: VM Network

@@ -29,7 +29,23 @@ if [[ "${STANDIN_HANG:-}" == "$phase" ]]; then
 fi
 
 if [[ "${STANDIN_FAIL_PHASE:-}" == "$phase" ]]; then
-  echo "${STANDIN_FAIL_MESSAGE:-Goss validate failed: 3 failed checks}"
+  if [[ -n "${STANDIN_FAIL_MESSAGE:-}" ]]; then
+    echo "$STANDIN_FAIL_MESSAGE"
+  else
+    # What a failed goss run prints: goss's summary, then packer-provisioner-goss's error
+    # (provisioner.go: fmt.Errorf("goss non-zero exit status")) as packer reports it.
+    echo "Count: 58, Failed: 3, Skipped: 0"
+    echo "Build '${PACKER_BUILD_NAME:-vsphere}' errored after 1 second 12 milliseconds: goss non-zero exit status"
+  fi
+  exit 1
+fi
+
+if [[ "$phase" == provision && "${DISTRO_NAME:-}" == rhel && ( -z "${RHSM_USER:-}" || -z "${RHSM_PASS:-}" ) ]]; then
+  # Upstream ansible/roles/setup/tasks/redhat.yml registers with Red Hat only when RHSM_USER
+  # and RHSM_PASS are both in the environment and skips the task otherwise; without a
+  # subscription the RHEL repositories are unreachable and the first package install fails.
+  echo "TASK [setup : RHEL subscription] skipping: [default]"
+  echo "fatal: [default]: FAILED! => {\"msg\": \"Failed to download metadata for repo 'rhel-9-for-x86_64-baseos-rpms'\"}"
   exit 1
 fi
 
