@@ -7,6 +7,8 @@ import (
 	"path"
 	"sort"
 	"strings"
+
+	"github.com/imagegrid/imagegrid/internal/github/contract"
 )
 
 // RuleViolationCreateMessage is GitHub's answer to creating a ref that a ruleset restricts.
@@ -227,9 +229,6 @@ func (s *Server) createTree(w http.ResponseWriter, r *http.Request, docs string)
 		"tree": s.treeEntries(sha, true), "truncated": false})
 }
 
-// rawMediaType is what GitHub answers a raw blob read with (Accept: a raw media type).
-const rawMediaType = "application/vnd.github.raw"
-
 func (s *Server) getBlob(w http.ResponseWriter, r *http.Request, docs string) {
 	sha := r.PathValue("sha")
 	data, ok := s.blobs[sha]
@@ -238,7 +237,7 @@ func (s *Server) getBlob(w http.ResponseWriter, r *http.Request, docs string) {
 		return
 	}
 	if strings.Contains(r.Header.Get("Accept"), ".raw") {
-		w.Header().Set("Content-Type", rawMediaType)
+		w.Header().Set("Content-Type", contract.RawMediaType) // what GitHub answers an Accept of a raw media type
 		w.Write(data)
 		return
 	}
