@@ -51,10 +51,14 @@ func readFolders(c record.Cell, root string, ws *workspace) ([]folderCopy, error
 	return copies, nil
 }
 
-// copyFolders copies the folders into the workspace.
-func copyFolders(copies []folderCopy) error {
+// copyFolders copies the folders into the workspace, through its os.Root.
+func copyFolders(ws *workspace, copies []folderCopy) error {
 	for _, f := range copies {
-		if err := tree.Copy(f.src, f.dst); err != nil {
+		rel, err := ws.rel(f.dst)
+		if err != nil {
+			return err
+		}
+		if err := tree.Copy(f.src, ws.root, rel); err != nil {
 			return fmt.Errorf("workspace: %w", err)
 		}
 	}

@@ -37,7 +37,7 @@ func run(ctx context.Context, p *plan, o Options) (res Result, err error) {
 			return Result{}, err
 		}
 	}
-	if err := copyFolders(p.folders); err != nil {
+	if err := copyFolders(ws, p.folders); err != nil {
 		return Result{}, fmt.Errorf("cell %s: %w", c.ID, err)
 	}
 	logFile, err := ws.openLog()

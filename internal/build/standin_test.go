@@ -248,7 +248,12 @@ func TestTKGBuildsThatWouldNotInstallKubernetes(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			root := t.TempDir()
-			if err := tree.Copy(filepath.Join("testdata", "tkg-config", "v1.30.2+vmware.1-tkg.1"), filepath.Join(root, "tkg-config", "x")); err != nil {
+			r, err := os.OpenRoot(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			if err := tree.Copy(filepath.Join("testdata", "tkg-config", "v1.30.2+vmware.1-tkg.1"), r, filepath.Join("tkg-config", "x")); err != nil {
 				t.Fatal(err)
 			}
 			var vars map[string]any

@@ -47,35 +47,37 @@ func Digest(dir string) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// Copy replaces dst with a copy of the folder src: folders 0755, files 0644 or 0755 when
-// executable, so that Image Builder's container, which runs as its own user, can read them.
-func Copy(src, dst string) error {
-	if err := os.RemoveAll(dst); err != nil {
+// Copy replaces the folder name of root with a copy of the folder src: folders 0755, files
+// 0644 or 0755 when executable, so that Image Builder's container, which runs as its own user,
+// can read them. Everything is written through root, so no link inside it leads the copy
+// outside.
+func Copy(src string, root *os.Root, name string) error {
+	if err := root.RemoveAll(name); err != nil {
 		return fmt.Errorf("copy %s: %w", src, err)
 	}
-	if err := os.MkdirAll(dst, 0o755); err != nil {
+	if err := root.MkdirAll(name, 0o755); err != nil {
 		return fmt.Errorf("copy %s: %w", src, err)
 	}
 	return walk(src, func(rel string, d fs.DirEntry, mode fs.FileMode) error {
-		to := filepath.Join(dst, filepath.FromSlash(rel))
+		to := filepath.Join(name, filepath.FromSlash(rel))
 		if d.IsDir() {
-			return os.Mkdir(to, 0o755)
+			return root.Mkdir(to, 0o755)
 		}
 		perm := fs.FileMode(0o644)
 		if mode&0o111 != 0 {
 			perm = 0o755
 		}
-		return copyFile(filepath.Join(src, filepath.FromSlash(rel)), to, perm)
+		return copyFile(filepath.Join(src, filepath.FromSlash(rel)), root, to, perm)
 	})
 }
 
-func copyFile(from, to string, perm fs.FileMode) error {
+func copyFile(from string, root *os.Root, to string, perm fs.FileMode) error {
 	in, err := os.Open(from)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	out, err := os.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, perm)
+	out, err := root.OpenFile(to, os.O_CREATE|os.O_EXCL|os.O_WRONLY, perm)
 	if err != nil {
 		return err
 	}

@@ -65,9 +65,42 @@ func TestDigestRefusesLinks(t *testing.T) {
 	if _, err := Digest(dir); err == nil || !strings.Contains(err.Error(), "tasks/secret") {
 		t.Errorf("Digest of a folder with a link: %v", err)
 	}
-	if err := Copy(dir, filepath.Join(t.TempDir(), "copy")); err == nil {
+	if err := Copy(dir, openRoot(t, t.TempDir()), "copy"); err == nil {
 		t.Error("Copy of a folder with a link succeeded")
 	}
+}
+
+// TestCopyFollowsNoLinkOut: a link where the copy goes is replaced, never followed.
+func TestCopyFollowsNoLinkOut(t *testing.T) {
+	t.Parallel()
+	src, ws, outside := t.TempDir(), t.TempDir(), t.TempDir()
+	write(t, src, map[string]string{"tasks/main.yml": ""})
+	write(t, outside, map[string]string{"keep": "outside the workspace"})
+	if err := os.Symlink(outside, filepath.Join(ws, "copy")); err != nil {
+		t.Fatal(err)
+	}
+	if err := Copy(src, openRoot(t, ws), "copy"); err != nil {
+		t.Fatal(err)
+	}
+	if data, err := os.ReadFile(filepath.Join(outside, "keep")); err != nil || string(data) != "outside the workspace" {
+		t.Errorf("the folder behind the link was touched: %q, %v", data, err)
+	}
+	if _, err := os.Stat(filepath.Join(outside, "tasks")); !os.IsNotExist(err) {
+		t.Errorf("the copy went through the link: %v", err)
+	}
+	if info, err := os.Lstat(filepath.Join(ws, "copy")); err != nil || !info.IsDir() {
+		t.Errorf("copy is not a folder in the workspace: %v, %v", info, err)
+	}
+}
+
+func openRoot(t *testing.T, dir string) *os.Root {
+	t.Helper()
+	r, err := os.OpenRoot(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
 }
 
 func TestCopy(t *testing.T) {
@@ -77,9 +110,10 @@ func TestCopy(t *testing.T) {
 	if err := os.Chmod(filepath.Join(src, "files", "run.sh"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	dst := filepath.Join(t.TempDir(), "copy")
+	parent := t.TempDir()
+	dst := filepath.Join(parent, "copy")
 	write(t, dst, map[string]string{"stale": "from an earlier build"})
-	if err := Copy(src, dst); err != nil {
+	if err := Copy(src, openRoot(t, parent), "copy"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(dst, "stale")); !os.IsNotExist(err) {
