@@ -24,10 +24,10 @@ type folderCopy struct {
 func readFolders(c record.Cell, root string, ws *workspace) ([]folderCopy, error) {
 	var copies []folderCopy
 	check := func(field string, f record.Folder, dst string) error {
-		if f.Path == "" || filepath.IsAbs(f.Path) || strings.HasPrefix(filepath.Clean(filepath.FromSlash(f.Path)), "..") {
-			return fmt.Errorf("cell %s: %s %q: want a folder relative to the directory matrix ran in", c.ID, field, f.Path)
+		src, err := tree.Resolve(root, filepath.FromSlash(f.Path))
+		if err != nil {
+			return fmt.Errorf("cell %s: %s %q: want a folder relative to the directory matrix ran in, inside it: %w", c.ID, field, f.Path, err)
 		}
-		src := filepath.Join(root, filepath.FromSlash(f.Path))
 		sum, err := tree.Digest(src)
 		if err != nil {
 			return fmt.Errorf("cell %s: %s: %w", c.ID, field, err)

@@ -244,13 +244,17 @@ func (g *grid) folder(declFile, name string, want ...string) (string, string, er
 	if sum, ok := g.fileHash[p+"/"]; ok {
 		return p, sum, nil
 	}
+	dir, err := tree.Resolve(filepath.FromSlash(path.Dir(declFile)), filepath.FromSlash(name))
+	if err != nil {
+		return "", "", fmt.Errorf("folder %q: %w", name, err)
+	}
 	if !slices.ContainsFunc(want, func(w string) bool {
-		info, err := os.Stat(filepath.Join(filepath.FromSlash(p), filepath.FromSlash(w)))
+		info, err := os.Stat(filepath.Join(dir, filepath.FromSlash(w)))
 		return err == nil && info.Mode().IsRegular()
 	}) {
 		return "", "", fmt.Errorf("folder %q (relative to the declaring file's folder): want a folder holding %s", name, strings.Join(want, " or "))
 	}
-	sum, err := tree.Digest(filepath.FromSlash(p))
+	sum, err := tree.Digest(dir)
 	if err != nil {
 		return "", "", fmt.Errorf("folder %q: %w", name, err)
 	}

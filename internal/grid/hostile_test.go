@@ -29,6 +29,29 @@ func TestVarFileLinkLeavingTheFolder(t *testing.T) {
 	}
 }
 
+// TestRoleLinkLeavingTheFolder: a role folder that is a link to a folder outside the grid's
+// is refused, even though the folder behind it is a valid role.
+func TestRoleLinkLeavingTheFolder(t *testing.T) {
+	t.Parallel()
+	outside := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(outside, "tasks"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(outside, "tasks", "main.yml"), []byte("- name: a\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.Symlink(outside, filepath.Join(dir, "role")); err != nil {
+		t.Fatal(err)
+	}
+	grid := filepath.Join(dir, "grid.yaml")
+	writeGrid(t, grid, "settings:\n  - roles: [role]\n")
+	_, err := Load(grid)
+	if err == nil || !strings.Contains(err.Error(), `settings.roles: folder "role": `) || !strings.Contains(err.Error(), "outside "+dir) {
+		t.Fatalf("Load: %v\nwant the role refused as a link leading outside %s", err, dir)
+	}
+}
+
 // TestGridSizeLimit feeds a declaration file past the documented limit: the error names the
 // file and the limit, and the file is not read whole.
 func TestGridSizeLimit(t *testing.T) {

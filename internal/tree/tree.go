@@ -14,6 +14,28 @@ import (
 	"path/filepath"
 )
 
+// Resolve is the folder rel of root, refused when it is not inside root: rel must be a local
+// path ("..", absolute paths refused) and no link on the way may lead out of root. Inside the
+// folder, Digest and Copy refuse links themselves.
+func Resolve(root, rel string) (string, error) {
+	if !filepath.IsLocal(rel) {
+		return "", fmt.Errorf("%s leaves %s: want a path inside it (no \"..\", not absolute)", rel, root)
+	}
+	dir := filepath.Join(root, rel)
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return "", err
+	}
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", err
+	}
+	if inside, err := filepath.Rel(realRoot, real); err != nil || !filepath.IsLocal(inside) {
+		return "", fmt.Errorf("%s is a link to %s, outside %s", dir, real, root)
+	}
+	return dir, nil
+}
+
 // Digest is the sha256 (hex) of the folder dir: for each entry in lexical order its
 // slash-separated relative path, its kind (folder, file, executable file) and a file's bytes.
 // Symbolic links and other special files are refused: a copy could not reproduce them.
