@@ -12,7 +12,7 @@ import (
 
 	gh "github.com/google/go-github/v93/github"
 
-	"github.com/imagegrid/imagegrid/internal/catalog"
+	"github.com/imagegrid/imagegrid/internal/changeset"
 	"github.com/imagegrid/imagegrid/internal/github/fakegithub"
 )
 
@@ -306,7 +306,7 @@ func TestProposeReadsATruncatedTreeFolderByFolder(t *testing.T) {
 	var seen []string
 	p := proposal("- two")
 	edit := p.Edit
-	p.Edit = func(repo fs.FS) ([]catalog.FileChange, error) {
+	p.Edit = func(repo fs.FS) ([]changeset.Change, error) {
 		fs.WalkDir(repo, ".", func(p string, d fs.DirEntry, err error) error {
 			if err == nil && !d.IsDir() {
 				seen = append(seen, p)

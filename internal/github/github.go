@@ -18,7 +18,7 @@ import (
 
 	gh "github.com/google/go-github/v93/github"
 
-	"github.com/imagegrid/imagegrid/internal/catalog"
+	"github.com/imagegrid/imagegrid/internal/changeset"
 )
 
 // maxAttempts bounds how often Propose starts over when the branch moved under it; it waits
@@ -82,7 +82,7 @@ type Proposal struct {
 	// Edit gets the repository's YAML and JSON files under Path as they are on the branch
 	// (or on Base when the branch has no open pull request) and returns the changes, with
 	// paths relative to the repository root. It may be called again when the branch moves.
-	Edit func(repo fs.FS) ([]catalog.FileChange, error)
+	Edit func(repo fs.FS) ([]changeset.Change, error)
 }
 
 // Outcome is what Propose did.
@@ -327,7 +327,7 @@ func (c *Client) collect(ctx context.Context, sha, prefix string, files fstest.M
 }
 
 // commit writes the changed files as blobs, a tree on top of parent's and a commit.
-func (c *Client) commit(ctx context.Context, message string, parent *gh.Commit, changes []catalog.FileChange) (string, error) {
+func (c *Client) commit(ctx context.Context, message string, parent *gh.Commit, changes []changeset.Change) (string, error) {
 	var entries []*gh.TreeEntry
 	for _, ch := range changes {
 		e := &gh.TreeEntry{Path: gh.Ptr(ch.Path), Mode: gh.Ptr("100644"), Type: gh.Ptr("blob")}

@@ -13,7 +13,7 @@ import (
 
 	gh "github.com/google/go-github/v93/github"
 
-	"github.com/imagegrid/imagegrid/internal/catalog"
+	"github.com/imagegrid/imagegrid/internal/changeset"
 	"github.com/imagegrid/imagegrid/internal/github/contract"
 	"github.com/imagegrid/imagegrid/internal/github/fakegithub"
 )
@@ -21,8 +21,8 @@ import (
 const branch = "imagegrid/catalog-tkg"
 
 // addLine is an Edit that appends line to catalog/list.yml unless it is there.
-func addLine(line string) func(fs.FS) ([]catalog.FileChange, error) {
-	return func(repo fs.FS) ([]catalog.FileChange, error) {
+func addLine(line string) func(fs.FS) ([]changeset.Change, error) {
+	return func(repo fs.FS) ([]changeset.Change, error) {
 		data, err := fs.ReadFile(repo, "catalog/list.yml")
 		if err != nil {
 			return nil, err
@@ -30,7 +30,7 @@ func addLine(line string) func(fs.FS) ([]catalog.FileChange, error) {
 		if strings.Contains(string(data), line+"\n") {
 			return nil, nil
 		}
-		return []catalog.FileChange{{Path: "catalog/list.yml", Data: append(data, line+"\n"...), Mode: 0o644}}, nil
+		return []changeset.Change{{Path: "catalog/list.yml", Data: append(data, line+"\n"...), Mode: 0o644}}, nil
 	}
 }
 

@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/imagegrid/imagegrid/internal/catalog"
+	"github.com/imagegrid/imagegrid/internal/changeset"
 )
 
 // runLocal commits the catalog change on the branch of a local checkout with the git binary
@@ -65,7 +65,7 @@ func runLocal(ctx context.Context, o *Options, b *batch, log io.Writer) (res Res
 		fmt.Fprintf(log, "catalog: %s already points at every image; nothing to commit\n", o.Dir)
 		return res, nil
 	}
-	if err := catalog.WriteDir(o.Dir, changes); err != nil {
+	if err := changeset.WriteDir(o.Dir, changes); err != nil {
 		return Result{}, err
 	}
 	if _, err := g.run("add", "-A", "--", scope); err != nil {

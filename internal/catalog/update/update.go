@@ -18,6 +18,7 @@ import (
 	"strings"
 
 	"github.com/imagegrid/imagegrid/internal/catalog"
+	"github.com/imagegrid/imagegrid/internal/changeset"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -145,7 +146,7 @@ type batch struct {
 
 // edit applies the records to the catalog in repo (a repository tree) and returns the
 // changed files, with paths relative to the repository root.
-func (b *batch) edit(repo fs.FS) ([]catalog.FileChange, error) {
+func (b *batch) edit(repo fs.FS) ([]changeset.Change, error) {
 	root := repo
 	if p := strings.Trim(b.opts.Path, "/"); p != "" {
 		sub, err := fs.Sub(repo, p)
