@@ -163,7 +163,7 @@ func (c *Client) propose(ctx context.Context, p Proposal) (Outcome, error) {
 	out.Commit = sha
 	if pr == nil {
 		pr, _, err = c.gh.PullRequests.Create(ctx, c.owner, c.repo, gh.CreatePullRequest{
-			Title: gh.Ptr(p.Title), Head: p.Branch, Base: p.Base, Body: gh.Ptr(p.Body("")),
+			Title: new(p.Title), Head: p.Branch, Base: p.Base, Body: new(p.Body("")),
 		})
 		out.PullRequestOpened = err == nil
 		switch {
@@ -187,7 +187,7 @@ func (c *Client) propose(ctx context.Context, p Proposal) (Outcome, error) {
 		}
 	}
 	if !out.PullRequestOpened {
-		if pr, _, err = c.gh.PullRequests.Edit(ctx, c.owner, c.repo, pr.GetNumber(), &gh.PullRequest{Title: gh.Ptr(p.Title), Body: gh.Ptr(p.Body(pr.GetBody()))}); err != nil {
+		if pr, _, err = c.gh.PullRequests.Edit(ctx, c.owner, c.repo, pr.GetNumber(), &gh.PullRequest{Title: new(p.Title), Body: new(p.Body(pr.GetBody()))}); err != nil {
 			return Outcome{}, c.explain(fmt.Sprintf("update pull request #%d", pr.GetNumber()), err)
 		}
 	}
@@ -330,12 +330,12 @@ func (c *Client) collect(ctx context.Context, sha, prefix string, files fstest.M
 func (c *Client) commit(ctx context.Context, message string, parent *gh.Commit, changes []changeset.Change) (string, error) {
 	var entries []*gh.TreeEntry
 	for _, ch := range changes {
-		e := &gh.TreeEntry{Path: gh.Ptr(ch.Path), Mode: gh.Ptr("100644"), Type: gh.Ptr("blob")}
+		e := &gh.TreeEntry{Path: new(ch.Path), Mode: new("100644"), Type: new("blob")}
 		if ch.Mode&0o111 != 0 {
-			e.Mode = gh.Ptr("100755")
+			e.Mode = new("100755")
 		}
 		if ch.Data != nil {
-			blob, _, err := c.gh.Git.CreateBlob(ctx, c.owner, c.repo, gh.Blob{Content: string(ch.Data), Encoding: gh.Ptr("utf-8")})
+			blob, _, err := c.gh.Git.CreateBlob(ctx, c.owner, c.repo, gh.Blob{Content: string(ch.Data), Encoding: new("utf-8")})
 			if err != nil {
 				return "", c.explain("write "+ch.Path, err)
 			}
@@ -348,7 +348,7 @@ func (c *Client) commit(ctx context.Context, message string, parent *gh.Commit, 
 		return "", c.explain("write tree", err)
 	}
 	commit, _, err := c.gh.Git.CreateCommit(ctx, c.owner, c.repo, gh.Commit{
-		Message: gh.Ptr(message), Tree: tree, Parents: []*gh.Commit{{SHA: parent.SHA}},
+		Message: new(message), Tree: tree, Parents: []*gh.Commit{{SHA: parent.SHA}},
 	}, nil)
 	if err != nil {
 		return "", c.explain("write commit", err)
@@ -370,7 +370,7 @@ func (c *Client) moveBranch(ctx context.Context, name string, branch *gh.Referen
 		}
 	} else {
 		what = "update branch " + name
-		_, _, err = c.gh.Git.UpdateRef(ctx, c.owner, c.repo, "heads/"+name, gh.UpdateRef{SHA: sha, Force: gh.Ptr(reset)})
+		_, _, err = c.gh.Git.UpdateRef(ctx, c.owner, c.repo, "heads/"+name, gh.UpdateRef{SHA: sha, Force: new(reset)})
 		switch {
 		case errorSays(err, http.StatusUnprocessableEntity, "Update is not a fast forward"):
 			return fmt.Errorf("%w: someone pushed to it", errBranchMoved)

@@ -15,7 +15,7 @@ import (
 
 	"github.com/imagegrid/imagegrid/internal/changeset"
 	"github.com/imagegrid/imagegrid/internal/github/contract"
-	"github.com/imagegrid/imagegrid/internal/github/fakegithub"
+	"github.com/imagegrid/imagegrid/internal/testutil/fakegithub"
 )
 
 const branch = "imagegrid/catalog-tkg"
@@ -60,7 +60,7 @@ func newClientWith(t *testing.T, files map[string]string) (*Client, *fakegithub.
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.transport.base = checked(t)
+	c.transport.base = &requestLog{base: checked(t)}
 	var mu sync.Mutex
 	now := start
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
@@ -74,6 +74,28 @@ func newClientWith(t *testing.T, files map[string]string) (*Client, *fakegithub.
 		return nil
 	}
 	return c, srv, &waits, &log
+}
+
+// requestLog records "METHOD path" of every request sent through it, retries included.
+type requestLog struct {
+	base http.RoundTripper
+	mu   sync.Mutex
+	sent []string
+}
+
+func (l *requestLog) RoundTrip(r *http.Request) (*http.Response, error) {
+	l.mu.Lock()
+	l.sent = append(l.sent, r.Method+" "+r.URL.Path)
+	l.mu.Unlock()
+	return l.base.RoundTrip(r)
+}
+
+// sent returns the requests a client of newClient sent.
+func sent(c *Client) []string {
+	l := c.transport.base.(*requestLog)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.sent)
 }
 
 // checked returns a transport that fails t on any exchange GitHub's description forbids.

@@ -23,7 +23,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/imagegrid/imagegrid/internal/github/fakegithub"
+	"github.com/imagegrid/imagegrid/internal/testutil/fakegithub"
 	"github.com/imagegrid/imagegrid/internal/localpipeline"
 	"github.com/imagegrid/imagegrid/internal/motoserver"
 	"github.com/imagegrid/imagegrid/internal/record"

@@ -10,7 +10,7 @@ import (
 
 	gh "github.com/google/go-github/v93/github"
 
-	"github.com/imagegrid/imagegrid/internal/github/fakegithub"
+	"github.com/imagegrid/imagegrid/internal/testutil/fakegithub"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -139,12 +139,12 @@ func TestPullRequestModeRefusesLinkedCatalogFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	tree, _, err := client.Git.CreateTree(ctx, "acme", "catalog", parent.GetTree().GetSHA(), []*gh.TreeEntry{
-		{Path: gh.Ptr(tkr), Mode: gh.Ptr("120000"), Type: gh.Ptr("blob"), Content: gh.Ptr("../../../../other/TanzuKubernetesRelease.yml")},
+		{Path: new(tkr), Mode: new("120000"), Type: new("blob"), Content: new("../../../../other/TanzuKubernetesRelease.yml")},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	commit, _, err := client.Git.CreateCommit(ctx, "acme", "catalog", gh.Commit{Message: gh.Ptr("link the TKr"), Tree: tree, Parents: []*gh.Commit{parent}}, nil)
+	commit, _, err := client.Git.CreateCommit(ctx, "acme", "catalog", gh.Commit{Message: new("link the TKr"), Tree: tree, Parents: []*gh.Commit{parent}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

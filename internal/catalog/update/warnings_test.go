@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/imagegrid/imagegrid/internal/github/fakegithub"
+	"github.com/imagegrid/imagegrid/internal/testutil/fakegithub"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
