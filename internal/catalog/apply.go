@@ -260,35 +260,9 @@ func (c *Catalog) applyTKr(l located[*TKr], r record.PublishRecord, img *Image, 
 		return nil, err
 	}
 	img.Object = "OSImage/" + name
-	// An OSImage of the TKr that a selector would match beside the new one must go, as TKG
-	// resolves a selector only when exactly one OSImage matches it: the same combination
-	// written earlier by imagegrid is replaced, a default only when the cell says
-	// replacesDefault, and another cell's image never (which of two cells wins is the
-	// grid's to say, not the order of publishes).
-	labels := img.resolverLabels(r.Cell.OS.Type)
-	var replaced []string
-	for _, n := range t.OSImages {
-		o := c.OSImage(n)
-		if n == name || o == nil {
-			continue
-		}
-		selector, clash := c.selectors.Clash(img.Key.ImageType, o.Resolved, labels)
-		if !clash {
-			continue
-		}
-		both := fmt.Sprintf("%s (%s) lists OSImage/%s (%s), and OSImage/%s (%s) would match the same selector %s (%s): TKG resolution fails unless exactly one OSImage matches",
-			tkrObject, t.Where, n, o.Where, name, img.Key, selector, c.selectors.describe(img.Key.ImageType))
-		infra := infraOf[img.Key.ImageType]
-		switch {
-		case o.Managed() && o.Key == img.Key:
-		case o.Managed():
-			return nil, fmt.Errorf("%s. OSImage/%s is the image of cell %s, and only one of the two cells can be catalogued: remove one of them from the grid; if cell %s has left it already, remove OSImage/%s from the TKr's spec.osImages; or, if your clusters select on more labels, set catalog.selectors.%s in the publish config",
-				both, n, o.Annotations[AnnotationCell], o.Annotations[AnnotationCell], n, infra)
-		case !r.Cell.ReplacesDefault:
-			return nil, fmt.Errorf("%s. OSImage/%s is a default image: declare the cell with replacesDefault: true to replace it, or, if your clusters select on more labels, set catalog.selectors.%s in the publish config",
-				both, n, infra)
-		}
-		replaced = append(replaced, n)
+	replaced, err := c.displaced(t, name, r, img)
+	if err != nil {
+		return nil, err
 	}
 	changes, err := c.putOSImage(path.Dir(l.file.Path), name, t, r, img)
 	if err != nil {
@@ -320,6 +294,42 @@ func (c *Catalog) applyTKr(l located[*TKr], r record.PublishRecord, img *Image, 
 		}
 	}
 	return changes, nil
+}
+
+// displaced returns the OSImages t lists that the OSImage name of img would take the place
+// of. An OSImage of the TKr that a selector would match beside the new one must go, as TKG
+// resolves a selector only when exactly one OSImage matches it: the same combination
+// written earlier by imagegrid is replaced, a default only when the cell says
+// replacesDefault, and another cell's image never (which of two cells wins is the grid's to
+// say, not the order of publishes).
+func (c *Catalog) displaced(t *TKr, name string, r record.PublishRecord, img *Image) ([]string, error) {
+	tkrObject := "TanzuKubernetesRelease/" + t.Name
+	labels := img.resolverLabels(r.Cell.OS.Type)
+	var replaced []string
+	for _, n := range t.OSImages {
+		o := c.OSImage(n)
+		if n == name || o == nil {
+			continue
+		}
+		selector, clash := c.selectors.Clash(img.Key.ImageType, o.Resolved, labels)
+		if !clash {
+			continue
+		}
+		both := fmt.Sprintf("%s (%s) lists OSImage/%s (%s), and OSImage/%s (%s) would match the same selector %s (%s): TKG resolution fails unless exactly one OSImage matches",
+			tkrObject, t.Where, n, o.Where, name, img.Key, selector, c.selectors.describe(img.Key.ImageType))
+		infra := infraOf[img.Key.ImageType]
+		switch {
+		case o.Managed() && o.Key == img.Key:
+		case o.Managed():
+			return nil, fmt.Errorf("%s. OSImage/%s is the image of cell %s, and only one of the two cells can be catalogued: remove one of them from the grid; if cell %s has left it already, remove OSImage/%s from the TKr's spec.osImages; or, if your clusters select on more labels, set catalog.selectors.%s in the publish config",
+				both, n, o.Annotations[AnnotationCell], o.Annotations[AnnotationCell], n, infra)
+		case !r.Cell.ReplacesDefault:
+			return nil, fmt.Errorf("%s. OSImage/%s is a default image: declare the cell with replacesDefault: true to replace it, or, if your clusters select on more labels, set catalog.selectors.%s in the publish config",
+				both, n, infra)
+		}
+		replaced = append(replaced, n)
+	}
+	return replaced, nil
 }
 
 // putOSImage creates the OSImage name in dir, or updates it to point at img.

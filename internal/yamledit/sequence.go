@@ -83,6 +83,11 @@ func (e RemoveItem) patch(t *text, root *yaml.Node) ([]byte, error) {
 		last := t.blockEnd(first, s.Column-1, false)
 		return splice(t.src, t.starts[first], t.after(last), ""), nil
 	}
+	return t.removeFlowItem(item)
+}
+
+// removeFlowItem cuts item out of its flow sequence with one of the separators around it.
+func (t *text) removeFlowItem(item *yaml.Node) ([]byte, error) {
 	start := t.offset(item)
 	end, err := t.flowEnd(start)
 	if err != nil {

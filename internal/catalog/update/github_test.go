@@ -10,8 +10,8 @@ import (
 
 	gh "github.com/google/go-github/v93/github"
 
-	"github.com/imagegrid/imagegrid/internal/testutil/fakegithub"
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/testutil/fakegithub"
 )
 
 func TestPullRequestMode(t *testing.T) {

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/imagegrid/imagegrid/internal/testutil/fakegithub"
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/testutil/fakegithub"
 )
 
 // TestReviewersGitHubRefusesAreWarnings: a reviewer who is not a collaborator does not fail
