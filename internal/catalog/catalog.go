@@ -10,7 +10,6 @@ import (
 	"bytes"
 	"fmt"
 	"io/fs"
-	"maps"
 	"path"
 	"slices"
 	"sort"
@@ -231,17 +230,6 @@ func (c *Catalog) update(f *File, data []byte) error {
 	}
 	c.add(f)
 	return err
-}
-
-// TKrs returns every TanzuKubernetesRelease, ordered by version.
-func (c *Catalog) TKrs() []*TKr {
-	var out []*TKr
-	for _, v := range slices.Sorted(maps.Keys(c.tkrs)) {
-		for _, l := range c.tkrs[v] {
-			out = append(out, l.obj)
-		}
-	}
-	return out
 }
 
 // OSImage returns the OSImage named name, or nil.

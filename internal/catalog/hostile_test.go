@@ -95,13 +95,3 @@ func TestWriteDirKeepsModes(t *testing.T) {
 		}
 	}
 }
-
-func mustSymlink(t *testing.T, target, name string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(target, name); err != nil {
-		t.Fatal(err)
-	}
-}

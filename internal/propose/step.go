@@ -27,8 +27,6 @@ type Step struct {
 	Log    io.Writer
 }
 
-func (s Step) String() string { return "catalog" }
-
 // Run proposes the catalog change of records. A failure says that the images are published
 // and that publish may be run again for the catalog change alone.
 func (s Step) Run(ctx context.Context, records []record.PublishRecord) error {
