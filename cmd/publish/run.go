@@ -78,14 +78,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if o.check {
-		if err := checkSelectors(o); err != nil {
-			return err
-		}
-		if err := propose.Check(o.catalog); err != nil {
-			return fmt.Errorf("catalog check: %w", err)
-		}
-		fmt.Fprintln(stdout, "catalog: every invariant holds")
-		return nil
+		return checkCatalog(o, stdout)
 	}
 	jobs, err := publish.FindRecords(o.records)
 	if err != nil {
@@ -143,6 +136,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.Join(fmt.Errorf("%d of %d build records failed to publish (see the publish records in %s)", n, len(records), o.out), catalogErr)
 	}
 	return catalogErr
+}
+
+// checkCatalog is --check: the catalog's invariants, with the publish config's selectors.
+func checkCatalog(o options, stdout io.Writer) error {
+	if err := checkSelectors(o); err != nil {
+		return err
+	}
+	if err := propose.Check(o.catalog); err != nil {
+		return fmt.Errorf("catalog check: %w", err)
+	}
+	fmt.Fprintln(stdout, "catalog: every invariant holds")
+	return nil
 }
 
 // checkSelectors reads the OSImage selectors for --check from the publish config. The

@@ -18,6 +18,9 @@ import (
 // must load, pass Check, list exactly one OSImage per key for every image applied, pointing
 // at the latest image, and applying the same run again must change nothing. Even seeds use
 // tanzu-framework's selectors, odd ones selectors a publish config could set instead.
+//
+// Its cyclomatic complexity is above 15: each branch is an assertion of the scenario, not
+// logic.
 func TestRandomPublishesKeepInvariants(t *testing.T) {
 	configured := DefaultSelectors().With(Selectors{
 		record.InfraVSphere: {{LabelImageType, LabelOSName, LabelOSVersion}},

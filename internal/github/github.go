@@ -364,16 +364,20 @@ func (c *Client) collect(ctx context.Context, sha, prefix string, files fstest.M
 		if err != nil {
 			return c.explain("read "+p, err)
 		}
-		mode := fs.FileMode(0o644)
-		switch e.GetMode() {
-		case "100755":
-			mode = 0o755
-		case "120000": // a symbolic link, its target as content: the catalog refuses it
-			mode = fs.ModeSymlink | 0o777
-		}
-		files[p] = &fstest.MapFile{Data: data, Mode: mode}
+		files[p] = &fstest.MapFile{Data: data, Mode: fileMode(e.GetMode())}
 	}
 	return nil
+}
+
+// fileMode is the file mode of a git tree entry's mode.
+func fileMode(gitMode string) fs.FileMode {
+	switch gitMode {
+	case "100755":
+		return 0o755
+	case "120000": // a symbolic link, its target as content: the catalog refuses it
+		return fs.ModeSymlink | 0o777
+	}
+	return 0o644
 }
 
 // commit writes the changed files as blobs, a tree on top of parent's and a commit.

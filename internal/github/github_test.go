@@ -108,6 +108,9 @@ func checked(t *testing.T) *contract.Transport {
 	return &contract.Transport{Base: http.DefaultTransport, Checker: checker, Report: func(err error) { t.Errorf("contract: %v", err) }}
 }
 
+// TestProposeOpensUpdatesAndIsIdempotent opens a pull request, updates it, and changes nothing
+// when nothing changed. Its cyclomatic complexity is above 15 because it is one scenario
+// checked step by step: each branch is an assertion, not logic.
 func TestProposeOpensUpdatesAndIsIdempotent(t *testing.T) {
 	c, srv, _, _ := newClient(t)
 	ctx := context.Background()

@@ -134,6 +134,9 @@ func TestRateLimits(t *testing.T) {
 	}
 }
 
+// TestTreesBlobsAndTruncation reads trees and blobs as GitHub serves them, truncated past the
+// tree limit. Its cyclomatic complexity is above 15 because it is one scenario checked step by
+// step: each branch is an assertion, not logic.
 func TestTreesBlobsAndTruncation(t *testing.T) {
 	srv, c, _ := start(t, map[string]string{"top.yml": "t\n", "cat/a.yml": "a\n", "cat/sub/b.bin": "\x00\x01binary"})
 	main, _, err := c.Git.GetRef(ctx, "acme", "catalog", "heads/main")
