@@ -1,7 +1,22 @@
 package grid
 
+import "github.com/imagegrid/imagegrid/internal/yamldecode"
+
 // The declaration, as written in matrices/*.yaml. Documented for users in docs/grid.md and as
-// JSON Schema in matrices/grid.schema.json.
+// JSON Schema in matrices/grid.schema.json. It is decoded by package yamldecode, which also
+// collects the problems found in it.
+type (
+	// Pos is a place in a declaration file.
+	Pos = yamldecode.Pos
+	// Located is embedded in the declaration structs: where each of their keys stands.
+	Located = yamldecode.Located
+	// Scalar is a value with its position.
+	Scalar = yamldecode.Scalar
+	// List is a value written as one scalar or as a list of them.
+	List = yamldecode.List
+	// Errors are every problem found in a declaration, with its file:line:col.
+	Errors = yamldecode.Errors
+)
 
 // fileDecl is one declaration file.
 type fileDecl struct {
