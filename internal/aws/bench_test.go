@@ -42,7 +42,7 @@ func BenchmarkCopyAMI(b *testing.B) {
 	publish := func(regions []string) {
 		keys++
 		cfg := &publishconfig.AWS{
-			Regions: regions, Accounts: []string{"111122223333"}, Parallel: publishconfig.DefaultParallel,
+			AWSTarget: record.AWSTarget{Regions: regions, Accounts: []string{"111122223333"}}, Parallel: publishconfig.DefaultParallel,
 			WaitTimeout: 5 * time.Minute, PollInterval: 500 * time.Millisecond,
 		}
 		rec := testRecord(source)

@@ -1,6 +1,9 @@
 package grid
 
-import "github.com/imagegrid/imagegrid/internal/yamldecode"
+import (
+	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/yamldecode"
+)
 
 // The declaration, as written in matrices/*.yaml. Documented for users in docs/grid.md and as
 // JSON Schema in matrices/grid.schema.json. It is decoded by package yamldecode, which also
@@ -92,22 +95,14 @@ type settingsRule struct {
 
 type awsDecl struct {
 	Located
-	Regions             []string `yaml:"regions"`
-	Accounts            []string `yaml:"accounts"`
-	Organizations       []string `yaml:"organizations"`
-	OrganizationalUnits []string `yaml:"organizationalUnits"`
-	Public              *bool    `yaml:"public"`
+	record.AWSTarget
+	Public *bool `yaml:"public"`
 }
 
 type vsphereDecl struct {
 	Located
-	Datacenter     string `yaml:"datacenter"`
-	Cluster        string `yaml:"cluster"`
+	record.VSphereTarget
 	Host           string `yaml:"host"`
-	ResourcePool   string `yaml:"resourcePool"`
-	Datastore      string `yaml:"datastore"`
-	Folder         string `yaml:"folder"`
-	Network        string `yaml:"network"`
 	ContentLibrary string `yaml:"contentLibrary"`
 	// InsecureConnection is the build's insecure_connection (no TLS verification of vCenter).
 	InsecureConnection *bool `yaml:"insecureConnection"`

@@ -86,16 +86,10 @@ type VSphere struct {
 	Insecure bool `yaml:"insecure,omitempty"`
 	// Thumbprint pins the vCenter certificate by its SHA-1 or SHA-256 fingerprint
 	// (colon-separated hex, as govc about.cert prints it).
-	Thumbprint   string `yaml:"thumbprint,omitempty"`
-	Datacenter   string `yaml:"datacenter"`
-	Cluster      string `yaml:"cluster,omitempty"`
-	ResourcePool string `yaml:"resourcePool,omitempty"`
-	Datastore    string `yaml:"datastore"`
-	// Folder is the VM folder for the templates: an inventory path, or relative to the
-	// datacenter's VM folder. Empty means the VM folder itself.
-	Folder string `yaml:"folder,omitempty"`
-	// Network is the port group every OVF network is mapped to.
-	Network string `yaml:"network,omitempty"`
+	Thumbprint string `yaml:"thumbprint,omitempty"`
+	// VSphereTarget places the templates (datacenter, cluster or resourcePool, datastore,
+	// folder, network).
+	record.VSphereTarget
 	// DiskProvisioning is thin (default), thick or eagerZeroedThick.
 	DiskProvisioning string `yaml:"diskProvisioning,omitempty"`
 	// Parallel bounds the records published into this vCenter at once: OVAs streamed, and
@@ -119,10 +113,8 @@ type ContentLibrary struct {
 // AWS names the regions AMIs are copied to and who may launch them. A cell's publish hints
 // replace Regions when they name regions, and add to the sharing lists.
 type AWS struct {
-	Regions             []string `yaml:"regions"`
-	Accounts            []string `yaml:"accounts,omitempty"`
-	Organizations       []string `yaml:"organizations,omitempty"`
-	OrganizationalUnits []string `yaml:"organizationalUnits,omitempty"`
+	// AWSTarget names the regions (required) and who may launch the AMIs.
+	record.AWSTarget
 	// Public makes the AMIs public; only when set explicitly.
 	Public bool `yaml:"public,omitempty"`
 	// Parallel bounds the regions of this account worked on at once, across every record of
@@ -204,7 +196,6 @@ func (v *validator) failf(path string, format string, args ...any) {
 
 var (
 	thumbprintRE = regexp.MustCompile(`^([0-9A-Fa-f]{2}:){19}[0-9A-Fa-f]{2}$|^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$`)
-	regionRE     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
 	accountRE    = regexp.MustCompile(`^\d{12}$`)
 	orgARNRE     = regexp.MustCompile(`^arn:aws[a-z-]*:organizations::\d{12}:organization/o-[a-z0-9]{10,32}$`)
 	ouARNRE      = regexp.MustCompile(`^arn:aws[a-z-]*:organizations::\d{12}:ou/o-[a-z0-9]{10,32}/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$`)
@@ -327,7 +318,7 @@ func (v *validator) checkAWS(a *AWS) {
 		v.failf("aws.regions", "required: at least one region, e.g. [us-east-1]")
 	}
 	for i, r := range a.Regions {
-		if !regionRE.MatchString(r) {
+		if !record.IsAWSRegion(r) {
 			v.failf(fmt.Sprintf("aws.regions[%d]", i), "%q is not a region name like us-east-1", r)
 		}
 	}
