@@ -16,14 +16,16 @@ const (
 
 // PublishRecord says where one build's image now lives. The catalog step reads these.
 type PublishRecord struct {
-	APIVersion string    `json:"apiVersion"`
-	Kind       string    `json:"kind"`
-	Cell       Cell      `json:"cell"`
-	BuildKey   string    `json:"buildKey"`
-	Status     string    `json:"status"`
-	Error      string    `json:"error,omitempty"`
-	Started    time.Time `json:"started"`
-	Finished   time.Time `json:"finished"`
+	APIVersion string `json:"apiVersion"`
+	Kind       string `json:"kind"`
+	Cell       Cell   `json:"cell"`
+	// BuildKey is a copy of Cell.BuildKey (Decode refuses a record where they differ); read
+	// the key with Key.
+	BuildKey string    `json:"buildKey"`
+	Status   string    `json:"status"`
+	Error    string    `json:"error,omitempty"`
+	Started  time.Time `json:"started"`
+	Finished time.Time `json:"finished"`
 	// BuiltAt and ImageBuilderVersion come from the build record (provenance for the catalog).
 	BuiltAt             time.Time         `json:"builtAt"`
 	ImageBuilderVersion string            `json:"imageBuilderVersion"`
@@ -35,6 +37,9 @@ type PublishRecord struct {
 	// request.
 	NodeImage []NodeImageReport `json:"nodeImage,omitempty"`
 }
+
+// Key is the build key of the record's image: its cell's.
+func (r PublishRecord) Key() string { return r.Cell.BuildKey }
 
 // VSpherePlacement is a vSphere VM template (and optionally a content library item).
 type VSpherePlacement struct {
