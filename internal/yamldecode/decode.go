@@ -243,13 +243,16 @@ func yamlFields(t reflect.Type) map[string][]int {
 	out := map[string][]int{}
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if f.Type == locatedType || !f.IsExported() {
+		if f.Type == locatedType {
 			continue
 		}
 		if f.Anonymous && f.Type.Kind() == reflect.Struct {
 			for name, idx := range yamlFields(f.Type) {
 				out[name] = append([]int{i}, idx...)
 			}
+			continue
+		}
+		if !f.IsExported() {
 			continue
 		}
 		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
