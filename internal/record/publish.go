@@ -14,18 +14,18 @@ const (
 	PublishSkipped = "skipped"
 )
 
-// PublishRecord says where one build's image now lives. The catalog step reads these.
+// PublishRecord says where one build's image now lives. The catalog step reads these. Its
+// BuildKey is a copy of Cell.BuildKey, as in the build record: Decode refuses a record where
+// they differ, and the key is read with Key.
 type PublishRecord struct {
-	APIVersion string `json:"apiVersion"`
-	Kind       string `json:"kind"`
-	Cell       Cell   `json:"cell"`
-	// BuildKey is a copy of Cell.BuildKey (Decode refuses a record where they differ); read
-	// the key with Key.
-	BuildKey string    `json:"buildKey"`
-	Status   string    `json:"status"`
-	Error    string    `json:"error,omitempty"`
-	Started  time.Time `json:"started"`
-	Finished time.Time `json:"finished"`
+	APIVersion string    `json:"apiVersion"`
+	Kind       string    `json:"kind"`
+	Cell       Cell      `json:"cell"`
+	BuildKey   string    `json:"buildKey"`
+	Status     string    `json:"status"`
+	Error      string    `json:"error,omitempty"`
+	Started    time.Time `json:"started"`
+	Finished   time.Time `json:"finished"`
 	// BuiltAt and ImageBuilderVersion come from the build record (provenance for the catalog).
 	BuiltAt             time.Time         `json:"builtAt"`
 	ImageBuilderVersion string            `json:"imageBuilderVersion"`
