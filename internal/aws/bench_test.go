@@ -46,7 +46,7 @@ func BenchmarkCopyAMI(b *testing.B) {
 			WaitTimeout: 5 * time.Minute, PollInterval: 500 * time.Millisecond,
 		}
 		rec := testRecord(source)
-		rec.BuildKey = fmt.Sprintf("%064d", keys) // nothing to reuse
+		rec.Cell.BuildKey = fmt.Sprintf("%064d", keys) // nothing to reuse
 		if _, err := New(cfg, moto.Config(), Options{Endpoint: proxy.URL}).Publish(context.Background(), rec, ""); err != nil {
 			b.Fatal(err)
 		}
