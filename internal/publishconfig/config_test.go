@@ -45,6 +45,23 @@ func TestSelectorsDefault(t *testing.T) {
 	}
 }
 
+// TestParseJSON: JSON is YAML, so a configuration written as JSON decodes the same, numbers,
+// booleans and durations included.
+func TestParseJSON(t *testing.T) {
+	cfg, err := Parse("c.json", []byte(`{"apiVersion": "imagegrid.io/v1alpha1", "kind": "PublishConfig",
+  "aws": {"regions": ["us-east-1"], "parallel": 3, "public": true, "waitTimeout": "10m"},
+  "vsphere": {"server": "vc", "datacenter": "DC0", "datastore": "ds", "cluster": "C", "contentLibrary": {"name": "lib", "create": true}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := cfg.AWS; !reflect.DeepEqual(a.Regions, []string{"us-east-1"}) || a.Parallel != 3 || !a.Public || a.WaitTimeout != 10*time.Minute {
+		t.Errorf("aws = %+v", a)
+	}
+	if v := cfg.VSphere; v.Datacenter != "DC0" || v.Cluster != "C" || v.ContentLibrary == nil || !v.ContentLibrary.Create {
+		t.Errorf("vsphere = %+v", v)
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	const head = "apiVersion: imagegrid.io/v1alpha1\nkind: PublishConfig\n"
 	for _, tc := range []struct {
