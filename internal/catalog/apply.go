@@ -140,7 +140,7 @@ func (c *Catalog) applyRecord(r record.PublishRecord, opts ApplyOptions) (Applie
 			osImage = ""
 		}
 		c.ledger.put(record.PublishedImage{
-			CellID: r.Cell.ID, BuildKey: r.BuildKey, Infra: r.Cell.Infra, OS: r.Cell.OS,
+			CellID: r.Cell.ID, BuildKey: r.Key(), Infra: r.Cell.Infra, OS: r.Cell.OS,
 			Kubernetes: r.Cell.Kubernetes.Semver, TKr: tkr, PublishedAt: r.Finished.UTC(),
 			Ref: img.Ref, OSImage: osImage,
 		})
@@ -327,7 +327,7 @@ func (c *Catalog) applyTKr(l located[*TKr], r record.PublishRecord, img *Image, 
 func (c *Catalog) putOSImage(dir, name string, t *TKr, r record.PublishRecord, img *Image) ([]record.CatalogChange, error) {
 	object := "OSImage/" + name
 	annotations := map[string]string{
-		AnnotationBuildKey:            r.BuildKey,
+		AnnotationBuildKey:            r.Key(),
 		AnnotationCell:                r.Cell.ID,
 		AnnotationBuiltAt:             r.BuiltAt.UTC().Format(time.RFC3339),
 		AnnotationPublishedAt:         r.Finished.UTC().Format(time.RFC3339),
@@ -353,7 +353,7 @@ func (c *Catalog) putOSImage(dir, name string, t *TKr, r record.PublishRecord, i
 	if !l.obj.Managed() {
 		return nil, fmt.Errorf("%s (%s) has the name imagegrid would give this image but no %s annotation; rename it", object, l.obj.Where, AnnotationBuildKey)
 	}
-	if l.obj.Annotations[AnnotationBuildKey] == r.BuildKey && maps.Equal(l.obj.Ref, img.Ref) {
+	if l.obj.Annotations[AnnotationBuildKey] == r.Key() && maps.Equal(l.obj.Ref, img.Ref) {
 		// The same image again (a re-run reused it): it dates from its first publication.
 		annotations[AnnotationPublishedAt] = cmp.Or(l.obj.Annotations[AnnotationPublishedAt], annotations[AnnotationPublishedAt])
 	}
