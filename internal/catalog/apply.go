@@ -139,7 +139,7 @@ func (c *Catalog) applyRecord(r record.PublishRecord, opts ApplyOptions) (Applie
 			osImage = ""
 		}
 		c.ledger.put(record.PublishedImage{
-			CellID: r.Cell.ID, BuildKey: r.BuildKey, Infra: r.Cell.Infra, OS: r.Cell.OS,
+			CellID: r.Cell.ID, BuildKey: r.Key(), Infra: r.Cell.Infra, OS: r.Cell.OS,
 			Kubernetes: r.Cell.Kubernetes.Semver, TKr: tkr, PublishedAt: r.Finished.UTC(),
 			Ref: img.Ref, OSImage: osImage,
 		})
@@ -336,7 +336,7 @@ func (c *Catalog) displaced(t *TKr, name string, r record.PublishRecord, img *Im
 func (c *Catalog) putOSImage(dir, name string, t *TKr, r record.PublishRecord, img *Image) ([]record.CatalogChange, error) {
 	object := "OSImage/" + name
 	annotations := map[string]string{
-		AnnotationBuildKey:            r.BuildKey,
+		AnnotationBuildKey:            r.Key(),
 		AnnotationCell:                r.Cell.ID,
 		AnnotationBuiltAt:             r.BuiltAt.UTC().Format(time.RFC3339),
 		AnnotationPublishedAt:         r.Finished.UTC().Format(time.RFC3339),
@@ -362,7 +362,7 @@ func (c *Catalog) putOSImage(dir, name string, t *TKr, r record.PublishRecord, i
 	if !l.obj.Managed() {
 		return nil, fmt.Errorf("%s (%s) has the name imagegrid would give this image but no %s annotation; rename it", object, l.obj.Where, AnnotationBuildKey)
 	}
-	if l.obj.Annotations[AnnotationBuildKey] == r.BuildKey && maps.Equal(l.obj.Ref, img.Ref) {
+	if l.obj.Annotations[AnnotationBuildKey] == r.Key() && maps.Equal(l.obj.Ref, img.Ref) {
 		// The same image again (a re-run reused it): it dates from its first publication.
 		annotations[AnnotationPublishedAt] = cmp.Or(l.obj.Annotations[AnnotationPublishedAt], annotations[AnnotationPublishedAt])
 	}

@@ -48,7 +48,7 @@ func (g *grid) cells(cands []*candidate) []record.Cell {
 		ib := c.release.builder
 		tos := targetOS(c.osID, c.arch)
 		if !slices.Contains(ib.decl.Targets[c.infra], tos) {
-			g.errs.add(c.origin, "", fmt.Sprintf("cell %s: image builder %q (%s) has no %s target for %s; its %s targets are: %s",
+			g.errs.Add(c.origin, "", fmt.Sprintf("cell %s: image builder %q (%s) has no %s target for %s; its %s targets are: %s",
 				c.id, ib.name, ib.ref.Version, c.infra, tos, c.infra, listOrNone(ib.decl.Targets[c.infra])))
 			continue
 		}
@@ -97,11 +97,11 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 	for _, vf := range s.decl.VarFiles {
 		p, sum, err := g.varFile(s.rule.file, vf.Value)
 		if err != nil {
-			g.errs.add(vf.Pos, "settings.varFiles", err.Error())
+			g.errs.Add(vf.Pos, "settings.varFiles", err.Error())
 			continue
 		}
 		if err := imagebuilder.CheckVars(*cell, g.varKeys[p], fmt.Sprintf("var file %q", vf.Value), nil); err != nil {
-			g.errs.add(vf.Pos, "settings.varFiles", err.Error())
+			g.errs.Add(vf.Pos, "settings.varFiles", err.Error())
 		}
 		read = append(read, p)
 		if !slices.ContainsFunc(cell.VarFiles, func(v record.VarFile) bool { return v.Path == p }) {
@@ -112,7 +112,7 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 		// Ansible finds a role's tasks in tasks/main.yml or tasks/main.yaml.
 		p, sum, err := g.folder(s.rule.file, role.Value, "tasks/main.yml", "tasks/main.yaml")
 		if err != nil {
-			g.errs.add(role.Pos, "settings.roles", err.Error())
+			g.errs.Add(role.Pos, "settings.roles", err.Error())
 			continue
 		}
 		read = append(read, p+"/")
@@ -127,7 +127,7 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 		for _, k := range sortedMapKeys(s.decl.Vars) {
 			v := s.decl.Vars[k]
 			if err := imagebuilder.CheckVars(*cell, map[string]Scalar{k: v}, "vars", nil); err != nil {
-				g.errs.add(v.Pos, "settings.vars."+k, err.Error())
+				g.errs.Add(v.Pos, "settings.vars."+k, err.Error())
 			}
 			cell.Vars[k] = v.Value
 		}
@@ -190,7 +190,7 @@ func (g *grid) checkOSVars(c *candidate, cell record.Cell) {
 		}
 	}
 	if len(missing) > 0 {
-		g.errs.add(c.origin, "", fmt.Sprintf("cell %s: a %s image needs %s in a var file or vars of a settings rule matching it: Image Builder's RHEL var files only name a placeholder ISO such as file:///rhel-9.4-x86_64-dvd.iso; name your own ISO and its checksum",
+		g.errs.Add(c.origin, "", fmt.Sprintf("cell %s: a %s image needs %s in a var file or vars of a settings rule matching it: Image Builder's RHEL var files only name a placeholder ISO such as file:///rhel-9.4-x86_64-dvd.iso; name your own ISO and its checksum",
 			c.id, cell.OS.Name, strings.Join(missing, " and ")))
 	}
 }

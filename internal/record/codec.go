@@ -43,7 +43,30 @@ func Decode[T Versioned](name string, data []byte, kind string) (T, error) {
 	if gotKind != kind {
 		return v, fmt.Errorf("%s: kind %q; want %q", name, gotKind, kind)
 	}
+	if k, ok := any(v).(keyed); ok {
+		if err := checkKey(k); err != nil {
+			return v, fmt.Errorf("%s: %w", name, err)
+		}
+	}
 	return v, nil
+}
+
+// keyed is a record made for one cell: its buildKey field is a copy of the cell's key, kept
+// in the format for readers that look at the record alone.
+type keyed interface {
+	keys() (copied, cell string)
+}
+
+func (r BuildRecord) keys() (string, string)   { return r.BuildKey, r.Cell.BuildKey }
+func (r PublishRecord) keys() (string, string) { return r.BuildKey, r.Cell.BuildKey }
+
+// checkKey refuses a record whose buildKey is not its cell's: one would name the image and
+// the other find it.
+func checkKey(r keyed) error {
+	if copied, cell := r.keys(); copied != cell {
+		return fmt.Errorf("buildKey %s differs from cell.buildKey %s: a record carries its cell's key; build the cell again", copied, cell)
+	}
+	return nil
 }
 
 // PeekKind returns the kind of the JSON document data ("" for JSON that is not an object with
