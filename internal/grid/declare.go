@@ -32,8 +32,8 @@ func (g *grid) addName(d *fileDecl) {
 		return
 	}
 	pos := d.Field("name")
-	if !gridNameRE.MatchString(d.Name) {
-		g.errs.Add(pos, "name", fmt.Sprintf("%q is not a valid grid name: want lower-case letters, digits and '-', at most 63", d.Name))
+	if err := record.CheckGridName(d.Name); err != nil {
+		g.errs.Add(pos, "name", err.Error())
 		return
 	}
 	if g.name != "" && g.name != d.Name {

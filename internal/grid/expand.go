@@ -16,7 +16,6 @@ const DefaultGridName = "default"
 
 var (
 	kubernetesVersionRE = regexp.MustCompile(`^v(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
-	gridNameRE          = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 )
 
 // imageBuilder is a validated Image Builder declaration.

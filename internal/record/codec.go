@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/imagegrid/imagegrid/internal/changeset"
 	"github.com/imagegrid/imagegrid/internal/limits"
 )
 
@@ -104,41 +105,19 @@ func ReadFile[T Versioned](path, kind string) (T, error) {
 	return Decode[T](name, data, kind)
 }
 
-// WriteFile writes v as indented JSON to path atomically: a temporary file in the same
-// directory, synced, then renamed over path. Parent directories are created.
+// WriteFile writes v as indented JSON to path atomically, with changeset's writer: a
+// temporary file in the same directory, synced, then renamed over path (mode 0644).
+// Parent directories are created.
 func WriteFile(path string, v any) error {
 	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
-	data = append(data, '\n')
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return changeset.WriteDir(dir, []changeset.Change{{Path: filepath.Base(path), Data: append(data, '\n'), Mode: 0o644}})
 }
 
 // explain turns encoding/json errors into ones that say where and what.
