@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/imagegrid/imagegrid/internal/actions"
@@ -64,7 +65,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return fmt.Errorf("--format %q: want table or json", *format)
 	}
 
-	cells, err := grid.Load(*matrices)
+	cells, err := grid.Open(*matrices)
 	if err != nil {
 		annotate(gh, err)
 		return err
@@ -76,32 +77,38 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	p := plan.Select(cells, selectors...)
-
-	if gh.HasOutputs() {
-		outs, err := emit.GitHubOutputs(p, *maxCells, *maxShards)
-		if err != nil {
-			return err
+	out := emit.NewTable(stdout)
+	if *format == "json" {
+		out = emit.NewJSON(stdout, stderr)
+	}
+	if !gh.HasOutputs() {
+		// On a laptop the cells stream: each is made, selected and written in turn.
+		if _, err := emit.Shard(nil, *maxCells, *maxShards); err != nil {
+			return err // same flag checks on a laptop as in Actions
 		}
-		for _, o := range outs {
-			if err := gh.SetOutput(o.Name, o.Value); err != nil {
+		for c := range cells.All() {
+			if err := out.Add(plan.Decide(c, selectors...)); err != nil {
 				return err
 			}
 		}
-		if err := gh.AddSummary(emit.Summary(p)); err != nil {
+		return out.Close()
+	}
+	// In Actions the outputs need every cell to build before the first is written, and
+	// GitHub's limits on outputs keep that plan small.
+	p := plan.Select(slices.Collect(cells.All()), selectors...)
+	outs, err := emit.GitHubOutputs(p, *maxCells, *maxShards)
+	if err != nil {
+		return err
+	}
+	for _, o := range outs {
+		if err := gh.SetOutput(o.Name, o.Value); err != nil {
 			return err
 		}
-	} else if _, err := emit.Shard(nil, *maxCells, *maxShards); err != nil {
-		return err // same flag checks on a laptop as in Actions
 	}
-	if *format == "json" {
-		fmt.Fprintln(stderr, emit.Total(p))
-		for _, d := range p.Skipped {
-			fmt.Fprintf(stderr, "skipped %s: %s\n", d.Cell.ID, d.Reason)
-		}
-		return emit.JSON(stdout, p)
+	if err := gh.AddSummary(emit.Summary(p)); err != nil {
+		return err
 	}
-	return emit.Table(stdout, p)
+	return emit.Write(out, p)
 }
 
 func selectors(only []string, changedFiles, baseMatrices, published, rebuildAfter string) ([]plan.Selector, error) {

@@ -119,7 +119,7 @@ func TestTableAndSummary(t *testing.T) {
 		Skipped: []plan.Decision{{Cell: c[1], Reason: "not selected by --only infra=aws|x"}},
 	}
 	var b strings.Builder
-	if err := Table(&b, p); err != nil {
+	if err := Write(NewTable(&b), p); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"CELL", c[0].ID, "build-ami-ubuntu-2204", "aaaaaaaaaaaa", "SKIPPED", c[1].ID, "not selected", "1 cell to build, 1 skipped"} {
@@ -131,7 +131,7 @@ func TestTableAndSummary(t *testing.T) {
 	if !strings.Contains(s, `infra=aws\|x`) || !strings.Contains(s, "<summary>1 skipped</summary>") {
 		t.Errorf("summary:\n%s", s)
 	}
-	if got := Total(plan.Plan{Skipped: p.Skipped}); got != "nothing to build: 1 cell skipped" {
+	if got := Total(0, len(p.Skipped)); got != "nothing to build: 1 cell skipped" {
 		t.Errorf("Total = %q", got)
 	}
 }

@@ -41,54 +41,59 @@ func sanitize(s string) string {
 	}, s)
 }
 
-func (g *grid) cells(cands []*candidate) []record.Cell {
-	name := cmp.Or(g.name, DefaultGridName)
-	cells := make([]record.Cell, 0, len(cands))
-	for _, c := range cands {
-		ib := c.release.builder
-		tos := targetOS(c.osID, c.arch)
-		if !slices.Contains(ib.decl.Targets[c.infra], tos) {
-			g.errs.add(c.origin, "", fmt.Sprintf("cell %s: image builder %q (%s) has no %s target for %s; its %s targets are: %s",
-				c.id, ib.name, ib.ref.Version, c.infra, tos, c.infra, listOrNone(ib.decl.Targets[c.infra])))
-			continue
-		}
-		info := knownOS[c.osID]
-		prefix := infraTargets[c.infra]
-		cell := record.Cell{
-			APIVersion:   record.APIVersion,
-			Kind:         record.KindCell,
-			ID:           c.id,
-			Name:         fmt.Sprintf("%s %s %s %s", c.infra, c.osID, c.arch, c.release.decl.Version),
-			Grid:         name,
-			Infra:        c.infra,
-			OS:           record.OS{ID: c.osID, Name: info.name, Version: info.version, Arch: c.arch, Type: info.typ},
-			Target:       record.Target{Build: prefix.Build + tos, Validate: prefix.Validate + tos},
-			Kubernetes:   c.release.k8s,
-			ImageBuilder: ib.ref,
-		}
-		sources := []string{c.origin.File, c.release.file, ib.file}
-		// The TKG configuration builds Linux images; TKG's Windows images are built otherwise.
-		if c.release.tkgConfig != nil && info.typ != "windows" {
-			cell.TKGConfig = c.release.tkgConfig
-			sources = append(sources, c.release.tkgConfig.Path+"/")
-		}
-		if c.include != nil {
-			sources = append(sources, c.include.file)
-		}
-		for _, s := range g.settings {
-			if s.rule.matches(c) {
-				s.rule.matched++
-				sources = append(sources, s.rule.file)
-				sources = append(sources, g.apply(&cell, s)...)
-			}
-		}
-		g.checkOSVars(c, cell)
-		slices.Sort(sources)
-		cell.Sources = slices.Compact(sources)
-		cell.BuildKey = buildKey(cell)
-		cells = append(cells, cell)
+// cell makes the cell of candidate c, but for its build key, reporting its problems; ok is
+// false when its image builder has no target for it.
+func (g *grid) cell(c *candidate) (cell record.Cell, ok bool) {
+	ib := c.release.builder
+	tos := targetOS(c.osID, c.arch)
+	if !slices.Contains(ib.decl.Targets[c.infra], tos) {
+		g.errs.add(c.origin, "", fmt.Sprintf("cell %s: image builder %q (%s) has no %s target for %s; its %s targets are: %s",
+			c.id, ib.name, ib.ref.Version, c.infra, tos, c.infra, listOrNone(ib.decl.Targets[c.infra])))
+		return record.Cell{}, false
 	}
-	return cells
+	info := knownOS[c.osID]
+	prefix := infraTargets[c.infra]
+	cell = record.Cell{
+		APIVersion:   record.APIVersion,
+		Kind:         record.KindCell,
+		ID:           c.id,
+		Name:         fmt.Sprintf("%s %s %s %s", c.infra, c.osID, c.arch, c.release.decl.Version),
+		Grid:         cmp.Or(g.name, DefaultGridName),
+		Infra:        c.infra,
+		OS:           record.OS{ID: c.osID, Name: info.name, Version: info.version, Arch: c.arch, Type: info.typ},
+		Target:       record.Target{Build: prefix.Build + tos, Validate: prefix.Validate + tos},
+		Kubernetes:   c.release.k8s,
+		ImageBuilder: ib.ref,
+	}
+	sources := []string{c.origin.File, c.release.file, ib.file}
+	// The TKG configuration builds Linux images; TKG's Windows images are built otherwise.
+	if c.release.tkgConfig != nil && info.typ != "windows" {
+		cell.TKGConfig = c.release.tkgConfig
+		sources = append(sources, c.release.tkgConfig.Path+"/")
+	}
+	if c.include != nil {
+		sources = append(sources, c.include.file)
+	}
+	for i := range g.settingsIndex.rules(c.release.index) {
+		if s := g.settings[i]; s.rule.matches(c) {
+			s.rule.matched++
+			sources = append(sources, s.rule.file)
+			sources = append(sources, g.apply(&cell, s)...)
+		}
+	}
+	g.checkOSVars(c, cell)
+	slices.Sort(sources)
+	cell.Sources = slices.Compact(sources)
+	return cell, true
+}
+
+// settingsRules are the match rules of the settings, in the same order.
+func settingsRules(ss []*settings) []*rule {
+	rules := make([]*rule, len(ss))
+	for i, s := range ss {
+		rules[i] = s.rule
+	}
+	return rules
 }
 
 // apply adds one settings rule to the cell and returns the var files it read.

@@ -2,8 +2,11 @@ package grid
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"regexp"
 	"slices"
 
@@ -33,7 +36,8 @@ type candidate struct {
 	infra, osID, arch string
 	release           *release
 	origin            Pos
-	include           *rule // the include rule that declared it, if any
+	include           *rule             // the include rule that declared it, if any
+	key               [sha256.Size]byte // the cell's build key, once checked
 }
 
 type settings struct {
@@ -55,14 +59,18 @@ type grid struct {
 	includes  []*rule
 	excludes  []*rule
 	settings  []*settings
-	errs      *Errors
-	fileHash  map[string]string                     // var file path → sha256, read once
-	varKeys   map[string]map[string]json.RawMessage // var file path → its variables
+	// settingsIndex finds the settings rules that may apply to a cell (see ruleIndex).
+	settingsIndex ruleIndex
+	errs          *Errors
+	fileHash      map[string]string                     // var file path → sha256, read once
+	varKeys       map[string]map[string]json.RawMessage // var file path → its variables
 }
 
-// expand merges the files and expands them into cells, adding its problems to errs (which may
-// already hold the files' decoding problems: all are reported together).
-func expand(decls []*fileDecl, errs *Errors) ([]record.Cell, error) {
+// expand merges the files, expands them into cells and checks every cell, adding its
+// problems to errs (which may already hold the files' decoding problems: all are reported
+// together). The cells are not kept: Cells makes each again when it is read, so a grid of
+// many cells is never held in memory as a whole.
+func expand(decls []*fileDecl, errs *Errors) (*Cells, error) {
 	g := &grid{builders: map[string]*imageBuilder{}, errs: errs, fileHash: map[string]string{}, byVersion: map[string]*release{}, varKeys: map[string]map[string]json.RawMessage{}}
 	for _, d := range decls {
 		g.addName(d)
@@ -85,12 +93,51 @@ func expand(decls []*fileDecl, errs *Errors) ([]record.Cell, error) {
 	cands := g.dedupe()
 	slices.SortFunc(cands, byCell)
 	cands = g.applyExcludes(cands)
-	cells := g.cells(cands)
+	g.settingsIndex = newRuleIndex(settingsRules(g.settings), len(g.releases))
+	for _, c := range cands {
+		if cell, ok := g.cell(c); ok {
+			c.key = buildKey(cell)
+		}
+	}
 	g.unusedRules()
 	if err := g.errs.err(); err != nil {
 		return nil, err
 	}
-	return cells, nil
+	return &Cells{g: g, cands: cands}, nil
+}
+
+// Cells are the cells of a grid that passed every check, in order: by infrastructure, OS,
+// architecture, then Kubernetes version.
+type Cells struct {
+	g     *grid
+	cands []*candidate
+}
+
+// Load is Open with every cell made at once, for grids small enough to hold.
+func Load(path string) ([]record.Cell, error) {
+	cs, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Collect(cs.All()), nil
+}
+
+// Len is the number of cells.
+func (cs *Cells) Len() int { return len(cs.cands) }
+
+// All yields the cells in order, each made when it is reached, so that reading a grid of
+// many cells holds one cell at a time. Every cell was made once already, for the checks:
+// making it again gives the same cell, and its build key is the one computed then.
+func (cs *Cells) All() iter.Seq[record.Cell] {
+	return func(yield func(record.Cell) bool) {
+		for _, c := range cs.cands {
+			cell, _ := cs.g.cell(c)
+			cell.BuildKey = hex.EncodeToString(c.key[:])
+			if !yield(cell) {
+				return
+			}
+		}
+	}
 }
 
 // addCandidate adds c, unless the grid already declares limits.Cells cells: then the problem
