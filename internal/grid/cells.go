@@ -18,19 +18,13 @@ import (
 	"github.com/imagegrid/imagegrid/internal/tree"
 )
 
-// newCandidate makes a candidate and its cell id.
+// newCandidate makes a candidate of its own site (addCandidate shares it).
 func newCandidate(infra, osID, arch string, rel *release, origin Pos, include *rule) *candidate {
-	c := &candidate{infra: infra, osID: osID, arch: arch, release: rel, origin: origin, include: include}
-	c.id = cellID(c)
-	return c
+	return &candidate{site: &site{infra: infra, osID: osID, arch: arch, origin: origin, include: include}, release: rel}
 }
 
-// cellID is <infra>-<os>-<arch>-<kubernetes semver with + as --->, safe as a file, artifact
-// and job name.
-func cellID(c *candidate) string {
-	return sanitize(fmt.Sprintf("%s-%s-%s-%s", c.infra, c.osID, c.arch, c.release.decl.Version))
-}
-
+// sanitize lower-cases s and turns + into --- and any other character but [a-z0-9._-] into -,
+// character by character.
 func sanitize(s string) string {
 	s = strings.ReplaceAll(strings.ToLower(s), "+", "---")
 	return strings.Map(func(r rune) rune {
@@ -48,7 +42,7 @@ func (g *grid) cell(c *candidate) (cell record.Cell, ok bool) {
 	tos := targetOS(c.osID, c.arch)
 	if !slices.Contains(ib.decl.Targets[c.infra], tos) {
 		g.errs.add(c.origin, "", fmt.Sprintf("cell %s: image builder %q (%s) has no %s target for %s; its %s targets are: %s",
-			c.id, ib.name, ib.ref.Version, c.infra, tos, c.infra, listOrNone(ib.decl.Targets[c.infra])))
+			g.id(c), ib.name, ib.ref.Version, c.infra, tos, c.infra, listOrNone(ib.decl.Targets[c.infra])))
 		return record.Cell{}, false
 	}
 	info := knownOS[c.osID]
@@ -56,7 +50,7 @@ func (g *grid) cell(c *candidate) (cell record.Cell, ok bool) {
 	cell = record.Cell{
 		APIVersion:   record.APIVersion,
 		Kind:         record.KindCell,
-		ID:           c.id,
+		ID:           g.id(c),
 		Name:         fmt.Sprintf("%s %s %s %s", c.infra, c.osID, c.arch, c.release.decl.Version),
 		Grid:         cmp.Or(g.name, DefaultGridName),
 		Infra:        c.infra,
@@ -81,7 +75,9 @@ func (g *grid) cell(c *candidate) (cell record.Cell, ok bool) {
 			sources = append(sources, g.apply(&cell, s)...)
 		}
 	}
-	g.checkOSVars(c, cell)
+	if !g.checked {
+		g.checkOSVars(c, cell)
+	}
 	slices.Sort(sources)
 	cell.Sources = slices.Compact(sources)
 	return cell, true
@@ -105,8 +101,10 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 			g.errs.add(vf.Pos, "settings.varFiles", err.Error())
 			continue
 		}
-		if err := imagebuilder.CheckVars(*cell, g.varKeys[p], fmt.Sprintf("var file %q", vf.Value), nil); err != nil {
-			g.errs.add(vf.Pos, "settings.varFiles", err.Error())
+		if !g.checked { // else it passed when the cell was first made
+			if err := imagebuilder.CheckVars(*cell, g.varKeys[p], fmt.Sprintf("var file %q", vf.Value), nil); err != nil {
+				g.errs.add(vf.Pos, "settings.varFiles", err.Error())
+			}
 		}
 		read = append(read, p)
 		if !slices.ContainsFunc(cell.VarFiles, func(v record.VarFile) bool { return v.Path == p }) {
@@ -131,8 +129,10 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 		}
 		for _, k := range sortedMapKeys(s.decl.Vars) {
 			v := s.decl.Vars[k]
-			if err := imagebuilder.CheckVars(*cell, map[string]Scalar{k: v}, "vars", nil); err != nil {
-				g.errs.add(v.Pos, "settings.vars."+k, err.Error())
+			if !g.checked {
+				if err := imagebuilder.CheckVars(*cell, map[string]Scalar{k: v}, "vars", nil); err != nil {
+					g.errs.add(v.Pos, "settings.vars."+k, err.Error())
+				}
 			}
 			cell.Vars[k] = v.Value
 		}
@@ -196,7 +196,7 @@ func (g *grid) checkOSVars(c *candidate, cell record.Cell) {
 	}
 	if len(missing) > 0 {
 		g.errs.add(c.origin, "", fmt.Sprintf("cell %s: a %s image needs %s in a var file or vars of a settings rule matching it: Image Builder's RHEL var files only name a placeholder ISO such as file:///rhel-9.4-x86_64-dvd.iso; name your own ISO and its checksum",
-			c.id, cell.OS.Name, strings.Join(missing, " and ")))
+			g.id(c), cell.OS.Name, strings.Join(missing, " and ")))
 	}
 }
 
