@@ -39,7 +39,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	published := fs.String("published", "", "ledger of published images (images.json, or a folder holding it): skip cells already published")
 	rebuildAfter := fs.String("rebuild-after", "", "with --published: rebuild cells whose image is older than this (30d, 2w, 36h)")
 	maxCells := fs.Int("max-cells", emit.GitHubJobLimit, "most cells in one GitHub matrix shard")
-	maxShards := fs.Int("max-shards", defaultMaxShards, "most shards (one build job each in the workflow); more is an error")
+	maxShards := fs.Int("max-shards", defaultMaxShards, "most shards (one build job each in the workflow), of each family of shards; more is an error")
+	byNeeds := fs.Bool("split-by-needs", false, "GitHub outputs: shard each cell with the cells needing what its infrastructure needs, vsphere-matrix-N (vCenter credentials) or oidc-matrix-N (an OIDC token), for build jobs granted only that; matrix-N stay empty")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: matrix [flags]\n\nExpands the image grid into the cells to build. As a GitHub Action step each flag\nmay come from the input of the same name.\n\n")
 		fs.PrintDefaults()
@@ -96,7 +97,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	// In Actions the outputs need every cell to build before the first is written, and
 	// GitHub's limits on outputs keep that plan small.
 	p := plan.Select(slices.Collect(cells.All()), selectors...)
-	outs, err := emit.GitHubOutputs(p, *maxCells, *maxShards)
+	outs, err := emit.GitHubOutputs(p, *maxCells, *maxShards, *byNeeds)
 	if err != nil {
 		return err
 	}

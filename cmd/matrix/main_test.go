@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -95,6 +97,46 @@ func TestGitHubActionsOutputs(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "vsphere-rhel-8-amd64-v1.30.2---vmware.1") {
 		t.Errorf("stdout lacks the table:\n%s", stdout.String())
+	}
+}
+
+// TestSplitByNeeds is the plan of images.yml outside validate mode: each cell in the shards of
+// the build jobs holding what its infrastructure needs, none in matrix-N.
+func TestSplitByNeeds(t *testing.T) {
+	t.Chdir("../..")
+	dir := t.TempDir()
+	e := env{"GITHUB_OUTPUT": filepath.Join(dir, "output"), "INPUT_SPLIT-BY-NEEDS": "true", "INPUT_MAX-CELLS": "4"}
+	var stdout, stderr strings.Builder
+	if err := run(context.Background(), []string{"--format", "json"}, &stdout, &stderr, e.get); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	outs := readGitHubOutput(t, e["GITHUB_OUTPUT"])
+	want := map[string][]string{"vsphere-": {"vsphere"}, "oidc-": {"aws", "azure"}}
+	seen, shards := 0, 0
+	for prefix, infras := range want {
+		n, err := strconv.Atoi(outs[prefix+"shards"])
+		if err != nil || n == 0 {
+			t.Fatalf("%sshards = %q", prefix, outs[prefix+"shards"])
+		}
+		shards += n
+		for i := range 4 {
+			var m struct{ Include []struct{ Cell record.Cell } }
+			if err := json.Unmarshal([]byte(outs[fmt.Sprintf("%smatrix-%d", prefix, i)]), &m); err != nil {
+				t.Fatal(err)
+			}
+			if (i < n) != (len(m.Include) > 0) {
+				t.Errorf("%smatrix-%d has %d cells with %sshards %d", prefix, i, len(m.Include), prefix, n)
+			}
+			for _, entry := range m.Include {
+				if !slices.Contains(infras, entry.Cell.Infra) {
+					t.Errorf("%s cell %s in %smatrix-%d", entry.Cell.Infra, entry.Cell.ID, prefix, i)
+				}
+				seen++
+			}
+		}
+	}
+	if fmt.Sprint(seen) != outs["count"] || fmt.Sprint(shards) != outs["shards"] || outs["matrix-0"] != `{"include":[]}` {
+		t.Errorf("%d cells in %d shards by needs; count=%s shards=%s matrix-0=%s", seen, shards, outs["count"], outs["shards"], outs["matrix-0"])
 	}
 }
 
