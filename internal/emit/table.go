@@ -26,14 +26,21 @@ type Writer interface {
 // skip is what the formats print of a skipped cell.
 type skip struct{ id, key, reason string }
 
-// tally counts the cells to build and keeps the skipped ones.
+// tally implements Add for both formats: it keeps the skipped decisions, and counts and
+// writes (with write) the ones to build.
 type tally struct {
 	built   int
 	skipped []skip
+	write   func(d plan.Decision, first bool) error
 }
 
-func (t *tally) skip(d plan.Decision) {
-	t.skipped = append(t.skipped, skip{d.Cell.ID, d.Cell.ShortKey(), d.Reason})
+func (t *tally) Add(d plan.Decision, build bool) error {
+	if !build {
+		t.skipped = append(t.skipped, skip{d.Cell.ID, d.Cell.ShortKey(), d.Reason})
+		return nil
+	}
+	t.built++
+	return t.write(d, t.built == 1)
 }
 
 func (t *tally) total() string { return Total(t.built, len(t.skipped)) }
@@ -44,6 +51,7 @@ func (t *tally) total() string { return Total(t.built, len(t.skipped)) }
 func NewJSON(w, log io.Writer) Writer {
 	j := &jsonWriter{w: bufio.NewWriter(w), log: log}
 	j.enc = json.NewEncoder(&j.line) // reused: one buffer for every cell
+	j.tally.write = j.cell
 	j.w.WriteString("[")
 	return j
 }
@@ -56,15 +64,10 @@ type jsonWriter struct {
 	tally
 }
 
-func (j *jsonWriter) Add(d plan.Decision, build bool) error {
-	if !build {
-		j.skip(d)
-		return nil
-	}
-	if j.built > 0 {
+func (j *jsonWriter) cell(d plan.Decision, first bool) error {
+	if !first {
 		j.w.WriteString(",")
 	}
-	j.built++
 	j.line.Reset()
 	if err := j.enc.Encode(&d.Cell); err != nil {
 		return fmt.Errorf("write cells: %w", err)
@@ -89,7 +92,9 @@ func (j *jsonWriter) Close() error {
 // NewTable writes the plan for people: the cells to build, then the skipped ones with
 // reasons, then the total.
 func NewTable(w io.Writer) Writer {
-	return &tableWriter{w: w, tw: tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)}
+	t := &tableWriter{w: w, tw: tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)}
+	t.tally.write = t.row
+	return t
 }
 
 type tableWriter struct {
@@ -98,15 +103,10 @@ type tableWriter struct {
 	tally
 }
 
-func (t *tableWriter) Add(d plan.Decision, build bool) error {
-	if !build {
-		t.skip(d)
-		return nil
-	}
-	if t.built == 0 {
+func (t *tableWriter) row(d plan.Decision, first bool) error {
+	if first {
 		fmt.Fprintln(t.tw, "CELL\tKUBERNETES\tTKR\tTARGET\tKEY\tWHY")
 	}
-	t.built++
 	c := d.Cell
 	fmt.Fprintf(t.tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Kubernetes.Semver, cmp.Or(c.Kubernetes.TKr, "-"), c.Target.Build, c.ShortKey(), d.Reason)
 	return nil
