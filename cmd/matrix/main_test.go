@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imagegrid/imagegrid/internal/grid"
+	"github.com/imagegrid/imagegrid/internal/plan"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -315,5 +318,35 @@ settings:
 	}
 	if !strings.Contains(stderr.String(), "skipped vsphere-photon-5-amd64-v1.30.2: unchanged since the base") {
 		t.Errorf("stderr:\n%s", stderr.String())
+	}
+}
+
+// failingWriter fails on its second cell.
+type failingWriter struct{ added int }
+
+func (w *failingWriter) Add(plan.Decision, bool) error {
+	if w.added++; w.added == 2 {
+		return errors.New("disk full")
+	}
+	return nil
+}
+
+func (w *failingWriter) Close() error { return errors.New("closed after a failure") }
+
+// TestStreamStopsAtAWriteError: the first write error ends the stream, with that error, and
+// the goroutine making cells stops instead of waiting forever to hand over the next.
+func TestStreamStopsAtAWriteError(t *testing.T) {
+	dir := t.TempDir()
+	writeGrid(t, dir, 200, 0) // 1,200 cells: more than stream buffers
+	cells, err := grid.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &failingWriter{}
+	if err := stream(cells, nil, w); err == nil || err.Error() != "disk full" {
+		t.Fatalf("stream = %v, want the write error", err)
+	}
+	if w.added != 2 {
+		t.Errorf("%d cells handed to the writer, want none after its error", w.added)
 	}
 }
