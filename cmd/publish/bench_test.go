@@ -132,83 +132,106 @@ func benchEnv(b *testing.B, ec2 string) {
 // peers for the same template — `find -name`, which reads the name of every VM, and
 // `vm.info -e -vm.ipath`, which asks for the template by inventory path and reads its
 // extraConfig (constant work, like imagegrid's: what it gains from 5 to 4,000 VMs is the
-// simulator's) — all built before the timer starts, interleaved, on the same simulator
-// holding 5 and 4,000 other VMs. Beside the wall times it reports the CPU time of the
-// publish process and of the benchmark process (the simulator) while publish runs: on a
-// shared machine they show what the work costs when the wall time is load. The simulators
-// are made once per process (4,000 VMs take minutes) and shared by the -count rounds. Run
-// it with:
+// simulator's) — all built before the timer starts, on two simulators holding 5 and 4,000
+// other VMs. Each round runs the six (three commands × two sizes) one after the other,
+// starting one further along each round, so that a comparison across sizes is made in the
+// same moments of a shared machine as one across commands. Beside the wall times it
+// reports the CPU time of the publish process and of the benchmark process (the simulator)
+// while publish runs: they show what the work costs when the wall time is the machine's
+// load. The simulators are made once per process (4,000 VMs take minutes) and shared by
+// the -count rounds. Run it with:
 //
 //	go test ./cmd/publish -run '^$' -bench ReuseLookup -benchtime 1x -count 5
 func BenchmarkReuseLookup(b *testing.B) {
 	publishBin := peers.Command(b, "github.com/imagegrid/imagegrid/cmd/publish")
 	govc := peers.Govc(b)
+	env := append(os.Environ(), "GITHUB_ACTIONS=", "GOVC_USERNAME=user", "GOVC_PASSWORD=pass", "HOME="+b.TempDir())
+	type side struct {
+		metric string // its time's metric, e.g. imagegrid-4000vms-ms
+		run    func()
+		took   time.Duration
+	}
+	type cpuTimes struct{ publish, simulator time.Duration }
+	var sides []*side
+	cpu := map[int]*cpuTimes{}
 	for _, vms := range []int{5, 4000} {
-		b.Run(fmt.Sprintf("%d-vms", vms), func(b *testing.B) {
-			inv := reuseInventory(b, publishBin, vms)
-			env := append(os.Environ(), "GITHUB_ACTIONS=", "GOVC_USERNAME=user", "GOVC_PASSWORD=pass", "HOME="+b.TempDir())
-			out := b.TempDir()
-			path := "/DC0/vm/tkg-templates/" + inv.name
-			var cpu, simCPU time.Duration
-			publish := func() {
-				cmd := exec.Command(publishBin, "--records", inv.records, "--config", inv.config, "--out", out)
+		inv := reuseInventory(b, publishBin, vms)
+		out := b.TempDir()
+		path := "/DC0/vm/tkg-templates/" + inv.name
+		times := &cpuTimes{}
+		cpu[vms] = times
+		publish := func() {
+			cmd := exec.Command(publishBin, "--records", inv.records, "--config", inv.config, "--out", out)
+			cmd.Env = env
+			sim := processCPU(b)
+			got, err := cmd.CombinedOutput()
+			times.simulator = processCPU(b) - sim
+			if err != nil || !strings.Contains(string(got), ": "+record.PublishReused) {
+				b.Fatalf("publish: %v; want the template reused:\n%s", err, got)
+			}
+			times.publish = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		}
+		// govcRun runs a govc command and fails unless ok accepts what it printed.
+		govcRun := func(ok func(string) bool, args ...string) func() {
+			args = append([]string{args[0], "-k", "-persist-session=false", "-u", "https://user:pass@" + inv.vc.Host + "/sdk"}, args[1:]...)
+			return func() {
+				cmd := exec.Command(govc, args...)
 				cmd.Env = env
-				sim := processCPU(b)
 				got, err := cmd.CombinedOutput()
-				simCPU = processCPU(b) - sim
-				if err != nil || !strings.Contains(string(got), ": "+record.PublishReused) {
-					b.Fatalf("publish: %v; want the template reused:\n%s", err, got)
-				}
-				cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-			}
-			// govcRun runs a govc command and fails unless ok accepts what it printed.
-			govcRun := func(ok func(string) bool, args ...string) func() {
-				args = append([]string{args[0], "-k", "-persist-session=false", "-u", "https://user:pass@" + inv.vc.Host + "/sdk"}, args[1:]...)
-				return func() {
-					cmd := exec.Command(govc, args...)
-					cmd.Env = env
-					got, err := cmd.CombinedOutput()
-					if err != nil || !ok(string(got)) {
-						b.Fatalf("govc %s: %v:\n%s", strings.Join(args, " "), err, got)
-					}
+				if err != nil || !ok(string(got)) {
+					b.Fatalf("govc %s: %v:\n%s", strings.Join(args, " "), err, got)
 				}
 			}
-			find := govcRun(func(out string) bool { return strings.TrimSpace(out) == path },
-				"find", "/", "-type", "m", "-name", inv.name)
-			vmInfo := govcRun(func(out string) bool {
-				return strings.Contains(out, inv.name) && strings.Contains(out, "imagegrid.buildKey")
-			},
-				"vm.info", "-e", "-vm.ipath", path)
-			var ti, tf, tv time.Duration
-			b.ResetTimer()
-			for range b.N {
-				rounds++
-				peers.Interleave(rounds, collected(publish, &ti), func() {
-					peers.Interleave(rounds/2, collected(find, &tf), collected(vmInfo, &tv))
-				})
-				b.ReportMetric(float64(ti.Microseconds())/1000, "imagegrid-ms")
-				b.ReportMetric(float64(tf.Microseconds())/1000, "govc-ms")
-				b.ReportMetric(float64(tv.Microseconds())/1000, "govc-ipath-ms")
-				b.ReportMetric(ti.Seconds()/tf.Seconds(), "imagegrid/govc")
-				b.ReportMetric(ti.Seconds()/tv.Seconds(), "imagegrid/govc-ipath")
-				b.ReportMetric(float64(cpu.Microseconds())/1000, "imagegrid-cpu-ms")
-				b.ReportMetric(float64(simCPU.Microseconds())/1000, "simulator-cpu-ms")
-			}
-		})
+		}
+		find := govcRun(func(out string) bool { return strings.TrimSpace(out) == path },
+			"find", "/", "-type", "m", "-name", inv.name)
+		vmInfo := govcRun(func(out string) bool {
+			return strings.Contains(out, inv.name) && strings.Contains(out, "imagegrid.buildKey")
+		}, "vm.info", "-e", "-vm.ipath", path)
+		sides = append(sides,
+			&side{metric: fmt.Sprintf("imagegrid-%dvms-ms", vms), run: publish},
+			&side{metric: fmt.Sprintf("govc-%dvms-ms", vms), run: find},
+			&side{metric: fmt.Sprintf("govc-ipath-%dvms-ms", vms), run: vmInfo})
+	}
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	b.ResetTimer()
+	for range b.N {
+		rounds++
+		for i := range sides {
+			s := sides[(rounds+i)%len(sides)]
+			s.took = collected(s.run)
+		}
+		took := map[string]time.Duration{}
+		for _, s := range sides {
+			took[s.metric] = s.took
+			b.ReportMetric(ms(s.took), s.metric)
+		}
+		ratio := func(a, b string) float64 { return took[a].Seconds() / took[b].Seconds() }
+		for _, vms := range []string{"5vms", "4000vms"} {
+			b.ReportMetric(ratio("imagegrid-"+vms+"-ms", "govc-"+vms+"-ms"), "imagegrid/govc-"+vms)
+			b.ReportMetric(ratio("imagegrid-"+vms+"-ms", "govc-ipath-"+vms+"-ms"), "imagegrid/govc-ipath-"+vms)
+		}
+		b.ReportMetric(ratio("imagegrid-4000vms-ms", "imagegrid-5vms-ms"), "imagegrid-4000/5vms")
+		b.ReportMetric(ratio("govc-ipath-4000vms-ms", "govc-ipath-5vms-ms"), "govc-ipath-4000/5vms")
+		small, large := cpu[5], cpu[4000]
+		b.ReportMetric(ms(small.publish), "imagegrid-cpu-5vms-ms")
+		b.ReportMetric(ms(large.publish), "imagegrid-cpu-4000vms-ms")
+		b.ReportMetric(large.publish.Seconds()/small.publish.Seconds(), "imagegrid-cpu-4000/5vms")
+		b.ReportMetric(ms(small.simulator), "simulator-cpu-5vms-ms")
+		b.ReportMetric(ms(large.simulator), "simulator-cpu-4000vms-ms")
+		b.ReportMetric(large.simulator.Seconds()/small.simulator.Seconds(), "simulator-cpu-4000/5vms")
 	}
 }
 
-// collected returns f timed into *d after a garbage collection of this process, outside
-// the time: the simulator serves every side from this process's heap (some 160 MiB with
-// 4,000 VMs), and a collection that the previous side's requests started (govc find reads
-// 4,000 names) would otherwise run beside the next side and be charged to it.
-func collected(f func(), d *time.Duration) func() {
-	return func() {
-		runtime.GC()
-		start := time.Now()
-		f()
-		*d = time.Since(start)
-	}
+// collected runs f after a garbage collection of this process and returns f's time alone:
+// the simulators serve every side from this process's heap (some 160 MiB with 4,000 VMs),
+// and a collection that the previous side's requests started (govc find reads 4,000 names)
+// would otherwise run beside the next side and be charged to it.
+func collected(f func()) time.Duration {
+	runtime.GC()
+	start := time.Now()
+	f()
+	return time.Since(start)
 }
 
 // processCPU is the CPU time (user and system) this process has used.
