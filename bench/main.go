@@ -44,7 +44,7 @@ var rows = []row{
 		pkg: "./cmd/publish", bench: "ReuseLookup", line: "BenchmarkReuseLookup", ours: "imagegrid-4000vms-ms", theirs: "govc-ipath-4000vms-ms", ratio: "imagegrid/govc-ipath-4000vms", target: "—"},
 	{name: "reuse lookup, 4,000 VMs against 5 VMs", peer: "imagegrid at 5 VMs",
 		pkg: "./cmd/publish", bench: "ReuseLookup", line: "BenchmarkReuseLookup", ours: "imagegrid-4000vms-ms", theirs: "imagegrid-5vms-ms", ratio: "imagegrid-4000/5vms", target: "≈ 1 (flat)"},
-	{name: "peer: govc vm.info -e -vm.ipath, 4,000 VMs against 5 VMs (in the imagegrid column)", peer: "govc vm.info -e -vm.ipath at 5 VMs",
+	{name: "reuse lookup peer: govc vm.info -e -vm.ipath, 4,000 VMs against 5 VMs (in the imagegrid column)", peer: "govc vm.info -e -vm.ipath at 5 VMs",
 		pkg: "./cmd/publish", bench: "ReuseLookup", line: "BenchmarkReuseLookup", ours: "govc-ipath-4000vms-ms", theirs: "govc-ipath-5vms-ms", ratio: "govc-ipath-4000/5vms", target: "—"},
 	{name: "reuse lookup, CPU of the publish process, 4,000 VMs against 5 VMs", peer: "the same at 5 VMs",
 		pkg: "./cmd/publish", bench: "ReuseLookup", line: "BenchmarkReuseLookup", ours: "imagegrid-cpu-4000vms-ms", theirs: "imagegrid-cpu-5vms-ms", ratio: "imagegrid-cpu-4000/5vms", target: "≈ 1 (flat)"},
