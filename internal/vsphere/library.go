@@ -16,6 +16,7 @@ import (
 	"github.com/vmware/govmomi/vapi/rest"
 	"github.com/vmware/govmomi/vim25/soap"
 
+	"github.com/imagegrid/imagegrid/internal/ova"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -134,26 +135,22 @@ func hasDescriptor(ctx context.Context, m *library.Manager, id string) (bool, er
 // upload streams the descriptor and the files it references from the OVA into an update
 // session, verifies the OVA against its record, and completes the session (fails it on error).
 func (u libraryUpload) upload(ctx context.Context, m *library.Manager, itemID string, rec record.BuildRecord, ovaPath string) error {
-	s, err := openOVA(ovaPath)
+	s, err := ova.Open(ovaPath)
 	if err != nil {
-		return err
+		return permanent(err)
 	}
 	defer s.Close()
-	desc, err := s.descriptor()
+	desc, err := s.Descriptor()
 	if err != nil {
-		return err
-	}
-	env, err := ovf.Unmarshal(bytes.NewReader(desc))
-	if err != nil {
-		return fmt.Errorf("parse OVF descriptor: %w", err)
+		return permanent(err)
 	}
 	session, err := m.CreateLibraryItemUpdateSession(ctx, library.Session{LibraryItemID: itemID})
 	if err != nil {
 		return fmt.Errorf("start update session: %w", err)
 	}
-	err = u.files(ctx, m, session, s, path.Base(rec.Artifacts.OVA.Path), desc, env)
+	err = u.files(ctx, m, session, s, path.Base(rec.Artifacts.OVA.Path), desc.Raw, desc.Envelope)
 	if err == nil {
-		err = s.verify(rec.Artifacts.OVA.Size, rec.Artifacts.OVA.SHA256)
+		err = verify(s, rec.Artifacts.OVA)
 	}
 	if err == nil {
 		err = m.CompleteLibraryItemUpdateSession(ctx, session)
@@ -170,17 +167,17 @@ func (u libraryUpload) upload(ctx context.Context, m *library.Manager, itemID st
 	return err
 }
 
-func (u libraryUpload) files(ctx context.Context, m *library.Manager, session string, s *ovaStream, ovaName string, desc []byte, env *ovf.Envelope) error {
+func (u libraryUpload) files(ctx context.Context, m *library.Manager, session string, s *ova.Reader, ovaName string, desc []byte, env *ovf.Envelope) error {
 	name := strings.TrimSuffix(ovaName, path.Ext(ovaName)) + ".ovf"
 	if err := u.put(ctx, m, session, name, bytes.NewReader(desc), int64(len(desc))); err != nil {
 		return err
 	}
 	for _, ref := range env.References {
-		r, size, err := s.member(ref.Href)
+		r, size, err := s.Member(ref.Href)
 		if err != nil {
-			return err
+			return permanent(err)
 		}
-		if err := u.put(ctx, m, session, ref.Href, r, size); err != nil {
+		if err := u.put(ctx, m, session, ref.Href, fileReader{r}, size); err != nil {
 			return err
 		}
 	}
