@@ -45,6 +45,12 @@ var rows = []row{
 		pkg: "./cmd/publish", bench: "ReuseLookup", line: "BenchmarkReuseLookup/5-vms", ours: "imagegrid-ms", theirs: "govc-ms", ratio: "imagegrid/govc", target: "—"},
 	{name: "reuse lookup, 4,000 VMs against 5 VMs", peer: "imagegrid at 5 VMs",
 		pkg: "./cmd/publish", bench: "ReuseLookup", line: "BenchmarkReuseLookup/4000-vms", ours: "imagegrid-ms", across: "BenchmarkReuseLookup/5-vms", target: "≈ 1 (flat)"},
+	{name: "OVA import, 1 GiB, SHA-256 checked (publish command)", peer: "govc import.ova",
+		pkg: "./cmd/publish", bench: "ImportOVA", line: "BenchmarkImportOVA", ours: "imagegrid-s", theirs: "govc-s", ratio: "imagegrid/govc", target: "≤ 1.05"},
+	{name: "OVA verification, 1 GiB (build --verify-only)", peer: "openssl dgst -sha256",
+		pkg: "./cmd/build", bench: "VerifyOnly", line: "BenchmarkVerifyOnly", ours: "imagegrid-s", theirs: "openssl-s", ratio: "imagegrid/openssl", target: "≤ 1.05 (≥ 0.95× throughput)"},
+	{name: "OVA verification, 1 GiB (build --verify-only)", peer: "sha256sum",
+		pkg: "./cmd/build", bench: "VerifyOnly", line: "BenchmarkVerifyOnly", ours: "imagegrid-s", theirs: "sha256sum-s", ratio: "imagegrid/sha256sum", target: "—"},
 }
 
 func main() {

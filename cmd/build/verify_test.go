@@ -19,14 +19,7 @@ import (
 // .sha256 or the cell says is refused with the reason.
 func TestVerifyOnly(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile("testdata/vsphere.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cell, err := record.Decode[record.Cell]("testdata/vsphere.json", data, record.KindCell)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cell := vsphereCell(t)
 	dir := t.TempDir()
 	props := map[string]string{"VERSION": imagebuilder.OVAVersion(cell), "KUBERNETES_SEMVER": "v1.30.2+vmware.1", "DISTRO_NAME": "ubuntu", "DISTRO_VERSION": "22.04", "DISTRO_ARCH": "amd64"}
 	good := ovatest.Make(t, dir, ovatest.Spec{Name: "good", Properties: props})
@@ -78,4 +71,18 @@ func writeSum(t *testing.T, ova, sum string) {
 	if err := os.WriteFile(ova+".sha256", []byte(sum+"\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// vsphereCell is the cell of testdata/vsphere.json.
+func vsphereCell(tb testing.TB) record.Cell {
+	tb.Helper()
+	data, err := os.ReadFile("testdata/vsphere.json")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cell, err := record.Decode[record.Cell]("testdata/vsphere.json", data, record.KindCell)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cell
 }
