@@ -155,4 +155,3 @@ func TestHashedFileReportsReadErrors(t *testing.T) {
 type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, os.ErrPermission }
-
