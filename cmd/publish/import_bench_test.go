@@ -20,8 +20,9 @@ import (
 // template, write the publish record) against govmomi's own govc import.ova from the govmomi
 // version this module pins. Both are built before the timer starts, run in alternating order
 // into the same simulator (in this process, over TLS, both skipping verification), and the
-// VM each made is removed between rounds, outside the timing. It reports each side's time
-// and peak resident set. Run it with:
+// VM each made is removed between rounds, outside the timing. It reports each side's time,
+// CPU time and peak resident set (the simulator's CPU, in this process, is in neither). Run
+// it with:
 //
 //	go test ./cmd/publish -run '^$' -bench ImportOVA -benchtime 1x -count 5
 func BenchmarkImportOVA(b *testing.B) {
@@ -54,29 +55,29 @@ vsphere: {server: %q, insecure: true, datacenter: DC0, cluster: DC0_C0, datastor
 	govcVM := "/DC0/vm/tkg-templates/govc-import"
 	out := b.TempDir()
 
-	run := func(what string, peak *float64, args ...string) {
+	run := func(what string, use *peers.Usage, args ...string) {
 		cmd := exec.Command(args[0], args[1:]...)
 		cmd.Env = env
 		var log strings.Builder
 		cmd.Stdout, cmd.Stderr = &log, &log
-		rss, err := peers.RunPeak(cmd)
+		u, err := peers.Run(cmd)
 		if err != nil {
 			b.Fatalf("%s: %v\n%s", what, err, log.String())
 		}
-		*peak = rss
+		*use = u
 	}
-	var ourPeak, govcPeak float64
+	var ours, theirs peers.Usage
 	publish := func() {
-		run("publish", &ourPeak, publishBin, "--records", recDir, "--config", config, "--out", out)
+		run("publish", &ours, publishBin, "--records", recDir, "--config", config, "--out", out)
 	}
 	govcImport := func() {
-		run("govc import.ova", &govcPeak, govc, "import.ova", "-k", "-persist-session=false", "-u", vcURL,
+		run("govc import.ova", &theirs, govc, "import.ova", "-k", "-persist-session=false", "-u", vcURL,
 			"-dc", "DC0", "-ds", "LocalDS_0", "-pool", "/DC0/host/DC0_C0/Resources", "-folder", "/DC0/vm/tkg-templates", "-name", "govc-import", ova.Path)
 	}
 	remove := func() {
-		var ignored float64
+		var ignored peers.Usage
 		for _, vm := range []string{template, govcVM} {
-			run("govc vm.destroy", &ignored, govc, "vm.destroy", "-k", "-persist-session=false", "-u", vcURL, vm)
+			run("govc object.destroy", &ignored, govc, "object.destroy", "-k", "-persist-session=false", "-u", vcURL, vm)
 		}
 	}
 	b.ResetTimer()
@@ -89,8 +90,10 @@ vsphere: {server: %q, insecure: true, datacenter: DC0, cluster: DC0_C0, datastor
 		b.ReportMetric(ti.Seconds(), "imagegrid-s")
 		b.ReportMetric(tg.Seconds(), "govc-s")
 		b.ReportMetric(ti.Seconds()/tg.Seconds(), "imagegrid/govc")
-		b.ReportMetric(ourPeak, "imagegrid-peak-RSS-MiB")
-		b.ReportMetric(govcPeak, "govc-peak-RSS-MiB")
+		b.ReportMetric(ours.PeakMiB, "imagegrid-peak-RSS-MiB")
+		b.ReportMetric(theirs.PeakMiB, "govc-peak-RSS-MiB")
+		b.ReportMetric(ours.CPU.Seconds(), "imagegrid-cpu-s")
+		b.ReportMetric(theirs.CPU.Seconds(), "govc-cpu-s")
 	}
 }
 

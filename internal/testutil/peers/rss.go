@@ -9,13 +9,20 @@ import (
 	"time"
 )
 
-// RunPeak runs cmd to its end and returns the peak resident set of its process in MiB,
-// VmHWM read from /proc every 10 ms (the last value before it exits). The rusage of a child
-// is no use for this: os/exec starts it sharing the parent's memory until exec, so its
+// Usage is what a process used: its peak resident set in MiB and its CPU time (user and
+// system).
+type Usage struct {
+	PeakMiB float64
+	CPU     time.Duration
+}
+
+// Run runs cmd to its end and returns what its process used. The peak resident set is
+// VmHWM read from /proc every 10 ms (the last value before it exits): the rusage of a child
+// is no use for this, as os/exec starts it sharing the parent's memory until exec, so its
 // maximum counts the parent's resident set.
-func RunPeak(cmd *exec.Cmd) (float64, error) {
+func Run(cmd *exec.Cmd) (Usage, error) {
 	if err := cmd.Start(); err != nil {
-		return 0, err
+		return Usage{}, err
 	}
 	status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
 	done := make(chan struct{})
@@ -36,7 +43,11 @@ func RunPeak(cmd *exec.Cmd) (float64, error) {
 	}()
 	err := cmd.Wait()
 	close(done)
-	return <-peak, err
+	u := Usage{PeakMiB: <-peak}
+	if cmd.ProcessState != nil {
+		u.CPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
+	return u, err
 }
 
 // vmHWM reads the peak resident set from a /proc status file, in MiB. A zombie has none.
