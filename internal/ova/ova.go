@@ -21,7 +21,7 @@ import (
 // maxOVFSize bounds the OVF descriptor held in memory; real ones are a few KiB.
 const maxOVFSize = 16 << 20
 
-// Image is what Verify learned about an OVA.
+// Image is what reading a whole OVA learned (Verify, Reader.Finish).
 type Image struct {
 	// Size is the OVA's size in bytes and SHA256 its hex digest, checked against the sum file.
 	Size   int64
