@@ -428,7 +428,7 @@ func (p *plan) print(w io.Writer, validateOnly bool) {
 		fmt.Fprintf(w, "  %s=*** (from the environment)\n", name)
 	}
 	if p.creds.file.path != "" {
-		for _, name := range sortedKeys(p.creds.file.values) {
+		for _, name := range slices.Sorted(maps.Keys(p.creds.file.values)) {
 			fmt.Fprintf(w, "  %s=*** (from %s)\n", name, p.creds.file.path)
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/imagegrid/imagegrid/internal/inspect"
@@ -286,11 +285,3 @@ func relSlash(base, target string) (string, error) {
 	return filepath.ToSlash(rel), nil
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
