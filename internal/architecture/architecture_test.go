@@ -90,9 +90,8 @@ func parseRule(name string, r io.Reader) (rule, error) {
 	return out, nil
 }
 
-// layerOf is the layer of the longest pattern matching pkg (a path relative to the module),
-// and that row.
-func (r rule) layerOf(pkg string) (row, bool) {
+// match is the row of the longest pattern matching pkg (a path relative to the module).
+func (r rule) match(pkg string) (row, bool) {
 	var best row
 	found := false
 	for _, w := range r.rows {
@@ -134,75 +133,105 @@ func allowed(from, to string) (bool, string) {
 }
 
 // violations checks pkgs against r and returns what breaks it, each naming the document's line
-// where one exists, and marks the exceptions it used.
+// where one exists.
 func violations(r rule, pkgs []pkg) []string {
-	var out []string
-	used := make([]bool, len(r.exceptions))
-	excepted := func(from, to string) bool {
-		for i, e := range r.exceptions {
-			if e.from == from && e.to == to {
-				used[i] = true
-				return true
-			}
+	c := &checker{rule: r, used: make([]bool, len(r.exceptions)), layer: map[string]string{}}
+	c.place(pkgs)
+	c.imports(pkgs)
+	c.findTestOnly(pkgs)
+	for i, e := range r.exceptions {
+		if !c.used[i] {
+			c.fail("%s:%d: the exception %s → %s no longer happens: delete its row", doc, e.line, e.from, e.to)
 		}
-		return false
 	}
-	layerOf := map[string]string{}
-	matched := make([]bool, len(r.rows))
+	return c.out
+}
+
+// checker carries one run of the rule: the layer of each package, the exceptions used, and
+// the importers of each package seen so far.
+type checker struct {
+	rule
+	used                         []bool
+	layer                        map[string]string
+	prodImporters, testImporters map[string]int // of each package: production files, test files
+	out                          []string
+}
+
+func (c *checker) fail(format string, args ...any) {
+	c.out = append(c.out, fmt.Sprintf(format, args...))
+}
+
+// excepted reports whether the document lists the arrow from → to, and marks it used.
+func (c *checker) excepted(from, to string) bool {
+	for i, e := range c.exceptions {
+		if e.from == from && e.to == to {
+			c.used[i] = true
+			return true
+		}
+	}
+	return false
+}
+
+// place gives each package its row's layer: every package has a row, every row a package, and
+// testutil lives under internal/testutil/.
+func (c *checker) place(pkgs []pkg) {
+	matched := map[int]bool{}
 	for _, p := range pkgs {
-		w, ok := r.layerOf(p.path)
+		w, ok := c.match(p.path)
 		if !ok {
-			out = append(out, fmt.Sprintf("%s: package %s has no row in the table; add one with its layer (%s, %s or %s)", doc, p.path, strings.Join(layers, ", "), testutil, checks))
+			c.fail("%s: package %s has no row in the table; add one with its layer (%s, %s or %s)", doc, p.path, strings.Join(layers, ", "), testutil, checks)
 			continue
 		}
-		layerOf[p.path] = w.layer
-		matched[slices.IndexFunc(r.rows, func(x row) bool { return x.line == w.line })] = true
-		if w.layer == testutil && !strings.HasPrefix(p.path, "internal/testutil/") && !excepted(p.path, testOnly) {
-			out = append(out, fmt.Sprintf("%s:%d: %s is test-only code: move it under internal/testutil/", doc, w.line, p.path))
+		c.layer[p.path], matched[w.line] = w.layer, true
+		if w.layer == testutil && !strings.HasPrefix(p.path, "internal/testutil/") && !c.excepted(p.path, testOnly) {
+			c.fail("%s:%d: %s is test-only code: move it under internal/testutil/", doc, w.line, p.path)
 		}
 	}
-	for i, w := range r.rows {
-		if !matched[i] {
-			out = append(out, fmt.Sprintf("%s:%d: row %s names no package of the module: delete it or fix the path", doc, w.line, w.pattern))
+	for _, w := range c.rows {
+		if !matched[w.line] {
+			c.fail("%s:%d: row %s names no package of the module: delete it or fix the path", doc, w.line, w.pattern)
 		}
 	}
-	prodImporters, testImporters := map[string]int{}, map[string]int{}
+}
+
+// imports checks every production import against the layers and counts each package's
+// importers.
+func (c *checker) imports(pkgs []pkg) {
+	c.prodImporters, c.testImporters = map[string]int{}, map[string]int{}
 	for _, p := range pkgs {
-		from, ok := layerOf[p.path]
+		from, ok := c.layer[p.path]
 		if !ok {
 			continue
 		}
 		for _, imp := range p.imports {
-			to, ok := layerOf[imp]
+			to, ok := c.layer[imp]
 			if !ok {
 				continue
 			}
 			if from != testutil && from != checks {
-				prodImporters[imp]++
+				c.prodImporters[imp]++
 			}
-			if ok, want := allowed(from, to); !ok && !excepted(p.path, imp) {
-				out = append(out, fmt.Sprintf("%s (%s) imports %s (%s): %s", p.path, from, imp, to, want))
+			if ok, want := allowed(from, to); !ok && !c.excepted(p.path, imp) {
+				c.fail("%s (%s) imports %s (%s): %s", p.path, from, imp, to, want)
 			}
 		}
 		for _, imp := range p.testImports {
-			testImporters[imp]++
+			c.testImporters[imp]++
 		}
 	}
+}
+
+// findTestOnly finds the packages of a layer that only tests import.
+func (c *checker) findTestOnly(pkgs []pkg) {
 	for _, p := range pkgs {
-		l := layerOf[p.path]
-		if l == "" || l == testutil || l == checks || l == "commands" {
+		switch c.layer[p.path] {
+		case "", testutil, checks, "commands":
 			continue
 		}
-		if prodImporters[p.path] == 0 && testImporters[p.path] > 0 && !excepted(p.path, testOnly) {
-			out = append(out, fmt.Sprintf("%s: only tests import %s: test-only code lives under internal/testutil/", doc, p.path))
+		if c.prodImporters[p.path] == 0 && c.testImporters[p.path] > 0 && !c.excepted(p.path, testOnly) {
+			c.fail("%s: only tests import %s: test-only code lives under internal/testutil/", doc, p.path)
 		}
 	}
-	for i, e := range r.exceptions {
-		if !used[i] {
-			out = append(out, fmt.Sprintf("%s:%d: the exception %s → %s no longer happens: delete its row", doc, e.line, e.from, e.to))
-		}
-	}
-	return out
 }
 
 // listPackages runs go list -json over the module at root.
