@@ -32,7 +32,7 @@ func readOutputs(c record.Cell, ws *workspace, galleryImageVersion string) (veri
 	m, err := imagebuilder.ReadManifest(manifestPath)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return verified{}, fmt.Errorf("Image Builder succeeded but wrote no packer manifest at %s", manifestPath)
+			return verified{}, fmt.Errorf("the Image Builder run succeeded but wrote no packer manifest at %s", manifestPath)
 		}
 		return verified{}, err
 	}
