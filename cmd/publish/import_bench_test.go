@@ -16,8 +16,9 @@ import (
 
 // BenchmarkImportOVA imports a 1 GiB OVA (a streamOptimized VMDK of random data, which does
 // not compress, made by qemu-img) into the simulator as whole processes: the publish command
-// (open, check and hash the OVA against its build record, import it, snapshot, mark as
-// template, write the publish record) against govmomi's own govc import.ova from the govmomi
+// (open the OVA, check it through its build record's manifest digest — the manifest, then
+// each member against it while it uploads — import it, snapshot, mark as template, write the
+// publish record) against govmomi's own govc import.ova from the govmomi
 // version this module pins. Both are built before the timer starts, run in alternating order
 // into the same simulator (in this process, over TLS, both skipping verification), and the
 // VM each made is removed between rounds, outside the timing. It reports each side's time,
@@ -37,7 +38,7 @@ func BenchmarkImportOVA(b *testing.B) {
 	}
 	key := strings.Repeat("1", 64)
 	rec := buildRecord(cell(record.InfraVSphere, "ubuntu-2204", key), record.BuildSucceeded)
-	rec.Artifacts.OVA = &record.OVAArtifact{Path: filepath.Base(ova.Path), Size: ova.Size, SHA256: ova.SHA256, Version: "v1.30.2+vmware.1-bench"}
+	rec.Artifacts.OVA = &record.OVAArtifact{Path: filepath.Base(ova.Path), Size: ova.Size, SHA256: ova.SHA256, ManifestSHA256: ova.ManifestSHA256, Version: "v1.30.2+vmware.1-bench"}
 	if err := record.WriteFile(filepath.Join(recDir, "build-record.json"), rec); err != nil {
 		b.Fatal(err)
 	}
