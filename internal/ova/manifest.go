@@ -52,7 +52,7 @@ type digest struct{ alg, sum string }
 // its digest is still checked against its .sha256 or record.
 //
 // A manifest whose own SHA-256 is trusted (Trust) anchors a chain of trust, as the OVF
-// specification's certificate anchors one on the manifest (DSP0243, 5.2): trusted digest →
+// specification's certificate anchors one on the manifest (DSP0243): trusted digest →
 // manifest bytes → each member's digest. The manifest is then required, and so are digests
 // of SHA-256 or stronger in it.
 type Manifest struct {

@@ -33,7 +33,12 @@ type Reader struct {
 	// cur is the member being streamed, checked when the next one is read.
 	cur     string
 	curHash hash.Hash
-	buf     []byte // for members read by Reader itself
+	// peeked is set when the header after the descriptor (or the end, peekedErr io.EOF) was
+	// read by manifestNext and is yet to be returned by next.
+	peeked    bool
+	peekedHdr *tar.Header
+	peekedErr error
+	buf       []byte // for members read by Reader itself
 }
 
 // source is the file as the tar walk reads it, counted, and hashed whole or not.
@@ -84,7 +89,9 @@ func (r *Reader) Close() error {
 }
 
 // Descriptor reads the OVF descriptor, which must be the first member and at most 16 MiB.
-// Call it first, once.
+// Call it first, once. When the manifest comes next, as in Image Builder's OVAs, it is read
+// too, so that the descriptor handed out has been checked against the manifest (and, opened
+// with OpenTrusted, the manifest against its trusted digest) before anyone acts on it.
 func (r *Reader) Descriptor() (Descriptor, error) {
 	h, err := r.next()
 	if errors.Is(err, io.EOF) {
@@ -101,7 +108,25 @@ func (r *Reader) Descriptor() (Descriptor, error) {
 	if r.desc, err = parseOVF(h.Name, data); err != nil {
 		return Descriptor{}, r.errorf(err)
 	}
+	if err := r.manifestNext(); err != nil {
+		return Descriptor{}, err
+	}
 	return r.desc, nil
+}
+
+// manifestNext reads the next member if it is the manifest; any other member's header (or
+// the end of the archive) is kept for the next call of next.
+func (r *Reader) manifestNext() error {
+	h, err := r.next()
+	if err == nil && IsManifest(h.Name) {
+		_, err = r.stream(h)
+		return err
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	r.peeked, r.peekedHdr, r.peekedErr = true, h, err
+	return nil
 }
 
 // Member advances to the member called name (compared by base name, as the descriptor's
@@ -170,6 +195,10 @@ func (r *Reader) Finish() (Image, error) {
 // next checks the member streamed last, then reads the next member's header and checks it;
 // io.EOF passes through unwrapped at the end of the archive.
 func (r *Reader) next() (*tar.Header, error) {
+	if r.peeked {
+		r.peeked = false
+		return r.peekedHdr, r.peekedErr
+	}
 	if r.cur != "" {
 		name := r.cur
 		r.cur = ""

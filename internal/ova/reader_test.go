@@ -252,3 +252,43 @@ func TestOpenTrustedChecksTheChain(t *testing.T) {
 		})
 	}
 }
+
+// TestDescriptorIsCheckedBeforeItIsHandedOut reads OVAs in Image Builder's order (descriptor,
+// manifest, disk): Descriptor reads the manifest too, so a descriptor that is not what the
+// manifest says, or a manifest that is not the one the record trusts, is refused before the
+// descriptor reaches vCenter's import spec.
+func TestDescriptorIsCheckedBeforeItIsHandedOut(t *testing.T) {
+	t.Parallel()
+	ovf := member{name: "node.ovf", body: readFixture(t, "capi.ovf")}
+	edited := member{name: "node.ovf", body: bytes.Replace(ovf.body, []byte("</Envelope>"), []byte("<!-- edited --></Envelope>"), 1)}
+	disk := member{name: "node-disk-0.vmdk", body: []byte("disk")}
+	mf := manifestOf("node.mf", "SHA256", ovf, disk)
+	tests := []struct {
+		name    string
+		members []member
+		trusted string // the manifest digest the record gives; "" opens with Open
+		want    string
+	}{
+		{name: "descriptor edited", members: []member{edited, mf, disk}, want: `tar member "node.ovf" has SHA256 ` + sha256Hex(edited.body)},
+		{name: "descriptor edited, trusted", members: []member{edited, mf, disk}, trusted: sha256Hex(mf.body), want: `tar member "node.ovf" has SHA256 ` + sha256Hex(edited.body)},
+		{name: "manifest not the recorded one", members: []member{ovf, mf, disk}, trusted: strings.Repeat("0", 64), want: "; the build record says " + strings.Repeat("0", 64)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := writeOVA(t, tt.members)
+			open := Open
+			if tt.trusted != "" {
+				open = func(path string) (*Reader, error) { return OpenTrusted(path, tt.trusted) }
+			}
+			r, err := open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			if _, err := r.Descriptor(); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Descriptor error = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
