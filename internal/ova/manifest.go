@@ -150,43 +150,13 @@ func (m *Manifest) read(name string, data []byte) error {
 	if m.trusted != "" && m.sum != m.trusted {
 		return fmt.Errorf("manifest %s has SHA256 %s; the build record says %s", name, m.sum, m.trusted)
 	}
-	want := map[string]digest{}
-	s := bufio.NewScanner(bytes.NewReader(data))
-	for line := 1; s.Scan(); line++ {
-		text := strings.TrimSpace(s.Text())
-		if text == "" {
-			continue
-		}
-		f := manifestLine.FindStringSubmatch(text)
-		if f == nil {
-			return fmt.Errorf("%s:%d: %q is not a manifest entry; want ALGORITHM(file)= hex digest, ALGORITHM one of SHA1, SHA256, SHA512", name, line, text)
-		}
-		d := digest{alg: f[1], sum: strings.ToLower(f[3])}
-		if len(d.sum) != 2*newHash(d.alg).Size() {
-			return fmt.Errorf("%s:%d: %s digest of %s has %d hex digits, want %d", name, line, d.alg, f[2], len(d.sum), 2*newHash(d.alg).Size())
-		}
-		if _, dup := want[f[2]]; dup {
-			return fmt.Errorf("%s:%d: %s is listed twice", name, line, f[2])
-		}
-		if d.alg == "SHA1" {
-			if m.trusted != "" {
-				return fmt.Errorf("%s:%d: %s is listed with SHA1, which cannot carry the build record's trust; want SHA256 or SHA512", name, line, f[2])
-			}
-			m.weak = true
-		}
-		want[f[2]] = d
+	want, weak, err := parseManifest(name, data, m.trusted != "")
+	if err != nil {
+		return err
 	}
-	m.name, m.want = name, want
-	if m.descName != "" {
-		d, ok := want[m.descName]
-		if !ok {
-			return fmt.Errorf("the OVF descriptor %s is not listed in the manifest %s", m.descName, name)
-		}
-		h := newHash(d.alg)
-		h.Write(m.desc)
-		if err := m.compare(m.descName, digest{d.alg, hex.EncodeToString(h.Sum(nil))}); err != nil {
-			return err
-		}
+	m.name, m.want, m.weak = name, want, weak
+	if err := m.checkDescriptor(); err != nil {
+		return err
 	}
 	for _, member := range slices.Sorted(maps.Keys(m.early)) {
 		if _, ok := want[member]; !ok {
@@ -197,6 +167,50 @@ func (m *Manifest) read(name string, data []byte) error {
 		}
 	}
 	return nil
+}
+
+// parseManifest reads the entries of the manifest name: member → digest, and whether one is
+// SHA-1 (weak), which is an error when the manifest is to carry trust (strong).
+func parseManifest(name string, data []byte, strong bool) (want map[string]digest, weak bool, err error) {
+	want = map[string]digest{}
+	s := bufio.NewScanner(bytes.NewReader(data))
+	for line := 1; s.Scan(); line++ {
+		text := strings.TrimSpace(s.Text())
+		if text == "" {
+			continue
+		}
+		f := manifestLine.FindStringSubmatch(text)
+		if f == nil {
+			return nil, false, fmt.Errorf("%s:%d: %q is not a manifest entry; want ALGORITHM(file)= hex digest, ALGORITHM one of SHA1, SHA256, SHA512", name, line, text)
+		}
+		d := digest{alg: f[1], sum: strings.ToLower(f[3])}
+		if len(d.sum) != 2*newHash(d.alg).Size() {
+			return nil, false, fmt.Errorf("%s:%d: %s digest of %s has %d hex digits, want %d", name, line, d.alg, f[2], len(d.sum), 2*newHash(d.alg).Size())
+		}
+		if _, dup := want[f[2]]; dup {
+			return nil, false, fmt.Errorf("%s:%d: %s is listed twice", name, line, f[2])
+		}
+		if d.alg == "SHA1" && strong {
+			return nil, false, fmt.Errorf("%s:%d: %s is listed with SHA1, which cannot carry the build record's trust; want SHA256 or SHA512", name, line, f[2])
+		}
+		weak = weak || d.alg == "SHA1"
+		want[f[2]] = d
+	}
+	return want, weak, nil
+}
+
+// checkDescriptor checks the descriptor, read before the manifest, against it.
+func (m *Manifest) checkDescriptor() error {
+	if m.descName == "" {
+		return nil
+	}
+	d, ok := m.want[m.descName]
+	if !ok {
+		return fmt.Errorf("the OVF descriptor %s is not listed in the manifest %s", m.descName, m.name)
+	}
+	h := newHash(d.alg)
+	h.Write(m.desc)
+	return m.compare(m.descName, digest{d.alg, hex.EncodeToString(h.Sum(nil))})
 }
 
 // Done reports a manifest entry that named no member of the OVA, and a trusted manifest
