@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""The Windows phases of the stand-in's packer/ova/packer-windows.json, reduced to what decides
+whether the image is a TKG Windows node image. Modelled on kubernetes-sigs/image-builder
+images/capi v0.1.14 (the release of TKG's image builder):
+
+setup — what the vsphere-iso builder of packer/ova/packer-windows.json does before WinRM
+answers:
+- iso_paths are [os_iso_path, vmtools_iso_path], datastore paths ("[datastore] path")
+  packer-plugin-vsphere mounts as CD-ROMs; packer/ova/windows-2019.json only names
+  placeholders on a datastore called "datastore", which no vCenter here has.
+- floppy_files holds ./packer/ova/windows/<build_name>/autounattend.xml (packer fails when a
+  floppy file is missing); Windows Setup reads it and fails on a file it cannot parse. The
+  stand-in says which image it installs and whether a product key is set, never the key.
+
+provision — ansible/windows/node_windows.yml with the variables of
+packer/config/windows/ansible-args-windows.json (containerd_sha256 is containerd_sha256_windows):
+- cloudbase-init/ downloads cloudbase_init_url, when it is set;
+- runtimes/ downloads containerd_url, checked against containerd_sha256, when runtime is
+  "containerd" (packer/config/windows/common.json defaults it to "docker-ee");
+- kubernetes/url.yml downloads kubernetes_base_url/<kubeadm|kubectl|kubelet>.exe
+  (defaults/main.yml kubernetes_bins); kubelet.yml downloads nssm_url when
+  windows_service_manager is "nssm"; wins.yml wins_url when it is set;
+- load_additional_components/ downloads every URL of additional_executables_list when
+  load_additional_components and additional_executables are "true" (TKG gets kube-proxy.exe
+  and Antrea this way);
+- roles of node_custom_roles_pre first, custom_role_names + node_custom_roles_post last.
+A file served over http:// is really fetched (from the stand-in resource bundle). An https://
+address (upstream's defaults) is not reachable from tests; the public stores upstream defaults
+to have no +vmware builds, so a TKG release's binaries fetched there fail with a 404.
+The Kubernetes binaries must be of kubernetes_semver: goss's Windows checks (packer/goss,
+kubernetes_version) fail otherwise."""
+import hashlib, os, re, sys, urllib.request
+import xml.etree.ElementTree as ET
+
+env = os.environ
+direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+NS = "{urn:schemas-microsoft-com:unattend}"
+
+
+def var(name, default=""):
+    return env.get("IB_" + name.upper(), default)
+
+
+def fatal(task, msg):
+    print("TASK [%s]" % task)
+    print("fatal: [default]: FAILED! => {\"changed\": false, \"msg\": \"%s\"}" % msg)
+    print("PLAY RECAP: default ok=9 changed=4 failed=1")
+    sys.exit(2)
+
+
+def fetch(task, url, checksum=""):
+    print("TASK [%s] %s" % (task, url))
+    if not url.startswith("http://"):
+        if "+" in var("kubernetes_semver") and "/kubernetes" in url:
+            fatal(task, "Error downloading '%s': 404 Not Found (the public Kubernetes release store has no %s build)" % (url, var("kubernetes_semver")))
+        return "stand-in %s (not fetched: no network)\n" % url.rsplit("/", 1)[-1]
+    try:
+        with direct.open(url, timeout=10) as r:
+            data = r.read()
+    except Exception as e:
+        fatal(task, "Error downloading '%s' to '%s': %s" % (url, "C:\\k", e))
+    if checksum:
+        got = hashlib.sha256(data).hexdigest()
+        if got != checksum.lower():
+            fatal(task, "The checksum for %s did not match %s; it was %s." % (url, checksum, got))
+    return data.decode()
+
+
+def setup():
+    for name in ("os_iso_path", "vmtools_iso_path"):
+        p = var(name)
+        m = re.match(r"^\[([^\]]+)\] (.+)$", p)
+        if not m:
+            print("Build 'vsphere' errored: error mounting an image '%s': invalid datastore path (want \"[datastore] path\")" % p)
+            sys.exit(1)
+        if m.group(1) == "datastore":
+            print("Build 'vsphere' errored: error mounting an image '%s': datastore 'datastore' not found" % p)
+            sys.exit(1)
+        print("Mounting ISO image %s" % p)
+    floppy = "./packer/ova/windows/%s/autounattend.xml" % var("build_name")
+    if not os.path.isfile(floppy):
+        print("Build 'vsphere' errored: Error adding floppy files: open %s: no such file or directory" % floppy)
+        sys.exit(1)
+    try:
+        root = ET.parse(floppy).getroot()
+    except ET.ParseError:
+        print("Windows Setup: Windows could not parse or process unattend answer file [A:\\autounattend.xml].")
+        sys.exit(1)
+    image = root.find(".//%sInstallFrom/%sMetaData/%sValue" % (NS, NS, NS))
+    key = root.find(".//%sUserData/%sProductKey/%sKey" % (NS, NS, NS))
+    print("Windows Setup: installing image %r from the answer file on the floppy; product key %s" %
+          (image.text if image is not None else "(first of the ISO)", "set" if key is not None and (key.text or "").strip() else "not set"))
+    print("Waiting for WinRM to become available...")
+    print("WinRM connected.")
+
+
+def include_roles(names):
+    for name in names:
+        print("TASK [include_role : %s]" % name)
+        if not os.path.isdir(name if "/" in name else os.path.join("ansible", "windows", "roles", name)):
+            print("ERROR! the role '%s' was not found" % name)
+            sys.exit(2)
+
+
+def provision():
+    include_roles(var("node_custom_roles_pre").split())
+    if var("cloudbase_init_url"):
+        fetch("cloudbase-init : Download Cloudbase-init", var("cloudbase_init_url"))
+    runtime = var("runtime")
+    if runtime == "containerd":
+        fetch("runtimes : Download containerd", var("containerd_url"), var("containerd_sha256_windows"))
+    else:
+        print("TASK [runtimes : Install Docker EE %s] (runtime=%s)" % (var("docker_ee_version"), runtime))
+    semver = var("kubernetes_semver")
+    for b in ("kubeadm", "kubectl", "kubelet"):
+        data = fetch("kubernetes : Download kubernetes binaries", "%s/%s.exe" % (var("kubernetes_base_url"), b))
+        if data.startswith("stand-in %s.exe " % b) and data.split()[-1] != semver:
+            fatal("goss : kubelet version", "%s.exe is %s, want %s" % (b, data.split()[-1], semver))
+    if var("windows_service_manager") == "nssm":
+        fetch("kubernetes : Download nssm", var("nssm_url"))
+    if var("wins_url"):
+        fetch("kubernetes : Get wins", var("wins_url"))
+    if var("load_additional_components") == "true" and var("additional_executables") == "true":
+        for url in var("additional_executables_list").split(","):
+            fetch("load_additional_components : Download additional executables", url.strip())
+    include_roles(var("custom_role_names").split() + var("node_custom_roles_post").split())
+    print("PLAY RECAP: default ok=61 changed=24 failed=0")
+
+
+{"setup": setup, "provision": provision}[sys.argv[1]]()
