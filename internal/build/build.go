@@ -90,8 +90,12 @@ type plan struct {
 	creds  credentials
 	bundle *bundle
 	// folders are copied into the workspace before Image Builder runs: the TKG
-	// configuration, then the grid's roles.
-	folders []folderCopy
+	// configuration, then the grid's roles; checkout is the make executor's private copy of
+	// the images/capi checkout, for a cell whose answer file goes inside it.
+	folders  []folderCopy
+	checkout []folderCopy
+	// answerFile is the Windows cell's autounattend.xml, digest checked.
+	answerFile []byte
 	// vars are the effective packer variables imagegrid hands over, and where each was set.
 	vars map[string]imagebuilder.Setting
 	// masked are the variables whose values --dry-run does not show: credentials.
@@ -178,6 +182,15 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 			return nil, err
 		}
 	}
+	var answerFile []byte
+	if imagebuilder.IsWindows(c) && c.Infra == record.InfraVSphere {
+		if err := imagebuilder.CheckWindows(c); err != nil {
+			return nil, err
+		}
+		if answerFile, err = readAnswerFile(c, o.VarsRoot); err != nil {
+			return nil, err
+		}
+	}
 	ws, err := newWorkspace(o.WorkDir, c)
 	if err != nil {
 		return nil, err
@@ -186,7 +199,7 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{cell: c, ws: ws, target: target, out: out, validateOnly: o.ValidateOnly}
+	p := &plan{cell: c, ws: ws, target: target, out: out, validateOnly: o.ValidateOnly, answerFile: answerFile}
 	if err := imagebuilder.CheckVars(c, c.Vars, "vars", nil); err != nil {
 		return nil, fmt.Errorf("cell %s: %w", c.ID, err)
 	}
@@ -210,7 +223,7 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 			return nil, err
 		}
 	}
-	if p.exec, err = newExecutor(c, ws, o); err != nil {
+	if p.exec, p.checkout, err = newExecutor(c, ws, o, p.capiFiles()); err != nil {
 		return nil, err
 	}
 	if tkg && !o.ValidateOnly {
@@ -233,43 +246,61 @@ func cellTarget(c record.Cell, o Options) (string, error) {
 	return imagebuilder.Target(c, o.ValidateOnly)
 }
 
-func newExecutor(c record.Cell, ws *workspace, o Options) (executor, error) {
+// capiFiles are the files of the cell that Image Builder reads at a fixed path of
+// images/capi: a Windows cell's answer file.
+func (p *plan) capiFiles() []string {
+	if p.answerFile == nil {
+		return nil
+	}
+	return []string{imagebuilder.AnswerFilePath(p.cell)}
+}
+
+// newExecutor returns the cell's executor and, for the make executor when capiFiles go
+// into the checkout, the private copy of the checkout it runs in: upstream reads them at a
+// fixed path of images/capi and rewrites them there, so the user's checkout is never
+// written and two cells never share one.
+func newExecutor(c record.Cell, ws *workspace, o Options, capiFiles []string) (executor, []folderCopy, error) {
 	switch o.Executor {
 	case ExecutorMake:
 		if o.ImageBuilderDir == "" {
-			return nil, errors.New("the make executor needs --image-builder-dir, an images/capi checkout")
+			return nil, nil, errors.New("the make executor needs --image-builder-dir, an images/capi checkout")
 		}
 		dir, err := filepath.Abs(o.ImageBuilderDir)
 		if err != nil {
-			return nil, fmt.Errorf("image builder dir: %w", err)
+			return nil, nil, fmt.Errorf("image builder dir: %w", err)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "Makefile")); err != nil {
-			return nil, fmt.Errorf("image builder dir %s: want an images/capi checkout with a Makefile: %w", dir, err)
+			return nil, nil, fmt.Errorf("image builder dir %s: want an images/capi checkout with a Makefile: %w", dir, err)
 		}
-		return makeExecutor{dir: dir, environ: o.Environ}, nil
+		if len(capiFiles) == 0 {
+			return makeExecutor{dir: dir, environ: o.Environ}, nil, nil
+		}
+		copied := folderCopy{src: dir, dst: ws.imageBuilder(), cell: "the images/capi checkout " + dir}
+		return makeExecutor{dir: copied.dst, environ: o.Environ}, []folderCopy{copied}, nil
 	case ExecutorDocker, "":
 		if c.ImageBuilder.Image == "" {
-			return nil, fmt.Errorf("cell %s: imageBuilder.image is empty; the docker executor needs the Image Builder image", c.ID)
+			return nil, nil, fmt.Errorf("cell %s: imageBuilder.image is empty; the docker executor needs the Image Builder image", c.ID)
 		}
 		hostWork := o.HostWork
 		if hostWork == "" && o.InContainer() {
 			derived, m, err := hostWorkFromMounts(o.MountInfo, o.WorkDir)
 			if err != nil {
-				return nil, fmt.Errorf("build runs inside a container and cannot tell the host path of --work: %w; set --host-work (the action's host-work input) to it", err)
+				return nil, nil, fmt.Errorf("build runs inside a container and cannot tell the host path of --work: %w; set --host-work (the action's host-work input) to it", err)
 			}
 			fmt.Fprintf(o.Console, "cell %s: build runs in a container: host path of the work dir %s is %s, from the mount table (%s mounted at %s); set --host-work if it is not\n", c.ID, o.WorkDir, derived, m.root, m.point)
 			hostWork = derived
 		}
 		host, err := hostPath(o.WorkDir, hostWork, ws.dir)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		return dockerExecutor{
 			docker: o.Docker, image: c.ImageBuilder.Image, container: "imagegrid-" + c.ID,
 			workspace: ws.dir, hostWorkspace: host, netHost: c.Infra == record.InfraVSphere, environ: o.Environ,
-		}, nil
+			capiFiles: capiFiles,
+		}, nil, nil
 	}
-	return nil, fmt.Errorf("executor %q: want %s or %s", o.Executor, ExecutorDocker, ExecutorMake)
+	return nil, nil, fmt.Errorf("executor %q: want %s or %s", o.Executor, ExecutorDocker, ExecutorMake)
 }
 
 func newBundle(c record.Cell, o Options) (*bundle, error) {
@@ -295,6 +326,7 @@ func newBundle(c record.Cell, o Options) (*bundle, error) {
 // install Kubernetes.
 func (p *plan) planFiles(userFiles []userVarFile, tkg bool) error {
 	c, ws, see := p.cell, p.ws, p.exec.see
+	windows := imagebuilder.IsWindows(c)
 	var varFiles []string
 	p.vars, p.masked = map[string]imagebuilder.Setting{}, map[string]bool{}
 	add := func(name string, v any, secret bool, from string) error {
@@ -331,8 +363,14 @@ func (p *plan) planFiles(userFiles []userVarFile, tkg bool) error {
 			url = p.bundle.url()
 		}
 		if c.TKGConfig != nil {
-			name := path.Join(c.TKGConfig.Path, imagebuilder.TKGConfigVars)
-			data, err := os.ReadFile(filepath.Join(p.folders[0].src, imagebuilder.TKGConfigVars))
+			// A Windows cell takes the TKG configuration's windows.json, for its
+			// windows-resource-bundle; a Linux cell its tkg.json.
+			varsName := imagebuilder.TKGConfigVars
+			if windows {
+				varsName = imagebuilder.TKGConfigWindowsVars
+			}
+			name := path.Join(c.TKGConfig.Path, varsName)
+			data, err := os.ReadFile(filepath.Join(p.folders[0].src, varsName))
 			if err != nil {
 				return fmt.Errorf("cell %s: TKG configuration %s: %w", c.ID, c.TKGConfig.Path, err)
 			}
@@ -340,7 +378,7 @@ func (p *plan) planFiles(userFiles []userVarFile, tkg bool) error {
 			if err != nil {
 				return fmt.Errorf("cell %s: %w", c.ID, err)
 			}
-			if err := add("tkg.json", vars, false, name); err != nil {
+			if err := add(varsName, vars, false, name); err != nil {
 				return err
 			}
 		}
@@ -350,6 +388,16 @@ func (p *plan) planFiles(userFiles []userVarFile, tkg bool) error {
 		}
 		p.files = append(p.files, meta)
 		env.OVFCustomProperties, env.OVFTool = see(meta.path), true
+		if windows {
+			env.OVFToolArgs = imagebuilder.WindowsOVFToolArgs
+		}
+	}
+	if p.answerFile != nil {
+		if err := add("windows-isos.json", imagebuilder.WindowsVars(c), false, "the grid's windows settings"); err != nil {
+			return err
+		}
+		// It may hold a product key: a secret copy, never shown, removed after the build.
+		p.files = append(p.files, file{path: p.exec.capiFile(imagebuilder.AnswerFilePath(c)), data: p.answerFile, secret: true, rewritten: true, source: c.Windows.AnswerFile.Path})
 	}
 	for i, uf := range userFiles {
 		// User var files may hold credentials: copies are private and removed after the build.
@@ -372,12 +420,16 @@ func (p *plan) planFiles(userFiles []userVarFile, tkg bool) error {
 	if err := add("customisation.json", custom.Vars(), false, ""); err != nil {
 		return err
 	}
-	if tkg && c.OS.Type != "windows" {
+	if tkg {
 		var bundleURL string
 		if p.bundle != nil {
 			bundleURL = p.bundle.url()
 		}
-		if err := imagebuilder.CheckInstallsKubernetes(c, p.vars, bundleURL); err != nil {
+		check := imagebuilder.CheckInstallsKubernetes
+		if windows {
+			check = imagebuilder.CheckWindowsInstallsKubernetes
+		}
+		if err := check(c, p.vars, bundleURL); err != nil {
 			return err
 		}
 	}

@@ -44,7 +44,12 @@ const (
 	outputDir = "output"
 	cacheDir  = "packer-cache"
 	logName   = "build.log"
-	lockFile  = ".lock"
+	// capiDir holds the files Image Builder reads at a fixed path of images/capi (the
+	// docker executor mounts each there); imageBuilderDir the make executor's private copy
+	// of the checkout for a cell that needs such a file.
+	capiDir         = "capi"
+	imageBuilderDir = "image-builder"
+	lockFile        = ".lock"
 )
 
 func newWorkspace(workDir string, c record.Cell) (*workspace, error) {
@@ -58,12 +63,13 @@ func newWorkspace(workDir string, c record.Cell) (*workspace, error) {
 	return &workspace{dir: abs}, nil
 }
 
-func (w *workspace) vars() string        { return filepath.Join(w.dir, varsDir) }
-func (w *workspace) output() string      { return filepath.Join(w.dir, outputDir) }
-func (w *workspace) cache() string       { return filepath.Join(w.dir, cacheDir) }
-func (w *workspace) logPath() string     { return filepath.Join(w.dir, logName) }
-func (w *workspace) ovaManifest() string { return filepath.Join(w.output(), "packer-manifest.json") }
-func (w *workspace) tkgConfig() string   { return filepath.Join(w.dir, "tkg-config") }
+func (w *workspace) vars() string         { return filepath.Join(w.dir, varsDir) }
+func (w *workspace) output() string       { return filepath.Join(w.dir, outputDir) }
+func (w *workspace) cache() string        { return filepath.Join(w.dir, cacheDir) }
+func (w *workspace) logPath() string      { return filepath.Join(w.dir, logName) }
+func (w *workspace) ovaManifest() string  { return filepath.Join(w.output(), "packer-manifest.json") }
+func (w *workspace) tkgConfig() string    { return filepath.Join(w.dir, "tkg-config") }
+func (w *workspace) imageBuilder() string { return filepath.Join(w.dir, imageBuilderDir) }
 func (w *workspace) role(i int, cellPath string) string {
 	return filepath.Join(w.dir, "roles", roleDirName(i, cellPath))
 }
@@ -205,8 +211,11 @@ type file struct {
 	data []byte
 	// secret files are written 0600, not shown by --dry-run and removed after the build.
 	secret bool
-	// source is the user var file this one copies, "" for files imagegrid generates.
+	// source is the user file this one copies, "" for files imagegrid generates.
 	source string
+	// rewritten files are written in place by Image Builder (the Windows answer file):
+	// 0666 when shared with its container, which runs as its own user.
+	rewritten bool
 }
 
 func jsonFile(path string, v any, secret bool) (file, error) {
@@ -222,12 +231,18 @@ func jsonFile(path string, v any, secret bool) (file, error) {
 // either way).
 func (w *workspace) write(f file, shared bool) error {
 	mode := os.FileMode(0o644)
-	if f.secret && !shared {
+	switch {
+	case f.secret && !shared:
 		mode = 0o600
+	case f.rewritten && shared:
+		mode = 0o666
 	}
 	rel, err := w.rel(f.path)
 	if err != nil {
 		return err
+	}
+	if err := w.root.MkdirAll(filepath.Dir(rel), 0o755); err != nil {
+		return fmt.Errorf("workspace: %w", err)
 	}
 	out, err := w.root.OpenFile(rel, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, mode)
 	if err != nil {
@@ -236,6 +251,9 @@ func (w *workspace) write(f file, shared bool) error {
 	_, err = out.Write(f.data)
 	if cerr := out.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil && mode == 0o666 {
+		err = w.root.Chmod(rel, mode) // past the umask
 	}
 	if err != nil {
 		return fmt.Errorf("workspace: %w", err)
