@@ -67,10 +67,14 @@ func (g *grid) cells(cands []*candidate) []record.Cell {
 			ImageBuilder: ib.ref,
 		}
 		sources := []string{c.origin.File, c.release.file, ib.file}
-		// The TKG configuration builds Linux images; TKG's Windows images are built otherwise.
-		if c.release.tkgConfig != nil && info.typ != "windows" {
+		// The TKG configuration's tkg.json builds Linux images, its windows.json Windows ones,
+		// with the TKr's windows-resource-bundle.
+		if c.release.tkgConfig != nil {
 			cell.TKGConfig = c.release.tkgConfig
 			sources = append(sources, c.release.tkgConfig.Path+"/")
+			if info.typ == "windows" {
+				cell.Kubernetes.ResourceBundle = c.release.windowsBundle
+			}
 		}
 		if c.include != nil {
 			sources = append(sources, c.include.file)
@@ -83,6 +87,7 @@ func (g *grid) cells(cands []*candidate) []record.Cell {
 			}
 		}
 		g.checkOSVars(c, cell)
+		g.checkWindows(c, cell)
 		slices.Sort(sources)
 		cell.Sources = slices.Compact(sources)
 		cell.BuildKey = buildKey(cell)
@@ -134,6 +139,12 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 	}
 	if s.decl.ReplacesDefault != nil {
 		cell.ReplacesDefault = *s.decl.ReplacesDefault
+		if cell.ReplacesDefault && noDefaultOS[cell.OS.Name] {
+			g.errs.add(s.decl.field("replacesDefault"), "settings.replacesDefault", fmt.Sprintf("cell %s: TKG ships no default %s image to replace (a %s image is only ever a custom one): remove replacesDefault for it", cell.ID, cell.OS.Name, cell.OS.Name))
+		}
+	}
+	if w := s.decl.Windows; w != nil {
+		read = append(read, g.applyWindows(cell, s.rule.file, w)...)
 	}
 	switch cell.Infra {
 	case record.InfraAWS:
