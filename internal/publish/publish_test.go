@@ -177,6 +177,10 @@ func TestCheckNodeImage(t *testing.T) {
 			want: "inspection report is not-checked: no qemu-img"},
 		{name: "upstream build without reports", cell: record.Cell{OS: record.OS{Type: "linux"}, ImageBuilder: record.ImageBuilder{Flavor: record.FlavorUpstream}}},
 		{name: "TKG Windows without goss", cell: record.Cell{OS: record.OS{Type: "windows"}, ImageBuilder: record.ImageBuilder{Flavor: record.FlavorTKG}}},
+		{name: "Windows disk the inspection cannot read", cell: record.Cell{OS: record.OS{Type: "windows"}, ImageBuilder: record.ImageBuilder{Flavor: record.FlavorTKG}},
+			reps: []record.NodeImageReport{{Source: "inspection", Verdict: record.NodeImageNotChecked, Reason: "not inspected: MBR partition 1: NTFS partition (a Windows image)"}}},
+		{name: "a failed inspection of a Windows image", cell: record.Cell{OS: record.OS{Type: "windows"}, ImageBuilder: record.ImageBuilder{Flavor: record.FlavorTKG}},
+			reps: []record.NodeImageReport{{Source: "inspection", Verdict: record.NodeImageFailed, Reason: "no OVF VERSION"}}, want: "inspection report is failed: no OVF VERSION"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
