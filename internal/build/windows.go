@@ -1,14 +1,11 @@
 package build
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/imagegrid/imagegrid/internal/limits"
@@ -20,24 +17,14 @@ import (
 // its digest, or not XML: all before any container starts. Its content is never part of an
 // error: it may hold a product key or KMS host.
 func readAnswerFile(c record.Cell, root string) ([]byte, error) {
-	af := c.Windows.AnswerFile
-	name := filepath.FromSlash(af.Path)
-	if !filepath.IsLocal(name) {
-		return nil, fmt.Errorf("cell %s: windows.answerFile.path %q: want a path relative to the directory matrix ran in, inside it", c.ID, af.Path)
-	}
 	r, err := os.OpenRoot(root)
 	if err != nil {
 		return nil, fmt.Errorf("cell %s: answer file: %w", c.ID, err)
 	}
 	defer r.Close()
-	p := filepath.Join(root, name)
-	data, err := limits.AnswerFile.ReadFS(r.FS(), filepath.ToSlash(name), p)
+	data, p, err := readRecorded(c, r, root, c.Windows.AnswerFile, "windows.answerFile", "answer file", limits.AnswerFile)
 	if err != nil {
-		return nil, fmt.Errorf("cell %s: answer file (the grid's windows.answerFile): %w", c.ID, err)
-	}
-	sum := sha256.Sum256(data)
-	if got := hex.EncodeToString(sum[:]); got != strings.ToLower(af.SHA256) {
-		return nil, fmt.Errorf("cell %s: answer file %s changed since the cell was made: sha256 is %s, the cell says %s; run matrix again", c.ID, p, got, af.SHA256)
+		return nil, err
 	}
 	if err := checkAnswerFile(data); err != nil {
 		return nil, fmt.Errorf("cell %s: answer file %s: %w", c.ID, p, err)

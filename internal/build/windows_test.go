@@ -154,7 +154,7 @@ func TestWindowsInputsRefusedBeforeStart(t *testing.T) {
 	}{
 		{"no windows settings", func(c *record.Cell) { c.Windows = nil }, "needs windows.isoPath, windows.vmToolsIsoPath, windows.answerFile"},
 		{"no VMware Tools ISO", func(c *record.Cell) { c.Windows.VMToolsISOPath = "" }, "needs windows.vmToolsIsoPath ("},
-		{"missing answer file", func(c *record.Cell) { c.Windows.AnswerFile.Path = "windows/nowhere.xml" }, "answer file (the grid's windows.answerFile)"},
+		{"missing answer file", func(c *record.Cell) { c.Windows.AnswerFile.Path = "windows/nowhere.xml" }, "answer file: open testdata/windows/nowhere.xml"},
 		{"answer file outside", func(c *record.Cell) { c.Windows.AnswerFile.Path = "../windows/autounattend.xml" }, "windows.answerFile.path \"../windows/autounattend.xml\": want a path relative"},
 		{"changed answer file", func(c *record.Cell) { c.Windows.AnswerFile.SHA256 = testKey("old") }, "changed since the cell was made"},
 		{"not XML", func(c *record.Cell) { c.Windows.AnswerFile = answerFile(t, "truncated.xml") }, "not well-formed XML"},

@@ -282,18 +282,9 @@ func readVarFiles(c record.Cell, root string) ([]userVarFile, error) {
 	defer r.Close()
 	var files []userVarFile
 	for i, vf := range c.VarFiles {
-		name := filepath.FromSlash(vf.Path)
-		if vf.Path == "" || !filepath.IsLocal(name) {
-			return nil, fmt.Errorf("cell %s: varFiles[%d].path %q: want a path relative to the directory matrix ran in, inside it", c.ID, i, vf.Path)
-		}
-		p := filepath.Join(root, name)
-		data, err := limits.VarFile.ReadFS(r.FS(), filepath.ToSlash(name), p)
+		data, p, err := readRecorded(c, r, root, vf, fmt.Sprintf("varFiles[%d]", i), "var file", limits.VarFile)
 		if err != nil {
-			return nil, fmt.Errorf("cell %s: var file: %w", c.ID, err)
-		}
-		sum := sha256.Sum256(data)
-		if got := hex.EncodeToString(sum[:]); got != strings.ToLower(vf.SHA256) {
-			return nil, fmt.Errorf("cell %s: var file %s changed since the cell was made: sha256 is %s, the cell says %s; run matrix again", c.ID, p, got, vf.SHA256)
+			return nil, err
 		}
 		var vars map[string]any
 		if err := json.Unmarshal(data, &vars); err != nil {
@@ -305,6 +296,27 @@ func readVarFiles(c record.Cell, root string) ([]userVarFile, error) {
 		files = append(files, userVarFile{path: p, data: data, vars: vars})
 	}
 	return files, nil
+}
+
+// readRecorded reads the file of the user's repository that f names, relative to root (r
+// is root's os.Root: neither its path nor a link leads outside), and refuses it when its
+// bytes changed since matrix recorded their digest. field and what name it in messages
+// ("varFiles[0]" and "var file"); it returns the bytes and the file's path.
+func readRecorded(c record.Cell, r *os.Root, root string, f record.VarFile, field, what string, l limits.Limit) ([]byte, string, error) {
+	name := filepath.FromSlash(f.Path)
+	if f.Path == "" || !filepath.IsLocal(name) {
+		return nil, "", fmt.Errorf("cell %s: %s.path %q: want a path relative to the directory matrix ran in, inside it", c.ID, field, f.Path)
+	}
+	p := filepath.Join(root, name)
+	data, err := l.ReadFS(r.FS(), filepath.ToSlash(name), p)
+	if err != nil {
+		return nil, "", fmt.Errorf("cell %s: %s: %w", c.ID, what, err)
+	}
+	sum := sha256.Sum256(data)
+	if got := hex.EncodeToString(sum[:]); got != strings.ToLower(f.SHA256) {
+		return nil, "", fmt.Errorf("cell %s: %s %s changed since the cell was made: sha256 is %s, the cell says %s; run matrix again", c.ID, what, p, got, f.SHA256)
+	}
+	return data, p, nil
 }
 
 // lineOf is the 1-based line of the first "key" in a JSON file, 0 if not found.

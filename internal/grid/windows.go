@@ -91,19 +91,7 @@ func (g *grid) checkWindows(c *candidate, cell record.Cell) {
 	if !imagebuilder.IsWindows(cell) || cell.Infra != record.InfraVSphere {
 		return
 	}
-	w := cell.Windows
-	if w == nil {
-		w = &record.Windows{}
-	}
-	var missing []string
-	for _, f := range []struct{ key, value string }{
-		{"windows.isoPath", w.ISOPath}, {"windows.vmToolsIsoPath", w.VMToolsISOPath}, {"windows.answerFile", w.AnswerFile.Path},
-	} {
-		if f.value == "" {
-			missing = append(missing, f.key)
-		}
-	}
-	if len(missing) > 0 {
+	if missing := imagebuilder.MissingWindows(cell); len(missing) > 0 {
 		g.errs.add(c.origin, "settings."+missing[0], fmt.Sprintf("cell %s: a Windows image needs %s in a settings rule matching it: the datastore paths of the Windows and VMware Tools ISOs (Image Builder's windows var files only name placeholders such as \"[datastore] ISO/en_windows_server_2019_x64_dvd_4cb967d8.iso\") and your autounattend.xml",
 			c.id, strings.Join(missing, ", ")))
 	}

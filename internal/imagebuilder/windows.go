@@ -54,8 +54,9 @@ func AnswerFilePath(c record.Cell) string {
 	return path.Join("packer/ova/windows", c.OS.ID, "autounattend.xml")
 }
 
-// CheckWindows reports what a Windows cell lacks to be built: the grid's windows settings.
-func CheckWindows(c record.Cell) error {
+// MissingWindows are the keys of the grid's windows settings a Windows cell lacks:
+// windows.isoPath, windows.vmToolsIsoPath, windows.answerFile.
+func MissingWindows(c record.Cell) []string {
 	w := c.Windows
 	if w == nil {
 		w = &record.Windows{}
@@ -68,7 +69,12 @@ func CheckWindows(c record.Cell) error {
 			missing = append(missing, f.key)
 		}
 	}
-	if len(missing) > 0 {
+	return missing
+}
+
+// CheckWindows reports what a Windows cell lacks to be built: the grid's windows settings.
+func CheckWindows(c record.Cell) error {
+	if missing := MissingWindows(c); len(missing) > 0 {
 		return fmt.Errorf("cell %s: a Windows image needs %s (settings of the grid matching the cell): the datastore paths of the Windows and VMware Tools ISOs and the autounattend.xml Windows Setup reads", c.ID, strings.Join(missing, ", "))
 	}
 	return nil

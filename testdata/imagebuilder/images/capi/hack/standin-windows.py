@@ -24,46 +24,26 @@ packer/config/windows/ansible-args-windows.json (containerd_sha256 is containerd
   load_additional_components and additional_executables are "true" (TKG gets kube-proxy.exe
   and Antrea this way);
 - roles of node_custom_roles_pre first, custom_role_names + node_custom_roles_post last.
-A file served over http:// is really fetched (from the stand-in resource bundle). An https://
-address (upstream's defaults) is not reachable from tests; the public stores upstream defaults
-to have no +vmware builds, so a TKG release's binaries fetched there fail with a 404.
+Downloads go through standin_ansible.fetch; the public stores upstream defaults to have no
++vmware builds, so a TKG release's binaries fetched there fail with a 404.
 The Kubernetes binaries must be of kubernetes_semver: goss's Windows checks (packer/goss,
 kubernetes_version) fail otherwise."""
-import hashlib, os, re, sys, urllib.request
+import os, re, sys
 import xml.etree.ElementTree as ET
 
-env = os.environ
-direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+import standin_ansible
+from standin_ansible import fatal, var
+
 NS = "{urn:schemas-microsoft-com:unattend}"
+RECAP = "ok=9 changed=4 failed=1"
 
 
-def var(name, default=""):
-    return env.get("IB_" + name.upper(), default)
-
-
-def fatal(task, msg):
-    print("TASK [%s]" % task)
-    print("fatal: [default]: FAILED! => {\"changed\": false, \"msg\": \"%s\"}" % msg)
-    print("PLAY RECAP: default ok=9 changed=4 failed=1")
-    sys.exit(2)
-
-
-def fetch(task, url, checksum=""):
-    print("TASK [%s] %s" % (task, url))
-    if not url.startswith("http://"):
-        if "+" in var("kubernetes_semver") and "/kubernetes" in url:
-            fatal(task, "Error downloading '%s': 404 Not Found (the public Kubernetes release store has no %s build)" % (url, var("kubernetes_semver")))
-        return "stand-in %s (not fetched: no network)\n" % url.rsplit("/", 1)[-1]
-    try:
-        with direct.open(url, timeout=10) as r:
-            data = r.read()
-    except Exception as e:
-        fatal(task, "Error downloading '%s' to '%s': %s" % (url, "C:\\k", e))
-    if checksum:
-        got = hashlib.sha256(data).hexdigest()
-        if got != checksum.lower():
-            fatal(task, "The checksum for %s did not match %s; it was %s." % (url, checksum, got))
-    return data.decode()
+def fetch(task, url, sha256=None):
+    """win_get_url: a +vmware release is on no public store upstream defaults to."""
+    unreachable = None
+    if "+" in var("kubernetes_semver") and "/kubernetes" in url:
+        unreachable = "Error downloading '%(url)s': 404 Not Found (the public Kubernetes release store has no " + var("kubernetes_semver") + " build)"
+    return standin_ansible.fetch(task, url, sha256, failed="Error downloading '%(url)s': %(error)s", unreachable=unreachable, recap=RECAP)
 
 
 def setup():
@@ -115,7 +95,7 @@ def provision():
     for b in ("kubeadm", "kubectl", "kubelet"):
         data = fetch("kubernetes : Download kubernetes binaries", "%s/%s.exe" % (var("kubernetes_base_url"), b))
         if data.startswith("stand-in %s.exe " % b) and data.split()[-1] != semver:
-            fatal("goss : kubelet version", "%s.exe is %s, want %s" % (b, data.split()[-1], semver))
+            fatal("goss : kubelet version", "%s.exe is %s, want %s" % (b, data.split()[-1], semver), RECAP)
     if var("windows_service_manager") == "nssm":
         fetch("kubernetes : Download nssm", var("nssm_url"))
     if var("wins_url"):
