@@ -75,6 +75,7 @@ func TestBuildTKGWindowsWithStandIn(t *testing.T) {
 	log := readLog(t, res)
 	for _, want := range []string{
 		"Opening OVF source:",
+		"Connected to WinRM!",
 		"Mounting ISO image [vsanDatastore] ISO/en_windows_server_2019.iso",
 		"Mounting ISO image [vsanDatastore] ISO/vmtools/windows.iso",
 		"windows-ova-unattend: Setting Timezone to UTC",

@@ -70,8 +70,6 @@ def setup():
     key = root.find(".//%sUserData/%sProductKey/%sKey" % (NS, NS, NS))
     print("Windows Setup: installing image %r from the answer file on the floppy; product key %s" %
           (image.text if image is not None else "(first of the ISO)", "set" if key is not None and (key.text or "").strip() else "not set"))
-    print("Waiting for WinRM to become available...")
-    print("WinRM connected.")
 
 
 def include_roles(names):
