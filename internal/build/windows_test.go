@@ -118,6 +118,21 @@ func TestBuildTKGWindowsWithStandIn(t *testing.T) {
 		t.Errorf("the answer file is still in the workspace after the build: %v", err)
 	}
 
+	// goss confirmed, with upstream's Windows checks, what Cluster API needs of a Windows node.
+	gossRep := nodeImageReport(t, res.Record, record.NodeImageSourceGoss)
+	if gossRep.Verdict != record.NodeImagePassed {
+		t.Errorf("goss report = %+v", gossRep)
+	}
+	checked := map[string]bool{}
+	for _, ch := range gossRep.Checks {
+		checked[ch.Name] = ch.OK
+	}
+	for _, name := range []string{"kubeadm", "kubelet", "kubectl", "containerd", "sandbox image", "cloudbase-init"} {
+		if !checked[name] {
+			t.Errorf("goss check %s did not pass: %+v", name, gossRep.Checks)
+		}
+	}
+
 	// A Windows disk is NTFS: the offline inspection says so instead of passing or failing.
 	rep := nodeImageReport(t, res.Record, record.NodeImageSourceInspection)
 	if rep.Verdict != record.NodeImageNotChecked || !strings.Contains(rep.Reason, "NTFS") {
@@ -250,4 +265,25 @@ func TestWindowsDockerCommand(t *testing.T) {
 			t.Errorf("the dry run shows %q:\n%s", unwanted, text)
 		}
 	}
+}
+
+// TestWindowsBundleOfAnotherRelease: a windows-resource-bundle of another TKr serves another
+// Kubernetes release; upstream's Windows goss checks catch it and the build fails, naming
+// the version goss did not find.
+func TestWindowsBundleOfAnotherRelease(t *testing.T) {
+	t.Parallel()
+	requireStandInTools(t)
+	c := windowsCell(t, "autounattend.xml")
+	c.Kubernetes.ResourceBundle = "projects.registry.vmware.com/tkg/windows-resource-bundle:v1.29.6_vmware.1-tkg.3"
+	o := makeOptions(t)
+	o.Retries = 0
+	standInDocker(t, &o)
+	res, err := Build(context.Background(), c, o)
+	if err == nil {
+		t.Fatal("Build succeeded with another release's Kubernetes")
+	}
+	if f := res.Record.Failure; f == nil || f.Class != record.FailurePermanent || !strings.Contains(f.Reason, "goss validation failed") {
+		t.Errorf("failure = %+v, want goss's", f)
+	}
+	mustContain(t, "build log", readLog(t, res), "Command: kubelet --version: stdout: patterns not found: ['v1.30.2+vmware.1']")
 }

@@ -26,9 +26,8 @@ packer/config/windows/ansible-args-windows.json (containerd_sha256 is containerd
 - roles of node_custom_roles_pre first, custom_role_names + node_custom_roles_post last.
 Downloads go through standin_ansible.fetch; the public stores upstream defaults to have no
 +vmware builds, so a TKG release's binaries fetched there fail with a 404.
-The Kubernetes binaries must be of kubernetes_semver: goss's Windows checks (packer/goss,
-kubernetes_version) fail otherwise."""
-import os, re, sys
+goss — packer-windows.json's goss provisioner: see goss() below."""
+import json, os, re, sys
 import xml.etree.ElementTree as ET
 
 import standin_ansible
@@ -80,20 +79,31 @@ def include_roles(names):
             sys.exit(2)
 
 
+def node_file():
+    """The node's state, in the packer cache (private to the build; the boot phase resets it)."""
+    return os.path.join(os.environ.get("PACKER_CACHE_DIR", "./packer_cache"), "standin-node.json")
+
+
 def provision():
+    node = {"kubernetes": {}, "containerd": "", "sandbox_image": "", "services": {}}
     include_roles(var("node_custom_roles_pre").split())
     if var("cloudbase_init_url"):
         fetch("cloudbase-init : Download Cloudbase-init", var("cloudbase_init_url"))
+        # SetSetupComplete.cmd: cloudbase-init runs once at the clone's first boot.
+        node["services"]["cloudbase-init"] = ["Manual", "Stopped"]
     runtime = var("runtime")
     if runtime == "containerd":
         fetch("runtimes : Download containerd", var("containerd_url"), var("containerd_sha256_windows"))
+        node["containerd"] = var("containerd_version")
+        # roles/runtimes/templates/config.toml: sandbox_image = pause_image
+        node["sandbox_image"] = var("pause_image")
+        node["services"]["containerd"] = ["Automatic", "Running"]
     else:
         print("TASK [runtimes : Install Docker EE %s] (runtime=%s)" % (var("docker_ee_version"), runtime))
-    semver = var("kubernetes_semver")
     for b in ("kubeadm", "kubectl", "kubelet"):
         data = fetch("kubernetes : Download kubernetes binaries", "%s/%s.exe" % (var("kubernetes_base_url"), b))
-        if data.startswith("stand-in %s.exe " % b) and data.split()[-1] != semver:
-            fatal("goss : kubelet version", "%s.exe is %s, want %s" % (b, data.split()[-1], semver), RECAP)
+        node["kubernetes"][b] = data.split()[-1]
+    node["services"]["kubelet"] = ["Automatic", "RequiredServices : {%s}" % ("containerd" if runtime == "containerd" else "docker")]
     if var("windows_service_manager") == "nssm":
         fetch("kubernetes : Download nssm", var("nssm_url"))
     if var("wins_url"):
@@ -102,7 +112,51 @@ def provision():
         for url in var("additional_executables_list").split(","):
             fetch("load_additional_components : Download additional executables", url.strip())
     include_roles(var("custom_role_names").split() + var("node_custom_roles_post").split())
+    with open(node_file(), "w") as f:
+        json.dump(node, f, indent=2)
     print("PLAY RECAP: default ok=61 changed=24 failed=0")
 
 
-{"setup": setup, "provision": provision}[sys.argv[1]]()
+def goss():
+    """Upstream's Windows goss checks (packer/goss/goss-command.yaml and goss-service.yaml under
+    OS "windows", goss-vars.yaml's common-windows-service), with packer-windows.json's
+    vars_inline (kubernetes_version is kubernetes_semver, runtime, pause_image,
+    containerd_version), printed as goss's JSON result; "goss non-zero exit status" when one
+    fails."""
+    entry = os.path.join(os.path.dirname(var("goss_tests_dir").rstrip("/")), var("goss_entry_file"))
+    if not os.path.isfile(entry):
+        print("Error: file error: open %s: no such file or directory" % entry)
+        print("goss non-zero exit status")
+        sys.exit(1)
+    print("stand-in: goss validate --gossfile %s" % entry)
+    with open(node_file()) as f:
+        node = json.load(f)
+    results = []
+
+    def check(rid, expected, found):
+        ok = all(e in found for e in expected)
+        results.append({"resource-type": "Command", "resource-id": rid, "property": "stdout",
+                        "expected": expected, "found": [e for e in expected if e in found], "successful": ok, "result": 0 if ok else 1,
+                        "summary-line": "Command: %s: stdout: %s" % (rid, "matches expectation" if ok else "patterns not found: %s" % [e for e in expected if e not in found])})
+
+    version, arch = var("kubernetes_semver"), var("distro_arch", "amd64")
+    kube = node["kubernetes"]
+    check("kubectl version --client", [version, "windows", arch], [kube.get("kubectl", ""), "windows", arch] if "kubectl" in kube else [])
+    check("kubeadm version", [version, "windows", arch], [kube.get("kubeadm", ""), "windows", arch] if "kubeadm" in kube else [])
+    check("kubelet --version", [version], [kube.get("kubelet", "")])
+    if var("runtime") == "containerd":
+        check("Correct Containerd Version", [var("containerd_version")], [node["containerd"]])
+        check("Correct Containerd config", ['sandbox_image = "%s"' % var("pause_image")], ['sandbox_image = "%s"' % node["sandbox_image"]])
+    for svc, want in (("cloudbase-init", ["Manual", "Stopped"]), ("kubelet", node["services"].get("kubelet", ["Automatic"])), ("containerd", ["Automatic", "Running"])):
+        if svc == "containerd" and var("runtime") != "containerd":
+            continue
+        check("Windows Service - " + svc, want, node["services"].get(svc, []))
+    failed = sum(1 for r in results if not r["successful"])
+    print(json.dumps({"results": results, "summary": {"failed-count": failed, "test-count": len(results),
+                      "summary-line": "Count: %d, Failed: %d" % (len(results), failed)}}, indent=4))
+    if failed:
+        print("goss non-zero exit status")
+        sys.exit(1)
+
+
+{"setup": setup, "provision": provision, "goss": goss}[sys.argv[1]]()
