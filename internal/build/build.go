@@ -223,6 +223,9 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 			return nil, err
 		}
 	}
+	for _, s := range answerFileSecrets(answerFile) {
+		p.creds.addSecret(s)
+	}
 	if p.exec, p.checkout, err = newExecutor(c, ws, o, p.capiFiles()); err != nil {
 		return nil, err
 	}

@@ -57,3 +57,49 @@ func checkAnswerFile(data []byte) error {
 		}
 	}
 }
+
+// answerFileSecrets are the values of an answer file that must never reach a log: the product
+// key (Microsoft-Windows-Setup's UserData/ProductKey/Key, Shell-Setup's ProductKey), the KMS
+// host (Microsoft-Windows-Security-SPP's KeyManagementServiceName) and passwords
+// (AdministratorPassword, AutoLogon's Password, LocalAccount passwords: their Value). They
+// join the build's secrets: masked for Actions and replaced by *** in the kept log.
+func answerFileSecrets(data []byte) []string {
+	var secrets, path []string
+	d := xml.NewDecoder(strings.NewReader(string(data)))
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			return secrets
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			path = append(path, t.Name.Local)
+		case xml.EndElement:
+			path = path[:len(path)-1]
+		case xml.CharData:
+			v := strings.TrimSpace(string(t))
+			if v != "" && secretAnswer(path) {
+				secrets = append(secrets, v)
+			}
+		}
+	}
+}
+
+// secretAnswer reports whether the element at path holds one of answerFileSecrets.
+func secretAnswer(path []string) bool {
+	n := len(path)
+	last := path[n-1]
+	parent := ""
+	if n > 1 {
+		parent = path[n-2]
+	}
+	switch {
+	case last == "ProductKey", last == "KeyManagementServiceName":
+		return true
+	case last == "Key" && parent == "ProductKey":
+		return true
+	case last == "Value" && (parent == "Password" || parent == "AdministratorPassword"):
+		return true
+	}
+	return false
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imagegrid/imagegrid/internal/actions"
 	"github.com/imagegrid/imagegrid/internal/record"
 	"github.com/imagegrid/imagegrid/internal/syncbuf"
 )
@@ -286,4 +287,51 @@ func TestWindowsBundleOfAnotherRelease(t *testing.T) {
 		t.Errorf("failure = %+v, want goss's", f)
 	}
 	mustContain(t, "build log", readLog(t, res), "Command: kubelet --version: stdout: patterns not found: ['v1.30.2+vmware.1']")
+}
+
+// TestAnswerFileSecretsNeverLogged: should Image Builder print the answer file's product key
+// (a failing step echoing it), the kept log and the console show *** and Actions is told to
+// mask it.
+func TestAnswerFileSecretsNeverLogged(t *testing.T) {
+	t.Parallel()
+	requireStandInTools(t)
+	c := windowsCell(t, "autounattend.xml")
+	o := makeOptions(t, "STANDIN_FAIL_PHASE=provision", "STANDIN_FAIL_MESSAGE=fatal: slmgr /ipk "+productKey+" failed")
+	o.Retries = 0
+	console := &syncbuf.Buffer{}
+	o.Console = console
+	o.Actions = actions.New(console, func(name string) string {
+		if name == "GITHUB_ACTIONS" {
+			return "true"
+		}
+		return ""
+	})
+	standInDocker(t, &o)
+	res, err := Build(context.Background(), c, o)
+	if err == nil {
+		t.Fatal("Build succeeded; the stand-in was told to fail")
+	}
+	log := readLog(t, res)
+	mustContain(t, "build log", log, "fatal: slmgr /ipk *** failed")
+	mustContain(t, "console", console.String(), "::add-mask::"+productKey)
+	if strings.Count(console.String(), productKey) != 1 || strings.Contains(log, productKey) || strings.Contains(res.Record.Failure.Reason, productKey) {
+		t.Errorf("the product key shows beyond its ::add-mask:: line:\nlog:\n%s\nconsole:\n%s", log, console)
+	}
+}
+
+func TestAnswerFileSecrets(t *testing.T) {
+	t.Parallel()
+	for file, want := range map[string][]string{
+		"internal/build/testdata/windows/autounattend.xml":                                   {productKey},
+		"matrices/customisations/windows/windows-2019/autounattend.xml":                      {"S3cr3t0!", "S3cr3t0!"},
+		"testdata/imagebuilder/images/capi/packer/ova/windows/windows-2019/autounattend.xml": {"XXXXX-XXXXX-XXXXX-XXXXX-XXXXX"},
+	} {
+		data, err := os.ReadFile(filepath.Join("..", "..", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := answerFileSecrets(data); strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: secrets %q, want %q", file, got, want)
+		}
+	}
 }
