@@ -143,7 +143,8 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 			g.errs.add(s.decl.field("replacesDefault"), "settings.replacesDefault", fmt.Sprintf("cell %s: TKG ships no default %s image to replace (a %s image is only ever a custom one): remove replacesDefault for it", cell.ID, cell.OS.Name, cell.OS.Name))
 		}
 	}
-	if w := s.decl.Windows; w != nil {
+	// The windows settings are a vSphere Windows build's (its ISOs in a datastore).
+	if w := s.decl.Windows; w != nil && cell.Infra == record.InfraVSphere && imagebuilder.IsWindows(*cell) {
 		read = append(read, g.applyWindows(cell, s.rule.file, w)...)
 	}
 	switch cell.Infra {

@@ -60,3 +60,23 @@ func TestWindowsBuildKey(t *testing.T) {
 		})
 	}
 }
+
+// TestWindowsSettingsOnlyForVSphereWindows: a windows block in a rule that also matches Linux
+// or non-vSphere cells leaves them as they were.
+func TestWindowsSettingsOnlyForVSphereWindows(t *testing.T) {
+	dir := t.TempDir()
+	grid := strings.NewReplacer("match: {os: windows-2019}", "match: {}",
+		"targets: {vsphere: [ubuntu-2204, windows-2019]}", "targets: {vsphere: [ubuntu-2204, windows-2019], aws: [windows-2019]}",
+		"  vsphere: {os: [ubuntu-2204, windows-2019]}", "  vsphere: {os: [ubuntu-2204, windows-2019]}\n  aws: {os: [windows-2019]}").Replace(windowsKeyGrid)
+	writeFile(t, filepath.Join(dir, "grid.yaml"), grid)
+	writeFile(t, filepath.Join(dir, "autounattend.xml"), `<unattend xmlns="urn:schemas-microsoft-com:unattend"/>`)
+	cells, err := Load(dir)
+	if err != nil || len(cells) != 3 {
+		t.Fatalf("%d cells, %v", len(cells), err)
+	}
+	for _, c := range cells {
+		if (c.Windows != nil) != (c.OS.Type == "windows" && c.Infra == "vsphere") {
+			t.Errorf("cell %s: windows = %+v", c.ID, c.Windows)
+		}
+	}
+}
