@@ -24,6 +24,8 @@ import (
 //	  vars/          var files passed to Image Builder, in PACKER_VAR_FILES order
 //	  tkg-config/    the TKr's TKG configuration (TKG cells)
 //	  roles/         the grid's roles, NN-<name>
+//	  capi/          files the docker executor mounts at their path under images/capi
+//	  image-builder/ the make executor's private copy of the checkout (Windows cells)
 //	  output/        packer output_dir and manifest_output
 //	  packer-cache/  PACKER_CACHE_DIR
 //	  build.log      the Image Builder log of every attempt
