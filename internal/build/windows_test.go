@@ -4,8 +4,10 @@ import (
 	"archive/tar"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -333,5 +335,44 @@ func TestAnswerFileSecrets(t *testing.T) {
 		if got := answerFileSecrets(data); strings.Join(got, ",") != strings.Join(want, ",") {
 			t.Errorf("%s: secrets %q, want %q", file, got, want)
 		}
+	}
+}
+
+// TestWindowsDockerRunMountsTheAnswerFile: while the Image Builder container runs, the
+// answer file it mounts holds the user's bytes and is writable by the container's own user
+// (upstream rewrites it in place); once the build is over it is gone from the workspace.
+func TestWindowsDockerRunMountsTheAnswerFile(t *testing.T) {
+	t.Parallel()
+	c := windowsCell(t, "autounattend.xml")
+	want, err := os.ReadFile(filepath.Join("testdata", "windows", "autounattend.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	o := dockerOptions(work)
+	o.HostWork, o.InContainer = "", func() bool { return false }
+	o.Environ = append(o.Environ, testCreds...)
+	o.Console = &syncbuf.Buffer{}
+	fake := newFakeDocker(c.ImageBuilder.Image)
+	answer := filepath.Join(work, c.ID, "capi", "packer", "ova", "windows", "windows-2019", "autounattend.xml")
+	fake.onDocker = func(_ context.Context, cmd Command, _ io.Writer) error {
+		if !slices.Contains(cmd.Args, answer+":/home/imagebuilder/packer/ova/windows/windows-2019/autounattend.xml") {
+			t.Errorf("docker run does not mount %s where upstream reads it: %v", answer, cmd.Args)
+		}
+		got, err := os.ReadFile(answer)
+		if err != nil || string(got) != string(want) {
+			t.Errorf("the mounted answer file holds %d bytes (%v), want the user's %d", len(got), err, len(want))
+		}
+		if info, err := os.Stat(answer); err != nil || info.Mode().Perm()&0o002 == 0 {
+			t.Errorf("the mounted answer file is not writable by the container's user: %v %v", info.Mode(), err)
+		}
+		return &ExitError{Command: "docker", Code: 2}
+	}
+	o.Exec = fake.exec
+	if _, err := Build(context.Background(), c, o); err == nil {
+		t.Fatal("Build succeeded; the fake Image Builder failed")
+	}
+	if _, err := os.Stat(answer); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the answer file is still in the workspace after the build: %v", err)
 	}
 }
