@@ -194,7 +194,7 @@ func TestWindowsInputsRefusedBeforeStart(t *testing.T) {
 			if strings.Contains(err.Error(), productKey) {
 				t.Errorf("the error shows the product key: %v", err)
 			}
-			if n := fake.count(); n != 0 {
+			if n := len(fake.commands); n != 0 {
 				t.Errorf("%d commands ran; want none before the inputs are right", n)
 			}
 		})
@@ -230,7 +230,7 @@ func TestWindowsVarsThatWouldNotInstallKubernetes(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want %q", err, tc.want)
 			}
-			if n := fake.count(); n != 0 {
+			if n := len(fake.commands); n != 0 {
 				t.Errorf("%d commands ran; want none", n)
 			}
 		})

@@ -18,19 +18,13 @@ import (
 	"github.com/imagegrid/imagegrid/internal/tree"
 )
 
-// newCandidate makes a candidate and its cell id.
+// newCandidate makes a candidate of its own site (addCandidate shares it).
 func newCandidate(infra, osID, arch string, rel *release, origin Pos, include *rule) *candidate {
-	c := &candidate{infra: infra, osID: osID, arch: arch, release: rel, origin: origin, include: include}
-	c.id = cellID(c)
-	return c
+	return &candidate{site: &site{infra: infra, osID: osID, arch: arch, origin: origin, include: include}, release: rel}
 }
 
-// cellID is <infra>-<os>-<arch>-<kubernetes semver with + as --->, safe as a file, artifact
-// and job name.
-func cellID(c *candidate) string {
-	return sanitize(fmt.Sprintf("%s-%s-%s-%s", c.infra, c.osID, c.arch, c.release.decl.Version))
-}
-
+// sanitize lower-cases s and turns + into --- and any other character but [a-z0-9._-] into -,
+// character by character.
 func sanitize(s string) string {
 	s = strings.ReplaceAll(strings.ToLower(s), "+", "---")
 	return strings.Map(func(r rune) rune {
@@ -41,59 +35,66 @@ func sanitize(s string) string {
 	}, s)
 }
 
-func (g *grid) cells(cands []*candidate) []record.Cell {
-	name := cmp.Or(g.name, DefaultGridName)
-	cells := make([]record.Cell, 0, len(cands))
-	for _, c := range cands {
-		ib := c.release.builder
-		tos := targetOS(c.osID, c.arch)
-		if !slices.Contains(ib.decl.Targets[c.infra], tos) {
-			g.errs.add(c.origin, "", fmt.Sprintf("cell %s: image builder %q (%s) has no %s target for %s; its %s targets are: %s",
-				c.id, ib.name, ib.ref.Version, c.infra, tos, c.infra, listOrNone(ib.decl.Targets[c.infra])))
-			continue
+// cell makes the cell of candidate c, but for its build key, reporting its problems; ok is
+// false when its image builder has no target for it.
+func (g *grid) cell(c *candidate) (cell record.Cell, ok bool) {
+	ib := c.release.builder
+	tos := targetOS(c.osID, c.arch)
+	if !slices.Contains(ib.decl.Targets[c.infra], tos) {
+		g.errs.Add(c.origin, "", fmt.Sprintf("cell %s: image builder %q (%s) has no %s target for %s; its %s targets are: %s",
+			g.id(c), ib.name, ib.ref.Version, c.infra, tos, c.infra, listOrNone(ib.decl.Targets[c.infra])))
+		return record.Cell{}, false
+	}
+	info := knownOS[c.osID]
+	prefix := infraTargets[c.infra]
+	cell = record.Cell{
+		APIVersion:   record.APIVersion,
+		Kind:         record.KindCell,
+		ID:           g.id(c),
+		Name:         fmt.Sprintf("%s %s %s %s", c.infra, c.osID, c.arch, c.release.decl.Version),
+		Grid:         cmp.Or(g.name, DefaultGridName),
+		Infra:        c.infra,
+		OS:           record.OS{ID: c.osID, Name: info.name, Version: info.version, Arch: c.arch, Type: info.typ},
+		Target:       record.Target{Build: prefix.Build + tos, Validate: prefix.Validate + tos},
+		Kubernetes:   c.release.k8s,
+		ImageBuilder: ib.ref,
+	}
+	sources := []string{c.origin.File, c.release.file, ib.file}
+	// The TKG configuration's tkg.json builds Linux images, its windows.json Windows ones,
+	// with the TKr's windows-resource-bundle.
+	if c.release.tkgConfig != nil {
+		cell.TKGConfig = c.release.tkgConfig
+		sources = append(sources, c.release.tkgConfig.Path+"/")
+		if info.typ == "windows" {
+			cell.Kubernetes.ResourceBundle = c.release.windowsBundle
 		}
-		info := knownOS[c.osID]
-		prefix := infraTargets[c.infra]
-		cell := record.Cell{
-			APIVersion:   record.APIVersion,
-			Kind:         record.KindCell,
-			ID:           c.id,
-			Name:         fmt.Sprintf("%s %s %s %s", c.infra, c.osID, c.arch, c.release.decl.Version),
-			Grid:         name,
-			Infra:        c.infra,
-			OS:           record.OS{ID: c.osID, Name: info.name, Version: info.version, Arch: c.arch, Type: info.typ},
-			Target:       record.Target{Build: prefix.Build + tos, Validate: prefix.Validate + tos},
-			Kubernetes:   c.release.k8s,
-			ImageBuilder: ib.ref,
+	}
+	if c.include != nil {
+		sources = append(sources, c.include.file)
+	}
+	for i := range g.settingsIndex.rules(c.release.index) {
+		if s := g.settings[i]; s.rule.matches(c) {
+			s.rule.matched++
+			sources = append(sources, s.rule.file)
+			sources = append(sources, g.apply(&cell, s)...)
 		}
-		sources := []string{c.origin.File, c.release.file, ib.file}
-		// The TKG configuration's tkg.json builds Linux images, its windows.json Windows ones,
-		// with the TKr's windows-resource-bundle.
-		if c.release.tkgConfig != nil {
-			cell.TKGConfig = c.release.tkgConfig
-			sources = append(sources, c.release.tkgConfig.Path+"/")
-			if info.typ == "windows" {
-				cell.Kubernetes.ResourceBundle = c.release.windowsBundle
-			}
-		}
-		if c.include != nil {
-			sources = append(sources, c.include.file)
-		}
-		for _, s := range g.settings {
-			if s.rule.matches(c) {
-				s.rule.matched++
-				sources = append(sources, s.rule.file)
-				sources = append(sources, g.apply(&cell, s)...)
-			}
-		}
+	}
+	if !g.checked {
 		g.checkOSVars(c, cell)
 		g.checkWindows(c, cell)
-		slices.Sort(sources)
-		cell.Sources = slices.Compact(sources)
-		cell.BuildKey = buildKey(cell)
-		cells = append(cells, cell)
 	}
-	return cells
+	slices.Sort(sources)
+	cell.Sources = slices.Compact(sources)
+	return cell, true
+}
+
+// settingsRules are the match rules of the settings, in the same order.
+func settingsRules(ss []*settings) []*rule {
+	rules := make([]*rule, len(ss))
+	for i, s := range ss {
+		rules[i] = s.rule
+	}
+	return rules
 }
 
 // apply adds one settings rule to the cell and returns the var files it read.
@@ -102,11 +103,13 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 	for _, vf := range s.decl.VarFiles {
 		p, sum, err := g.varFile(s.rule.file, vf.Value)
 		if err != nil {
-			g.errs.add(vf.Pos, "settings.varFiles", err.Error())
+			g.errs.Add(vf.Pos, "settings.varFiles", err.Error())
 			continue
 		}
-		if err := imagebuilder.CheckVars(*cell, g.varKeys[p], fmt.Sprintf("var file %q", vf.Value), nil); err != nil {
-			g.errs.add(vf.Pos, "settings.varFiles", err.Error())
+		if !g.checked { // else it passed when the cell was first made
+			if err := imagebuilder.CheckVars(*cell, g.varKeys[p], fmt.Sprintf("var file %q", vf.Value), nil); err != nil {
+				g.errs.Add(vf.Pos, "settings.varFiles", err.Error())
+			}
 		}
 		read = append(read, p)
 		if !slices.ContainsFunc(cell.VarFiles, func(v record.VarFile) bool { return v.Path == p }) {
@@ -117,7 +120,7 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 		// Ansible finds a role's tasks in tasks/main.yml or tasks/main.yaml.
 		p, sum, err := g.folder(s.rule.file, role.Value, "tasks/main.yml", "tasks/main.yaml")
 		if err != nil {
-			g.errs.add(role.Pos, "settings.roles", err.Error())
+			g.errs.Add(role.Pos, "settings.roles", err.Error())
 			continue
 		}
 		read = append(read, p+"/")
@@ -131,8 +134,10 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 		}
 		for _, k := range sortedMapKeys(s.decl.Vars) {
 			v := s.decl.Vars[k]
-			if err := imagebuilder.CheckVars(*cell, map[string]Scalar{k: v}, "vars", nil); err != nil {
-				g.errs.add(v.Pos, "settings.vars."+k, err.Error())
+			if !g.checked {
+				if err := imagebuilder.CheckVars(*cell, map[string]Scalar{k: v}, "vars", nil); err != nil {
+					g.errs.Add(v.Pos, "settings.vars."+k, err.Error())
+				}
 			}
 			cell.Vars[k] = v.Value
 		}
@@ -140,7 +145,7 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 	if s.decl.ReplacesDefault != nil {
 		cell.ReplacesDefault = *s.decl.ReplacesDefault
 		if cell.ReplacesDefault && noDefaultOS[cell.OS.Name] {
-			g.errs.add(s.decl.field("replacesDefault"), "settings.replacesDefault", fmt.Sprintf("cell %s: TKG ships no default %s image to replace (a %s image is only ever a custom one): remove replacesDefault for it", cell.ID, cell.OS.Name, cell.OS.Name))
+			g.errs.Add(s.decl.Field("replacesDefault"), "settings.replacesDefault", fmt.Sprintf("cell %s: TKG ships no default %s image to replace (a %s image is only ever a custom one): remove replacesDefault for it", cell.ID, cell.OS.Name, cell.OS.Name))
 		}
 	}
 	// The windows settings are a vSphere Windows build's (its ISOs in a datastore).
@@ -202,8 +207,8 @@ func (g *grid) checkOSVars(c *candidate, cell record.Cell) {
 		}
 	}
 	if len(missing) > 0 {
-		g.errs.add(c.origin, "", fmt.Sprintf("cell %s: a %s image needs %s in a var file or vars of a settings rule matching it: Image Builder's RHEL var files only name a placeholder ISO such as file:///rhel-9.4-x86_64-dvd.iso; name your own ISO and its checksum",
-			c.id, cell.OS.Name, strings.Join(missing, " and ")))
+		g.errs.Add(c.origin, "", fmt.Sprintf("cell %s: a %s image needs %s in a var file or vars of a settings rule matching it: Image Builder's RHEL var files only name a placeholder ISO such as file:///rhel-9.4-x86_64-dvd.iso; name your own ISO and its checksum",
+			g.id(c), cell.OS.Name, strings.Join(missing, " and ")))
 	}
 }
 

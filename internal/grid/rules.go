@@ -2,6 +2,7 @@ package grid
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 
@@ -22,7 +23,7 @@ func (g *grid) addRules(d *fileDecl) {
 	for i := range d.Include {
 		if r := g.rule(d.Include[i], d.At.File, fmt.Sprintf("include[%d]", i)); r != nil {
 			if len(r.decl.Infra) == 0 || len(r.decl.OS) == 0 {
-				g.errs.add(r.decl.At, fmt.Sprintf("include[%d]", i), "an include rule needs infra and os (kubernetes and arch default to all)")
+				g.errs.Add(r.decl.At, fmt.Sprintf("include[%d]", i), "an include rule needs infra and os (kubernetes and arch default to all)")
 				continue
 			}
 			g.includes = append(g.includes, r)
@@ -51,7 +52,7 @@ func (g *grid) rule(decl matchRule, file, key string) *rule {
 	check := func(field string, values List, valid func(string) bool, want string) {
 		for _, v := range values {
 			if !valid(v) {
-				g.errs.add(decl.field(field), key+"."+field, fmt.Sprintf("unknown value %q: want %s", v, want))
+				g.errs.Add(decl.Field(field), key+"."+field, fmt.Sprintf("unknown value %q: want %s", v, want))
 				ok = false
 			}
 		}
@@ -63,7 +64,7 @@ func (g *grid) rule(decl matchRule, file, key string) *rule {
 	if decl.Kubernetes != "" {
 		c, err := version.NewConstraint(decl.Kubernetes)
 		if err != nil {
-			g.errs.add(decl.field("kubernetes"), key+".kubernetes", fmt.Sprintf("%q is not a version constraint: want e.g. \">= 1.29, < 1.31\" or \"= 1.30.2\"", decl.Kubernetes))
+			g.errs.Add(decl.Field("kubernetes"), key+".kubernetes", fmt.Sprintf("%q is not a version constraint: want e.g. \">= 1.29, < 1.31\" or \"= 1.30.2\"", decl.Kubernetes))
 			ok = false
 		}
 		r.constraint = c
@@ -91,12 +92,12 @@ func matchList(values List, v string) bool { return len(values) == 0 || slices.C
 
 func (g *grid) addIncludes() {
 	for _, r := range g.includes {
-		archs := g.archs(r.decl.Arch, r.decl.field("arch"), "include.arch")
+		archs := g.archs(r.decl.Arch, r.decl.Field("arch"), "include.arch")
 		for _, infra := range r.decl.Infra {
 			for _, osID := range r.decl.OS {
 				for _, rel := range g.releases {
 					for _, arch := range archs {
-						c := newCandidate(infra, osID, arch, rel, r.decl.field("os"), r)
+						c := newCandidate(infra, osID, arch, rel, r.decl.Field("os"), r)
 						if r.matches(c) {
 							r.matched++
 							if !g.addCandidate(c) {
@@ -111,12 +112,14 @@ func (g *grid) addIncludes() {
 }
 
 func (g *grid) applyExcludes(cands []*candidate) []*candidate {
+	index := newRuleIndex(g.excludes, len(g.releases))
 	removedBy := map[*rule]*rule{} // include rule → an exclude that removed its cells
+	survivors := map[*rule]int{}   // include rule → its cells kept
 	kept := cands[:0:0]
 	for _, c := range cands {
 		excluded := false
-		for _, ex := range g.excludes {
-			if ex.matches(c) {
+		for i := range index.rules(c.release.index) {
+			if ex := g.excludes[i]; ex.matches(c) {
 				ex.matched++
 				excluded = true
 				if c.include != nil {
@@ -126,36 +129,77 @@ func (g *grid) applyExcludes(cands []*candidate) []*candidate {
 		}
 		if !excluded {
 			kept = append(kept, c)
+			survivors[c.include]++
 		}
 	}
 	for _, inc := range g.includes {
-		ex, ok := removedBy[inc]
-		if !ok {
-			continue
-		}
-		survives := slices.ContainsFunc(kept, func(c *candidate) bool { return c.include == inc })
-		if !survives {
-			g.errs.add(inc.decl.At, "include", fmt.Sprintf("contradictory rules: every cell this include adds is removed by the exclude at %s", ex.decl.At))
+		if ex, ok := removedBy[inc]; ok && survivors[inc] == 0 {
+			g.errs.Add(inc.decl.At, "include", fmt.Sprintf("contradictory rules: every cell this include adds is removed by the exclude at %s", ex.decl.At))
 		}
 	}
 	return kept
+}
+
+// ruleIndex lists, for each release, the rules that may select its cells, so that a cell is
+// tried against those rules only and not against every rule of the grid: a rule with a
+// Kubernetes constraint is listed under the releases its verdicts admit, a rule without one
+// applies to every release. The lists hold positions in the rules given, so a cell meets its
+// rules in declaration order, which settings depend on.
+type ruleIndex struct {
+	every     []int   // rules without a Kubernetes constraint
+	byRelease [][]int // release index → the constrained rules admitting it
+}
+
+func newRuleIndex(rules []*rule, releases int) ruleIndex {
+	x := ruleIndex{byRelease: make([][]int, releases)}
+	for i, r := range rules {
+		if r.constraint == nil {
+			x.every = append(x.every, i)
+			continue
+		}
+		for rel, ok := range r.releases {
+			if ok {
+				x.byRelease[rel] = append(x.byRelease[rel], i)
+			}
+		}
+	}
+	return x
+}
+
+// rules yields, in declaration order, the positions of the rules that may select a cell of
+// release rel: the two ordered lists merged.
+func (x ruleIndex) rules(rel int) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		a, b := x.every, x.byRelease[rel]
+		for len(a) > 0 || len(b) > 0 {
+			var next int
+			if len(b) == 0 || len(a) > 0 && a[0] < b[0] {
+				next, a = a[0], a[1:]
+			} else {
+				next, b = b[0], b[1:]
+			}
+			if !yield(next) {
+				return
+			}
+		}
+	}
 }
 
 // unusedRules reports rules that select nothing: most often a typo or a stale rule.
 func (g *grid) unusedRules() {
 	for _, r := range g.includes {
 		if r.matched == 0 {
-			g.errs.add(r.decl.At, "include", "this rule adds no cell: no declared Kubernetes release matches it")
+			g.errs.Add(r.decl.At, "include", "this rule adds no cell: no declared Kubernetes release matches it")
 		}
 	}
 	for _, r := range g.excludes {
 		if r.matched == 0 {
-			g.errs.add(r.decl.At, "exclude", "this rule matches no cell: remove it or correct its values")
+			g.errs.Add(r.decl.At, "exclude", "this rule matches no cell: remove it or correct its values")
 		}
 	}
 	for _, s := range g.settings {
 		if s.rule.matched == 0 {
-			g.errs.add(s.rule.decl.At, "settings.match", "these settings match no cell: remove them or correct the match")
+			g.errs.Add(s.rule.decl.At, "settings.match", "these settings match no cell: remove them or correct the match")
 		}
 	}
 }

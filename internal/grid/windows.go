@@ -41,7 +41,7 @@ func (g *grid) applyWindows(cell *record.Cell, declFile string, w *windowsDecl) 
 			continue
 		}
 		if !datastorePath.MatchString(iso.s.Value) {
-			g.errs.add(iso.s.Pos, "settings.windows."+iso.key, fmt.Sprintf("%q is not a datastore path: want \"[datastore] folder/file.iso\", the ISO already uploaded to a datastore the build's vCenter sees", iso.s.Value))
+			g.errs.Add(iso.s.Pos, "settings.windows."+iso.key, fmt.Sprintf("%q is not a datastore path: want \"[datastore] folder/file.iso\", the ISO already uploaded to a datastore the build's vCenter sees", iso.s.Value))
 			continue
 		}
 		*iso.to = iso.s.Value
@@ -51,7 +51,7 @@ func (g *grid) applyWindows(cell *record.Cell, declFile string, w *windowsDecl) 
 	}
 	p, sum, err := g.answerFile(declFile, w.AnswerFile.Value)
 	if err != nil {
-		g.errs.add(w.AnswerFile.Pos, "settings.windows.answerFile", err.Error())
+		g.errs.Add(w.AnswerFile.Pos, "settings.windows.answerFile", err.Error())
 		return nil
 	}
 	cell.Windows.AnswerFile = record.VarFile{Path: p, SHA256: sum}
@@ -92,14 +92,14 @@ func (g *grid) checkWindows(c *candidate, cell record.Cell) {
 		return
 	}
 	if missing := imagebuilder.MissingWindows(cell); len(missing) > 0 {
-		g.errs.add(c.origin, "settings."+missing[0], fmt.Sprintf("cell %s: a Windows image needs %s in a settings rule matching it: the datastore paths of the Windows and VMware Tools ISOs (Image Builder's windows var files only name placeholders such as \"[datastore] ISO/en_windows_server_2019_x64_dvd_4cb967d8.iso\") and your autounattend.xml",
-			c.id, strings.Join(missing, ", ")))
+		g.errs.Add(c.origin, "settings."+missing[0], fmt.Sprintf("cell %s: a Windows image needs %s in a settings rule matching it: the datastore paths of the Windows and VMware Tools ISOs (Image Builder's windows var files only name placeholders such as \"[datastore] ISO/en_windows_server_2019_x64_dvd_4cb967d8.iso\") and your autounattend.xml",
+			cell.ID, strings.Join(missing, ", ")))
 	}
 	if t := cell.TKGConfig; t != nil {
 		info, err := os.Stat(filepath.Join(filepath.FromSlash(t.Path), imagebuilder.TKGConfigWindowsVars))
 		if err != nil || !info.Mode().IsRegular() {
-			g.errs.add(c.release.decl.TKGConfig.Pos, fmt.Sprintf("kubernetes[%d].tkgConfig", c.release.index), fmt.Sprintf("cell %s: a TKG Windows image needs %s in the TKG configuration %s: the Windows variables of TKr %s (kubernetes_base_url, containerd_url, nssm_url, … on the windows-resource-bundle at <IP>:<PORT>)",
-				c.id, imagebuilder.TKGConfigWindowsVars, t.Path, cell.Kubernetes.TKr))
+			g.errs.Add(c.release.decl.TKGConfig.Pos, fmt.Sprintf("kubernetes[%d].tkgConfig", c.release.index), fmt.Sprintf("cell %s: a TKG Windows image needs %s in the TKG configuration %s: the Windows variables of TKr %s (kubernetes_base_url, containerd_url, nssm_url, … on the windows-resource-bundle at <IP>:<PORT>)",
+				cell.ID, imagebuilder.TKGConfigWindowsVars, t.Path, cell.Kubernetes.TKr))
 		}
 	}
 }
