@@ -142,16 +142,7 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 			cell.Vars[k] = v.Value
 		}
 	}
-	if s.decl.ReplacesDefault != nil {
-		cell.ReplacesDefault = *s.decl.ReplacesDefault
-		if cell.ReplacesDefault && noDefaultOS[cell.OS.Name] {
-			g.errs.Add(s.decl.Field("replacesDefault"), "settings.replacesDefault", fmt.Sprintf("cell %s: TKG ships no default %s image to replace (a %s image is only ever a custom one): remove replacesDefault for it", cell.ID, cell.OS.Name, cell.OS.Name))
-		}
-	}
-	// The windows settings are a vSphere Windows build's (its ISOs in a datastore).
-	if w := s.decl.Windows; w != nil && cell.Infra == record.InfraVSphere && imagebuilder.IsWindows(*cell) {
-		read = append(read, g.applyWindows(cell, s.rule.file, w)...)
-	}
+	read = append(read, g.applyOS(cell, s)...)
 	switch cell.Infra {
 	case record.InfraAWS:
 		if a := s.decl.AWS; a != nil {

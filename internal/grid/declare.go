@@ -163,7 +163,7 @@ func (g *grid) addReleases(d *fileDecl) {
 				continue
 			}
 			r.tkgConfig = &record.Folder{Path: p, SHA256: sum}
-		} else if decl.TKr != "" || decl.ResourceBundle != "" || decl.WindowsResourceBundle != "" || decl.TKGConfig.Value != "" {
+		} else if cmp.Or(decl.TKr, decl.ResourceBundle, decl.WindowsResourceBundle, decl.TKGConfig.Value) != "" {
 			g.errs.Add(decl.At, key, fmt.Sprintf("tkr, resourceBundle, windowsResourceBundle and tkgConfig are for TKG builds, but image builder %q is of flavor upstream", r.builder.name))
 			continue
 		}

@@ -23,6 +23,22 @@ var noDefaultOS = map[string]bool{"rhel": true, "windows": true}
 // packer-plugin-vsphere's iso_paths take them.
 var datastorePath = regexp.MustCompile(`^\[[^\]]+\] \S.*$`)
 
+// applyOS adds what a settings rule says of the cell's OS: replacesDefault (refused for an OS
+// TKG ships no default of) and, for a vSphere Windows cell, the windows block (its ISOs in a
+// datastore, its answer file). It returns the files it read.
+func (g *grid) applyOS(cell *record.Cell, s *settings) []string {
+	if s.decl.ReplacesDefault != nil {
+		cell.ReplacesDefault = *s.decl.ReplacesDefault
+		if cell.ReplacesDefault && noDefaultOS[cell.OS.Name] {
+			g.errs.Add(s.decl.Field("replacesDefault"), "settings.replacesDefault", fmt.Sprintf("cell %s: TKG ships no default %s image to replace (a %s image is only ever a custom one): remove replacesDefault for it", cell.ID, cell.OS.Name, cell.OS.Name))
+		}
+	}
+	if w := s.decl.Windows; w != nil && cell.Infra == record.InfraVSphere && imagebuilder.IsWindows(*cell) {
+		return g.applyWindows(cell, s.rule.file, w)
+	}
+	return nil
+}
+
 // applyWindows adds a settings rule's windows block to the cell (later rules win, key by key)
 // and returns the answer file it read.
 func (g *grid) applyWindows(cell *record.Cell, declFile string, w *windowsDecl) []string {

@@ -109,15 +109,38 @@ var windowsDefaults = map[string]Setting{
 // load_additional_components and additional_executables are true.
 func CheckWindowsInstallsKubernetes(c record.Cell, vars map[string]Setting, bundleURL string) error {
 	get := effective(vars, windowsDefaults)
+	var problems []string
+	if s := get("runtime"); s.Value != "containerd" {
+		problems = append(problems, fmt.Sprintf("runtime is %q (set by %s), want \"containerd\": ansible/windows/roles/runtimes installs containerd only then", s.Value, s.From))
+	}
+	problems = append(problems, windowsDownloads(get, bundleURL)...)
+	if s, reg := get("pause_image"), Registry(c.Kubernetes.ResourceBundle); s.Value != "" && !strings.HasPrefix(s.Value, reg+"/") {
+		problems = append(problems, fmt.Sprintf("pause_image is %q (set by %s): want the TKr's sandbox image from %s, the registry of its resource bundle", s.Value, s.From, reg))
+	}
+	if s := get("kubernetes_semver"); s.Value != c.Kubernetes.Semver {
+		problems = append(problems, fmt.Sprintf("kubernetes_semver is %q (set by %s), the cell's release is %s: is this the Windows configuration of TKr %s?", s.Value, s.From, c.Kubernetes.Semver, c.Kubernetes.TKr))
+	}
+	for _, name := range windowsVars {
+		if s := get(name); strings.TrimSpace(s.Value) == "" {
+			problems = append(problems, fmt.Sprintf("%s is empty (set by %s): want the datastore path from the grid's windows settings", name, s.From))
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("cell %s: Image Builder would not install Kubernetes %s from the windows-resource-bundle:\n  %s", c.ID, c.Kubernetes.Semver, strings.Join(problems, "\n  "))
+	}
+	return nil
+}
+
+// windowsDownloads reports what upstream's Windows roles would download from elsewhere than
+// the windows-resource-bundle at bundleURL ("" when none runs: only emptiness is checked),
+// or could not download at all, get giving each variable's effective setting.
+func windowsDownloads(get func(string) Setting, bundleURL string) []string {
 	bundle := strings.TrimSuffix(bundleURL, "/") + "/"
 	var problems []string
 	onBundle := func(name, value, from string) {
 		if bundleURL != "" && !strings.HasPrefix(value, bundle) {
 			problems = append(problems, fmt.Sprintf("%s is %q (set by %s): want a file of the TKr's windows-resource-bundle at %s", name, value, from, bundleURL))
 		}
-	}
-	if s := get("runtime"); s.Value != "containerd" {
-		problems = append(problems, fmt.Sprintf("runtime is %q (set by %s), want \"containerd\": ansible/windows/roles/runtimes installs containerd only then", s.Value, s.From))
 	}
 	required := []string{"kubernetes_base_url", "containerd_url", "containerd_sha256_windows", "cloudbase_init_url", "pause_image"}
 	if get("windows_service_manager").Value == "nssm" {
@@ -142,21 +165,7 @@ func CheckWindowsInstallsKubernetes(c record.Cell, vars map[string]Setting, bund
 			onBundle("additional_executables_list", strings.TrimSpace(u), s.From)
 		}
 	}
-	if s, reg := get("pause_image"), Registry(c.Kubernetes.ResourceBundle); s.Value != "" && !strings.HasPrefix(s.Value, reg+"/") {
-		problems = append(problems, fmt.Sprintf("pause_image is %q (set by %s): want the TKr's sandbox image from %s, the registry of its resource bundle", s.Value, s.From, reg))
-	}
-	if s := get("kubernetes_semver"); s.Value != c.Kubernetes.Semver {
-		problems = append(problems, fmt.Sprintf("kubernetes_semver is %q (set by %s), the cell's release is %s: is this the Windows configuration of TKr %s?", s.Value, s.From, c.Kubernetes.Semver, c.Kubernetes.TKr))
-	}
-	for _, name := range windowsVars {
-		if s := get(name); strings.TrimSpace(s.Value) == "" {
-			problems = append(problems, fmt.Sprintf("%s is empty (set by %s): want the datastore path from the grid's windows settings", name, s.From))
-		}
-	}
-	if len(problems) > 0 {
-		return fmt.Errorf("cell %s: Image Builder would not install Kubernetes %s from the windows-resource-bundle:\n  %s", c.ID, c.Kubernetes.Semver, strings.Join(problems, "\n  "))
-	}
-	return nil
+	return problems
 }
 
 // effective returns a lookup of the effective value of a packer variable: vars (in

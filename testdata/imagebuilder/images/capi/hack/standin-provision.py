@@ -28,11 +28,8 @@ A file served over http:// is really fetched (from the stand-in resource bundle)
 address (upstream's defaults on the internet) is taken as fetched, since tests have no network."""
 import json, os, sys
 
-from standin_ansible import fatal, fetch, var
+from standin_lib import fatal, fetch, node_file, var
 
-env = os.environ
-# The node state lives in the packer cache, private to the build and reset by the boot phase.
-node_file = os.path.join(env.get("PACKER_CACHE_DIR", "./packer_cache"), "standin-node.json")
 role_dir = os.path.join(os.getcwd(), "ansible", "roles")
 
 
@@ -84,6 +81,6 @@ else:
     print("TASK [kubernetes : Import URL Kubernetes tasks] skipping: kubernetes_source_type=%s kubernetes_cni_source_type=%s" % (source, cni_source))
 
 node["roles"] += include_roles(var("custom_role_names").split() + var("node_custom_roles_post").split())
-with open(node_file, "w") as f:
+with open(node_file(), "w") as f:
     json.dump(node, f, indent=2)
 print("PLAY RECAP: default ok=42 changed=17 failed=0")

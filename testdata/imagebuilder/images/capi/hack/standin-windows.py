@@ -24,14 +24,14 @@ packer/config/windows/ansible-args-windows.json (containerd_sha256 is containerd
   load_additional_components and additional_executables are "true" (TKG gets kube-proxy.exe
   and Antrea this way);
 - roles of node_custom_roles_pre first, custom_role_names + node_custom_roles_post last.
-Downloads go through standin_ansible.fetch; the public stores upstream defaults to have no
+Downloads go through standin_lib.fetch; the public stores upstream defaults to have no
 +vmware builds, so a TKG release's binaries fetched there fail with a 404.
 goss — packer-windows.json's goss provisioner: see goss() below."""
 import json, os, re, sys
 import xml.etree.ElementTree as ET
 
-import standin_ansible
-from standin_ansible import fatal, var
+import standin_lib
+from standin_lib import fatal, goss_entry, goss_report, node_file, var
 
 NS = "{urn:schemas-microsoft-com:unattend}"
 RECAP = "ok=9 changed=4 failed=1"
@@ -42,7 +42,7 @@ def fetch(task, url, sha256=None):
     unreachable = None
     if "+" in var("kubernetes_semver") and "/kubernetes" in url:
         unreachable = "Error downloading '%(url)s': 404 Not Found (the public Kubernetes release store has no " + var("kubernetes_semver") + " build)"
-    return standin_ansible.fetch(task, url, sha256, failed="Error downloading '%(url)s': %(error)s", unreachable=unreachable, recap=RECAP)
+    return standin_lib.fetch(task, url, sha256, failed="Error downloading '%(url)s': %(error)s", unreachable=unreachable, recap=RECAP)
 
 
 def setup():
@@ -77,11 +77,6 @@ def include_roles(names):
         if not os.path.isdir(name if "/" in name else os.path.join("ansible", "windows", "roles", name)):
             print("ERROR! the role '%s' was not found" % name)
             sys.exit(2)
-
-
-def node_file():
-    """The node's state, in the packer cache (private to the build; the boot phase resets it)."""
-    return os.path.join(os.environ.get("PACKER_CACHE_DIR", "./packer_cache"), "standin-node.json")
 
 
 def provision():
@@ -123,12 +118,7 @@ def goss():
     vars_inline (kubernetes_version is kubernetes_semver, runtime, pause_image,
     containerd_version), printed as goss's JSON result; "goss non-zero exit status" when one
     fails."""
-    entry = os.path.join(os.path.dirname(var("goss_tests_dir").rstrip("/")), var("goss_entry_file"))
-    if not os.path.isfile(entry):
-        print("Error: file error: open %s: no such file or directory" % entry)
-        print("goss non-zero exit status")
-        sys.exit(1)
-    print("stand-in: goss validate --gossfile %s" % entry)
+    goss_entry()
     with open(node_file()) as f:
         node = json.load(f)
     results = []
@@ -151,12 +141,7 @@ def goss():
         if svc == "containerd" and var("runtime") != "containerd":
             continue
         check("Windows Service - " + svc, want, node["services"].get(svc, []))
-    failed = sum(1 for r in results if not r["successful"])
-    print(json.dumps({"results": results, "summary": {"failed-count": failed, "test-count": len(results),
-                      "summary-line": "Count: %d, Failed: %d" % (len(results), failed)}}, indent=4))
-    if failed:
-        print("goss non-zero exit status")
-        sys.exit(1)
+    goss_report(results)
 
 
 {"setup": setup, "provision": provision, "goss": goss}[sys.argv[1]]()
