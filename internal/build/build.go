@@ -547,6 +547,9 @@ func (p *recipe) print(w io.Writer, validateOnly bool) {
 			fmt.Fprintf(w, "  %s -> %s\n", f.cell, p.exec.see(f.dst))
 		}
 	}
+	for _, f := range p.checkout {
+		fmt.Fprintf(w, "\nmake runs in a private copy of %s (the answer file goes inside it): %s\n", f.cell, f.dst)
+	}
 	fmt.Fprintf(w, "\nvariables from these var files (later files win; Image Builder's defaults apply to the rest):\n")
 	for _, name := range slices.Sorted(maps.Keys(p.vars)) {
 		s := p.vars[name]

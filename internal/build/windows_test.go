@@ -376,3 +376,21 @@ func TestWindowsDockerRunMountsTheAnswerFile(t *testing.T) {
 		t.Errorf("the answer file is still in the workspace after the build: %v", err)
 	}
 }
+
+// TestWindowsMakeDryRun: with the make executor, the dry run says make runs in a private copy
+// of the checkout, where the answer file goes.
+func TestWindowsMakeDryRun(t *testing.T) {
+	t.Parallel()
+	c := windowsCell(t, "autounattend.xml")
+	o := makeOptions(t)
+	o.DryRun, o.BundleHost, o.BundlePort = true, "10.1.2.3", 3999
+	out := &syncbuf.Buffer{}
+	o.Console = out
+	if _, err := Build(context.Background(), c, o); err != nil {
+		t.Fatal(err)
+	}
+	copyDir := filepath.Join(o.WorkDir, c.ID, "image-builder")
+	mustContain(t, "dry run", out.String(), "make runs in a private copy of the images/capi checkout "+standIn+" (the answer file goes inside it): "+copyDir)
+	mustContain(t, "dry run", out.String(), filepath.Join(copyDir, "packer", "ova", "windows", "windows-2019", "autounattend.xml")+" (copy of windows/autounattend.xml")
+	mustContain(t, "dry run", out.String(), "make -C "+copyDir+" build-node-ova-vsphere-windows-2019")
+}
