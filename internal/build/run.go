@@ -31,13 +31,15 @@ func run(ctx context.Context, p *recipe, o Options) (res Result, err error) {
 			err = fmt.Errorf("cell %s: remove credentials from the workspace: %w", c.ID, rmErr)
 		}
 	}()
+	// Folders first: a file may go inside one (the answer file in the make executor's copy
+	// of the checkout).
+	if err := copyFolders(ws, append(p.checkout, p.folders...)); err != nil {
+		return Result{}, fmt.Errorf("cell %s: %w", c.ID, err)
+	}
 	for _, f := range p.files {
 		if err := ws.write(f, shared); err != nil {
 			return Result{}, err
 		}
-	}
-	if err := copyFolders(ws, p.folders); err != nil {
-		return Result{}, fmt.Errorf("cell %s: %w", c.ID, err)
 	}
 	logFile, err := ws.openLog()
 	if err != nil {

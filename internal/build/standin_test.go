@@ -626,7 +626,7 @@ func TestValidateOnlyWithStandIn(t *testing.T) {
 	requireStandInTools(t)
 	o := makeOptions(t)
 	o.Environ = os.Environ() // no credentials: validation needs none
-	for _, c := range []record.Cell{vsphereCell("ubuntu-2204", "22.04"), awsCell(), tkgCell()} {
+	for _, c := range []record.Cell{vsphereCell("ubuntu-2204", "22.04"), awsCell(), tkgCell(), windowsCell(t, "autounattend.xml")} {
 		o.ValidateOnly = true
 		fake := newFakeDocker(c.ImageBuilder.Image)
 		o.Exec = fake.exec

@@ -60,10 +60,14 @@ func (g *grid) cell(c *candidate) (cell record.Cell, ok bool) {
 		ImageBuilder: ib.ref,
 	}
 	sources := []string{c.origin.File, c.release.file, ib.file}
-	// The TKG configuration builds Linux images; TKG's Windows images are built otherwise.
-	if c.release.tkgConfig != nil && info.typ != "windows" {
+	// The TKG configuration's tkg.json builds Linux images, its windows.json Windows ones,
+	// with the TKr's windows-resource-bundle.
+	if c.release.tkgConfig != nil {
 		cell.TKGConfig = c.release.tkgConfig
 		sources = append(sources, c.release.tkgConfig.Path+"/")
+		if info.typ == "windows" {
+			cell.Kubernetes.ResourceBundle = c.release.windowsBundle
+		}
 	}
 	if c.include != nil {
 		sources = append(sources, c.include.file)
@@ -77,6 +81,7 @@ func (g *grid) cell(c *candidate) (cell record.Cell, ok bool) {
 	}
 	if !g.checked {
 		g.checkOSVars(c, cell)
+		g.checkWindows(c, cell)
 	}
 	slices.Sort(sources)
 	cell.Sources = slices.Compact(sources)
@@ -137,9 +142,7 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 			cell.Vars[k] = v.Value
 		}
 	}
-	if s.decl.ReplacesDefault != nil {
-		cell.ReplacesDefault = *s.decl.ReplacesDefault
-	}
+	read = append(read, g.applyOS(cell, s)...)
 	switch cell.Infra {
 	case record.InfraAWS:
 		if a := s.decl.AWS; a != nil {

@@ -25,6 +25,8 @@ type release struct {
 	file    string
 	// tkgConfig is the TKr's TKG Image Builder configuration (flavor tkg).
 	tkgConfig *record.Folder
+	// windowsBundle is the resource bundle of the release's Windows cells (flavor tkg).
+	windowsBundle string
 }
 
 func (g *grid) addName(d *fileDecl) {
@@ -146,6 +148,7 @@ func (g *grid) addReleases(d *fileDecl) {
 				continue
 			}
 			r.k8s.ResourceBundle = cmp.Or(decl.ResourceBundle, "projects.registry.vmware.com/tkg/linux-resource-bundle:"+strings.ReplaceAll(decl.TKr, "+", "_"))
+			r.windowsBundle = cmp.Or(decl.WindowsResourceBundle, "projects.registry.vmware.com/tkg/windows-resource-bundle:"+strings.ReplaceAll(decl.TKr, "+", "_"))
 			if decl.TKGConfig.Value == "" {
 				g.errs.Add(decl.At, key+".tkgConfig", fmt.Sprintf("missing: image builder %q is of flavor tkg, so the release needs the folder of its TKr's TKG Image Builder configuration (tkg.json, the tkg/ Ansible roles, goss/), e.g. tkg-config/%s", r.builder.name, decl.TKr))
 				continue
@@ -160,8 +163,8 @@ func (g *grid) addReleases(d *fileDecl) {
 				continue
 			}
 			r.tkgConfig = &record.Folder{Path: p, SHA256: sum}
-		} else if decl.TKr != "" || decl.ResourceBundle != "" || decl.TKGConfig.Value != "" {
-			g.errs.Add(decl.At, key, fmt.Sprintf("tkr, resourceBundle and tkgConfig are for TKG builds, but image builder %q is of flavor upstream", r.builder.name))
+		} else if cmp.Or(decl.TKr, decl.ResourceBundle, decl.WindowsResourceBundle, decl.TKGConfig.Value) != "" {
+			g.errs.Add(decl.At, key, fmt.Sprintf("tkr, resourceBundle, windowsResourceBundle and tkgConfig are for TKG builds, but image builder %q is of flavor upstream", r.builder.name))
 			continue
 		}
 		r.index = len(g.releases)

@@ -5,18 +5,25 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
+// windowsCell is the shipped grid's Windows cell the local pipeline test builds beside the
+// default cells.
+const windowsCell = "vsphere-windows-2019-amd64-v1.30.2---vmware.1"
+
 // TestLocalPipeline runs the README's first command end to end: real packer, qemu-img,
-// moto_server and git, the vCenter simulator, and the three commands as the workflows run them.
+// moto_server and git, the vCenter simulator, and the three commands as the workflows run them,
+// for the default cells and the shipped grid's Windows cell.
 func TestLocalPipeline(t *testing.T) {
 	work := t.TempDir()
 	var out strings.Builder
-	if err := Run(context.Background(), Options{Root: "../..", Work: work, Out: &out}); err != nil {
+	only := append(slices.Clone(DefaultCells), "id="+windowsCell)
+	if err := Run(context.Background(), Options{Root: "../..", Work: work, Only: only, Out: &out}); err != nil {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
 
@@ -37,7 +44,24 @@ func TestLocalPipeline(t *testing.T) {
 	if aws.Status != record.PublishSucceeded || len(regions) != 3 {
 		t.Errorf("AWS record: %s %+v", aws.Status, aws.AMIs)
 	}
-	for _, pr := range []record.PublishRecord{vs, aws} {
+	// The Windows cell: a snapshotted template whose VERSION is its own, an OSImage TKG's
+	// Windows selector (image-type=ova,os-name=windows) resolves, and no default replaced.
+	win := publishRecord(t, work, windowsCell)
+	if win.Status != record.PublishSucceeded || win.VSphere == nil || !strings.HasPrefix(win.VSphere.Template, "/Datacenter/vm/tkg-templates/windows-2019-kube-v1.30.2+vmware.1-") {
+		t.Errorf("Windows vSphere record: %s %+v", win.Status, win.VSphere)
+	} else if want := "v1.30.2+vmware.1-tkg.1-" + win.Cell.ShortKey(); win.VSphere.Version != want {
+		t.Errorf("Windows template VERSION %q, want %q", win.VSphere.Version, want)
+	}
+	osImage, err := os.ReadFile(filepath.Join(work, "catalog", "v1.30.2---vmware.1-tkg.1", "config", "OSImage-v1.30.2---vmware.1-tkg.1-windows-2019-amd64-ova-imagegrid.yml"))
+	if err != nil {
+		t.Fatalf("the Windows OSImage: %v", err)
+	}
+	for _, want := range []string{"image-type: ova", "os-name: windows", "os-type: windows", "os-version: \"2019\"", "type: windows\n    name: windows\n    version: \"2019\"\n    arch: amd64", "type: ova\n    ref:\n      version: v1.30.2+vmware.1-tkg.1-" + win.Cell.ShortKey()} {
+		if !strings.Contains(string(osImage), want) {
+			t.Errorf("the Windows OSImage lacks %q:\n%s", want, osImage)
+		}
+	}
+	for _, pr := range []record.PublishRecord{vs, aws, win} {
 		if len(pr.Catalog) == 0 {
 			t.Errorf("%s: no catalog change recorded", pr.Cell.ID)
 		}

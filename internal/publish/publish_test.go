@@ -176,7 +176,11 @@ func TestCheckNodeImage(t *testing.T) {
 		{name: "an inspection that could not check is no pass", cell: tkg, reps: []record.NodeImageReport{passed("goss"), {Source: "inspection", Verdict: record.NodeImageNotChecked, Reason: "no qemu-img"}},
 			want: "inspection report is not-checked: no qemu-img"},
 		{name: "upstream build without reports", cell: record.Cell{OS: record.OS{Type: "linux"}, ImageBuilder: record.ImageBuilder{Flavor: record.FlavorUpstream}}},
-		{name: "TKG Windows without goss", cell: record.Cell{OS: record.OS{Type: "windows"}, ImageBuilder: record.ImageBuilder{Flavor: record.FlavorTKG}}},
+		{name: "TKG Windows without goss", cell: record.Cell{OS: record.OS{Type: "windows"}, ImageBuilder: record.ImageBuilder{Flavor: record.FlavorTKG}}, want: "the record has no goss report"},
+		{name: "Windows disk the inspection cannot read", cell: record.Cell{OS: record.OS{Type: "windows"}, ImageBuilder: record.ImageBuilder{Flavor: record.FlavorTKG}},
+			reps: []record.NodeImageReport{passed("goss"), {Source: "inspection", Verdict: record.NodeImageNotChecked, Reason: "not inspected: MBR partition 1: NTFS partition (a Windows image)"}}},
+		{name: "a failed inspection of a Windows image", cell: record.Cell{OS: record.OS{Type: "windows"}, ImageBuilder: record.ImageBuilder{Flavor: record.FlavorTKG}},
+			reps: []record.NodeImageReport{{Source: "inspection", Verdict: record.NodeImageFailed, Reason: "no OVF VERSION"}}, want: "inspection report is failed: no OVF VERSION"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

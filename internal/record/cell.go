@@ -62,6 +62,9 @@ type Cell struct {
 	// Roles are Ansible roles of the user's repository that Image Builder runs after it
 	// installed Kubernetes, in this order, each once.
 	Roles []Folder `json:"roles,omitempty"`
+	// Windows holds what a Windows cell needs beside its var files: the datastore paths of
+	// the Windows and VMware Tools ISOs and the answer file (Windows cells only).
+	Windows *Windows `json:"windows,omitempty"`
 	// ReplacesDefault says the image replaces the default TKG image of the same
 	// (TKr, OS name, OS version, arch, infrastructure[, region]) in the catalog.
 	ReplacesDefault bool `json:"replacesDefault,omitempty"`
@@ -105,9 +108,23 @@ type Kubernetes struct {
 	RPMVersion string `json:"rpmVersion"`
 	// TKr is the TanzuKubernetesRelease version for TKG builds: "v1.30.2+vmware.1-tkg.1".
 	TKr string `json:"tkr,omitempty"`
-	// ResourceBundle is the TKG Linux resource bundle image serving the Kubernetes, CNI and
-	// containerd artifacts (TKG flavor only).
+	// ResourceBundle is the TKG resource bundle image serving the Kubernetes, CNI and
+	// containerd artifacts (TKG flavor only): the TKr's linux-resource-bundle, or its
+	// windows-resource-bundle for a Windows cell.
 	ResourceBundle string `json:"resourceBundle,omitempty"`
+}
+
+// Windows is what Image Builder's Windows OVA build takes from the user (upstream
+// packer/ova/windows-2019.json only names placeholders for it): the ISOs, already in a
+// datastore, and the answer file Windows Setup reads.
+type Windows struct {
+	// ISOPath and VMToolsISOPath are os_iso_path and vmtools_iso_path: datastore paths such
+	// as "[vsanDatastore] ISO/windows-2019.iso".
+	ISOPath        string `json:"isoPath"`
+	VMToolsISOPath string `json:"vmToolsIsoPath"`
+	// AnswerFile is the autounattend.xml of the user's repository, with its digest; it may
+	// hold a product key, so it is never printed.
+	AnswerFile VarFile `json:"answerFile"`
 }
 
 // ImageBuilder names the Image Builder release that builds a cell.
