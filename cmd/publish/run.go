@@ -216,7 +216,7 @@ func publishersFor(ctx context.Context, cfg *publishconfig.Config, dryRun bool, 
 	out := map[string]publish.Interface{}
 	if cfg.VSphere != nil && infras[record.InfraVSphere] {
 		if dryRun {
-			out[record.InfraVSphere] = publish.DryRun{Log: log, Plan: func(rec record.BuildRecord) ([]string, error) { return vsphere.Plan(cfg.VSphere, rec) }}
+			out[record.InfraVSphere] = publish.DryRun{Log: log, Steps: func(rec record.BuildRecord) ([]string, error) { return vsphere.DryRunSteps(cfg.VSphere, rec) }}
 		} else {
 			creds, err := vsphere.CredentialsFromEnv(os.Getenv)
 			if err != nil {
@@ -228,7 +228,7 @@ func publishersFor(ctx context.Context, cfg *publishconfig.Config, dryRun bool, 
 	}
 	if cfg.AWS != nil && infras[record.InfraAWS] {
 		if dryRun {
-			out[record.InfraAWS] = publish.DryRun{Log: log, Plan: func(rec record.BuildRecord) ([]string, error) { return aws.Plan(cfg.AWS, rec) }}
+			out[record.InfraAWS] = publish.DryRun{Log: log, Steps: func(rec record.BuildRecord) ([]string, error) { return aws.DryRunSteps(cfg.AWS, rec) }}
 		} else {
 			for _, name := range []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID"} {
 				gh.Mask(os.Getenv(name))

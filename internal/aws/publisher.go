@@ -389,8 +389,8 @@ func (p *Publisher) client(region string) *ec2.Client {
 // Close does nothing: EC2 clients hold no sessions.
 func (p *Publisher) Close() error { return nil }
 
-// Plan says what Publish would do for rec, without calling AWS.
-func Plan(cfg *publishconfig.AWS, rec record.BuildRecord) ([]string, error) {
+// DryRunSteps says what Publish would do for rec, without calling AWS.
+func DryRunSteps(cfg *publishconfig.AWS, rec record.BuildRecord) ([]string, error) {
 	if len(rec.Artifacts.AMI) == 0 {
 		return nil, errors.New("build record has no AMI artifact")
 	}

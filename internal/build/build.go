@@ -79,7 +79,7 @@ type Result struct {
 }
 
 // recipe is everything a build will do, worked out before anything starts (the selection of
-// cells in internal/plan and a publisher's dry-run steps are other things).
+// cells in internal/selection and a publisher's dry-run steps are other things).
 type recipe struct {
 	cell   record.Cell
 	ws     *workspace

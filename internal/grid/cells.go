@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -99,6 +100,16 @@ func settingsRules(ss []*settings) []*rule {
 
 // apply adds one settings rule to the cell and returns the var files it read.
 func (g *grid) apply(cell *record.Cell, s *settings) []string {
+	read := g.applyVarFiles(cell, s)
+	read = append(read, g.applyRoles(cell, s)...)
+	g.applyVars(cell, s)
+	read = append(read, g.applyOS(cell, s)...)
+	applyHints(cell, &s.decl)
+	return read
+}
+
+// applyVarFiles adds the rule's var files to the cell, each once, and returns their paths.
+func (g *grid) applyVarFiles(cell *record.Cell, s *settings) []string {
 	var read []string
 	for _, vf := range s.decl.VarFiles {
 		p, sum, err := g.varFile(s.rule.file, vf.Value)
@@ -116,6 +127,12 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 			cell.VarFiles = append(cell.VarFiles, record.VarFile{Path: p, SHA256: sum})
 		}
 	}
+	return read
+}
+
+// applyRoles adds the rule's Ansible roles to the cell, each once, and returns their folders.
+func (g *grid) applyRoles(cell *record.Cell, s *settings) []string {
+	var read []string
 	for _, role := range s.decl.Roles {
 		// Ansible finds a role's tasks in tasks/main.yml or tasks/main.yaml.
 		p, sum, err := g.folder(s.rule.file, role.Value, "tasks/main.yml", "tasks/main.yaml")
@@ -128,24 +145,33 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 			cell.Roles = append(cell.Roles, record.Folder{Path: p, SHA256: sum})
 		}
 	}
-	if len(s.decl.Vars) > 0 {
-		if cell.Vars == nil {
-			cell.Vars = map[string]string{}
-		}
-		for _, k := range sortedMapKeys(s.decl.Vars) {
-			v := s.decl.Vars[k]
-			if !g.checked {
-				if err := imagebuilder.CheckVars(*cell, map[string]Scalar{k: v}, "vars", nil); err != nil {
-					g.errs.Add(v.Pos, "settings.vars."+k, err.Error())
-				}
-			}
-			cell.Vars[k] = v.Value
-		}
+	return read
+}
+
+// applyVars sets the rule's vars on the cell, a later rule's value over an earlier one's.
+func (g *grid) applyVars(cell *record.Cell, s *settings) {
+	if len(s.decl.Vars) == 0 {
+		return
 	}
-	read = append(read, g.applyOS(cell, s)...)
+	if cell.Vars == nil {
+		cell.Vars = map[string]string{}
+	}
+	for _, k := range slices.Sorted(maps.Keys(s.decl.Vars)) {
+		v := s.decl.Vars[k]
+		if !g.checked {
+			if err := imagebuilder.CheckVars(*cell, map[string]Scalar{k: v}, "vars", nil); err != nil {
+				g.errs.Add(v.Pos, "settings.vars."+k, err.Error())
+			}
+		}
+		cell.Vars[k] = v.Value
+	}
+}
+
+// applyHints lays the rule's publish hints for the cell's infrastructure over the cell's.
+func applyHints(cell *record.Cell, decl *settingsRule) {
 	switch cell.Infra {
 	case record.InfraAWS:
-		if a := s.decl.AWS; a != nil {
+		if a := decl.AWS; a != nil {
 			h := cmp.Or(cell.Publish.AWS, &record.AWSHints{})
 			h.Regions = orList(a.Regions, h.Regions)
 			h.Accounts = orList(a.Accounts, h.Accounts)
@@ -157,7 +183,7 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 			cell.Publish.AWS = h
 		}
 	case record.InfraVSphere:
-		if v := s.decl.VSphere; v != nil {
+		if v := decl.VSphere; v != nil {
 			h := cmp.Or(cell.Publish.VSphere, &record.VSphereHints{})
 			h.Datacenter = cmp.Or(v.Datacenter, h.Datacenter)
 			h.Cluster = cmp.Or(v.Cluster, h.Cluster)
@@ -173,7 +199,7 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 			cell.Publish.VSphere = h
 		}
 	case record.InfraAzure:
-		if z := s.decl.Azure; z != nil {
+		if z := decl.Azure; z != nil {
 			h := cmp.Or(cell.Publish.Azure, &record.AzureHints{})
 			h.ResourceGroup = cmp.Or(z.ResourceGroup, h.ResourceGroup)
 			h.Gallery = cmp.Or(z.Gallery, h.Gallery)
@@ -181,7 +207,6 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 			cell.Publish.Azure = h
 		}
 	}
-	return read
 }
 
 // checkOSVars reports a cell whose var files and vars lack what its OS cannot be built

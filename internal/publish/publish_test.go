@@ -140,7 +140,7 @@ func TestDryRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log bytes.Buffer
-	d := DryRun{Log: &log, Plan: func(rec record.BuildRecord) ([]string, error) {
+	d := DryRun{Log: &log, Steps: func(rec record.BuildRecord) ([]string, error) {
 		return []string{"copy " + rec.Artifacts.AMI[0].ID + " to us-west-2"}, nil
 	}}
 	r := &Runner{Publishers: map[string]Interface{record.InfraAWS: d}, Log: &log}
@@ -152,7 +152,7 @@ func TestDryRun(t *testing.T) {
 		t.Errorf("record = %s: %s", records[0].Status, records[0].Error)
 	}
 	if !strings.Contains(log.String(), "would copy ami-0a1b2c3d4e5f60718") {
-		t.Errorf("plan not logged: %q", log.String())
+		t.Errorf("dry-run steps not logged: %q", log.String())
 	}
 }
 

@@ -279,9 +279,34 @@ func validLabelKey(k string) bool {
 }
 
 func (v *validator) checkVSphere(s *VSphere) {
+	v.checkVCenter(s)
+	v.checkVSpherePlacement(s)
+	switch s.DiskProvisioning {
+	case "", "thin", "thick", "eagerZeroedThick":
+	default:
+		v.failf("vsphere.diskProvisioning", "%q; want thin, thick or eagerZeroedThick", s.DiskProvisioning)
+	}
+	if s.Parallel < 0 {
+		v.failf("vsphere.parallel", "%d; want a positive number of records published at once", s.Parallel)
+	}
+}
+
+// checkVCenter checks how s reaches vCenter: its server and how its certificate is verified.
+func (v *validator) checkVCenter(s *VSphere) {
 	if s.Server == "" {
 		v.failf("vsphere.server", "required: the vCenter host name or URL")
 	}
+	if s.Thumbprint != "" && !thumbprintRE.MatchString(s.Thumbprint) {
+		v.failf("vsphere.thumbprint", "%q is not a SHA-1 or SHA-256 fingerprint (colon-separated hex pairs, as govc about.cert -thumbprint prints)", s.Thumbprint)
+	}
+	if s.Thumbprint != "" && s.Insecure {
+		v.failf("vsphere.insecure", "insecure turns off the verification thumbprint pins; set one of them")
+	}
+}
+
+// checkVSpherePlacement checks where s puts the templates: datacenter, datastore, cluster or
+// resource pool, and content library.
+func (v *validator) checkVSpherePlacement(s *VSphere) {
 	if s.Datacenter == "" {
 		v.failf("vsphere.datacenter", "required: the datacenter name or inventory path")
 	}
@@ -293,20 +318,6 @@ func (v *validator) checkVSphere(s *VSphere) {
 	}
 	if s.Cluster != "" && s.ResourcePool != "" {
 		v.failf("vsphere.resourcePool", "set cluster or resourcePool, not both")
-	}
-	if s.Thumbprint != "" && !thumbprintRE.MatchString(s.Thumbprint) {
-		v.failf("vsphere.thumbprint", "%q is not a SHA-1 or SHA-256 fingerprint (colon-separated hex pairs, as govc about.cert -thumbprint prints)", s.Thumbprint)
-	}
-	if s.Thumbprint != "" && s.Insecure {
-		v.failf("vsphere.insecure", "insecure turns off the verification thumbprint pins; set one of them")
-	}
-	switch s.DiskProvisioning {
-	case "", "thin", "thick", "eagerZeroedThick":
-	default:
-		v.failf("vsphere.diskProvisioning", "%q; want thin, thick or eagerZeroedThick", s.DiskProvisioning)
-	}
-	if s.Parallel < 0 {
-		v.failf("vsphere.parallel", "%d; want a positive number of records published at once", s.Parallel)
 	}
 	if l := s.ContentLibrary; l != nil && l.Name == "" {
 		v.failf("vsphere.contentLibrary.name", "required: the content library's name")

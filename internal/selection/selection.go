@@ -1,6 +1,6 @@
-// Package plan decides which cells of a grid to build in a run and says why for each: the
+// Package selection decides which cells of a grid to build in a run and says why for each: the
 // --only filters, the files a pull request changed, and the ledger of published images.
-package plan
+package selection
 
 import (
 	"github.com/imagegrid/imagegrid/internal/record"
@@ -12,8 +12,9 @@ type Decision struct {
 	Reason string
 }
 
-// Plan is the outcome of selection, both lists in the order of the cells given.
-type Plan struct {
+// Selection is the cells a run builds and the cells it skips, both lists in the order of the
+// cells given.
+type Selection struct {
 	Build   []Decision
 	Skipped []Decision
 }
@@ -23,8 +24,8 @@ type Plan struct {
 type Selector func(record.Cell) (skip bool, reason string)
 
 // Select runs every cell through the selectors (see Decide), keeping both lists in memory.
-func Select(cells []record.Cell, selectors ...Selector) Plan {
-	p := Plan{Build: make([]Decision, 0, len(cells))}
+func Select(cells []record.Cell, selectors ...Selector) Selection {
+	p := Selection{Build: make([]Decision, 0, len(cells))}
 	for _, c := range cells {
 		if d, build := Decide(c, selectors...); build {
 			p.Build = append(p.Build, d)

@@ -1,7 +1,8 @@
-package plan
+package selection
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -32,7 +33,7 @@ func Only(filters []string) (Selector, error) {
 		for part := range strings.SplitSeq(f, ",") {
 			key, value, ok := strings.Cut(strings.TrimSpace(part), "=")
 			if _, known := onlyKeys[key]; !ok || !known || value == "" {
-				return nil, fmt.Errorf("--only %q: %q is not key=value with a key of %s", f, part, strings.Join(onlyKeyNames(), ", "))
+				return nil, fmt.Errorf("--only %q: %q is not key=value with a key of %s", f, part, strings.Join(slices.Sorted(maps.Keys(onlyKeys)), ", "))
 			}
 			terms[key] = append(terms[key], value)
 		}
@@ -54,13 +55,4 @@ func matchTerms(c record.Cell, terms map[string][]string) bool {
 		}
 	}
 	return true
-}
-
-func onlyKeyNames() []string {
-	names := make([]string, 0, len(onlyKeys))
-	for k := range onlyKeys {
-		names = append(names, k)
-	}
-	slices.Sort(names)
-	return names
 }
