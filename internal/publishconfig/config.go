@@ -7,6 +7,7 @@ package publishconfig
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +43,7 @@ type Config struct {
 	Kind       string   `yaml:"kind"`
 	VSphere    *VSphere `yaml:"vsphere,omitempty"`
 	AWS        *AWS     `yaml:"aws,omitempty"`
+	Azure      *Azure   `yaml:"azure,omitempty"`
 	Catalog    *Catalog `yaml:"catalog,omitempty"`
 }
 
@@ -138,6 +140,18 @@ type AWS struct {
 	PollInterval time.Duration `yaml:"pollInterval,omitempty"`
 }
 
+// Azure says how Compute Gallery image versions are published. Where each goes (the
+// gallery, the regions, the replicas) and who may use it come from the grid, in the cells'
+// publish hints; this holds how publish works on them.
+type Azure struct {
+	// Parallel bounds the records published to Azure at once (default 5).
+	Parallel int `yaml:"parallel,omitempty"`
+	// WaitTimeout bounds the wait for a version's replication to every region (default 45m).
+	WaitTimeout time.Duration `yaml:"waitTimeout,omitempty"`
+	// PollInterval is how often the replication is checked (default 15s).
+	PollInterval time.Duration `yaml:"pollInterval,omitempty"`
+}
+
 // Load reads and validates the configuration file at path.
 func Load(path string) (*Config, error) {
 	data, err := limits.PublishConfig.ReadFile(path)
@@ -179,6 +193,11 @@ func (c *Config) defaults() {
 		if v.Parallel == 0 {
 			v.Parallel = DefaultImports
 		}
+	}
+	if z := c.Azure; z != nil {
+		z.Parallel = cmp.Or(z.Parallel, DefaultParallel)
+		z.WaitTimeout = cmp.Or(z.WaitTimeout, DefaultWaitTimeout)
+		z.PollInterval = cmp.Or(z.PollInterval, DefaultPollInterval)
 	}
 	if a := c.AWS; a != nil {
 		if a.Parallel == 0 {
@@ -283,8 +302,8 @@ func (v *validator) check(c *Config) {
 	if c.Kind != Kind {
 		v.failf("kind", "got %q, want %q", c.Kind, Kind)
 	}
-	if c.VSphere == nil && c.AWS == nil && c.Catalog == nil {
-		v.failf("kind", "no target: set vsphere, aws or both (or only catalog, for publish --check)")
+	if c.VSphere == nil && c.AWS == nil && c.Azure == nil && c.Catalog == nil {
+		v.failf("kind", "no target: set vsphere, aws, azure or several (or only catalog, for publish --check)")
 	}
 	if c.VSphere != nil {
 		v.checkVSphere(c.VSphere)
@@ -292,8 +311,23 @@ func (v *validator) check(c *Config) {
 	if c.AWS != nil {
 		v.checkAWS(c.AWS)
 	}
+	if c.Azure != nil {
+		v.checkAzure(c.Azure)
+	}
 	if c.Catalog != nil {
 		v.checkCatalog(c.Catalog)
+	}
+}
+
+func (v *validator) checkAzure(z *Azure) {
+	if z.Parallel < 0 {
+		v.failf("azure.parallel", "%d; want a positive number of records published at once", z.Parallel)
+	}
+	if z.WaitTimeout < 0 {
+		v.failf("azure.waitTimeout", "%s; want a positive duration like 45m", z.WaitTimeout)
+	}
+	if z.PollInterval < 0 {
+		v.failf("azure.pollInterval", "%s; want a positive duration like 15s", z.PollInterval)
 	}
 }
 
