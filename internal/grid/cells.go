@@ -9,7 +9,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/imagegrid/imagegrid/internal/imagebuilder"
@@ -170,10 +172,57 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 			h.ResourceGroup = cmp.Or(z.ResourceGroup, h.ResourceGroup)
 			h.Gallery = cmp.Or(z.Gallery, h.Gallery)
 			h.Regions = orList(z.Regions, h.Regions)
+			h.ReplicaCount = cmp.Or(g.replicaCount(z), h.ReplicaCount)
+			h.StorageAccountType = cmp.Or(z.StorageAccountType, h.StorageAccountType)
+			h.Subscriptions = orList(z.Subscriptions, h.Subscriptions)
+			h.Tenants = orList(z.Tenants, h.Tenants)
+			if z.Community != nil {
+				h.Community = *z.Community
+			}
 			cell.Publish.Azure = h
+			g.checkAzure(z)
 		}
 	}
 	return read
+}
+
+// replicaCount is the replicas a region an Azure setting asks for, 0 when it does not say or
+// says something else than 1 to 100 (reported).
+func (g *grid) replicaCount(z *azureDecl) int {
+	if z.ReplicaCount == nil {
+		return 0
+	}
+	n, err := strconv.Atoi(z.ReplicaCount.Value)
+	if err != nil || n < 1 || n > 100 {
+		g.errs.add(z.ReplicaCount.Pos, "settings.azure.replicaCount", fmt.Sprintf("%q; want 1 to 100 replicas a region", z.ReplicaCount.Value))
+		return 0
+	}
+	return n
+}
+
+// azureGUID is the form of Azure subscription and tenant ids.
+var azureGUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// checkAzure reports the Azure settings Azure would refuse, where they are declared: the
+// storage account types and replica counts a gallery image version's target region takes
+// (armcompute's StorageAccountType; at most 100 replicas a region), subscription and
+// tenant ids (the replica count is read by replicaCount).
+func (g *grid) checkAzure(z *azureDecl) {
+	switch z.StorageAccountType {
+	case "", "Standard_LRS", "Standard_ZRS", "Premium_LRS":
+	default:
+		g.errs.add(z.field("storageAccountType"), "settings.azure.storageAccountType", fmt.Sprintf("%q; want Standard_LRS, Standard_ZRS or Premium_LRS", z.StorageAccountType))
+	}
+	for _, l := range []struct {
+		key string
+		ids []string
+	}{{"subscriptions", z.Subscriptions}, {"tenants", z.Tenants}} {
+		for _, id := range l.ids {
+			if !azureGUID.MatchString(id) {
+				g.errs.add(z.field(l.key), "settings.azure."+l.key, fmt.Sprintf("%q is not an id like 00000000-0000-0000-0000-000000000000", id))
+			}
+		}
+	}
 }
 
 // checkOSVars reports a cell whose var files and vars lack what its OS cannot be built

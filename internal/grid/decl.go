@@ -103,4 +103,11 @@ type azureDecl struct {
 	ResourceGroup string   `yaml:"resourceGroup"`
 	Gallery       string   `yaml:"gallery"`
 	Regions       []string `yaml:"regions"`
+	// ReplicaCount is read as a Scalar, checked by checkAzure.
+	ReplicaCount       *Scalar  `yaml:"replicaCount"`
+	StorageAccountType string   `yaml:"storageAccountType"`
+	Subscriptions      []string `yaml:"subscriptions"`
+	Tenants            []string `yaml:"tenants"`
+	// Community makes the gallery a community gallery (anyone may use its images).
+	Community *bool `yaml:"community"`
 }
