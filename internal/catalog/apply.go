@@ -214,14 +214,26 @@ func imagesOf(r record.PublishRecord) ([]Image, error) {
 			}
 		}
 	case record.InfraAzure:
+		// A gallery image version is one image in every region it replicates to, and an
+		// Azure OSImage names no region (its clusters select os-name,os-version): it is
+		// catalogued once, and only when it replicated to every region the cell names. Until
+		// then the default stays, as a cluster in a region without a replica could not use it.
+		var id string
 		for _, p := range r.Azure {
-			if usable(p.Status) && p.ID != "" {
-				ref, err := azureRef(p.ID)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, Image{Key: key, Ref: ref})
+			switch {
+			case !usable(p.Status) || p.ID == "":
+				return nil, nil
+			case id != "" && !strings.EqualFold(id, p.ID):
+				return nil, fmt.Errorf("the record's regions hold two gallery image versions, %s and %s", id, p.ID)
 			}
+			id = p.ID
+		}
+		if id != "" {
+			ref, err := azureRef(id)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, Image{Key: key, Ref: ref})
 		}
 	default:
 		return nil, fmt.Errorf("infrastructure %q is not one of vsphere, aws, azure", r.Cell.Infra)

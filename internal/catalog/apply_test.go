@@ -66,7 +66,7 @@ func TestApplyGolden(t *testing.T) {
 		{"ova-new-combination", nil, []record.PublishRecord{published("vsphere", "rhel-8", tkr130, false, "b")}, ApplyOptions{}},
 		{"ami-regions", nil, []record.PublishRecord{published("aws", "ubuntu-2204", tkr130, true, "c", "us-east-1", "eu-west-1")}, ApplyOptions{}},
 		{"flow-multidoc", nil, []record.PublishRecord{published("vsphere", "rhel-8", tkr129, true, "d")}, ApplyOptions{Prune: true}},
-		{"azure-tkr", nil, []record.PublishRecord{published("azure", "ubuntu-2204", tkr129, false, "e")}, ApplyOptions{}},
+		{"azure-tkr", nil, []record.PublishRecord{published("azure", "ubuntu-2204", tkr129, false, "e", "eastus", "westeurope")}, ApplyOptions{}},
 		// ubuntu 24.04 beside TKG's ubuntu 22.04: on vSphere and AWS one selector matches both
 		// (os-name, not os-version), so the new image replaces the default; Azure's selector
 		// has os-version, so the two stay side by side.
@@ -227,5 +227,38 @@ func TestApplyPartlyFailedAMIs(t *testing.T) {
 	}
 	if err := c.Check(); err != nil {
 		t.Errorf("the catalog breaks an invariant: %v", err)
+	}
+}
+
+// TestApplyAzurePartialReplication: a gallery image version that did not replicate to every
+// region of its cell is not catalogued (an Azure OSImage names no region), so the default
+// stays; once every region made it, the version is catalogued once.
+func TestApplyAzurePartialReplication(t *testing.T) {
+	partial := published("azure", "ubuntu-2204", tkr130, true, "a", "eastus", "westeurope")
+	partial.Status = record.PublishFailed
+	partial.Azure[1].Status, partial.Azure[1].Error = record.PublishFailed, "replication failed"
+	dir := copyCatalog(t)
+	if changes := applyAndWrite(t, dir, nil, []record.PublishRecord{partial}, ApplyOptions{}); len(changes) != 0 {
+		t.Fatalf("a partly replicated version changed %v; want the default kept", changes)
+	}
+	complete := published("azure", "ubuntu-2204", tkr130, true, "a", "eastus", "westeurope")
+	c, err := Load(os.DirFS(dir), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied, err := c.Apply([]record.PublishRecord{complete}, ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created []string
+	for _, a := range applied {
+		for _, ch := range a.Changes {
+			if ch.Action == ActionCreated && strings.HasPrefix(ch.Object, "OSImage/") {
+				created = append(created, ch.Object)
+			}
+		}
+	}
+	if len(created) != 1 {
+		t.Errorf("created %v; want one OSImage for the version, whatever its regions", created)
 	}
 }
