@@ -45,6 +45,13 @@ func where(pr record.PublishRecord) string {
 		}
 		parts = append(parts, fmt.Sprintf("%s `%s`", a.Region, id))
 	}
+	for _, a := range pr.Azure {
+		version := a.ID[strings.LastIndex(a.ID, "/")+1:]
+		if a.Status == record.PublishFailed {
+			version = "failed"
+		}
+		parts = append(parts, fmt.Sprintf("%s `%s`", a.Region, version))
+	}
 	if len(parts) == 0 {
 		return "—"
 	}
