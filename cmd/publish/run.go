@@ -240,12 +240,13 @@ func publishersFor(ctx context.Context, cfg *publishconfig.Config, dryRun bool, 
 		if dryRun {
 			out[record.InfraAzure] = publish.DryRun{Log: log, Plan: azure.Plan}
 		} else {
-			cred, method, err := azure.Credential(os.Getenv, gh.Mask, azure.CredentialOptions{})
+			client, credOpts := azure.Cloud(cfg.Azure)
+			cred, method, err := azure.Credential(os.Getenv, gh.Mask, credOpts)
 			if err != nil {
 				return nil, err
 			}
 			fmt.Fprintf(log, "azure: signing in with %s\n", method)
-			out[record.InfraAzure] = azure.New(cfg.Azure, cred, azure.Options{Log: log})
+			out[record.InfraAzure] = azure.New(cfg.Azure, cred, azure.Options{Log: log, Client: client})
 		}
 	}
 	return out, nil

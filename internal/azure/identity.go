@@ -7,8 +7,12 @@ import (
 	"strings"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
 	"github.com/sethvargo/go-githubactions"
+
+	"github.com/imagegrid/imagegrid/internal/publishconfig"
 )
 
 // Audience is the audience of the GitHub OIDC token Microsoft Entra ID exchanges for an
@@ -27,6 +31,20 @@ const (
 type CredentialOptions struct {
 	azcore.ClientOptions
 	DisableInstanceDiscovery bool
+}
+
+// Cloud returns the options of the ARM clients and of the sign-in for the cloud cfg names:
+// Azure's public cloud unless it sets an endpoint and authority host.
+func Cloud(cfg *publishconfig.Azure) (*arm.ClientOptions, CredentialOptions) {
+	if cfg.Endpoint == "" {
+		return nil, CredentialOptions{}
+	}
+	c := cloud.Configuration{
+		ActiveDirectoryAuthorityHost: cfg.AuthorityHost,
+		Services:                     map[cloud.ServiceName]cloud.ServiceConfiguration{cloud.ResourceManager: {Endpoint: cfg.Endpoint, Audience: cfg.Endpoint}},
+	}
+	return &arm.ClientOptions{ClientOptions: azcore.ClientOptions{Cloud: c}},
+		CredentialOptions{ClientOptions: azcore.ClientOptions{Cloud: c}, DisableInstanceDiscovery: true}
 }
 
 // Credential is how publish signs in to Azure, read from the environment: AZURE_TENANT_ID

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -150,6 +151,12 @@ type Azure struct {
 	WaitTimeout time.Duration `yaml:"waitTimeout,omitempty"`
 	// PollInterval is how often the replication is checked (default 15s).
 	PollInterval time.Duration `yaml:"pollInterval,omitempty"`
+	// Endpoint and AuthorityHost replace Azure's public cloud (https://management.azure.com,
+	// https://login.microsoftonline.com/) for another cloud: a sovereign one, Azure Stack
+	// Hub, the local pipeline's fake gallery. Both https URLs; with AuthorityHost set,
+	// Microsoft's instance discovery, which knows only Microsoft's clouds, is not asked.
+	Endpoint      string `yaml:"endpoint,omitempty"`
+	AuthorityHost string `yaml:"authorityHost,omitempty"`
 }
 
 // Load reads and validates the configuration file at path.
@@ -328,6 +335,17 @@ func (v *validator) checkAzure(z *Azure) {
 	}
 	if z.PollInterval < 0 {
 		v.failf("azure.pollInterval", "%s; want a positive duration like 15s", z.PollInterval)
+	}
+	for _, f := range []struct{ key, value, example string }{
+		{"azure.endpoint", z.Endpoint, "https://management.usgovcloudapi.net"},
+		{"azure.authorityHost", z.AuthorityHost, "https://login.microsoftonline.us/"},
+	} {
+		if u, err := url.Parse(f.value); f.value != "" && (err != nil || u.Scheme != "https" || u.Host == "") {
+			v.failf(f.key, "%q; want an https URL like %s", f.value, f.example)
+		}
+	}
+	if (z.Endpoint == "") != (z.AuthorityHost == "") {
+		v.failf("azure", "set endpoint and authorityHost together: a cloud's Resource Manager and its sign-in go together")
 	}
 }
 
