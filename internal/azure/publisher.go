@@ -141,16 +141,9 @@ func (p *Publisher) Publish(ctx context.Context, rec record.BuildRecord, _ strin
 			logf("failed: %v", shareErr)
 		}
 	}
-	placements := job.placements(id, status, changed, shareErr)
-	var failed []string
-	for _, pl := range placements {
-		if pl.Status == record.PublishFailed {
-			failed = append(failed, pl.Region+": "+pl.Error)
-		}
-	}
-	out := record.PublishRecord{Azure: placements}
-	if len(failed) > 0 {
-		return out, fmt.Errorf("%s: %d of %d regions failed: %s", id, len(failed), len(placements), strings.Join(failed, "; "))
+	out := record.PublishRecord{Azure: job.placements(id, status, changed, shareErr)}
+	if failed := publish.FailedRegions(out); len(failed) > 0 {
+		return out, fmt.Errorf("%s: %d of %d regions failed: %s", id, len(failed), len(out.Azure), strings.Join(failed, "; "))
 	}
 	return out, nil
 }

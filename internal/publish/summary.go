@@ -19,6 +19,23 @@ func Summary(records []record.PublishRecord) string {
 	return b.String()
 }
 
+// FailedRegions lists the regions of a record's placements that failed, each as
+// "<region>: <error>", for the publisher's error.
+func FailedRegions(pr record.PublishRecord) []string {
+	var failed []string
+	for _, a := range pr.AMIs {
+		if a.Status == record.PublishFailed {
+			failed = append(failed, a.Region+": "+a.Error)
+		}
+	}
+	for _, a := range pr.Azure {
+		if a.Status == record.PublishFailed {
+			failed = append(failed, a.Region+": "+a.Error)
+		}
+	}
+	return failed
+}
+
 // Counts returns how many records have each status.
 func Counts(records []record.PublishRecord) map[string]int {
 	n := map[string]int{}

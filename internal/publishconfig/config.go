@@ -326,16 +326,21 @@ func (v *validator) check(c *Config) {
 	}
 }
 
+// checkWaits checks a target's parallel, waitTimeout and pollInterval; parallel counts what.
+func (v *validator) checkWaits(target, what string, parallel int, wait, poll time.Duration) {
+	if parallel < 0 {
+		v.failf(target+".parallel", "%d; want a positive number of %s at once", parallel, what)
+	}
+	if wait < 0 {
+		v.failf(target+".waitTimeout", "%s; want a positive duration like 45m", wait)
+	}
+	if poll < 0 {
+		v.failf(target+".pollInterval", "%s; want a positive duration like 15s", poll)
+	}
+}
+
 func (v *validator) checkAzure(z *Azure) {
-	if z.Parallel < 0 {
-		v.failf("azure.parallel", "%d; want a positive number of records published at once", z.Parallel)
-	}
-	if z.WaitTimeout < 0 {
-		v.failf("azure.waitTimeout", "%s; want a positive duration like 45m", z.WaitTimeout)
-	}
-	if z.PollInterval < 0 {
-		v.failf("azure.pollInterval", "%s; want a positive duration like 15s", z.PollInterval)
-	}
+	v.checkWaits("azure", "records published", z.Parallel, z.WaitTimeout, z.PollInterval)
 	for _, f := range []struct{ key, value, example string }{
 		{"azure.endpoint", z.Endpoint, "https://management.usgovcloudapi.net"},
 		{"azure.authorityHost", z.AuthorityHost, "https://login.microsoftonline.us/"},
@@ -464,13 +469,5 @@ func (v *validator) checkAWS(a *AWS) {
 			v.failf(fmt.Sprintf("aws.organizationalUnits[%d]", i), "%q is not an OU ARN like arn:aws:organizations::123456789012:ou/o-abcd123456/ou-ab12-cdef3456", arn)
 		}
 	}
-	if a.Parallel < 0 {
-		v.failf("aws.parallel", "%d; want a positive number of regions worked on at once", a.Parallel)
-	}
-	if a.WaitTimeout < 0 {
-		v.failf("aws.waitTimeout", "%s; want a positive duration like 45m", a.WaitTimeout)
-	}
-	if a.PollInterval < 0 {
-		v.failf("aws.pollInterval", "%s; want a positive duration like 15s", a.PollInterval)
-	}
+	v.checkWaits("aws", "regions worked on", a.Parallel, a.WaitTimeout, a.PollInterval)
 }

@@ -287,13 +287,15 @@ func (g *Gallery) step(v *version) {
 	}
 }
 
-func (g *Gallery) lookup(rg, galleryName, image, name string) *version {
+// lookup finds a version by its names; when there is none, errResp answers 404 as Azure does.
+func (g *Gallery) lookup(rg, galleryName, image, name string, errResp *azfake.ErrorResponder) *version {
 	for _, v := range g.versions {
 		m := versionPath.FindStringSubmatch(v.id)
 		if m != nil && strings.EqualFold(m[2], rg) && strings.EqualFold(m[3], galleryName) && strings.EqualFold(m[4], image) && strings.EqualFold(m[5], name) {
 			return v
 		}
 	}
+	errResp.SetResponseError(http.StatusNotFound, "ResourceNotFound")
 	return nil
 }
 
@@ -356,9 +358,8 @@ func aggregated(v *version) armcompute.AggregatedReplicationState {
 func (g *Gallery) getVersion(_ context.Context, rg, galleryName, image, name string, o *armcompute.GalleryImageVersionsClientGetOptions) (resp azfake.Responder[armcompute.GalleryImageVersionsClientGetResponse], errResp azfake.ErrorResponder) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	v := g.lookup(rg, galleryName, image, name)
+	v := g.lookup(rg, galleryName, image, name, &errResp)
 	if v == nil {
-		errResp.SetResponseError(http.StatusNotFound, "ResourceNotFound")
 		return
 	}
 	expand := o != nil && o.Expand != nil && *o.Expand == armcompute.ReplicationStatusTypesReplicationStatus
@@ -389,9 +390,8 @@ func (g *Gallery) listVersions(rg, galleryName, image string, _ *armcompute.Gall
 func (g *Gallery) updateVersion(_ context.Context, rg, galleryName, image, name string, u armcompute.GalleryImageVersionUpdate, _ *armcompute.GalleryImageVersionsClientBeginUpdateOptions) (resp azfake.PollerResponder[armcompute.GalleryImageVersionsClientUpdateResponse], errResp azfake.ErrorResponder) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	v := g.lookup(rg, galleryName, image, name)
+	v := g.lookup(rg, galleryName, image, name, &errResp)
 	if v == nil {
-		errResp.SetResponseError(http.StatusNotFound, "ResourceNotFound")
 		return
 	}
 	if g.conflicts > 0 {
