@@ -460,9 +460,8 @@ func (g *Gallery) updateVersion(_ context.Context, rg, galleryName, image, name 
 func (g *Gallery) getGallery(_ context.Context, rg, galleryName string, _ *armcompute.GalleriesClientGetOptions) (resp azfake.Responder[armcompute.GalleriesClientGetResponse], errResp azfake.ErrorResponder) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	s := g.galleries[galleryKey(rg, galleryName)]
+	s := g.gallery(rg, galleryName, &errResp)
 	if s == nil {
-		errResp.SetResponseError(http.StatusNotFound, "ResourceNotFound")
 		return
 	}
 	profile := &armcompute.SharingProfile{Permissions: to.Ptr(s.permissions)}
@@ -487,9 +486,8 @@ func (g *Gallery) getGallery(_ context.Context, rg, galleryName string, _ *armco
 func (g *Gallery) updateSharing(_ context.Context, rg, galleryName string, u armcompute.SharingUpdate, _ *armcompute.GallerySharingProfileClientBeginUpdateOptions) (resp azfake.PollerResponder[armcompute.GallerySharingProfileClientUpdateResponse], errResp azfake.ErrorResponder) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	s := g.galleries[galleryKey(rg, galleryName)]
+	s := g.gallery(rg, galleryName, &errResp)
 	if s == nil {
-		errResp.SetResponseError(http.StatusNotFound, "ResourceNotFound")
 		return
 	}
 	switch valOr(u.OperationType, "") {
@@ -528,6 +526,15 @@ func addOnce(list []string, s string) []string {
 		return list
 	}
 	return append(list, s)
+}
+
+// gallery finds a gallery by its names; when there is none, errResp answers 404.
+func (g *Gallery) gallery(rg, galleryName string, errResp *azfake.ErrorResponder) *gallery {
+	s := g.galleries[galleryKey(rg, galleryName)]
+	if s == nil {
+		errResp.SetResponseError(http.StatusNotFound, "ResourceNotFound")
+	}
+	return s
 }
 
 func galleryKey(rg, galleryName string) string { return strings.ToLower(rg + "/" + galleryName) }
