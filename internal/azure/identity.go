@@ -10,14 +10,10 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/arm"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
-	"github.com/sethvargo/go-githubactions"
 
+	"github.com/imagegrid/imagegrid/internal/ghoidc"
 	"github.com/imagegrid/imagegrid/internal/publishconfig"
 )
-
-// Audience is the audience of the GitHub OIDC token Microsoft Entra ID exchanges for an
-// access token (a federated identity credential's default audience).
-const Audience = "api://AzureADTokenExchange"
 
 // Sign-in methods Credential chooses between.
 const (
@@ -52,7 +48,7 @@ func Cloud(cfg *publishconfig.Azure) (*arm.ClientOptions, CredentialOptions) {
 //
 //   - in a GitHub Actions job allowed to request an ID token (permissions id-token: write,
 //     which sets ACTIONS_ID_TOKEN_REQUEST_URL and _TOKEN), each client assertion is a fresh
-//     ID token for Audience, fetched with go-githubactions' GetIDToken: no secret, no login
+//     ID token for ghoidc.AzureAudience, fetched with go-githubactions' GetIDToken: no secret, no login
 //     action and no az CLI; the application needs a federated credential for the
 //     repository (docs/publish.md);
 //   - otherwise AZURE_CLIENT_SECRET is the application's client secret.
@@ -66,7 +62,7 @@ func Credential(getenv func(string) string, mask func(string), opts CredentialOp
 			missing = append(missing, k)
 		}
 	}
-	oidc := getenv("ACTIONS_ID_TOKEN_REQUEST_URL") != "" && getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN") != ""
+	oidc := ghoidc.Available(getenv)
 	secret := getenv("AZURE_CLIENT_SECRET")
 	if !oidc && secret == "" {
 		missing = append(missing, "AZURE_CLIENT_SECRET (or, in GitHub Actions, permissions: id-token: write for OIDC)")
@@ -75,15 +71,8 @@ func Credential(getenv func(string) string, mask func(string), opts CredentialOp
 		return nil, "", fmt.Errorf("azure credentials: %s not set", strings.Join(missing, ", "))
 	}
 	if oidc {
-		mask(getenv("ACTIONS_ID_TOKEN_REQUEST_TOKEN"))
-		gh := githubactions.New(githubactions.WithGetenv(getenv))
 		assertion := func(ctx context.Context) (string, error) {
-			token, err := gh.GetIDToken(ctx, Audience)
-			if err != nil {
-				return "", fmt.Errorf("GitHub OIDC token for %s: %w", Audience, err)
-			}
-			mask(token)
-			return token, nil
+			return ghoidc.Token(ctx, getenv, ghoidc.AzureAudience, mask)
 		}
 		cred, err := azidentity.NewClientAssertionCredential(tenant, client, assertion, &azidentity.ClientAssertionCredentialOptions{ClientOptions: opts.ClientOptions, DisableInstanceDiscovery: opts.DisableInstanceDiscovery})
 		if err != nil {

@@ -13,6 +13,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
+
+	"github.com/imagegrid/imagegrid/internal/ghoidc"
 )
 
 const tenant = "72f988bf-0000-0000-0000-000000000047"
@@ -123,7 +125,7 @@ func TestCredential(t *testing.T) {
 			}
 		})
 	}
-	if !slices.Equal(audiences, []string{Audience}) {
-		t.Errorf("GitHub was asked for ID tokens of audiences %q; want one of %q", audiences, Audience)
+	if !slices.Equal(audiences, []string{ghoidc.AzureAudience}) {
+		t.Errorf("GitHub was asked for ID tokens of audiences %q; want one of %q", audiences, ghoidc.AzureAudience)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/imagegrid/imagegrid/internal/ghoidc"
 	"github.com/imagegrid/imagegrid/internal/imagebuilder"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
@@ -60,6 +61,10 @@ type credentials struct {
 	vsphere map[string]string
 	// secrets are every secret value, to mask and to redact from logs.
 	secrets []string
+	// federated names the variable that must point at a file holding the job's GitHub OIDC
+	// token ("" when a credential of OneOf is set): the build fetches the token when it
+	// starts.
+	federated string
 }
 
 // resolveCredentials finds the credentials a build of osName on infra needs, in the
@@ -88,6 +93,17 @@ func resolveCredentials(cellID, infra, osName string, getenv func(string) string
 			missing = append(missing, name)
 		}
 	}
+	if len(want.OneOf) > 0 && !slices.ContainsFunc(want.OneOf, func(name string) bool { return lookup(name) != "" }) {
+		if want.FederatedTokenFile != "" && ghoidc.Available(getenv) {
+			creds.federated = want.FederatedTokenFile
+		} else {
+			alt := strings.Join(want.OneOf, " or ")
+			if want.FederatedTokenFile != "" {
+				alt += " (or run in a GitHub Actions job with permissions id-token: write)"
+			}
+			missing = append(missing, alt)
+		}
+	}
 	if len(missing) > 0 {
 		where := "the environment"
 		if file.path != "" {
@@ -102,7 +118,7 @@ func resolveCredentials(cellID, infra, osName string, getenv func(string) string
 		}
 		return creds, fmt.Errorf("%s", msg)
 	}
-	for _, name := range slices.Concat(want.Required, want.Optional, want.Settings) {
+	for _, name := range slices.Concat(want.Required, want.OneOf, want.Optional, want.Settings) {
 		if _, inFile := file.values[name]; !inFile && getenv(name) != "" {
 			creds.fromEnv = append(creds.fromEnv, name)
 		}
@@ -110,7 +126,7 @@ func resolveCredentials(cellID, infra, osName string, getenv func(string) string
 	if needVSphere {
 		creds.vsphere = imagebuilder.VSphereVars(lookup)
 	}
-	for _, name := range slices.Concat(want.Required, want.Optional) {
+	for _, name := range slices.Concat(want.Required, want.OneOf, want.Optional) {
 		creds.addSecret(lookup(name))
 	}
 	for name, v := range file.values {
