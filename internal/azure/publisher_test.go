@@ -304,3 +304,18 @@ func TestPublishRefuses(t *testing.T) {
 		})
 	}
 }
+
+func TestPlan(t *testing.T) {
+	lines, err := Plan(azureRecord(twoRegions))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"replicate " + builtVersion, "to eastus, westeurope, 2 replicas each, Premium_LRS", "imagegrid.build-key=4790b49c3872", "share gallery tkg_gallery with subscriptions 11111111-2222-3333-4444-555555555555"} {
+		if !strings.Contains(strings.Join(lines, "\n"), want) {
+			t.Errorf("plan lacks %q:\n%s", want, strings.Join(lines, "\n"))
+		}
+	}
+	if _, err := Plan(azureRecord(record.AzureHints{})); err == nil || !strings.Contains(err.Error(), "names no Azure region") {
+		t.Errorf("a cell without regions: %v", err)
+	}
+}
