@@ -254,8 +254,12 @@ func (j *job) update(cur armcompute.GalleryImageVersion) (*armcompute.GalleryIma
 	tags[TagBuildKey], tags[TagCell] = to.Ptr(j.rec.BuildKey), to.Ptr(j.rec.Cell.ID)
 
 	var existing []*armcompute.TargetRegion
-	if p := cur.Properties; p != nil && p.PublishingProfile != nil {
-		existing = p.PublishingProfile.TargetRegions
+	var storageProfile *armcompute.GalleryImageVersionStorageProfile
+	if p := cur.Properties; p != nil {
+		storageProfile = p.StorageProfile
+		if p.PublishingProfile != nil {
+			existing = p.PublishingProfile.TargetRegions
+		}
 	}
 	states := replication(cur)
 	replicas := int32(j.target.ReplicaCount)
@@ -288,8 +292,10 @@ func (j *job) update(cur armcompute.GalleryImageVersion) (*armcompute.GalleryIma
 		return nil, ""
 	}
 	return &armcompute.GalleryImageVersionUpdate{
-		Tags:       tags,
-		Properties: &armcompute.GalleryImageVersionProperties{PublishingProfile: &armcompute.GalleryImageVersionPublishingProfile{TargetRegions: targets}},
+		Tags: tags,
+		// The version's own storage profile, which the API requires in an update too.
+		Properties: &armcompute.GalleryImageVersionProperties{StorageProfile: storageProfile,
+			PublishingProfile: &armcompute.GalleryImageVersionPublishingProfile{TargetRegions: targets}},
 	}, strings.Join(why, "; ")
 }
 

@@ -60,12 +60,13 @@ type Gallery struct {
 }
 
 type version struct {
-	id, location string
-	tags         map[string]string
-	replicas     int32
-	storage      armcompute.StorageAccountType
-	targets      []*armcompute.TargetRegion
-	regions      map[string]*region
+	// source is the managed image the version was made from (its storage profile).
+	id, location, source string
+	tags                 map[string]string
+	replicas             int32
+	storage              armcompute.StorageAccountType
+	targets              []*armcompute.TargetRegion
+	regions              map[string]*region
 }
 
 type region struct {
@@ -103,7 +104,11 @@ var versionPath = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)/resourceGroups
 func (g *Gallery) AddVersion(id, location string, tags map[string]string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	v := &version{id: id, location: location, tags: maps.Clone(tags), replicas: 1, storage: armcompute.StorageAccountTypeStandardLRS,
+	source := id
+	if m := versionPath.FindStringSubmatch(id); m != nil {
+		source = fmt.Sprintf("/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/images/%s-%s", m[1], m[2], m[4], m[5])
+	}
+	v := &version{id: id, location: location, source: source, tags: maps.Clone(tags), replicas: 1, storage: armcompute.StorageAccountTypeStandardLRS,
 		targets: []*armcompute.TargetRegion{{Name: to.Ptr(location), RegionalReplicaCount: to.Ptr[int32](1), StorageAccountType: to.Ptr(armcompute.StorageAccountTypeStandardLRS)}},
 		regions: map[string]*region{norm(location): {state: armcompute.ReplicationStateCompleted, progress: 100}}}
 	if v.tags == nil {
@@ -312,6 +317,7 @@ func (g *Gallery) model(v *version, status bool) armcompute.GalleryImageVersion 
 		targets[i] = &c
 	}
 	props := &armcompute.GalleryImageVersionProperties{
+		StorageProfile:    &armcompute.GalleryImageVersionStorageProfile{Source: &armcompute.GalleryArtifactVersionFullSource{ID: to.Ptr(v.source)}},
 		PublishingProfile: &armcompute.GalleryImageVersionPublishingProfile{ReplicaCount: to.Ptr(v.replicas), StorageAccountType: to.Ptr(v.storage), TargetRegions: targets},
 		ProvisioningState: to.Ptr(provisioning(v)),
 	}
@@ -397,6 +403,12 @@ func (g *Gallery) updateVersion(_ context.Context, rg, galleryName, image, name 
 	if g.conflicts > 0 {
 		g.conflicts--
 		errResp.SetResponseError(http.StatusConflict, "Conflict")
+		return
+	}
+	if u.Properties == nil || u.Properties.StorageProfile == nil {
+		// The REST API requires the storage profile in an update too (armcompute's
+		// GalleryImageVersionProperties.StorageProfile is REQUIRED).
+		errResp.SetResponseError(http.StatusBadRequest, "InvalidParameter")
 		return
 	}
 	if aggregated(v) == armcompute.AggregatedReplicationStateInProgress {
