@@ -319,3 +319,31 @@ func TestPlan(t *testing.T) {
 		t.Errorf("a cell without regions: %v", err)
 	}
 }
+
+// TestRerunAppliesAShareNotYetApplied: the grid shares the gallery after the version was
+// published; the rerun shares it and leaves the version alone.
+func TestRerunAppliesAShareNotYetApplied(t *testing.T) {
+	g := newGallery()
+	private := twoRegions
+	private.Subscriptions = nil
+	if _, err := publisher(g, 10*time.Second, io.Discard).Publish(context.Background(), azureRecord(private), ""); err != nil {
+		t.Fatal(err)
+	}
+	updates := g.Calls(updateAPI)
+	pr, err := publisher(g, 10*time.Second, io.Discard).Publish(context.Background(), azureRecord(twoRegions), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := g.Sharing("tkg-images", "tkg_gallery"); len(s.Subscriptions) != 1 || g.Calls(shareAPI) != 1 {
+		t.Errorf("sharing %+v after %d sharing updates; want the subscription added once", s, g.Calls(shareAPI))
+	}
+	if g.Calls(updateAPI) != updates {
+		t.Errorf("the rerun updated the version (%d→%d updates)", updates, g.Calls(updateAPI))
+	}
+	for _, pl := range pr.Azure {
+		if pl.Status != record.PublishReused || pl.Shared == nil {
+			t.Errorf("%s: %s shared %v; want reused and shared", pl.Region, pl.Status, pl.Shared)
+		}
+	}
+	checkConverged(t, g)
+}
