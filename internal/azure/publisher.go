@@ -252,23 +252,30 @@ func (j *job) update(cur armcompute.GalleryImageVersion) (*armcompute.GalleryIma
 		why = append(why, "tag it with build key "+j.rec.Cell.ShortKey())
 	}
 	tags[TagBuildKey], tags[TagCell] = to.Ptr(j.rec.BuildKey), to.Ptr(j.rec.Cell.ID)
-
-	var existing []*armcompute.TargetRegion
-	var storageProfile *armcompute.GalleryImageVersionStorageProfile
-	if p := cur.Properties; p != nil {
-		storageProfile = p.StorageProfile
-		if p.PublishingProfile != nil {
-			existing = p.PublishingProfile.TargetRegions
-		}
+	props := valOr(cur.Properties, armcompute.GalleryImageVersionProperties{})
+	targets, targetsWhy := j.targets(valOr(props.PublishingProfile, armcompute.GalleryImageVersionPublishingProfile{}).TargetRegions, replication(cur))
+	why = append(why, targetsWhy...)
+	if len(why) == 0 {
+		return nil, ""
 	}
-	states := replication(cur)
+	return &armcompute.GalleryImageVersionUpdate{
+		Tags: tags,
+		// The version's own storage profile, which the API requires in an update too.
+		Properties: &armcompute.GalleryImageVersionProperties{StorageProfile: props.StorageProfile,
+			PublishingProfile: &armcompute.GalleryImageVersionPublishingProfile{TargetRegions: targets}},
+	}, strings.Join(why, "; ")
+}
+
+// targets are the target regions the version needs, from those it has and their replication
+// states, and what changes: the cell's regions with its replicas and storage, then the
+// version's other regions as they are.
+func (j *job) targets(existing []*armcompute.TargetRegion, states map[string]regionState) ([]*armcompute.TargetRegion, []string) {
 	replicas := int32(j.target.ReplicaCount)
 	storage := armcompute.StorageAccountType(j.target.StorageAccountType)
 	var targets []*armcompute.TargetRegion
-	var add, retry []string
+	var add, retry, why []string
 	for _, r := range j.target.Regions {
-		t := &armcompute.TargetRegion{Name: to.Ptr(r), RegionalReplicaCount: to.Ptr(replicas), StorageAccountType: to.Ptr(storage)}
-		targets = append(targets, t)
+		targets = append(targets, &armcompute.TargetRegion{Name: to.Ptr(r), RegionalReplicaCount: to.Ptr(replicas), StorageAccountType: to.Ptr(storage)})
 		i := slices.IndexFunc(existing, func(e *armcompute.TargetRegion) bool { return e.Name != nil && normRegion(*e.Name) == normRegion(r) })
 		switch {
 		case i < 0 || valOr(existing[i].RegionalReplicaCount, 1) != replicas || valOr(existing[i].StorageAccountType, armcompute.StorageAccountTypeStandardLRS) != storage:
@@ -288,15 +295,7 @@ func (j *job) update(cur armcompute.GalleryImageVersion) (*armcompute.GalleryIma
 	if len(retry) > 0 {
 		why = append(why, "replicate again to "+strings.Join(retry, ", ")+", where it failed")
 	}
-	if len(why) == 0 {
-		return nil, ""
-	}
-	return &armcompute.GalleryImageVersionUpdate{
-		Tags: tags,
-		// The version's own storage profile, which the API requires in an update too.
-		Properties: &armcompute.GalleryImageVersionProperties{StorageProfile: storageProfile,
-			PublishingProfile: &armcompute.GalleryImageVersionPublishingProfile{TargetRegions: targets}},
-	}, strings.Join(why, "; ")
+	return targets, why
 }
 
 // begin starts the update. Azure refuses an update with 409 Conflict while another

@@ -25,6 +25,23 @@ func (p *Publisher) share(ctx context.Context, f *armcompute.ClientFactory, id v
 	if err != nil {
 		return fmt.Errorf("read the sharing of gallery %s: %w", id.Gallery, err)
 	}
+	groups, community := missingSharing(g.Gallery, want)
+	sharing := f.NewGallerySharingProfileClient()
+	var errs []error
+	if len(groups) > 0 {
+		logf("share gallery %s with %s", id.Gallery, describeGroups(groups))
+		errs = append(errs, p.updateSharing(ctx, sharing, id, armcompute.SharingUpdate{OperationType: to.Ptr(armcompute.SharingUpdateOperationTypesAdd), Groups: groups}))
+	}
+	if community {
+		logf("make gallery %s a community gallery", id.Gallery)
+		errs = append(errs, p.updateSharing(ctx, sharing, id, armcompute.SharingUpdate{OperationType: to.Ptr(armcompute.SharingUpdateOperationTypesEnableCommunity)}))
+	}
+	return errors.Join(errs...)
+}
+
+// missingSharing is what gallery g lacks of the sharing want asks for: the subscriptions and
+// tenants it is not shared with yet, and whether it still has to become a community gallery.
+func missingSharing(g armcompute.Gallery, want record.AzureSharing) ([]*armcompute.SharingProfileGroup, bool) {
 	have := map[armcompute.SharingProfileGroupTypes][]string{}
 	community := false
 	if props := g.Properties; props != nil && props.SharingProfile != nil {
@@ -54,17 +71,7 @@ func (p *Publisher) share(ctx context.Context, f *armcompute.ClientFactory, id v
 			groups = append(groups, &armcompute.SharingProfileGroup{Type: to.Ptr(g.typ), IDs: to.SliceOfPtrs(missing...)})
 		}
 	}
-	sharing := f.NewGallerySharingProfileClient()
-	var errs []error
-	if len(groups) > 0 {
-		logf("share gallery %s with %s", id.Gallery, describeGroups(groups))
-		errs = append(errs, p.updateSharing(ctx, sharing, id, armcompute.SharingUpdate{OperationType: to.Ptr(armcompute.SharingUpdateOperationTypesAdd), Groups: groups}))
-	}
-	if want.Community && !community {
-		logf("make gallery %s a community gallery", id.Gallery)
-		errs = append(errs, p.updateSharing(ctx, sharing, id, armcompute.SharingUpdate{OperationType: to.Ptr(armcompute.SharingUpdateOperationTypesEnableCommunity)}))
-	}
-	return errors.Join(errs...)
+	return groups, want.Community && !community
 }
 
 func (p *Publisher) updateSharing(ctx context.Context, c *armcompute.GallerySharingProfileClient, id versionID, u armcompute.SharingUpdate) error {

@@ -93,16 +93,10 @@ func resolveCredentials(cellID, infra, osName string, getenv func(string) string
 			missing = append(missing, name)
 		}
 	}
-	if len(want.OneOf) > 0 && !slices.ContainsFunc(want.OneOf, func(name string) bool { return lookup(name) != "" }) {
-		if want.FederatedTokenFile != "" && ghoidc.Available(getenv) {
-			creds.federated = want.FederatedTokenFile
-		} else {
-			alt := strings.Join(want.OneOf, " or ")
-			if want.FederatedTokenFile != "" {
-				alt += " (or run in a GitHub Actions job with permissions id-token: write)"
-			}
-			missing = append(missing, alt)
-		}
+	federated, alt := oneOf(want, lookup, getenv)
+	creds.federated = federated
+	if alt != "" {
+		missing = append(missing, alt)
 	}
 	if len(missing) > 0 {
 		where := "the environment"
@@ -135,6 +129,23 @@ func resolveCredentials(cellID, infra, osName string, getenv func(string) string
 		}
 	}
 	return creds, nil
+}
+
+// oneOf resolves want's alternatives: none needed, one set, or the federated token file
+// build provides itself in a GitHub Actions job allowed an ID token (federated names its
+// variable); otherwise missing says what to set.
+func oneOf(want imagebuilder.Credentials, lookup, getenv func(string) string) (federated, missing string) {
+	if len(want.OneOf) == 0 || slices.ContainsFunc(want.OneOf, func(name string) bool { return lookup(name) != "" }) {
+		return "", ""
+	}
+	if want.FederatedTokenFile != "" && ghoidc.Available(getenv) {
+		return want.FederatedTokenFile, ""
+	}
+	missing = strings.Join(want.OneOf, " or ")
+	if want.FederatedTokenFile != "" {
+		missing += " (or run in a GitHub Actions job with permissions id-token: write)"
+	}
+	return "", missing
 }
 
 func (c *credentials) addSecret(v string) {

@@ -168,22 +168,27 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 		}
 	case record.InfraAzure:
 		if z := s.decl.Azure; z != nil {
-			h := cmp.Or(cell.Publish.Azure, &record.AzureHints{})
-			h.ResourceGroup = cmp.Or(z.ResourceGroup, h.ResourceGroup)
-			h.Gallery = cmp.Or(z.Gallery, h.Gallery)
-			h.Regions = orList(z.Regions, h.Regions)
-			h.ReplicaCount = cmp.Or(g.replicaCount(z), h.ReplicaCount)
-			h.StorageAccountType = cmp.Or(z.StorageAccountType, h.StorageAccountType)
-			h.Subscriptions = orList(z.Subscriptions, h.Subscriptions)
-			h.Tenants = orList(z.Tenants, h.Tenants)
-			if z.Community != nil {
-				h.Community = *z.Community
-			}
-			cell.Publish.Azure = h
-			g.checkAzure(z)
+			cell.Publish.Azure = g.applyAzure(z, cmp.Or(cell.Publish.Azure, &record.AzureHints{}))
 		}
 	}
 	return read
+}
+
+// applyAzure applies an Azure setting to a cell's hints h (its set fields win) and returns
+// them; what Azure would refuse is reported where it is declared.
+func (g *grid) applyAzure(z *azureDecl, h *record.AzureHints) *record.AzureHints {
+	h.ResourceGroup = cmp.Or(z.ResourceGroup, h.ResourceGroup)
+	h.Gallery = cmp.Or(z.Gallery, h.Gallery)
+	h.Regions = orList(z.Regions, h.Regions)
+	h.ReplicaCount = cmp.Or(g.replicaCount(z), h.ReplicaCount)
+	h.StorageAccountType = cmp.Or(z.StorageAccountType, h.StorageAccountType)
+	h.Subscriptions = orList(z.Subscriptions, h.Subscriptions)
+	h.Tenants = orList(z.Tenants, h.Tenants)
+	if z.Community != nil {
+		h.Community = *z.Community
+	}
+	g.checkAzure(z)
+	return h
 }
 
 // replicaCount is the replicas a region an Azure setting asks for, 0 when it does not say or

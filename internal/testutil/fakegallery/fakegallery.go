@@ -397,23 +397,7 @@ func (g *Gallery) updateVersion(_ context.Context, rg, galleryName, image, name 
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	v := g.lookup(rg, galleryName, image, name, &errResp)
-	if v == nil {
-		return
-	}
-	if g.conflicts > 0 {
-		g.conflicts--
-		errResp.SetResponseError(http.StatusConflict, "Conflict")
-		return
-	}
-	if u.Properties == nil || u.Properties.StorageProfile == nil {
-		// The REST API requires the storage profile in an update too (armcompute's
-		// GalleryImageVersionProperties.StorageProfile is REQUIRED).
-		errResp.SetResponseError(http.StatusBadRequest, "InvalidParameter")
-		return
-	}
-	if aggregated(v) == armcompute.AggregatedReplicationStateInProgress {
-		// Azure refuses an update while the version is still being replicated.
-		errResp.SetResponseError(http.StatusConflict, "OperationNotAllowed")
+	if v == nil || !g.updatable(v, u, &errResp) {
 		return
 	}
 	if u.Tags != nil {
@@ -422,41 +406,66 @@ func (g *Gallery) updateVersion(_ context.Context, rg, galleryName, image, name 
 			v.tags[k] = valOr(val, "")
 		}
 	}
-	if p := u.Properties; p != nil && p.PublishingProfile != nil {
-		pp := p.PublishingProfile
-		if pp.ReplicaCount != nil {
-			v.replicas = *pp.ReplicaCount
-		}
-		if pp.StorageAccountType != nil {
-			v.storage = *pp.StorageAccountType
-		}
+	if pp := u.Properties.PublishingProfile; pp != nil {
+		v.replicas = valOr(pp.ReplicaCount, v.replicas)
+		v.storage = valOr(pp.StorageAccountType, v.storage)
 		if pp.TargetRegions != nil {
-			old := map[string]*armcompute.TargetRegion{}
-			for _, t := range v.targets {
-				old[norm(*t.Name)] = t
-			}
-			regions := map[string]*region{}
-			for _, t := range pp.TargetRegions {
-				n := norm(valOr(t.Name, ""))
-				r, prev := v.regions[n], old[n]
-				if r == nil || r.state == armcompute.ReplicationStateFailed || prev == nil ||
-					valOr(prev.RegionalReplicaCount, v.replicas) != valOr(t.RegionalReplicaCount, v.replicas) ||
-					valOr(prev.StorageAccountType, v.storage) != valOr(t.StorageAccountType, v.storage) {
-					r = &region{state: armcompute.ReplicationStateReplicating, steps: max(g.Steps, 1)}
-				}
-				regions[n] = r
-			}
-			v.targets, v.regions = pp.TargetRegions, regions
+			g.retarget(v, pp.TargetRegions)
 		}
 	}
-	polls := max(g.Steps, 1)
-	var stuck, failing bool
-	for n, r := range v.regions {
-		stuck = stuck || (g.stuck[n] && r.state == armcompute.ReplicationStateReplicating)
-		failing = failing || (g.failing[n] && r.state == armcompute.ReplicationStateReplicating)
+	g.script(v, &resp)
+	return
+}
+
+// updatable refuses, as Azure would, an update of v while a conflict is injected, one
+// without the storage profile the REST API requires (armcompute's
+// GalleryImageVersionProperties.StorageProfile is REQUIRED), and one while v replicates.
+func (g *Gallery) updatable(v *version, u armcompute.GalleryImageVersionUpdate, errResp *azfake.ErrorResponder) bool {
+	switch {
+	case g.conflicts > 0:
+		g.conflicts--
+		errResp.SetResponseError(http.StatusConflict, "Conflict")
+	case u.Properties == nil || u.Properties.StorageProfile == nil:
+		errResp.SetResponseError(http.StatusBadRequest, "InvalidParameter")
+	case aggregated(v) == armcompute.AggregatedReplicationStateInProgress:
+		errResp.SetResponseError(http.StatusConflict, "OperationNotAllowed")
+	default:
+		return true
 	}
-	if stuck {
-		polls = stuckPolls
+	return false
+}
+
+// retarget gives v new target regions: a region new to them, failed, or asked for with other
+// replicas or storage starts replicating anew; the others keep their state.
+func (g *Gallery) retarget(v *version, targets []*armcompute.TargetRegion) {
+	old := map[string]*armcompute.TargetRegion{}
+	for _, t := range v.targets {
+		old[norm(*t.Name)] = t
+	}
+	regions := map[string]*region{}
+	for _, t := range targets {
+		n := norm(valOr(t.Name, ""))
+		r, prev := v.regions[n], old[n]
+		if r == nil || r.state == armcompute.ReplicationStateFailed || prev == nil ||
+			valOr(prev.RegionalReplicaCount, v.replicas) != valOr(t.RegionalReplicaCount, v.replicas) ||
+			valOr(prev.StorageAccountType, v.storage) != valOr(t.StorageAccountType, v.storage) {
+			r = &region{state: armcompute.ReplicationStateReplicating, steps: max(g.Steps, 1)}
+		}
+		regions[n] = r
+	}
+	v.targets, v.regions = targets, regions
+}
+
+// script writes the answers of v's update: in progress for as many polls as a region
+// replicates (for ever while one is stuck), then failed when a region fails, else done.
+func (g *Gallery) script(v *version, resp *azfake.PollerResponder[armcompute.GalleryImageVersionsClientUpdateResponse]) {
+	polls := max(g.Steps, 1)
+	var failing bool
+	for n, r := range v.regions {
+		if g.stuck[n] && r.state == armcompute.ReplicationStateReplicating {
+			polls = stuckPolls
+		}
+		failing = failing || (g.failing[n] && r.state == armcompute.ReplicationStateReplicating)
 	}
 	for range polls {
 		resp.AddNonTerminalResponse(http.StatusOK, nil)
@@ -466,7 +475,6 @@ func (g *Gallery) updateVersion(_ context.Context, rg, galleryName, image, name 
 		return
 	}
 	resp.SetTerminalResponse(http.StatusOK, armcompute.GalleryImageVersionsClientUpdateResponse{GalleryImageVersion: g.model(v, false)}, nil)
-	return
 }
 
 func (g *Gallery) getGallery(_ context.Context, rg, galleryName string, _ *armcompute.GalleriesClientGetOptions) (resp azfake.Responder[armcompute.GalleriesClientGetResponse], errResp azfake.ErrorResponder) {
