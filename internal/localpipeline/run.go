@@ -145,9 +145,10 @@ func (r *run) publishDir() string { return filepath.Join(r.Work, "publish") }
 func (r *run) catalogDir() string { return filepath.Join(r.Work, "catalog") }
 
 func (r *run) compile(ctx context.Context) error {
-	// mknodedisk makes the stand-in's node image disks (testdata/imagebuilder hack/node-disk.sh).
+	// mknodedisk makes the stand-in's node image disks (testdata/imagebuilder hack/node-disk.sh);
+	// fakegalleryd is the fake Azure.
 	return r.command(ctx, "compile", nil, "go", "build", "-o", r.bin+string(filepath.Separator), "./cmd/matrix", "./cmd/build", "./cmd/publish",
-		"./internal/testutil/nodeimage/mknodedisk")
+		"./internal/testutil/nodeimage/mknodedisk", "./internal/testutil/fakegallery/fakegalleryd")
 }
 
 func (r *run) matrix(ctx context.Context) error {
@@ -239,10 +240,10 @@ func (r *run) services(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintf(r.Out, "    moto_server at %s\n", r.moto.URL)
-	if r.gallery, err = startGallery(r.Work); err != nil {
+	if r.gallery, err = startGallery(ctx, r.bin, r.Work); err != nil {
 		return err
 	}
-	fmt.Fprintf(r.Out, "    fake Azure gallery at %s\n", r.gallery.srv.URL)
+	fmt.Fprintf(r.Out, "    fake Azure gallery at %s\n", r.gallery.URL)
 	return nil
 }
 
@@ -292,7 +293,7 @@ func (r *run) build(ctx context.Context) error {
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
-	return r.gallery.seed(r.buildDir(), cells)
+	return r.gallery.seed(ctx, r.buildDir(), cells)
 }
 
 func (r *run) catalog(ctx context.Context) error {

@@ -21,15 +21,31 @@ import (
 
 // Server serves a Gallery over HTTPS on 127.0.0.1, for a process that is not the one holding
 // it (the publish command in the local pipeline): Azure Resource Manager's routes of the
-// calls the publisher makes, and a Microsoft Entra ID token endpoint that grants any client
-// a token. The routes hand each request to the SDK's fake servers under the name of the
-// client method that sends it, as the clients do in process.
+// calls the publisher makes, a Microsoft Entra ID token endpoint that grants any client a
+// token, and AddPath, where a version is added as a build leaves it. The routes hand each
+// request to the SDK's fake servers under the name of the client method that sends it, as
+// the clients do in process.
 type Server struct {
+	Address
+	srv *httptest.Server
+}
+
+// Address is where a Server listens and what to trust.
+type Address struct {
 	// URL is both the Resource Manager endpoint and the authority host.
-	URL string
+	URL string `json:"url"`
 	// CertFile holds the server's certificate (PEM), for SSL_CERT_FILE.
-	CertFile string
-	srv      *httptest.Server
+	CertFile string `json:"certFile"`
+}
+
+// AddPath takes a POST of a NewVersion: Gallery.AddVersion over HTTP.
+const AddPath = "/fakegallery/versions"
+
+// NewVersion is a version to add, as Gallery.AddVersion takes it.
+type NewVersion struct {
+	ID       string            `json:"id"`
+	Location string            `json:"location"`
+	Tags     map[string]string `json:"tags,omitempty"`
 }
 
 // routes name the client method of each request the publisher sends, by method and path
@@ -63,6 +79,14 @@ func Serve(g *Gallery, dir string) (*Server, error) {
 				"authorization_endpoint": base + "/oauth2/v2.0/authorize", "issuer": base + "/v2.0"})
 		case strings.HasSuffix(r.URL.Path, "/oauth2/v2.0/token") && r.Method == http.MethodPost:
 			writeJSON(w, map[string]any{"token_type": "Bearer", "expires_in": 3600, "access_token": "fake-gallery-token"})
+		case r.URL.Path == AddPath && r.Method == http.MethodPost:
+			var v NewVersion
+			if err := json.NewDecoder(r.Body).Decode(&v); err != nil || v.ID == "" || v.Location == "" {
+				http.Error(w, "want a JSON {id, location, tags}", http.StatusBadRequest)
+				return
+			}
+			g.AddVersion(v.ID, v.Location, v.Tags)
+			w.WriteHeader(http.StatusNoContent)
 		case strings.HasPrefix(strings.ToLower(r.URL.Path), "/subscriptions/"):
 			s.arm(w, r, transport)
 		default:
