@@ -131,6 +131,13 @@ func (p *Publisher) Publish(ctx context.Context, rec record.BuildRecord, _ strin
 		return failAll(target, src.String(), err), err
 	}
 	changed, lroErr := job.replicate(ctx, id)
+	if lroErr != nil {
+		logf("%s: %v", id.Name, lroErr)
+	}
+	var refused notUpdated
+	if errors.As(lroErr, &refused) {
+		return failAll(target, id.String(), lroErr), lroErr
+	}
 	status, err := job.status(context.WithoutCancel(ctx), id)
 	if err != nil {
 		return failAll(target, id.String(), errors.Join(lroErr, err)), errors.Join(lroErr, err)
@@ -225,7 +232,7 @@ func (j *job) replicate(ctx context.Context, id versionID) (changed bool, err er
 	if update != nil {
 		j.logf("%s: %s", id.Name, why)
 		if poller, err = j.begin(wctx, id, *update); err != nil {
-			return false, err
+			return false, notUpdated{err}
 		}
 	}
 	err = j.wait(wctx, id, poller)
@@ -234,6 +241,12 @@ func (j *job) replicate(ctx context.Context, id versionID) (changed bool, err er
 	}
 	return update != nil, err
 }
+
+// notUpdated is an update Azure did not take: nothing the cell asks was done (not even the
+// tags), so no region is as asked.
+type notUpdated struct{ error }
+
+func (e notUpdated) Unwrap() error { return e.error }
 
 // updatePoller polls the long-running update of a version.
 type updatePoller = runtime.Poller[armcompute.GalleryImageVersionsClientUpdateResponse]
@@ -414,8 +427,8 @@ func (j *job) status(ctx context.Context, id versionID) (map[string]regionState,
 }
 
 // placements says what happened in each target region: replicated (published, or reused when
-// this run changed nothing), failed with Azure's details, or still replicating when the wait
-// ended (failed; a rerun waits for it again).
+// this run changed nothing), failed with Azure's details, still replicating when the wait
+// ended (failed; a rerun waits for it again), or not a target at all.
 func (j *job) placements(id versionID, status map[string]regionState, changed bool, shareErr error) []record.AzurePlacement {
 	out := make([]record.AzurePlacement, 0, len(j.target.Regions))
 	for _, r := range j.target.Regions {

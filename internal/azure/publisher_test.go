@@ -347,3 +347,27 @@ func TestRerunAppliesAShareNotYetApplied(t *testing.T) {
 	}
 	checkConverged(t, g)
 }
+
+// TestPublishGivesUpOnConflicts: an update refused with 409 more often than it is tried
+// fails every region with Azure's answer (nothing was done as asked, not even the tags), and
+// a rerun converges.
+func TestPublishGivesUpOnConflicts(t *testing.T) {
+	g := newGallery()
+	g.Conflict(conflictTries)
+	pr, err := publisher(g, 10*time.Second, io.Discard).Publish(context.Background(), azureRecord(twoRegions), "")
+	if err == nil || !strings.Contains(err.Error(), "update 0.3.1732000000") || !strings.Contains(err.Error(), "Conflict") {
+		t.Fatalf("error %v; want the 409", err)
+	}
+	for _, pl := range pr.Azure {
+		if pl.Status != record.PublishFailed || !strings.Contains(pl.Error, "Conflict") {
+			t.Errorf("%s: %s %q; want failed with the 409", pl.Region, pl.Status, pl.Error)
+		}
+	}
+	if n := g.Calls(updateAPI); n != conflictTries {
+		t.Errorf("%d updates tried; want %d", n, conflictTries)
+	}
+	if _, err := publisher(g, 10*time.Second, io.Discard).Publish(context.Background(), azureRecord(twoRegions), ""); err != nil {
+		t.Fatalf("rerun: %v", err)
+	}
+	checkConverged(t, g)
+}
