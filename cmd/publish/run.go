@@ -15,7 +15,7 @@ import (
 	"github.com/imagegrid/imagegrid/internal/actions"
 	"github.com/imagegrid/imagegrid/internal/aws"
 	"github.com/imagegrid/imagegrid/internal/azure"
-	"github.com/imagegrid/imagegrid/internal/catalog/update"
+	"github.com/imagegrid/imagegrid/internal/propose"
 	"github.com/imagegrid/imagegrid/internal/publish"
 	"github.com/imagegrid/imagegrid/internal/publishconfig"
 	"github.com/imagegrid/imagegrid/internal/record"
@@ -30,7 +30,9 @@ type options struct {
 	dryRun        bool
 	library       string
 	createLibrary bool
-	catalog       *update.Options
+	// check only checks the catalog's invariants (pull request validation).
+	check   bool
+	catalog *propose.Options
 }
 
 func parse(args []string, stderr io.Writer, gh *actions.Runner) (options, error) {
@@ -43,7 +45,8 @@ func parse(args []string, stderr io.Writer, gh *actions.Runner) (options, error)
 	fs.BoolVar(&o.dryRun, "dry-run", false, "print what would be published and touch nothing")
 	fs.StringVar(&o.library, "content-library", "", "also upload each OVA to this vSphere content library (overrides the config's)")
 	fs.BoolVar(&o.createLibrary, "create-library", false, "create the content library when it does not exist")
-	o.catalog = update.RegisterFlags(fs)
+	fs.BoolVar(&o.check, "check", false, "only check the catalog's invariants (pull request validation); needs --catalog-dir")
+	o.catalog = propose.RegisterFlags(fs)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: publish --records DIR [flags]\n\nPublishes the images of a run's build records and points the TKr catalog at them. As a\nGitHub Action step each flag may come from the input of the same name.\n\n")
 		fs.PrintDefaults()
@@ -59,7 +62,7 @@ func parse(args []string, stderr io.Writer, gh *actions.Runner) (options, error)
 		return o, err
 	}
 	fs.Visit(func(f *flag.Flag) { o.configSet = o.configSet || f.Name == "config" })
-	if o.records == "" && !o.catalog.Check {
+	if o.records == "" && !o.check {
 		return o, errors.New("--records is required: the directory holding the run's build records")
 	}
 	return o, nil
@@ -75,15 +78,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if o.catalog.Check {
-		if err := checkSelectors(o); err != nil {
-			return err
-		}
-		if _, err := update.Run(ctx, o.catalog, nil, stdout); err != nil {
-			return fmt.Errorf("catalog check: %w", err)
-		}
-		fmt.Fprintln(stdout, "catalog: every invariant holds")
-		return nil
+	if o.check {
+		return checkCatalog(o, stdout)
 	}
 	jobs, err := publish.FindRecords(o.records)
 	if err != nil {
@@ -113,17 +109,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	}()
 
 	recorder := publish.Recorder{Dir: o.out}
+	write := func(pr record.PublishRecord) error {
+		if o.dryRun {
+			return nil // a dry run writes nothing
+		}
+		_, err := recorder.Write(pr)
+		return err
+	}
 	runner := &publish.Runner{
 		Publishers: publishers,
 		Parallel:   parallel(cfg, len(jobs)),
 		Log:        stdout,
-		Record: func(pr record.PublishRecord) error {
-			if o.dryRun {
-				return nil // a dry run writes nothing
-			}
-			_, err := recorder.Write(pr)
-			return err
-		},
+		Record:     write,
 	}
 	if gh.InActions() {
 		runner.Group = gh.Group // one log group per record; locally the lines stream as they come
@@ -132,7 +129,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	catalogErr := proposeCatalog(ctx, gh, o, records, stdout)
+	catalogErr := propose.Step{Options: o.catalog, DryRun: o.dryRun, Actions: gh, Record: write, Log: stdout}.Run(ctx, records)
 	if err := report(gh, o, records); err != nil {
 		return errors.Join(err, catalogErr)
 	}
@@ -140,6 +137,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return errors.Join(fmt.Errorf("%d of %d build records failed to publish (see the publish records in %s)", n, len(records), o.out), catalogErr)
 	}
 	return catalogErr
+}
+
+// checkCatalog is --check: the catalog's invariants, with the publish config's selectors.
+func checkCatalog(o options, stdout io.Writer) error {
+	if err := checkSelectors(o); err != nil {
+		return err
+	}
+	if err := propose.Check(o.catalog); err != nil {
+		return fmt.Errorf("catalog check: %w", err)
+	}
+	fmt.Fprintln(stdout, "catalog: every invariant holds")
+	return nil
 }
 
 // checkSelectors reads the OSImage selectors for --check from the publish config. The

@@ -42,11 +42,11 @@ func BenchmarkCopyAMI(b *testing.B) {
 	publish := func(regions []string) {
 		keys++
 		cfg := &publishconfig.AWS{
-			Regions: regions, Accounts: []string{"111122223333"}, Parallel: publishconfig.DefaultParallel,
+			AWSTarget: record.AWSTarget{Regions: regions, Accounts: []string{"111122223333"}}, Parallel: publishconfig.DefaultParallel,
 			WaitTimeout: 5 * time.Minute, PollInterval: 500 * time.Millisecond,
 		}
 		rec := testRecord(source)
-		rec.BuildKey = fmt.Sprintf("%064d", keys) // nothing to reuse
+		rec.Cell.BuildKey = fmt.Sprintf("%064d", keys) // nothing to reuse
 		if _, err := New(cfg, moto.Config(), Options{Endpoint: proxy.URL}).Publish(context.Background(), rec, ""); err != nil {
 			b.Fatal(err)
 		}

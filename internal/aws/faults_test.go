@@ -98,7 +98,7 @@ func TestPublishFansOutBounded(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			e.proxy.ResetCalls()
 			rec := testRecord(e.source)
-			rec.BuildKey = fmt.Sprintf("%064d", i) // a fresh key: nothing to reuse
+			rec.Cell.BuildKey = fmt.Sprintf("%064d", i) // a fresh key: nothing to reuse
 			regions := []string{"us-west-1", "us-west-2", "eu-west-1", "eu-central-1"}
 			cfg := testConfig(regions...)
 			cfg.Parallel = tc.parallel

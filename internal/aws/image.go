@@ -87,7 +87,7 @@ func (p *Publisher) finish(ctx context.Context, rec record.BuildRecord, src sour
 			}
 		}
 	}
-	tags[TagBuildKey] = rec.BuildKey
+	tags[TagBuildKey] = rec.Key()
 	tags[TagCell] = rec.Cell.ID
 	tags[TagSource] = src.Region + ":" + src.ID
 	snaps := snapshots(img)

@@ -45,9 +45,11 @@ func (e *env) publisher(cfg *publishconfig.AWS, opts Options) *Publisher {
 
 func testConfig(regions ...string) *publishconfig.AWS {
 	return &publishconfig.AWS{
-		Regions: regions, Accounts: []string{"111122223333"},
-		Organizations: []string{"arn:aws:organizations::123456789012:organization/o-abcd123456"},
-		Parallel:      4, WaitTimeout: time.Minute, PollInterval: 50 * time.Millisecond,
+		AWSTarget: record.AWSTarget{
+			Regions: regions, Accounts: []string{"111122223333"},
+			Organizations: []string{"arn:aws:organizations::123456789012:organization/o-abcd123456"},
+		},
+		Parallel: 4, WaitTimeout: time.Minute, PollInterval: 50 * time.Millisecond,
 	}
 }
 

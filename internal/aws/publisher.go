@@ -227,7 +227,7 @@ func (p *Publisher) withSlot(ctx context.Context, f func() error) error {
 // be available. reused says it was there already.
 func (p *Publisher) place(ctx context.Context, rec record.BuildRecord, src source, region string, logf func(string, ...any)) (string, bool, error) {
 	c := p.client(region)
-	existing, err := findByKey(ctx, c, rec.BuildKey)
+	existing, err := findByKey(ctx, c, rec.Key())
 	if err != nil {
 		return "", false, err
 	}
@@ -237,7 +237,7 @@ func (p *Publisher) place(ctx context.Context, rec record.BuildRecord, src sourc
 		logf("%s already carries build key %s", id, rec.Cell.ShortKey())
 	case src.Region == region:
 		id = src.ID // the build made it here: tag and share it in place
-		if err := tag(ctx, c, []string{id}, map[string]string{TagBuildKey: rec.BuildKey}); err != nil {
+		if err := tag(ctx, c, []string{id}, map[string]string{TagBuildKey: rec.Key()}); err != nil {
 			return id, false, err
 		}
 	default:
@@ -258,10 +258,10 @@ func (p *Publisher) copy(ctx context.Context, rec record.BuildRecord, src source
 		SourceRegion:  awssdk.String(src.Region),
 		// The same token makes a repeated call (a retry after a lost answer) return the
 		// same copy instead of starting another.
-		ClientToken: awssdk.String(clientToken(rec.BuildKey, region)),
+		ClientToken: awssdk.String(clientToken(rec.Key(), region)),
 		// Tagged as it is made, where the API supports it; tagged again below for the rest.
 		TagSpecifications: []types.TagSpecification{{ResourceType: types.ResourceTypeImage, Tags: []types.Tag{
-			{Key: awssdk.String(TagBuildKey), Value: awssdk.String(rec.BuildKey)},
+			{Key: awssdk.String(TagBuildKey), Value: awssdk.String(rec.Key())},
 		}}},
 	})
 	if err != nil {
@@ -271,7 +271,7 @@ func (p *Publisher) copy(ctx context.Context, rec record.BuildRecord, src source
 	logf("copying %s:%s to %s", src.Region, src.ID, id)
 	// A new AMI can be invisible to other calls for a moment (EC2 is eventually consistent).
 	for attempt := 1; ; attempt++ {
-		err := tag(ctx, p.client(region), []string{id}, map[string]string{TagBuildKey: rec.BuildKey})
+		err := tag(ctx, p.client(region), []string{id}, map[string]string{TagBuildKey: rec.Key()})
 		if err == nil || !isNotFound(err) || attempt == 10 {
 			return id, err
 		}

@@ -102,7 +102,7 @@ func TestPublishPublicOnlyWhenAsked(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rec := testRecord(e.source)
-			rec.BuildKey = strings.Repeat(tc.name[:1], 64)
+			rec.Cell.BuildKey = strings.Repeat(tc.name[:1], 64)
 			cfg := testConfig("eu-west-2")
 			cfg.Public = tc.public
 			got, err := e.publisher(cfg, Options{}).Publish(context.Background(), rec, "")

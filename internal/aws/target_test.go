@@ -10,14 +10,14 @@ import (
 )
 
 func TestTargetFor(t *testing.T) {
-	cfg := &publishconfig.AWS{Regions: []string{"us-east-1", "us-west-2"}, Accounts: []string{"111122223333"}}
+	cfg := &publishconfig.AWS{AWSTarget: record.AWSTarget{Regions: []string{"us-east-1", "us-west-2"}, Accounts: []string{"111122223333"}}}
 	for _, tc := range []struct {
 		name  string
 		hints *record.AWSHints
 		want  Target
 	}{
 		{name: "config only", want: Target{Regions: []string{"us-east-1", "us-west-2"}, Sharing: record.AMISharing{Accounts: []string{"111122223333"}}}},
-		{name: "hints replace regions and add sharing", hints: &record.AWSHints{Regions: []string{"eu-west-1", "eu-west-1"}, Accounts: []string{"111122223333", "444455556666"}, Public: true},
+		{name: "hints replace regions and add sharing", hints: &record.AWSHints{AWSTarget: record.AWSTarget{Regions: []string{"eu-west-1", "eu-west-1"}, Accounts: []string{"111122223333", "444455556666"}}, Public: true},
 			want: Target{Regions: []string{"eu-west-1"}, Sharing: record.AMISharing{Accounts: []string{"111122223333", "444455556666"}, Public: true}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -30,7 +30,7 @@ func TestTargetFor(t *testing.T) {
 }
 
 func TestPlan(t *testing.T) {
-	cfg := &publishconfig.AWS{Regions: []string{"us-east-1", "eu-west-1"}, Public: true}
+	cfg := &publishconfig.AWS{AWSTarget: record.AWSTarget{Regions: []string{"us-east-1", "eu-west-1"}}, Public: true}
 	rec := record.BuildRecord{Cell: record.Cell{BuildKey: testKey}, Artifacts: record.Artifacts{AMI: []record.AMIArtifact{{Region: "us-east-1", ID: "ami-1"}}}}
 	got, err := Plan(cfg, rec)
 	if err != nil {

@@ -73,8 +73,10 @@ func vsphereCell(osID, osVersion string) record.Cell {
 		},
 		BuildKey: testKey(osID),
 		Publish: record.PublishHints{VSphere: &record.VSphereHints{
-			Datacenter: "Datacenter", Cluster: "Cluster", Datastore: "vsanDatastore",
-			Folder: "/Datacenter/vm/imagegrid", Network: "VM Network",
+			VSphereTarget: record.VSphereTarget{
+				Datacenter: "Datacenter", Cluster: "Cluster", Datastore: "vsanDatastore",
+				Folder: "/Datacenter/vm/imagegrid", Network: "VM Network",
+			},
 		}},
 		Sources: []string{"matrices/test.yaml"},
 	}
@@ -116,7 +118,7 @@ func rhelCell() record.Cell {
 }
 
 func awsCell() record.Cell {
-	return ubuntuCellOn(record.InfraAWS, "22.04", "ami", record.PublishHints{AWS: &record.AWSHints{Regions: []string{"us-west-2", "eu-central-1"}}})
+	return ubuntuCellOn(record.InfraAWS, "22.04", "ami", record.PublishHints{AWS: &record.AWSHints{AWSTarget: record.AWSTarget{Regions: []string{"us-west-2", "eu-central-1"}}}})
 }
 
 func azureCell() record.Cell {

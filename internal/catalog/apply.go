@@ -9,9 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/yamledit"
 )
 
 // Actions of a record.CatalogChange.
@@ -57,7 +56,7 @@ func (i Image) Describe() string {
 		return i.Ref["region"] + " " + i.Ref["id"]
 	}
 	var parts []string
-	for _, k := range sortedKeys(i.Ref) {
+	for _, k := range slices.Sorted(maps.Keys(i.Ref)) {
 		parts = append(parts, k+"="+i.Ref[k])
 	}
 	return strings.Join(parts, " ")
@@ -140,7 +139,7 @@ func (c *Catalog) applyRecord(r record.PublishRecord, opts ApplyOptions) (Applie
 			osImage = ""
 		}
 		c.ledger.put(record.PublishedImage{
-			CellID: r.Cell.ID, BuildKey: r.BuildKey, Infra: r.Cell.Infra, OS: r.Cell.OS,
+			CellID: r.Cell.ID, BuildKey: r.Key(), Infra: r.Cell.Infra, OS: r.Cell.OS,
 			Kubernetes: r.Cell.Kubernetes.Semver, TKr: tkr, PublishedAt: r.Finished.UTC(),
 			Ref: img.Ref, OSImage: osImage,
 		})
@@ -279,11 +278,50 @@ func (c *Catalog) applyTKr(l located[*TKr], r record.PublishRecord, img *Image, 
 		return nil, err
 	}
 	img.Object = "OSImage/" + name
-	// An OSImage of the TKr that a selector would match beside the new one must go, as TKG
-	// resolves a selector only when exactly one OSImage matches it: the same combination
-	// written earlier by imagegrid is replaced, a default only when the cell says
-	// replacesDefault, and another cell's image never (which of two cells wins is the
-	// grid's to say, not the order of publishes).
+	replaced, err := c.displaced(t, name, r, img)
+	if err != nil {
+		return nil, err
+	}
+	changes, err := c.putOSImage(path.Dir(l.file.Path), name, t, r, img)
+	if err != nil {
+		return nil, err
+	}
+	if !slices.Contains(t.OSImages, name) {
+		if err := c.editDoc(l.file, l.doc, yamledit.AppendItem{Path: []string{"spec", "osImages"}, Item: yamledit.Mapping("name", name)}); err != nil {
+			return nil, err
+		}
+		changes = append(changes, record.CatalogChange{File: l.file.Path, Object: tkrObject, Action: ActionUpdated})
+	}
+	for _, old := range replaced {
+		t = c.tkrs[t.Version][0].obj
+		i := slices.Index(t.OSImages, old)
+		if i < 0 {
+			return nil, fmt.Errorf("%s (%s) no longer lists OSImage/%s", tkrObject, t.Where, old)
+		}
+		if err := c.editDoc(l.file, l.doc, yamledit.RemoveItem{Path: []string{"spec", "osImages"}, Index: i}); err != nil {
+			return nil, err
+		}
+		img.Replaces = "OSImage/" + old
+		changes = append(changes, record.CatalogChange{File: l.file.Path, Object: tkrObject, Action: ActionReplaced, Replaces: img.Replaces})
+		if opts.Prune && !c.referenced(old) {
+			ch, err := c.deleteOSImage(old)
+			if err != nil {
+				return nil, err
+			}
+			changes = append(changes, ch)
+		}
+	}
+	return changes, nil
+}
+
+// displaced returns the OSImages t lists that the OSImage name of img would take the place
+// of. An OSImage of the TKr that a selector would match beside the new one must go, as TKG
+// resolves a selector only when exactly one OSImage matches it: the same combination
+// written earlier by imagegrid is replaced, a default only when the cell says
+// replacesDefault, and another cell's image never (which of two cells wins is the grid's to
+// say, not the order of publishes).
+func (c *Catalog) displaced(t *TKr, name string, r record.PublishRecord, img *Image) ([]string, error) {
+	tkrObject := "TanzuKubernetesRelease/" + t.Name
 	labels := img.resolverLabels(r.Cell.OS.Type)
 	var replaced []string
 	for _, n := range t.OSImages {
@@ -309,43 +347,14 @@ func (c *Catalog) applyTKr(l located[*TKr], r record.PublishRecord, img *Image, 
 		}
 		replaced = append(replaced, n)
 	}
-	changes, err := c.putOSImage(path.Dir(l.file.Path), name, t, r, img)
-	if err != nil {
-		return nil, err
-	}
-	if !slices.Contains(t.OSImages, name) {
-		if err := c.editDoc(l.file, l.doc, appendItem{path: []string{"spec", "osImages"}, item: mapping("name", name)}); err != nil {
-			return nil, err
-		}
-		changes = append(changes, record.CatalogChange{File: l.file.Path, Object: tkrObject, Action: ActionUpdated})
-	}
-	for _, old := range replaced {
-		t = c.tkrs[t.Version][0].obj
-		i := slices.Index(t.OSImages, old)
-		if i < 0 {
-			return nil, fmt.Errorf("%s (%s) no longer lists OSImage/%s", tkrObject, t.Where, old)
-		}
-		if err := c.editDoc(l.file, l.doc, removeItem{path: []string{"spec", "osImages"}, index: i}); err != nil {
-			return nil, err
-		}
-		img.Replaces = "OSImage/" + old
-		changes = append(changes, record.CatalogChange{File: l.file.Path, Object: tkrObject, Action: ActionReplaced, Replaces: img.Replaces})
-		if opts.Prune && !c.referenced(old) {
-			ch, err := c.deleteOSImage(old)
-			if err != nil {
-				return nil, err
-			}
-			changes = append(changes, ch)
-		}
-	}
-	return changes, nil
+	return replaced, nil
 }
 
 // putOSImage creates the OSImage name in dir, or updates it to point at img.
 func (c *Catalog) putOSImage(dir, name string, t *TKr, r record.PublishRecord, img *Image) ([]record.CatalogChange, error) {
 	object := "OSImage/" + name
 	annotations := map[string]string{
-		AnnotationBuildKey:            r.BuildKey,
+		AnnotationBuildKey:            r.Key(),
 		AnnotationCell:                r.Cell.ID,
 		AnnotationBuiltAt:             r.BuiltAt.UTC().Format(time.RFC3339),
 		AnnotationPublishedAt:         r.Finished.UTC().Format(time.RFC3339),
@@ -371,23 +380,23 @@ func (c *Catalog) putOSImage(dir, name string, t *TKr, r record.PublishRecord, i
 	if !l.obj.Managed() {
 		return nil, fmt.Errorf("%s (%s) has the name imagegrid would give this image but no %s annotation; rename it", object, l.obj.Where, AnnotationBuildKey)
 	}
-	if l.obj.Annotations[AnnotationBuildKey] == r.BuildKey && maps.Equal(l.obj.Ref, img.Ref) {
+	if l.obj.Annotations[AnnotationBuildKey] == r.Key() && maps.Equal(l.obj.Ref, img.Ref) {
 		// The same image again (a re-run reused it): it dates from its first publication.
 		annotations[AnnotationPublishedAt] = cmp.Or(l.obj.Annotations[AnnotationPublishedAt], annotations[AnnotationPublishedAt])
 	}
-	var edits []edit
+	var edits []yamledit.Edit
 	set := func(value string, path ...any) {
-		if scalar(l.file.docs[l.doc].root, path...) != value {
-			edits = append(edits, setScalar{path: path, value: value})
+		if yamledit.Scalar(l.file.docs[l.doc].Root(), path...) != value {
+			edits = append(edits, yamledit.SetScalar{Path: path, Value: value})
 		}
 	}
-	for _, k := range sortedKeys(img.Ref) {
+	for _, k := range slices.Sorted(maps.Keys(img.Ref)) {
 		set(img.Ref[k], "spec", "image", "ref", k)
 	}
-	for _, k := range sortedKeys(labels) {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		set(labels[k], "metadata", "labels", k)
 	}
-	for _, k := range sortedKeys(annotations) {
+	for _, k := range slices.Sorted(maps.Keys(annotations)) {
 		set(annotations[k], "metadata", "annotations", k)
 	}
 	if len(edits) == 0 {
@@ -404,42 +413,31 @@ func newOSImage(name string, t *TKr, r record.PublishRecord, img *Image, labels,
 	for k, v := range map[string]string{"os-name": img.Key.OSName, "os-version": img.Key.OSVersion, "os-arch": img.Key.Arch, "os-type": r.Cell.OS.Type, "image-type": img.Key.ImageType} {
 		labels[k] = LabelValue(v)
 	}
-	ref := &yaml.Node{Kind: yaml.MappingNode}
-	for _, k := range sortedKeys(img.Ref) {
-		ref.Content = append(ref.Content, mapping(k, img.Ref[k]).Content...)
-	}
-	doc := mapping(
+	ref := yamledit.SortedMapping(img.Ref)
+	doc := yamledit.Mapping(
 		"apiVersion", TKrAPIVersion,
 		"kind", KindOSImage,
-		"metadata", mapping("name", name, "labels", sortedMapping(labels), "annotations", sortedMapping(annotations)),
-		"spec", mapping(
+		"metadata", yamledit.Mapping("name", name, "labels", yamledit.SortedMapping(labels), "annotations", yamledit.SortedMapping(annotations)),
+		"spec", yamledit.Mapping(
 			"kubernetesVersion", t.KubernetesVersion,
-			"os", mapping("type", r.Cell.OS.Type, "name", img.Key.OSName, "version", img.Key.OSVersion, "arch", img.Key.Arch),
-			"image", mapping("type", img.Key.ImageType, "ref", ref),
+			"os", yamledit.Mapping("type", r.Cell.OS.Type, "name", img.Key.OSName, "version", img.Key.OSVersion, "arch", img.Key.Arch),
+			"image", yamledit.Mapping("type", img.Key.ImageType, "ref", ref),
 		),
 	)
 	doc.HeadComment = fmt.Sprintf("Written by imagegrid for cell %s.", r.Cell.ID)
-	s, err := render(doc, twoSpaces)
+	s, err := yamledit.Marshal(doc)
 	if err != nil {
 		return nil, err
 	}
 	return []byte("---\n" + s), nil
 }
 
-func sortedMapping(m map[string]string) *yaml.Node {
-	n := &yaml.Node{Kind: yaml.MappingNode}
-	for _, k := range sortedKeys(m) {
-		n.Content = append(n.Content, mapping(k, m[k]).Content...)
-	}
-	return n
-}
-
 // editDoc applies edits to one document of f, then re-reads the catalog objects.
-func (c *Catalog) editDoc(f *File, doc int, edits ...edit) error {
+func (c *Catalog) editDoc(f *File, doc int, edits ...yamledit.Edit) error {
 	d := f.docs[doc]
 	for _, e := range edits {
-		if err := d.edit(e); err != nil {
-			return fmt.Errorf("%s:%d: %w", f.Path, d.line, err)
+		if err := d.Edit(e); err != nil {
+			return fmt.Errorf("%s:%d: %w", f.Path, d.Line, err)
 		}
 	}
 	return c.update(f, nil)
@@ -464,7 +462,7 @@ func (c *Catalog) deleteOSImage(name string) (record.CatalogChange, error) {
 	f := l.file
 	others := 0
 	for i, d := range f.docs {
-		if i != l.doc && d.root != nil {
+		if i != l.doc && d.Root() != nil {
 			others++
 		}
 	}

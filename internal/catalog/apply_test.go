@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/imagegrid/imagegrid/internal/changeset"
 	"github.com/imagegrid/imagegrid/internal/record"
 	"github.com/imagegrid/imagegrid/internal/testutil/golden"
 )
@@ -31,11 +32,11 @@ func TestRoundTrip(t *testing.T) {
 	}
 	// Write every file back, edited or not: the bytes must not move.
 	dir := t.TempDir()
-	var all []FileChange
+	var all []changeset.Change
 	for _, f := range c.files {
-		all = append(all, FileChange{Path: f.Path, Data: f.Bytes(), Mode: f.Mode})
+		all = append(all, changeset.Change{Path: f.Path, Data: f.Bytes(), Mode: f.Mode})
 	}
-	if err := WriteDir(dir, all); err != nil {
+	if err := changeset.WriteDir(dir, all); err != nil {
 		t.Fatal(err)
 	}
 	want, got := files(t, "testdata/catalog"), files(t, dir)
@@ -118,7 +119,7 @@ func TestApplyGolden(t *testing.T) {
 
 // applyAndWrite loads the catalog in dir with selectors (nil: the defaults), applies
 // records, writes the result and returns the files changed.
-func applyAndWrite(t *testing.T, dir string, selectors Selectors, records []record.PublishRecord, opts ApplyOptions) []FileChange {
+func applyAndWrite(t *testing.T, dir string, selectors Selectors, records []record.PublishRecord, opts ApplyOptions) []changeset.Change {
 	t.Helper()
 	c, err := Load(os.DirFS(dir), selectors)
 	if err != nil {
@@ -131,7 +132,7 @@ func applyAndWrite(t *testing.T, dir string, selectors Selectors, records []reco
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteDir(dir, changes); err != nil {
+	if err := changeset.WriteDir(dir, changes); err != nil {
 		t.Fatal(err)
 	}
 	return changes

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/imagegrid/imagegrid/internal/changeset"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -77,7 +78,7 @@ func BenchmarkEdit500Files100Images(b *testing.B) {
 					b.Fatalf("%d files changed, want 201", len(changes))
 				}
 				if write {
-					if err := WriteDir(out, changes); err != nil {
+					if err := changeset.WriteDir(out, changes); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -4,11 +4,34 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/yamledit"
 )
+
+// This file is the legacy TKG 1.x BOM format: its model, how it is read, and how an image
+// is put in it.
+
+// BOM is a legacy TKG 1.x TKr BOM (tkr-bom-<version>.yaml).
+type BOM struct {
+	Release string
+	// Entries are its ova, ami (every region) and azure images.
+	Entries []BOMEntry
+	Where   string
+}
+
+// BOMEntry is one image of a BOM.
+type BOMEntry struct {
+	Key Key
+	// Path locates the entry in the document: ("ova", index) or ("ami", region, index) or
+	// ("azure", index).
+	Path []any
+	Ref  Ref
+	Line int
+}
 
 // applyBOM points the entry of a legacy BOM with img's osinfo (and region) at img, adding
 // the entry when there is none.
@@ -18,7 +41,7 @@ func (c *Catalog) applyBOM(l located[*BOM], r record.PublishRecord, img *Image) 
 	change := record.CatalogChange{File: l.file.Path, Object: img.Object, Action: ActionReplaced}
 	i := slices.IndexFunc(b.Entries, func(e BOMEntry) bool { return e.Key == img.Key })
 	if i < 0 {
-		edits, err := addBOMEntry(l.file.docs[l.doc].root, r, img)
+		edits, err := addBOMEntry(l.file.docs[l.doc].Root(), r, img)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", b.Where, err)
 		}
@@ -34,17 +57,17 @@ func (c *Catalog) applyBOM(l located[*BOM], r record.PublishRecord, img *Image) 
 	}
 	img.Replaces = fmt.Sprintf("%s %s", img.Key.ImageType, Image{Key: e.Key, Ref: e.Ref}.Describe())
 	change.Replaces = img.Replaces
-	var edits []edit
+	var edits []yamledit.Edit
 	switch img.Key.ImageType {
 	case ImageOVA:
-		edits = []edit{setScalar{path: append(slices.Clone(e.Path), "version"), value: img.Ref["version"]}}
+		edits = []yamledit.Edit{yamledit.SetScalar{Path: append(slices.Clone(e.Path), "version"), Value: img.Ref["version"]}}
 	case ImageAMI:
-		edits = []edit{setScalar{path: append(slices.Clone(e.Path), "id"), value: img.Ref["id"]}}
+		edits = []yamledit.Edit{yamledit.SetScalar{Path: append(slices.Clone(e.Path), "id"), Value: img.Ref["id"]}}
 	default:
 		// A marketplace entry becomes a gallery entry: its fields differ, so the entry is
 		// written anew in its place at the end of the list.
-		edits = []edit{appendItem{path: []string{ImageAzure}, item: bomItem(r, img)},
-			removeItem{path: []string{ImageAzure}, index: e.Path[1].(int)}}
+		edits = []yamledit.Edit{yamledit.AppendItem{Path: []string{ImageAzure}, Item: bomItem(r, img)},
+			yamledit.RemoveItem{Path: []string{ImageAzure}, Index: e.Path[1].(int)}}
 	}
 	return []record.CatalogChange{change}, c.editDoc(l.file, l.doc, edits...)
 }
@@ -61,40 +84,94 @@ func bomRefMatches(e BOMEntry, img *Image) bool {
 
 // bomItem is a new BOM entry for img.
 func bomItem(r record.PublishRecord, img *Image) *yaml.Node {
-	osinfo := mapping("name", r.Cell.OS.Name, "version", r.Cell.OS.Version, "arch", r.Cell.OS.Arch)
+	osinfo := yamledit.Mapping("name", r.Cell.OS.Name, "version", r.Cell.OS.Version, "arch", r.Cell.OS.Arch)
 	switch img.Key.ImageType {
 	case ImageOVA:
-		return mapping("name", "ova-"+r.Cell.OS.ID, "osinfo", osinfo, "version", img.Ref["version"])
+		return yamledit.Mapping("name", "ova-"+r.Cell.OS.ID, "osinfo", osinfo, "version", img.Ref["version"])
 	case ImageAMI:
-		return mapping("id", img.Ref["id"], "osinfo", osinfo)
+		return yamledit.Mapping("id", img.Ref["id"], "osinfo", osinfo)
 	}
-	n := sortedMapping(img.Ref)
-	n.Content = append(n.Content, mapping("osinfo", osinfo).Content...)
+	n := yamledit.SortedMapping(img.Ref)
+	n.Content = append(n.Content, yamledit.Mapping("osinfo", osinfo).Content...)
 	return n
 }
 
 // addBOMEntry returns the edits that add img's entry to a BOM: to its list, or a new list.
-func addBOMEntry(root *yaml.Node, r record.PublishRecord, img *Image) ([]edit, error) {
+func addBOMEntry(root *yaml.Node, r record.PublishRecord, img *Image) ([]yamledit.Edit, error) {
 	item := bomItem(r, img)
 	list := []string{img.Key.ImageType}
 	if img.Key.ImageType == ImageAMI {
-		regions := mapValue(root, ImageAMI)
+		regions := yamledit.MapValue(root, ImageAMI)
 		if regions == nil {
-			return []edit{insertKey{key: ImageAMI, value: mapping(img.Key.Region, sequence(item))}}, nil
+			return []yamledit.Edit{yamledit.InsertKey{Key: ImageAMI, Value: yamledit.Mapping(img.Key.Region, yamledit.Sequence(item))}}, nil
 		}
 		if regions.Kind != yaml.MappingNode {
 			return nil, fmt.Errorf("line %d: ami is not a mapping of regions", regions.Line)
 		}
-		if mapValue(regions, img.Key.Region) == nil {
-			return []edit{insertKey{path: list, key: img.Key.Region, value: sequence(item)}}, nil
+		if yamledit.MapValue(regions, img.Key.Region) == nil {
+			return []yamledit.Edit{yamledit.InsertKey{Path: list, Key: img.Key.Region, Value: yamledit.Sequence(item)}}, nil
 		}
 		list = append(list, img.Key.Region)
-	} else if mapValue(root, img.Key.ImageType) == nil {
-		return []edit{insertKey{key: img.Key.ImageType, value: sequence(item)}}, nil
+	} else if yamledit.MapValue(root, img.Key.ImageType) == nil {
+		return []yamledit.Edit{yamledit.InsertKey{Key: img.Key.ImageType, Value: yamledit.Sequence(item)}}, nil
 	}
-	return []edit{appendItem{path: list, item: item}}, nil
+	return []yamledit.Edit{yamledit.AppendItem{Path: list, Item: item}}, nil
 }
 
-func sequence(items ...*yaml.Node) *yaml.Node {
-	return &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq", Content: items}
+type bomOSInfo struct {
+	OSInfo osInfo `yaml:"osinfo"`
+}
+
+// decodeBOM reads a legacy BOM; entries keep their position in the document for edits.
+func decodeBOM(root *yaml.Node, where string) (*BOM, error) {
+	b := &BOM{Release: yamledit.Scalar(root, "release", "version"), Where: where}
+	if b.Release == "" {
+		return nil, fmt.Errorf("%s: BOM: release.version is missing", where)
+	}
+	add := func(n *yaml.Node, imageType, region string, path []any) error {
+		var info bomOSInfo
+		var ref map[string]any
+		if err := n.Decode(&info); err != nil {
+			return fmt.Errorf("%s: BOM %s entry at line %d: %w", where, imageType, n.Line, err)
+		}
+		if err := n.Decode(&ref); err != nil {
+			return fmt.Errorf("%s: BOM %s entry at line %d: %w", where, imageType, n.Line, err)
+		}
+		delete(ref, "osinfo")
+		k := newKey(info.OSInfo, imageType, nil)
+		k.Region = region
+		b.Entries = append(b.Entries, BOMEntry{Key: k, Path: path, Ref: refOf(ref), Line: n.Line})
+		return nil
+	}
+	for _, typ := range []string{ImageOVA, ImageAzure} {
+		if s := yamledit.MapValue(root, typ); s != nil && s.Kind == yaml.SequenceNode {
+			for i, n := range s.Content {
+				if err := add(n, typ, "", []any{typ, i}); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	if m := yamledit.MapValue(root, ImageAMI); m != nil && m.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(m.Content); i += 2 {
+			region := m.Content[i].Value
+			for j, n := range m.Content[i+1].Content {
+				if err := add(n, ImageAMI, region, []any{ImageAMI, region, j}); err != nil {
+					return nil, err
+				}
+			}
+		}
+	}
+	return b, nil
+}
+
+// isBOM tells a legacy BOM document from other YAML: a tkr-bom-*.yaml file name, or a
+// release.version next to image lists.
+func isBOM(file string, root *yaml.Node) bool {
+	base := file[strings.LastIndex(file, "/")+1:]
+	if strings.HasPrefix(base, "tkr-bom-") {
+		return true
+	}
+	return yamledit.Scalar(root, "release", "version") != "" &&
+		(yamledit.MapValue(root, ImageOVA) != nil || yamledit.MapValue(root, ImageAMI) != nil || yamledit.MapValue(root, ImageAzure) != nil)
 }

@@ -8,19 +8,16 @@ package catalog
 
 import (
 	"bytes"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 
+	"github.com/imagegrid/imagegrid/internal/changeset"
 	"github.com/imagegrid/imagegrid/internal/limits"
-	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/yamledit"
 )
 
 // LedgerFile is the ledger of published images at the root of a catalog, as matrix
@@ -34,7 +31,7 @@ type File struct {
 	Mode fs.FileMode
 	// orig is what the file held when loaded; nil for a file this edit created.
 	orig    []byte
-	docs    []*document
+	docs    []*yamledit.Document
 	deleted bool
 	objects []object
 }
@@ -51,7 +48,7 @@ type object struct {
 func (f *File) Bytes() []byte {
 	var b bytes.Buffer
 	for _, d := range f.docs {
-		b.Write(d.src)
+		b.Write(d.Bytes())
 	}
 	return b.Bytes()
 }
@@ -97,7 +94,7 @@ func Load(fsys fs.FS, selectors Selectors) (*Catalog, error) {
 			return nil
 		}
 		if !d.Type().IsRegular() {
-			return notRegular(p, d.Type())
+			return changeset.NotRegular(p, d.Type(), "edits the catalog")
 		}
 		data, err := limits.CatalogFile.ReadFS(fsys, p, p)
 		if err != nil {
@@ -125,19 +122,9 @@ func Load(fsys fs.FS, selectors Selectors) (*Catalog, error) {
 	return c, nil
 }
 
-// notRegular refuses a catalog file that is a link (or not a file): the catalog is edited
-// through no link, and replacing one with a regular file would change what it meant.
-func notRegular(p string, mode fs.FileMode) error {
-	what := "not a regular file"
-	if mode&fs.ModeSymlink != 0 {
-		what = "a symbolic link"
-	}
-	return fmt.Errorf("%s is %s: imagegrid edits the catalog through no link; replace it with the file itself", p, what)
-}
-
 // parse splits data into documents and finds the catalog objects in them.
 func (f *File) parse(data []byte) error {
-	docs, err := splitDocuments(f.Path, data)
+	docs, err := yamledit.Split(f.Path, data)
 	if err != nil {
 		return err
 	}
@@ -150,25 +137,26 @@ func (f *File) reindex() error {
 	f.objects = f.objects[:0]
 	line := 1
 	for _, d := range f.docs {
-		d.line = line
-		line += bytes.Count(d.src, []byte("\n"))
+		d.Line = line
+		line += bytes.Count(d.Bytes(), []byte("\n"))
 	}
 	for i, d := range f.docs {
-		if d.root == nil {
+		root := d.Root()
+		if root == nil {
 			continue
 		}
-		where := fmt.Sprintf("%s:%d", f.Path, d.line+d.root.Line-1)
-		apiVersion := scalar(d.root, "apiVersion")
+		where := fmt.Sprintf("%s:%d", f.Path, d.Line+root.Line-1)
+		apiVersion := yamledit.Scalar(root, "apiVersion")
 		group, _, _ := strings.Cut(apiVersion, "/")
 		o := object{doc: i}
 		var err error
-		switch kind := scalar(d.root, "kind"); {
+		switch kind := yamledit.Scalar(root, "kind"); {
 		case group == TKrAPIGroup && kind == KindTKr:
-			o.tkr, err = decodeTKr(d.root, where)
+			o.tkr, err = decodeTKr(root, where)
 		case group == TKrAPIGroup && kind == KindOSImage:
-			o.osImage, err = decodeOSImage(d.root, where)
-		case kind == "" && isBOM(f.Path, d.root):
-			o.bom, err = decodeBOM(d.root, where)
+			o.osImage, err = decodeOSImage(root, where)
+		case kind == "" && isBOM(f.Path, root):
+			o.bom, err = decodeBOM(root, where)
 		default:
 			continue
 		}
@@ -244,17 +232,6 @@ func (c *Catalog) update(f *File, data []byte) error {
 	return err
 }
 
-// TKrs returns every TanzuKubernetesRelease, ordered by version.
-func (c *Catalog) TKrs() []*TKr {
-	var out []*TKr
-	for _, v := range sortedKeys(c.tkrs) {
-		for _, l := range c.tkrs[v] {
-			out = append(out, l.obj)
-		}
-	}
-	return out
-}
-
 // OSImage returns the OSImage named name, or nil.
 func (c *Catalog) OSImage(name string) *OSImage {
 	if l := c.osImages[name]; len(l) > 0 {
@@ -263,25 +240,16 @@ func (c *Catalog) OSImage(name string) *OSImage {
 	return nil
 }
 
-// FileChange is one file an edit changed.
-type FileChange struct {
-	// Path is slash-separated and relative to the catalog root.
-	Path string
-	// Data is the new content; nil when the file is deleted.
-	Data []byte
-	Mode fs.FileMode
-}
-
 // Changes returns the files whose content differs from what was loaded, ledger included,
 // ordered by path.
-func (c *Catalog) Changes() ([]FileChange, error) {
-	var out []FileChange
+func (c *Catalog) Changes() ([]changeset.Change, error) {
+	var out []changeset.Change
 	for _, f := range c.files {
 		switch data := f.Bytes(); {
 		case f.deleted && f.orig != nil:
-			out = append(out, FileChange{Path: f.Path, Mode: f.Mode})
+			out = append(out, changeset.Change{Path: f.Path, Mode: f.Mode})
 		case !f.deleted && (f.orig == nil || !bytes.Equal(data, f.orig)):
-			out = append(out, FileChange{Path: f.Path, Data: data, Mode: f.Mode})
+			out = append(out, changeset.Change{Path: f.Path, Data: data, Mode: f.Mode})
 		}
 	}
 	data, changed, err := c.ledger.encode()
@@ -289,94 +257,10 @@ func (c *Catalog) Changes() ([]FileChange, error) {
 		return nil, err
 	}
 	if changed {
-		out = append(out, FileChange{Path: LedgerFile, Data: data, Mode: 0o644})
+		out = append(out, changeset.Change{Path: LedgerFile, Data: data, Mode: 0o644})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out, nil
-}
-
-// Ledger returns the ledger of published images as it stands after the edits.
-func (c *Catalog) Ledger() record.PublishedImages { return c.ledger.images }
-
-// WriteDir writes changes under dir: every new content goes to a temporary file next to its
-// target first, and only when all are written are they renamed into place (keeping each
-// file's permissions), so a failure leaves the catalog as it was. Everything goes through an
-// os.Root on dir: a link that leaves it is not followed, and a target that is a link is
-// refused rather than replaced.
-func WriteDir(dir string, changes []FileChange) error {
-	root, err := os.OpenRoot(dir)
-	if err != nil {
-		return fmt.Errorf("write catalog: %w", err)
-	}
-	defer root.Close()
-	type pending struct{ tmp, target string }
-	var done []pending
-	cleanup := func() {
-		for _, p := range done {
-			root.Remove(p.tmp)
-		}
-	}
-	for _, ch := range changes {
-		if ch.Data == nil {
-			continue
-		}
-		target := filepath.FromSlash(ch.Path)
-		tmp, err := writeTemp(root, target, ch.Data, ch.Mode)
-		if err != nil {
-			cleanup()
-			return fmt.Errorf("write %s: %w", filepath.Join(dir, target), err)
-		}
-		done = append(done, pending{tmp, target})
-	}
-	for _, p := range done {
-		if err := root.Rename(p.tmp, p.target); err != nil {
-			cleanup()
-			return fmt.Errorf("write %s: %w", filepath.Join(dir, p.target), err)
-		}
-	}
-	for _, ch := range changes {
-		if ch.Data == nil {
-			if err := root.Remove(filepath.FromSlash(ch.Path)); err != nil && !os.IsNotExist(err) {
-				return fmt.Errorf("delete %s: %w", ch.Path, err)
-			}
-		}
-	}
-	return nil
-}
-
-// writeTemp writes data with mode to a new temporary file next to target (both relative to
-// root) and returns its name; an existing target must be a regular file.
-func writeTemp(root *os.Root, target string, data []byte, mode fs.FileMode) (string, error) {
-	if info, err := root.Lstat(target); err == nil && !info.Mode().IsRegular() {
-		return "", notRegular(filepath.ToSlash(target), info.Mode())
-	}
-	if err := root.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-		return "", err
-	}
-	var suffix [8]byte
-	if _, err := rand.Read(suffix[:]); err != nil {
-		return "", err
-	}
-	tmp := filepath.Join(filepath.Dir(target), "."+filepath.Base(target)+"."+hex.EncodeToString(suffix[:]))
-	f, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return "", err
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = root.Chmod(tmp, mode.Perm())
-	}
-	if err != nil {
-		root.Remove(tmp)
-		return "", err
-	}
-	return tmp, nil
 }
 
 // newFile adds a file holding data to the catalog.

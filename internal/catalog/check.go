@@ -2,6 +2,8 @@ package catalog
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -43,7 +45,7 @@ func (c *Catalog) Check() error {
 		vs = append(vs, Violation{Where: where, Object: object, Message: fmt.Sprintf(format, args...)})
 	}
 	ovaVersions := map[string]string{}
-	for _, name := range sortedKeys(c.osImages) {
+	for _, name := range slices.Sorted(maps.Keys(c.osImages)) {
 		ls := c.osImages[name]
 		for _, l := range ls[1:] {
 			add(l.obj.Where, "OSImage/"+name, "the name is also used at %s", ls[0].obj.Where)
@@ -52,7 +54,7 @@ func (c *Catalog) Check() error {
 		if err := ValidateName(name); err != nil {
 			add(o.Where, "OSImage/"+name, "%v", err)
 		}
-		for _, k := range sortedKeys(o.Labels) {
+		for _, k := range slices.Sorted(maps.Keys(o.Labels)) {
 			if err := ValidateLabelValue(o.Labels[k]); err != nil {
 				add(o.Where, "OSImage/"+name, "label %s: %v", k, err)
 			}
@@ -69,12 +71,12 @@ func (c *Catalog) Check() error {
 			ovaVersions[v] = name
 		}
 	}
-	for _, version := range sortedKeys(c.tkrs) {
+	for _, version := range slices.Sorted(maps.Keys(c.tkrs)) {
 		for _, l := range c.tkrs[version] {
 			vs = append(vs, c.checkTKr(l.obj)...)
 		}
 	}
-	for _, release := range sortedKeys(c.boms) {
+	for _, release := range slices.Sorted(maps.Keys(c.boms)) {
 		for _, l := range c.boms[release] {
 			vs = append(vs, checkBOM(l.obj)...)
 		}

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/imagegrid/imagegrid/internal/changeset"
 )
 
 const tkrFile = "v1.30.2---vmware.1-tkg.1/config/TanzuKubernetesRelease.yml"
@@ -56,54 +58,6 @@ func TestCatalogFileSizeLimit(t *testing.T) {
 	}
 }
 
-// TestWriteDirFollowsNoLink writes changes where a link stands at the target or on the way
-// to it: WriteDir refuses, writes nothing outside the catalog and leaves the link as it was.
-func TestWriteDirFollowsNoLink(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		name  string
-		path  string // of the change
-		plant func(t *testing.T, dir, outside string)
-		want  string
-	}{
-		{
-			name: "target is a link out",
-			path: "config/TanzuKubernetesRelease.yml",
-			plant: func(t *testing.T, dir, outside string) {
-				mustSymlink(t, filepath.Join(outside, "victim.yml"), filepath.Join(dir, "config", "TanzuKubernetesRelease.yml"))
-			},
-			want: "config/TanzuKubernetesRelease.yml is a symbolic link",
-		},
-		{
-			name: "folder is a link out",
-			path: "config/OSImage-new.yml",
-			plant: func(t *testing.T, dir, outside string) {
-				mustSymlink(t, outside, filepath.Join(dir, "config"))
-			},
-			want: "path escapes from parent",
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			dir, outside := t.TempDir(), t.TempDir()
-			victim := filepath.Join(outside, "victim.yml")
-			if err := os.WriteFile(victim, []byte("keep: me\n"), 0o640); err != nil {
-				t.Fatal(err)
-			}
-			tt.plant(t, dir, outside)
-			err := WriteDir(dir, []FileChange{{Path: tt.path, Data: []byte("kind: OSImage\n"), Mode: 0o644}})
-			if err == nil || !strings.Contains(err.Error(), tt.want) {
-				t.Fatalf("WriteDir: %v; want an error containing %q", err, tt.want)
-			}
-			entries, _ := os.ReadDir(outside)
-			if data, _ := os.ReadFile(victim); len(entries) != 1 || string(data) != "keep: me\n" {
-				t.Errorf("outside the catalog: %d entries, victim.yml %q", len(entries), data)
-			}
-		})
-	}
-}
-
 // TestWriteDirKeepsModes edits a catalog file of mode 0600 and adds a new one: the edited
 // file keeps its mode, the new one is 0644, whatever the umask.
 func TestWriteDirKeepsModes(t *testing.T) {
@@ -128,7 +82,7 @@ func TestWriteDirKeepsModes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteDir(dir, changes); err != nil {
+	if err := changeset.WriteDir(dir, changes); err != nil {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]os.FileMode{tkrFile: 0o600, "v1.30.2---vmware.1-tkg.1/config/notes.yml": 0o644} {
@@ -139,15 +93,5 @@ func TestWriteDirKeepsModes(t *testing.T) {
 		if !info.Mode().IsRegular() || info.Mode().Perm() != want {
 			t.Errorf("%s: mode %v, want a regular file of mode %v", name, info.Mode(), want)
 		}
-	}
-}
-
-func mustSymlink(t *testing.T, target, name string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(target, name); err != nil {
-		t.Fatal(err)
 	}
 }

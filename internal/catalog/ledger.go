@@ -10,6 +10,7 @@ import (
 	"slices"
 	"sort"
 
+	"github.com/imagegrid/imagegrid/internal/changeset"
 	"github.com/imagegrid/imagegrid/internal/limits"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
@@ -32,7 +33,7 @@ func readLedger(fsys fs.FS) (*ledger, error) {
 		return nil, fmt.Errorf("read ledger: %w", err)
 	}
 	if !info.Mode().IsRegular() {
-		return nil, notRegular(LedgerFile, info.Mode())
+		return nil, changeset.NotRegular(LedgerFile, info.Mode(), "edits the catalog")
 	}
 	data, err := limits.Ledger.ReadFS(fsys, LedgerFile, LedgerFile)
 	if err != nil {

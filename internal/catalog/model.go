@@ -2,8 +2,6 @@ package catalog
 
 import (
 	"fmt"
-	"sort"
-	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -91,24 +89,6 @@ type TKr struct {
 	Where    string
 }
 
-// BOM is a legacy TKG 1.x TKr BOM (tkr-bom-<version>.yaml).
-type BOM struct {
-	Release string
-	// Entries are its ova, ami (every region) and azure images.
-	Entries []BOMEntry
-	Where   string
-}
-
-// BOMEntry is one image of a BOM.
-type BOMEntry struct {
-	Key Key
-	// Path locates the entry in the document: ("ova", index) or ("ami", region, index) or
-	// ("azure", index).
-	Path []any
-	Ref  Ref
-	Line int
-}
-
 type objectMeta struct {
 	Name        string            `yaml:"name"`
 	Labels      map[string]string `yaml:"labels"`
@@ -192,72 +172,4 @@ func decodeTKr(root *yaml.Node, where string) (*TKr, error) {
 		t.OSImages = append(t.OSImages, o.Name)
 	}
 	return t, nil
-}
-
-type bomOSInfo struct {
-	OSInfo osInfo `yaml:"osinfo"`
-}
-
-// decodeBOM reads a legacy BOM; entries keep their position in the document for edits.
-func decodeBOM(root *yaml.Node, where string) (*BOM, error) {
-	b := &BOM{Release: scalar(root, "release", "version"), Where: where}
-	if b.Release == "" {
-		return nil, fmt.Errorf("%s: BOM: release.version is missing", where)
-	}
-	add := func(n *yaml.Node, imageType, region string, path []any) error {
-		var info bomOSInfo
-		var ref map[string]any
-		if err := n.Decode(&info); err != nil {
-			return fmt.Errorf("%s: BOM %s entry at line %d: %w", where, imageType, n.Line, err)
-		}
-		if err := n.Decode(&ref); err != nil {
-			return fmt.Errorf("%s: BOM %s entry at line %d: %w", where, imageType, n.Line, err)
-		}
-		delete(ref, "osinfo")
-		k := newKey(info.OSInfo, imageType, nil)
-		k.Region = region
-		b.Entries = append(b.Entries, BOMEntry{Key: k, Path: path, Ref: refOf(ref), Line: n.Line})
-		return nil
-	}
-	for _, typ := range []string{ImageOVA, ImageAzure} {
-		if s := mapValue(root, typ); s != nil && s.Kind == yaml.SequenceNode {
-			for i, n := range s.Content {
-				if err := add(n, typ, "", []any{typ, i}); err != nil {
-					return nil, err
-				}
-			}
-		}
-	}
-	if m := mapValue(root, ImageAMI); m != nil && m.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(m.Content); i += 2 {
-			region := m.Content[i].Value
-			for j, n := range m.Content[i+1].Content {
-				if err := add(n, ImageAMI, region, []any{ImageAMI, region, j}); err != nil {
-					return nil, err
-				}
-			}
-		}
-	}
-	return b, nil
-}
-
-// isBOM tells a legacy BOM document from other YAML: a tkr-bom-*.yaml file name, or a
-// release.version next to image lists.
-func isBOM(file string, root *yaml.Node) bool {
-	base := file[strings.LastIndex(file, "/")+1:]
-	if strings.HasPrefix(base, "tkr-bom-") {
-		return true
-	}
-	return scalar(root, "release", "version") != "" &&
-		(mapValue(root, ImageOVA) != nil || mapValue(root, ImageAMI) != nil || mapValue(root, ImageAzure) != nil)
-}
-
-// sortedKeys returns m's keys in order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

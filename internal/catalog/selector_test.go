@@ -19,6 +19,9 @@ const (
 // TestSelectorsDecideTheSameCombination: an image replaces (or, without replacesDefault, is
 // refused beside) exactly the OSImages of its TKr that a selector of its infrastructure also
 // matches — with tanzu-framework's selectors by default, or those of the publish config.
+//
+// Its cyclomatic complexity is above 15: each branch is an assertion of the scenario, not
+// logic.
 func TestSelectorsDecideTheSameCombination(t *testing.T) {
 	cases := []struct {
 		name      string

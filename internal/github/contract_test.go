@@ -13,7 +13,7 @@ import (
 // description went unexercised.
 func TestContract(t *testing.T) {
 	c, srv, _, _ := newClient(t)
-	tr := c.transport.base.(*contract.Transport)
+	tr := c.transport.base.(*requestLog).base.(*contract.Transport)
 	ctx := context.Background()
 	for _, line := range []string{"- two", "- three"} { // opens, then updates
 		if _, err := c.Propose(ctx, proposal(line)); err != nil {

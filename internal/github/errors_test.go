@@ -12,14 +12,14 @@ import (
 
 	gh "github.com/google/go-github/v93/github"
 
-	"github.com/imagegrid/imagegrid/internal/catalog"
-	"github.com/imagegrid/imagegrid/internal/github/fakegithub"
+	"github.com/imagegrid/imagegrid/internal/changeset"
+	"github.com/imagegrid/imagegrid/internal/testutil/fakegithub"
 )
 
-// count returns how many requests the fake served with this method and path suffix.
-func count(srv *fakegithub.Server, method, suffix string) int {
+// count returns how many requests c sent with this method and path suffix.
+func count(c *Client, method, suffix string) int {
 	n := 0
-	for _, r := range srv.Requests() {
+	for _, r := range sent(c) {
 		if m, p, _ := strings.Cut(r, " "); m == method && strings.HasSuffix(p, suffix) {
 			n++
 		}
@@ -140,7 +140,7 @@ func TestProposeFailsWithGitHubsReason(t *testing.T) {
 				t.Errorf("a refusal was taken for a moved branch:\n%s", log)
 			}
 			if tc.once[0] != "" {
-				if n := count(srv, tc.once[0], tc.once[1]); n != 1 {
+				if n := count(c, tc.once[0], tc.once[1]); n != 1 {
 					t.Errorf("%s …%s sent %d times, want once", tc.once[0], tc.once[1], n)
 				}
 			}
@@ -182,7 +182,7 @@ func TestProposeRetriesAMovedBranchWithBackoff(t *testing.T) {
 	if want := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second}; !slices.Equal(*waits, want) {
 		t.Errorf("waited %v between attempts, want %v", *waits, want)
 	}
-	if n := count(srv, "PATCH", "/git/refs/heads/"+branch); n != maxAttempts {
+	if n := count(c, "PATCH", "/git/refs/heads/"+branch); n != maxAttempts {
 		t.Errorf("%d ref updates, want one per attempt", n)
 	}
 }
@@ -254,7 +254,7 @@ func TestProposeWaitsForThePrimaryRateLimit(t *testing.T) {
 	if !strings.Contains(log.String(), "API rate limit exhausted; waiting") {
 		t.Errorf("log does not show the wait:\n%s", log)
 	}
-	for _, r := range srv.Requests() {
+	for _, r := range sent(c) {
 		if strings.HasPrefix(r, "GET /rate_limit") {
 			t.Errorf("unexpected %s", r)
 		}
@@ -306,7 +306,7 @@ func TestProposeReadsATruncatedTreeFolderByFolder(t *testing.T) {
 	var seen []string
 	p := proposal("- two")
 	edit := p.Edit
-	p.Edit = func(repo fs.FS) ([]catalog.FileChange, error) {
+	p.Edit = func(repo fs.FS) ([]changeset.Change, error) {
 		fs.WalkDir(repo, ".", func(p string, d fs.DirEntry, err error) error {
 			if err == nil && !d.IsDir() {
 				seen = append(seen, p)

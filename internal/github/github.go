@@ -18,7 +18,7 @@ import (
 
 	gh "github.com/google/go-github/v93/github"
 
-	"github.com/imagegrid/imagegrid/internal/catalog"
+	"github.com/imagegrid/imagegrid/internal/changeset"
 )
 
 // maxAttempts bounds how often Propose starts over when the branch moved under it; it waits
@@ -82,7 +82,7 @@ type Proposal struct {
 	// Edit gets the repository's YAML and JSON files under Path as they are on the branch
 	// (or on Base when the branch has no open pull request) and returns the changes, with
 	// paths relative to the repository root. It may be called again when the branch moves.
-	Edit func(repo fs.FS) ([]catalog.FileChange, error)
+	Edit func(repo fs.FS) ([]changeset.Change, error)
 }
 
 // Outcome is what Propose did.
@@ -120,74 +120,37 @@ func (c *Client) Propose(ctx context.Context, p Proposal) (Outcome, error) {
 
 var errBranchMoved = errors.New("branch moved")
 
+// propose makes one attempt: read where the branch stands, edit, commit, move the branch,
+// then open or update the pull request, label it and request its reviewers.
 func (c *Client) propose(ctx context.Context, p Proposal) (Outcome, error) {
-	base, _, err := c.gh.Git.GetRef(ctx, c.owner, c.repo, "heads/"+p.Base)
-	if err != nil {
-		return Outcome{}, c.explain("read base branch "+p.Base, err)
-	}
-	pr, err := c.openPull(ctx, p)
+	at, err := c.readBranch(ctx, p)
 	if err != nil {
 		return Outcome{}, err
 	}
-	branch, _, err := c.gh.Git.GetRef(ctx, c.owner, c.repo, "heads/"+p.Branch)
-	if err != nil && !isStatus(err, http.StatusNotFound) {
-		return Outcome{}, c.explain("read branch "+p.Branch, err)
-	}
-	parent := base.GetObject().GetSHA()
-	if branch != nil && pr != nil {
-		parent = branch.GetObject().GetSHA()
-	}
-	out := Outcome{PullRequest: pr.GetNumber(), PullRequestURL: pr.GetHTMLURL()}
-	commit, _, err := c.gh.Git.GetCommit(ctx, c.owner, c.repo, parent)
-	if err != nil {
-		return Outcome{}, c.explain("read commit "+parent, err)
-	}
-	repo, err := c.readTree(ctx, commit.GetTree().GetSHA(), p.Path)
-	if err != nil {
-		return Outcome{}, err
-	}
-	changes, err := p.Edit(repo)
+	out := Outcome{PullRequest: at.pr.GetNumber(), PullRequestURL: at.pr.GetHTMLURL()}
+	changes, err := c.edit(ctx, p, at.parent)
 	if err != nil {
 		return Outcome{}, err
 	}
 	if len(changes) == 0 {
 		return out, nil
 	}
-	sha, err := c.commit(ctx, p.Title, commit, changes)
+	sha, err := c.commit(ctx, p.Title, at.parent, changes)
 	if err != nil {
 		return Outcome{}, err
 	}
-	if err := c.moveBranch(ctx, p.Branch, branch, sha, pr == nil); err != nil {
+	if err := c.moveBranch(ctx, p.Branch, at.branch, sha, at.pr == nil); err != nil {
 		return Outcome{}, err
 	}
 	out.Commit = sha
+	pr := at.pr
 	if pr == nil {
-		pr, _, err = c.gh.PullRequests.Create(ctx, c.owner, c.repo, gh.CreatePullRequest{
-			Title: gh.Ptr(p.Title), Head: p.Branch, Base: p.Base, Body: gh.Ptr(p.Body("")),
-		})
-		out.PullRequestOpened = err == nil
-		switch {
-		case errorSays(err, http.StatusUnprocessableEntity, "A pull request already exists"):
-			// Opened meanwhile (another run, or our own request whose answer was lost): update
-			// that one instead.
-			exists := err
-			if pr, err = c.openPull(ctx, p); err == nil && pr == nil {
-				return Outcome{}, &explained{fmt.Sprintf("open the pull request in %s/%s: GitHub answered %s, but lists no open pull request from %s into %s",
-					c.owner, c.repo, describe(exists), p.Branch, p.Base), exists}
-			}
-		case errorSays(err, http.StatusForbidden, "GitHub Actions is not permitted to create"):
-			return Outcome{}, &explained{fmt.Sprintf("open the pull request in %s/%s: GitHub answered %s\n"+
-				"turn on the repository setting Settings → Actions → General → Workflow permissions → "+
-				"\"Allow GitHub Actions to create and approve pull requests\" (or give publish the token of a user or an app). "+
-				"The change is pushed: branch %s is at %s; open the pull request by hand at %s/compare/%s...%s, or run publish again once the setting is on",
-				c.owner, c.repo, describe(err), p.Branch, sha, c.web, p.Base, p.Branch), err}
-		}
-		if err != nil {
-			return Outcome{}, c.explain("open the pull request", err)
+		if pr, out.PullRequestOpened, err = c.openPullRequest(ctx, p, sha); err != nil {
+			return Outcome{}, err
 		}
 	}
 	if !out.PullRequestOpened {
-		if pr, _, err = c.gh.PullRequests.Edit(ctx, c.owner, c.repo, pr.GetNumber(), &gh.PullRequest{Title: gh.Ptr(p.Title), Body: gh.Ptr(p.Body(pr.GetBody()))}); err != nil {
+		if pr, _, err = c.gh.PullRequests.Edit(ctx, c.owner, c.repo, pr.GetNumber(), &gh.PullRequest{Title: new(p.Title), Body: new(p.Body(pr.GetBody()))}); err != nil {
 			return Outcome{}, c.explain(fmt.Sprintf("update pull request #%d", pr.GetNumber()), err)
 		}
 	}
@@ -197,27 +160,114 @@ func (c *Client) propose(ctx context.Context, p Proposal) (Outcome, error) {
 			return Outcome{}, c.explain("label the pull request", err)
 		}
 	}
-	if len(p.Reviewers) > 0 {
-		req := gh.ReviewersRequest{}
-		for _, r := range p.Reviewers {
-			if _, team, ok := strings.Cut(r, "/"); ok {
-				req.TeamReviewers = append(req.TeamReviewers, team)
-			} else {
-				req.Reviewers = append(req.Reviewers, r)
-			}
-		}
-		_, _, err := c.gh.PullRequests.RequestReviewers(ctx, c.owner, c.repo, pr.GetNumber(), req)
-		if isStatus(err, http.StatusUnprocessableEntity) {
-			// Not collaborators, or the pull request's author: GitHub will never request
-			// them, so failing (now and on every rerun) would only hide the pull request.
-			w := fmt.Sprintf("pull request #%d: could not request reviews from %s: %v", pr.GetNumber(), strings.Join(p.Reviewers, ", "), describe(err))
-			fmt.Fprintf(c.log, "catalog: warning: %s\n", w)
-			out.Warnings = append(out.Warnings, w)
-		} else if err != nil {
-			return Outcome{}, c.explain("request reviewers", err)
-		}
+	if out.Warnings, err = c.requestReviewers(ctx, pr.GetNumber(), p.Reviewers); err != nil {
+		return Outcome{}, err
 	}
 	return out, nil
+}
+
+// branchState is where a proposal starts from.
+type branchState struct {
+	// pr is the open pull request of the branch, or nil.
+	pr *gh.PullRequest
+	// branch is the branch's ref, or nil when it does not exist.
+	branch *gh.Reference
+	// parent is the commit the change is made on: the branch's head when it has an open pull
+	// request, else the base's (a merged or closed branch starts over).
+	parent *gh.Commit
+}
+
+// readBranch reads the base branch, the open pull request and the branch of p.
+func (c *Client) readBranch(ctx context.Context, p Proposal) (branchState, error) {
+	base, _, err := c.gh.Git.GetRef(ctx, c.owner, c.repo, "heads/"+p.Base)
+	if err != nil {
+		return branchState{}, c.explain("read base branch "+p.Base, err)
+	}
+	pr, err := c.openPull(ctx, p)
+	if err != nil {
+		return branchState{}, err
+	}
+	branch, _, err := c.gh.Git.GetRef(ctx, c.owner, c.repo, "heads/"+p.Branch)
+	if err != nil && !isStatus(err, http.StatusNotFound) {
+		return branchState{}, c.explain("read branch "+p.Branch, err)
+	}
+	parent := base.GetObject().GetSHA()
+	if branch != nil && pr != nil {
+		parent = branch.GetObject().GetSHA()
+	}
+	commit, _, err := c.gh.Git.GetCommit(ctx, c.owner, c.repo, parent)
+	if err != nil {
+		return branchState{}, c.explain("read commit "+parent, err)
+	}
+	return branchState{pr: pr, branch: branch, parent: commit}, nil
+}
+
+// edit gives p.Edit the files under p.Path of parent's tree and returns its changes.
+func (c *Client) edit(ctx context.Context, p Proposal, parent *gh.Commit) ([]changeset.Change, error) {
+	repo, err := c.readTree(ctx, parent.GetTree().GetSHA(), p.Path)
+	if err != nil {
+		return nil, err
+	}
+	return p.Edit(repo)
+}
+
+// openPullRequest opens the pull request of p, whose branch is at sha, and reports whether
+// it opened it; one opened meanwhile by someone else is returned instead.
+func (c *Client) openPullRequest(ctx context.Context, p Proposal, sha string) (*gh.PullRequest, bool, error) {
+	pr, _, err := c.gh.PullRequests.Create(ctx, c.owner, c.repo, gh.CreatePullRequest{
+		Title: new(p.Title), Head: p.Branch, Base: p.Base, Body: new(p.Body("")),
+	})
+	switch {
+	case err == nil:
+		return pr, true, nil
+	case errorSays(err, http.StatusUnprocessableEntity, "A pull request already exists"):
+		// Opened meanwhile (another run, or our own request whose answer was lost): update
+		// that one instead.
+		exists := err
+		if pr, err = c.openPull(ctx, p); err == nil && pr == nil {
+			return nil, false, &explained{fmt.Sprintf("open the pull request in %s/%s: GitHub answered %s, but lists no open pull request from %s into %s",
+				c.owner, c.repo, describe(exists), p.Branch, p.Base), exists}
+		}
+		if err != nil {
+			return nil, false, c.explain("open the pull request", err)
+		}
+		return pr, false, nil
+	case errorSays(err, http.StatusForbidden, "GitHub Actions is not permitted to create"):
+		return nil, false, &explained{fmt.Sprintf("open the pull request in %s/%s: GitHub answered %s\n"+
+			"turn on the repository setting Settings → Actions → General → Workflow permissions → "+
+			"\"Allow GitHub Actions to create and approve pull requests\" (or give publish the token of a user or an app). "+
+			"The change is pushed: branch %s is at %s; open the pull request by hand at %s/compare/%s...%s, or run publish again once the setting is on",
+			c.owner, c.repo, describe(err), p.Branch, sha, c.web, p.Base, p.Branch), err}
+	}
+	return nil, false, c.explain("open the pull request", err)
+}
+
+// requestReviewers requests reviews of pull request number from reviewers (users, or
+// org/team). Reviewers GitHub will never request are a warning, not an error.
+func (c *Client) requestReviewers(ctx context.Context, number int, reviewers []string) ([]string, error) {
+	if len(reviewers) == 0 {
+		return nil, nil
+	}
+	req := gh.ReviewersRequest{}
+	for _, r := range reviewers {
+		if _, team, ok := strings.Cut(r, "/"); ok {
+			req.TeamReviewers = append(req.TeamReviewers, team)
+		} else {
+			req.Reviewers = append(req.Reviewers, r)
+		}
+	}
+	_, _, err := c.gh.PullRequests.RequestReviewers(ctx, c.owner, c.repo, number, req)
+	if isStatus(err, http.StatusUnprocessableEntity) {
+		// Not collaborators, or the pull request's author: GitHub will never request
+		// them, so failing (now and on every rerun) would only hide the pull request.
+		w := fmt.Sprintf("pull request #%d: could not request reviews from %s: %v", number, strings.Join(reviewers, ", "), describe(err))
+		fmt.Fprintf(c.log, "catalog: warning: %s\n", w)
+		return []string{w}, nil
+	}
+	if err != nil {
+		return nil, c.explain("request reviewers", err)
+	}
+	return nil, nil
 }
 
 // addLabels adds labels to an issue or pull request with the body GitHub's description
@@ -314,28 +364,32 @@ func (c *Client) collect(ctx context.Context, sha, prefix string, files fstest.M
 		if err != nil {
 			return c.explain("read "+p, err)
 		}
-		mode := fs.FileMode(0o644)
-		switch e.GetMode() {
-		case "100755":
-			mode = 0o755
-		case "120000": // a symbolic link, its target as content: the catalog refuses it
-			mode = fs.ModeSymlink | 0o777
-		}
-		files[p] = &fstest.MapFile{Data: data, Mode: mode}
+		files[p] = &fstest.MapFile{Data: data, Mode: fileMode(e.GetMode())}
 	}
 	return nil
 }
 
+// fileMode is the file mode of a git tree entry's mode.
+func fileMode(gitMode string) fs.FileMode {
+	switch gitMode {
+	case "100755":
+		return 0o755
+	case "120000": // a symbolic link, its target as content: the catalog refuses it
+		return fs.ModeSymlink | 0o777
+	}
+	return 0o644
+}
+
 // commit writes the changed files as blobs, a tree on top of parent's and a commit.
-func (c *Client) commit(ctx context.Context, message string, parent *gh.Commit, changes []catalog.FileChange) (string, error) {
+func (c *Client) commit(ctx context.Context, message string, parent *gh.Commit, changes []changeset.Change) (string, error) {
 	var entries []*gh.TreeEntry
 	for _, ch := range changes {
-		e := &gh.TreeEntry{Path: gh.Ptr(ch.Path), Mode: gh.Ptr("100644"), Type: gh.Ptr("blob")}
+		e := &gh.TreeEntry{Path: new(ch.Path), Mode: new("100644"), Type: new("blob")}
 		if ch.Mode&0o111 != 0 {
-			e.Mode = gh.Ptr("100755")
+			e.Mode = new("100755")
 		}
 		if ch.Data != nil {
-			blob, _, err := c.gh.Git.CreateBlob(ctx, c.owner, c.repo, gh.Blob{Content: string(ch.Data), Encoding: gh.Ptr("utf-8")})
+			blob, _, err := c.gh.Git.CreateBlob(ctx, c.owner, c.repo, gh.Blob{Content: string(ch.Data), Encoding: new("utf-8")})
 			if err != nil {
 				return "", c.explain("write "+ch.Path, err)
 			}
@@ -348,7 +402,7 @@ func (c *Client) commit(ctx context.Context, message string, parent *gh.Commit, 
 		return "", c.explain("write tree", err)
 	}
 	commit, _, err := c.gh.Git.CreateCommit(ctx, c.owner, c.repo, gh.Commit{
-		Message: gh.Ptr(message), Tree: tree, Parents: []*gh.Commit{{SHA: parent.SHA}},
+		Message: new(message), Tree: tree, Parents: []*gh.Commit{{SHA: parent.SHA}},
 	}, nil)
 	if err != nil {
 		return "", c.explain("write commit", err)
@@ -370,7 +424,7 @@ func (c *Client) moveBranch(ctx context.Context, name string, branch *gh.Referen
 		}
 	} else {
 		what = "update branch " + name
-		_, _, err = c.gh.Git.UpdateRef(ctx, c.owner, c.repo, "heads/"+name, gh.UpdateRef{SHA: sha, Force: gh.Ptr(reset)})
+		_, _, err = c.gh.Git.UpdateRef(ctx, c.owner, c.repo, "heads/"+name, gh.UpdateRef{SHA: sha, Force: new(reset)})
 		switch {
 		case errorSays(err, http.StatusUnprocessableEntity, "Update is not a fast forward"):
 			return fmt.Errorf("%w: someone pushed to it", errBranchMoved)

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/imagegrid/imagegrid/internal/imagebuilder"
@@ -50,7 +49,7 @@ func (g *grid) cells(cands []*candidate) []record.Cell {
 		ib := c.release.builder
 		tos := targetOS(c.osID, c.arch)
 		if !slices.Contains(ib.decl.Targets[c.infra], tos) {
-			g.errs.add(c.origin, "", fmt.Sprintf("cell %s: image builder %q (%s) has no %s target for %s; its %s targets are: %s",
+			g.errs.Add(c.origin, "", fmt.Sprintf("cell %s: image builder %q (%s) has no %s target for %s; its %s targets are: %s",
 				c.id, ib.name, ib.ref.Version, c.infra, tos, c.infra, listOrNone(ib.decl.Targets[c.infra])))
 			continue
 		}
@@ -99,11 +98,11 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 	for _, vf := range s.decl.VarFiles {
 		p, sum, err := g.varFile(s.rule.file, vf.Value)
 		if err != nil {
-			g.errs.add(vf.Pos, "settings.varFiles", err.Error())
+			g.errs.Add(vf.Pos, "settings.varFiles", err.Error())
 			continue
 		}
 		if err := imagebuilder.CheckVars(*cell, g.varKeys[p], fmt.Sprintf("var file %q", vf.Value), nil); err != nil {
-			g.errs.add(vf.Pos, "settings.varFiles", err.Error())
+			g.errs.Add(vf.Pos, "settings.varFiles", err.Error())
 		}
 		read = append(read, p)
 		if !slices.ContainsFunc(cell.VarFiles, func(v record.VarFile) bool { return v.Path == p }) {
@@ -114,7 +113,7 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 		// Ansible finds a role's tasks in tasks/main.yml or tasks/main.yaml.
 		p, sum, err := g.folder(s.rule.file, role.Value, "tasks/main.yml", "tasks/main.yaml")
 		if err != nil {
-			g.errs.add(role.Pos, "settings.roles", err.Error())
+			g.errs.Add(role.Pos, "settings.roles", err.Error())
 			continue
 		}
 		read = append(read, p+"/")
@@ -129,7 +128,7 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 		for _, k := range sortedMapKeys(s.decl.Vars) {
 			v := s.decl.Vars[k]
 			if err := imagebuilder.CheckVars(*cell, map[string]Scalar{k: v}, "vars", nil); err != nil {
-				g.errs.add(v.Pos, "settings.vars."+k, err.Error())
+				g.errs.Add(v.Pos, "settings.vars."+k, err.Error())
 			}
 			cell.Vars[k] = v.Value
 		}
@@ -180,7 +179,9 @@ func (g *grid) applyAzure(z *azureDecl, h *record.AzureHints) *record.AzureHints
 	h.ResourceGroup = cmp.Or(z.ResourceGroup, h.ResourceGroup)
 	h.Gallery = cmp.Or(z.Gallery, h.Gallery)
 	h.Regions = orList(z.Regions, h.Regions)
-	h.ReplicaCount = cmp.Or(g.replicaCount(z), h.ReplicaCount)
+	if z.ReplicaCount != nil {
+		h.ReplicaCount = *z.ReplicaCount
+	}
 	h.StorageAccountType = cmp.Or(z.StorageAccountType, h.StorageAccountType)
 	h.Subscriptions = orList(z.Subscriptions, h.Subscriptions)
 	h.Tenants = orList(z.Tenants, h.Tenants)
@@ -191,32 +192,21 @@ func (g *grid) applyAzure(z *azureDecl, h *record.AzureHints) *record.AzureHints
 	return h
 }
 
-// replicaCount is the replicas a region an Azure setting asks for, 0 when it does not say or
-// says something else than 1 to 100 (reported).
-func (g *grid) replicaCount(z *azureDecl) int {
-	if z.ReplicaCount == nil {
-		return 0
-	}
-	n, err := strconv.Atoi(z.ReplicaCount.Value)
-	if err != nil || n < 1 || n > 100 {
-		g.errs.add(z.ReplicaCount.Pos, "settings.azure.replicaCount", fmt.Sprintf("%q; want 1 to 100 replicas a region", z.ReplicaCount.Value))
-		return 0
-	}
-	return n
-}
-
 // azureGUID is the form of Azure subscription and tenant ids.
 var azureGUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // checkAzure reports the Azure settings Azure would refuse, where they are declared: the
 // storage account types and replica counts a gallery image version's target region takes
 // (armcompute's StorageAccountType; at most 100 replicas a region), subscription and
-// tenant ids (the replica count is read by replicaCount).
+// tenant ids.
 func (g *grid) checkAzure(z *azureDecl) {
 	switch z.StorageAccountType {
 	case "", "Standard_LRS", "Standard_ZRS", "Premium_LRS":
 	default:
-		g.errs.add(z.field("storageAccountType"), "settings.azure.storageAccountType", fmt.Sprintf("%q; want Standard_LRS, Standard_ZRS or Premium_LRS", z.StorageAccountType))
+		g.errs.Add(z.Field("storageAccountType"), "settings.azure.storageAccountType", fmt.Sprintf("%q; want Standard_LRS, Standard_ZRS or Premium_LRS", z.StorageAccountType))
+	}
+	if n := z.ReplicaCount; n != nil && (*n < 1 || *n > 100) {
+		g.errs.Add(z.Field("replicaCount"), "settings.azure.replicaCount", fmt.Sprintf("%d; want 1 to 100 replicas a region", *n))
 	}
 	for _, l := range []struct {
 		key string
@@ -224,7 +214,7 @@ func (g *grid) checkAzure(z *azureDecl) {
 	}{{"subscriptions", z.Subscriptions}, {"tenants", z.Tenants}} {
 		for _, id := range l.ids {
 			if !azureGUID.MatchString(id) {
-				g.errs.add(z.field(l.key), "settings.azure."+l.key, fmt.Sprintf("%q is not an id like 00000000-0000-0000-0000-000000000000", id))
+				g.errs.Add(z.Field(l.key), "settings.azure."+l.key, fmt.Sprintf("%q is not an id like 00000000-0000-0000-0000-000000000000", id))
 			}
 		}
 	}
@@ -244,7 +234,7 @@ func (g *grid) checkOSVars(c *candidate, cell record.Cell) {
 		}
 	}
 	if len(missing) > 0 {
-		g.errs.add(c.origin, "", fmt.Sprintf("cell %s: a %s image needs %s in a var file or vars of a settings rule matching it: Image Builder's RHEL var files only name a placeholder ISO such as file:///rhel-9.4-x86_64-dvd.iso; name your own ISO and its checksum",
+		g.errs.Add(c.origin, "", fmt.Sprintf("cell %s: a %s image needs %s in a var file or vars of a settings rule matching it: Image Builder's RHEL var files only name a placeholder ISO such as file:///rhel-9.4-x86_64-dvd.iso; name your own ISO and its checksum",
 			c.id, cell.OS.Name, strings.Join(missing, " and ")))
 	}
 }

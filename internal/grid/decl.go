@@ -1,7 +1,25 @@
 package grid
 
+import (
+	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/yamldecode"
+)
+
 // The declaration, as written in matrices/*.yaml. Documented for users in docs/grid.md and as
-// JSON Schema in matrices/grid.schema.json.
+// JSON Schema in matrices/grid.schema.json. It is decoded by package yamldecode, which also
+// collects the problems found in it.
+type (
+	// Pos is a place in a declaration file.
+	Pos = yamldecode.Pos
+	// Located is embedded in the declaration structs: where each of their keys stands.
+	Located = yamldecode.Located
+	// Scalar is a value with its position.
+	Scalar = yamldecode.Scalar
+	// List is a value written as one scalar or as a list of them.
+	List = yamldecode.List
+	// Errors are every problem found in a declaration, with its file:line:col.
+	Errors = yamldecode.Errors
+)
 
 // fileDecl is one declaration file.
 type fileDecl struct {
@@ -77,22 +95,14 @@ type settingsRule struct {
 
 type awsDecl struct {
 	Located
-	Regions             []string `yaml:"regions"`
-	Accounts            []string `yaml:"accounts"`
-	Organizations       []string `yaml:"organizations"`
-	OrganizationalUnits []string `yaml:"organizationalUnits"`
-	Public              *bool    `yaml:"public"`
+	record.AWSTarget
+	Public *bool `yaml:"public"`
 }
 
 type vsphereDecl struct {
 	Located
-	Datacenter     string `yaml:"datacenter"`
-	Cluster        string `yaml:"cluster"`
+	record.VSphereTarget
 	Host           string `yaml:"host"`
-	ResourcePool   string `yaml:"resourcePool"`
-	Datastore      string `yaml:"datastore"`
-	Folder         string `yaml:"folder"`
-	Network        string `yaml:"network"`
 	ContentLibrary string `yaml:"contentLibrary"`
 	// InsecureConnection is the build's insecure_connection (no TLS verification of vCenter).
 	InsecureConnection *bool `yaml:"insecureConnection"`
@@ -100,11 +110,10 @@ type vsphereDecl struct {
 
 type azureDecl struct {
 	Located
-	ResourceGroup string   `yaml:"resourceGroup"`
-	Gallery       string   `yaml:"gallery"`
-	Regions       []string `yaml:"regions"`
-	// ReplicaCount is read as a Scalar, checked by checkAzure.
-	ReplicaCount       *Scalar  `yaml:"replicaCount"`
+	ResourceGroup      string   `yaml:"resourceGroup"`
+	Gallery            string   `yaml:"gallery"`
+	Regions            []string `yaml:"regions"`
+	ReplicaCount       *int     `yaml:"replicaCount"`
 	StorageAccountType string   `yaml:"storageAccountType"`
 	Subscriptions      []string `yaml:"subscriptions"`
 	Tenants            []string `yaml:"tenants"`

@@ -31,13 +31,13 @@ func (g *grid) addName(d *fileDecl) {
 	if d.Name == "" {
 		return
 	}
-	pos := d.field("name")
-	if !gridNameRE.MatchString(d.Name) {
-		g.errs.add(pos, "name", fmt.Sprintf("%q is not a valid grid name: want lower-case letters, digits and '-', at most 63", d.Name))
+	pos := d.Field("name")
+	if err := record.CheckGridName(d.Name); err != nil {
+		g.errs.Add(pos, "name", err.Error())
 		return
 	}
 	if g.name != "" && g.name != d.Name {
-		g.errs.add(pos, "name", fmt.Sprintf("grid named %q here but %q at %s: files of one grid must agree", d.Name, g.name, g.namePos))
+		g.errs.Add(pos, "name", fmt.Sprintf("grid named %q here but %q at %s: files of one grid must agree", d.Name, g.name, g.namePos))
 		return
 	}
 	g.name, g.namePos = d.Name, pos
@@ -48,35 +48,35 @@ func (g *grid) addBuilders(d *fileDecl) {
 		decl := d.ImageBuilders[name]
 		key := "imageBuilders." + name
 		if prev, ok := g.builders[name]; ok {
-			g.errs.add(decl.At, key, fmt.Sprintf("image builder declared twice: also at %s", prev.decl.At))
+			g.errs.Add(decl.At, key, fmt.Sprintf("image builder declared twice: also at %s", prev.decl.At))
 			continue
 		}
 		ib := &imageBuilder{name: name, decl: decl, file: d.At.File}
 		ib.ref = record.ImageBuilder{Image: decl.Image, Version: decl.Version, Flavor: cmp.Or(decl.Flavor, record.FlavorUpstream)}
 		if decl.Image == "" {
-			g.errs.add(decl.At, key+".image", "missing: want the Image Builder container image, e.g. registry.k8s.io/scl-image-builder/cluster-node-image-builder-amd64:v0.1.55")
+			g.errs.Add(decl.At, key+".image", "missing: want the Image Builder container image, e.g. registry.k8s.io/scl-image-builder/cluster-node-image-builder-amd64:v0.1.55")
 		}
 		if ib.ref.Version == "" {
 			ib.ref.Version = imageTag(decl.Image)
 			if ib.ref.Version == "" && decl.Image != "" {
-				g.errs.add(decl.field("image"), key+".image", "the image has no tag to take the version from: add version: (e.g. v0.1.55)")
+				g.errs.Add(decl.Field("image"), key+".image", "the image has no tag to take the version from: add version: (e.g. v0.1.55)")
 			}
 		}
 		if ib.ref.Flavor != record.FlavorUpstream && ib.ref.Flavor != record.FlavorTKG {
-			g.errs.add(decl.field("flavor"), key+".flavor", fmt.Sprintf("%q is not a flavor: want upstream or tkg", decl.Flavor))
+			g.errs.Add(decl.Field("flavor"), key+".flavor", fmt.Sprintf("%q is not a flavor: want upstream or tkg", decl.Flavor))
 		}
 		if len(decl.Targets) == 0 {
-			g.errs.add(decl.At, key+".targets", "missing: list the OS ids this release builds per infrastructure, e.g. targets: {vsphere: [ubuntu-2204]}")
+			g.errs.Add(decl.At, key+".targets", "missing: list the OS ids this release builds per infrastructure, e.g. targets: {vsphere: [ubuntu-2204]}")
 		}
 		for _, infra := range sortedMapKeys(decl.Targets) {
 			tkey := key + ".targets." + infra
 			if _, ok := infraTargets[infra]; !ok {
-				g.errs.add(decl.field("targets"), tkey, fmt.Sprintf("unknown infrastructure %q: want one of %s", infra, knownInfras()))
+				g.errs.Add(decl.Field("targets"), tkey, fmt.Sprintf("unknown infrastructure %q: want one of %s", infra, knownInfras()))
 				continue
 			}
 			for _, t := range decl.Targets[infra] {
 				if !knownTarget(t) {
-					g.errs.add(decl.field("targets"), tkey, fmt.Sprintf("unknown OS %q: want one of %s (with -arm64 for arm64 targets)", t, knownOSIDs()))
+					g.errs.Add(decl.Field("targets"), tkey, fmt.Sprintf("unknown OS %q: want one of %s (with -arm64 for arm64 targets)", t, knownOSIDs()))
 				}
 			}
 		}
@@ -115,12 +115,12 @@ func (g *grid) addReleases(d *fileDecl) {
 		m := kubernetesVersionRE.FindStringSubmatch(decl.Version)
 		parsed, err := version.NewVersion(decl.Version)
 		if m == nil || err != nil {
-			g.errs.add(decl.field("version"), key+".version", fmt.Sprintf("%q is not a Kubernetes version: want v<major>.<minor>.<patch>[+<build>], e.g. v1.30.2 or v1.30.2+vmware.1", decl.Version))
+			g.errs.Add(decl.Field("version"), key+".version", fmt.Sprintf("%q is not a Kubernetes version: want v<major>.<minor>.<patch>[+<build>], e.g. v1.30.2 or v1.30.2+vmware.1", decl.Version))
 			continue
 		}
 		r.version = parsed
 		if prev := g.byVersion[decl.Version]; prev != nil {
-			g.errs.add(decl.field("version"), key+".version", fmt.Sprintf("Kubernetes release %s declared twice: also at %s", decl.Version, prev.decl.field("version")))
+			g.errs.Add(decl.Field("version"), key+".version", fmt.Sprintf("Kubernetes release %s declared twice: also at %s", decl.Version, prev.decl.Field("version")))
 			continue
 		}
 		r.builder = g.builderFor(decl, key)
@@ -138,30 +138,30 @@ func (g *grid) addReleases(d *fileDecl) {
 		}
 		if r.builder.ref.Flavor == record.FlavorTKG {
 			if decl.TKr == "" {
-				g.errs.add(decl.At, key+".tkr", fmt.Sprintf("missing: image builder %q is of flavor tkg, so the release needs its TKr version, e.g. %s-tkg.1", r.builder.name, decl.Version))
+				g.errs.Add(decl.At, key+".tkr", fmt.Sprintf("missing: image builder %q is of flavor tkg, so the release needs its TKr version, e.g. %s-tkg.1", r.builder.name, decl.Version))
 				continue
 			}
 			if !strings.HasPrefix(decl.TKr, decl.Version+"-") || kubernetesVersionRE.FindString(decl.TKr) == "" {
-				g.errs.add(decl.field("tkr"), key+".tkr", fmt.Sprintf("%q is not a TKr version of %s: want %s-tkg.<n>", decl.TKr, decl.Version, decl.Version))
+				g.errs.Add(decl.Field("tkr"), key+".tkr", fmt.Sprintf("%q is not a TKr version of %s: want %s-tkg.<n>", decl.TKr, decl.Version, decl.Version))
 				continue
 			}
 			r.k8s.ResourceBundle = cmp.Or(decl.ResourceBundle, "projects.registry.vmware.com/tkg/linux-resource-bundle:"+strings.ReplaceAll(decl.TKr, "+", "_"))
 			if decl.TKGConfig.Value == "" {
-				g.errs.add(decl.At, key+".tkgConfig", fmt.Sprintf("missing: image builder %q is of flavor tkg, so the release needs the folder of its TKr's TKG Image Builder configuration (tkg.json, the tkg/ Ansible roles, goss/), e.g. tkg-config/%s", r.builder.name, decl.TKr))
+				g.errs.Add(decl.At, key+".tkgConfig", fmt.Sprintf("missing: image builder %q is of flavor tkg, so the release needs the folder of its TKr's TKG Image Builder configuration (tkg.json, the tkg/ Ansible roles, goss/), e.g. tkg-config/%s", r.builder.name, decl.TKr))
 				continue
 			}
 			p, sum, err := g.folder(d.At.File, decl.TKGConfig.Value, "tkg.json")
 			if err != nil {
-				g.errs.add(decl.TKGConfig.Pos, key+".tkgConfig", err.Error())
+				g.errs.Add(decl.TKGConfig.Pos, key+".tkgConfig", err.Error())
 				continue
 			}
 			if err := tkgConfigRelease(p, decl.Version); err != nil {
-				g.errs.add(decl.TKGConfig.Pos, key+".tkgConfig", err.Error())
+				g.errs.Add(decl.TKGConfig.Pos, key+".tkgConfig", err.Error())
 				continue
 			}
 			r.tkgConfig = &record.Folder{Path: p, SHA256: sum}
 		} else if decl.TKr != "" || decl.ResourceBundle != "" || decl.TKGConfig.Value != "" {
-			g.errs.add(decl.At, key, fmt.Sprintf("tkr, resourceBundle and tkgConfig are for TKG builds, but image builder %q is of flavor upstream", r.builder.name))
+			g.errs.Add(decl.At, key, fmt.Sprintf("tkr, resourceBundle and tkgConfig are for TKG builds, but image builder %q is of flavor upstream", r.builder.name))
 			continue
 		}
 		r.index = len(g.releases)
@@ -176,12 +176,12 @@ func (g *grid) builderFor(decl releaseDecl, key string) *imageBuilder {
 		if len(names) == 1 {
 			return g.builders[names[0]]
 		}
-		g.errs.add(decl.At, key+".imageBuilder", fmt.Sprintf("missing: name the image builder of this release, one of: %s", listOrNone(names)))
+		g.errs.Add(decl.At, key+".imageBuilder", fmt.Sprintf("missing: name the image builder of this release, one of: %s", listOrNone(names)))
 		return nil
 	}
 	ib, ok := g.builders[decl.ImageBuilder]
 	if !ok {
-		g.errs.add(decl.field("imageBuilder"), key+".imageBuilder", fmt.Sprintf("unknown image builder %q: declared are %s", decl.ImageBuilder, listOrNone(names)))
+		g.errs.Add(decl.Field("imageBuilder"), key+".imageBuilder", fmt.Sprintf("unknown image builder %q: declared are %s", decl.ImageBuilder, listOrNone(names)))
 	}
 	return ib
 }
@@ -198,13 +198,13 @@ func (g *grid) addInfrastructures(d *fileDecl) {
 		decl := d.Infrastructures[infra]
 		key := "infrastructures." + infra
 		if _, ok := infraTargets[infra]; !ok {
-			g.errs.add(d.field("infrastructures"), key, fmt.Sprintf("unknown infrastructure %q: want one of %s", infra, knownInfras()))
+			g.errs.Add(d.Field("infrastructures"), key, fmt.Sprintf("unknown infrastructure %q: want one of %s", infra, knownInfras()))
 			continue
 		}
-		archs := g.archs(decl.Arch, decl.field("arch"), key+".arch")
+		archs := g.archs(decl.Arch, decl.Field("arch"), key+".arch")
 		for _, osID := range decl.OS {
 			if _, ok := knownOS[osID.Value]; !ok {
-				g.errs.add(osID.Pos, key+".os", fmt.Sprintf("unknown OS %q: want one of %s", osID.Value, knownOSIDs()))
+				g.errs.Add(osID.Pos, key+".os", fmt.Sprintf("unknown OS %q: want one of %s", osID.Value, knownOSIDs()))
 				continue
 			}
 			for _, r := range g.releases {
@@ -224,7 +224,7 @@ func (g *grid) archs(values List, pos Pos, key string) []string {
 	}
 	for _, a := range values {
 		if !slices.Contains(knownArch, a) {
-			g.errs.add(pos, key, fmt.Sprintf("unknown architecture %q: want one of %s", a, strings.Join(knownArch, ", ")))
+			g.errs.Add(pos, key, fmt.Sprintf("unknown architecture %q: want one of %s", a, strings.Join(knownArch, ", ")))
 		}
 	}
 	return values

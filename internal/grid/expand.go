@@ -16,7 +16,6 @@ const DefaultGridName = "default"
 
 var (
 	kubernetesVersionRE = regexp.MustCompile(`^v(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
-	gridNameRE          = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 )
 
 // imageBuilder is a validated Image Builder declaration.
@@ -78,7 +77,7 @@ func expand(decls []*fileDecl, errs *Errors) ([]record.Cell, error) {
 	for _, d := range decls {
 		g.addInfrastructures(d)
 	}
-	if err := g.errs.err(); err != nil {
+	if err := g.errs.Err(); err != nil {
 		return nil, err
 	}
 	g.addIncludes()
@@ -87,7 +86,7 @@ func expand(decls []*fileDecl, errs *Errors) ([]record.Cell, error) {
 	cands = g.applyExcludes(cands)
 	cells := g.cells(cands)
 	g.unusedRules()
-	if err := g.errs.err(); err != nil {
+	if err := g.errs.Err(); err != nil {
 		return nil, err
 	}
 	return cells, nil
@@ -97,7 +96,7 @@ func expand(decls []*fileDecl, errs *Errors) ([]record.Cell, error) {
 // is reported at c's declaration, once, and it returns false.
 func (g *grid) addCandidate(c *candidate) bool {
 	if len(g.cands) >= limits.Cells {
-		g.errs.add(c.origin, "", fmt.Sprintf("the grid declares more than %d cells (releases × OS × architectures, before exclude); at most %d are accepted (see docs/security.md): split it into several grids", limits.Cells, limits.Cells))
+		g.errs.Add(c.origin, "", fmt.Sprintf("the grid declares more than %d cells (releases × OS × architectures, before exclude); at most %d are accepted (see docs/security.md): split it into several grids", limits.Cells, limits.Cells))
 		return false
 	}
 	g.cands = append(g.cands, c)
@@ -110,7 +109,7 @@ func (g *grid) dedupe() []*candidate {
 	var out []*candidate
 	for _, c := range g.cands {
 		if prev, ok := seen[c.id]; ok {
-			g.errs.add(c.origin, "", fmt.Sprintf("cell %s declared twice: also at %s", c.id, prev.origin))
+			g.errs.Add(c.origin, "", fmt.Sprintf("cell %s declared twice: also at %s", c.id, prev.origin))
 			continue
 		}
 		seen[c.id] = c

@@ -3,20 +3,15 @@
 package grid
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/imagegrid/imagegrid/internal/limits"
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/yamldecode"
 )
 
 // Kind is the kind of a declaration file.
@@ -87,52 +82,24 @@ func displayPath(path string) string {
 }
 
 func parse(name string, data []byte, errs *Errors) *fileDecl {
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	var doc yaml.Node
-	if err := dec.Decode(&doc); err != nil {
-		if errors.Is(err, io.EOF) {
-			errs.add(Pos{File: name, Line: 1, Col: 1}, "", "empty declaration: want a mapping with apiVersion: "+record.APIVersion+" and kind: "+Kind)
-		} else {
-			errs.add(yamlErrorPos(name, err), "", "invalid YAML: "+strings.TrimPrefix(err.Error(), "yaml: "))
+	before := len(errs.List)
+	root := yamldecode.Document(name, data, errs, "one grid declaration per file: put this document in a file of its own")
+	if root == nil {
+		if len(errs.List) == before {
+			errs.Add(Pos{File: name, Line: 1, Col: 1}, "", "empty declaration: want a mapping with apiVersion: "+record.APIVersion+" and kind: "+Kind)
 		}
 		return nil
 	}
-	var extra yaml.Node
-	if err := dec.Decode(&extra); err == nil {
-		errs.add(Pos{File: name, Line: extra.Line, Col: extra.Column}, "", "one grid declaration per file: put this document in a file of its own")
-		return nil
-	} else if !errors.Is(err, io.EOF) {
-		errs.add(yamlErrorPos(name, err), "", "invalid YAML: "+strings.TrimPrefix(err.Error(), "yaml: "))
-		return nil
-	}
-	root := &doc
-	if root.Kind == yaml.DocumentNode && len(root.Content) == 1 {
-		root = root.Content[0]
-	}
 	d := &fileDecl{}
-	decoder{file: name, errs: errs}.decode(root, reflect.ValueOf(d).Elem(), "")
+	yamldecode.Decode(name, root, d, errs, nil)
 	if d.At.File == "" { // not a mapping: already reported
 		return nil
 	}
 	if d.APIVersion != record.APIVersion {
-		errs.add(d.field("apiVersion"), "apiVersion", fmt.Sprintf("got %q, want %q", d.APIVersion, record.APIVersion))
+		errs.Add(d.Field("apiVersion"), "apiVersion", fmt.Sprintf("got %q, want %q", d.APIVersion, record.APIVersion))
 	}
 	if d.Kind != Kind {
-		errs.add(d.field("kind"), "kind", fmt.Sprintf("got %q, want %q", d.Kind, Kind))
+		errs.Add(d.Field("kind"), "kind", fmt.Sprintf("got %q, want %q", d.Kind, Kind))
 	}
 	return d
-}
-
-// yamlErrorPos pulls "line N" out of a yaml.v3 syntax error. For an unclosed flow collection
-// ("did not find expected ',' or ']'") yaml.v3 counts that line from 0, the others from 1.
-func yamlErrorPos(name string, err error) Pos {
-	var line int
-	msg := err.Error()
-	if i := strings.Index(msg, "line "); i >= 0 {
-		fmt.Sscanf(msg[i:], "line %d", &line)
-	}
-	if strings.Contains(msg, "did not find expected") {
-		line++
-	}
-	return Pos{File: name, Line: max(line, 1), Col: 1}
 }

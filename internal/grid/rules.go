@@ -22,7 +22,7 @@ func (g *grid) addRules(d *fileDecl) {
 	for i := range d.Include {
 		if r := g.rule(d.Include[i], d.At.File, fmt.Sprintf("include[%d]", i)); r != nil {
 			if len(r.decl.Infra) == 0 || len(r.decl.OS) == 0 {
-				g.errs.add(r.decl.At, fmt.Sprintf("include[%d]", i), "an include rule needs infra and os (kubernetes and arch default to all)")
+				g.errs.Add(r.decl.At, fmt.Sprintf("include[%d]", i), "an include rule needs infra and os (kubernetes and arch default to all)")
 				continue
 			}
 			g.includes = append(g.includes, r)
@@ -51,7 +51,7 @@ func (g *grid) rule(decl matchRule, file, key string) *rule {
 	check := func(field string, values List, valid func(string) bool, want string) {
 		for _, v := range values {
 			if !valid(v) {
-				g.errs.add(decl.field(field), key+"."+field, fmt.Sprintf("unknown value %q: want %s", v, want))
+				g.errs.Add(decl.Field(field), key+"."+field, fmt.Sprintf("unknown value %q: want %s", v, want))
 				ok = false
 			}
 		}
@@ -63,7 +63,7 @@ func (g *grid) rule(decl matchRule, file, key string) *rule {
 	if decl.Kubernetes != "" {
 		c, err := version.NewConstraint(decl.Kubernetes)
 		if err != nil {
-			g.errs.add(decl.field("kubernetes"), key+".kubernetes", fmt.Sprintf("%q is not a version constraint: want e.g. \">= 1.29, < 1.31\" or \"= 1.30.2\"", decl.Kubernetes))
+			g.errs.Add(decl.Field("kubernetes"), key+".kubernetes", fmt.Sprintf("%q is not a version constraint: want e.g. \">= 1.29, < 1.31\" or \"= 1.30.2\"", decl.Kubernetes))
 			ok = false
 		}
 		r.constraint = c
@@ -91,12 +91,12 @@ func matchList(values List, v string) bool { return len(values) == 0 || slices.C
 
 func (g *grid) addIncludes() {
 	for _, r := range g.includes {
-		archs := g.archs(r.decl.Arch, r.decl.field("arch"), "include.arch")
+		archs := g.archs(r.decl.Arch, r.decl.Field("arch"), "include.arch")
 		for _, infra := range r.decl.Infra {
 			for _, osID := range r.decl.OS {
 				for _, rel := range g.releases {
 					for _, arch := range archs {
-						c := newCandidate(infra, osID, arch, rel, r.decl.field("os"), r)
+						c := newCandidate(infra, osID, arch, rel, r.decl.Field("os"), r)
 						if r.matches(c) {
 							r.matched++
 							if !g.addCandidate(c) {
@@ -135,7 +135,7 @@ func (g *grid) applyExcludes(cands []*candidate) []*candidate {
 		}
 		survives := slices.ContainsFunc(kept, func(c *candidate) bool { return c.include == inc })
 		if !survives {
-			g.errs.add(inc.decl.At, "include", fmt.Sprintf("contradictory rules: every cell this include adds is removed by the exclude at %s", ex.decl.At))
+			g.errs.Add(inc.decl.At, "include", fmt.Sprintf("contradictory rules: every cell this include adds is removed by the exclude at %s", ex.decl.At))
 		}
 	}
 	return kept
@@ -145,17 +145,17 @@ func (g *grid) applyExcludes(cands []*candidate) []*candidate {
 func (g *grid) unusedRules() {
 	for _, r := range g.includes {
 		if r.matched == 0 {
-			g.errs.add(r.decl.At, "include", "this rule adds no cell: no declared Kubernetes release matches it")
+			g.errs.Add(r.decl.At, "include", "this rule adds no cell: no declared Kubernetes release matches it")
 		}
 	}
 	for _, r := range g.excludes {
 		if r.matched == 0 {
-			g.errs.add(r.decl.At, "exclude", "this rule matches no cell: remove it or correct its values")
+			g.errs.Add(r.decl.At, "exclude", "this rule matches no cell: remove it or correct its values")
 		}
 	}
 	for _, s := range g.settings {
 		if s.rule.matched == 0 {
-			g.errs.add(s.rule.decl.At, "settings.match", "these settings match no cell: remove them or correct the match")
+			g.errs.Add(s.rule.decl.At, "settings.match", "these settings match no cell: remove them or correct the match")
 		}
 	}
 }

@@ -262,7 +262,7 @@ func TestPlacementVars(t *testing.T) {
 	}{
 		{
 			name:    "private AMI built in the grid's first region, no copies",
-			cell:    record.Cell{Infra: record.InfraAWS, Publish: record.PublishHints{AWS: &record.AWSHints{Regions: []string{"eu-west-1", "us-east-1"}}}},
+			cell:    record.Cell{Infra: record.InfraAWS, Publish: record.PublishHints{AWS: &record.AWSHints{AWSTarget: record.AWSTarget{Regions: []string{"eu-west-1", "us-east-1"}}}}},
 			want:    map[string]string{"ami_groups": "", "snapshot_groups": "", "ami_regions": "", "aws_region": "eu-west-1"},
 			sharing: []string{"ami_groups", "snapshot_groups"},
 		},
@@ -275,13 +275,14 @@ func TestPlacementVars(t *testing.T) {
 		{
 			name: "vsphere placement, folder relative to the VM folder",
 			cell: record.Cell{Infra: record.InfraVSphere, Publish: record.PublishHints{VSphere: &record.VSphereHints{
-				Datacenter: "DC", Host: "esx-1.example.com", ResourcePool: "builds", Datastore: "ds", Folder: "/DC/vm/a/b/", Network: "VM Network", InsecureConnection: true,
+				VSphereTarget: record.VSphereTarget{Datacenter: "DC", ResourcePool: "builds", Datastore: "ds", Folder: "/DC/vm/a/b/", Network: "VM Network"},
+				Host:          "esx-1.example.com", InsecureConnection: true,
 			}}},
 			want: map[string]string{"datacenter": "DC", "host": "esx-1.example.com", "resource_pool": "builds", "datastore": "ds", "folder": "a/b", "network": "VM Network", "insecure_connection": "true"},
 		},
 		{
 			name: "vsphere folder already relative",
-			cell: record.Cell{Infra: record.InfraVSphere, Publish: record.PublishHints{VSphere: &record.VSphereHints{Datacenter: "DC", Cluster: "C", Folder: "templates/tkg"}}},
+			cell: record.Cell{Infra: record.InfraVSphere, Publish: record.PublishHints{VSphere: &record.VSphereHints{VSphereTarget: record.VSphereTarget{Datacenter: "DC", Cluster: "C", Folder: "templates/tkg"}}}},
 			want: map[string]string{"datacenter": "DC", "cluster": "C", "folder": "templates/tkg", "insecure_connection": "false"},
 		},
 		{

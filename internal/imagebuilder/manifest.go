@@ -64,10 +64,7 @@ func (m Manifest) ThisRun(path string) (ManifestBuild, error) {
 	return ManifestBuild{}, fmt.Errorf("packer manifest %s has no build with packer_run_uuid %s (its last_run_uuid)", path, m.LastRunUUID)
 }
 
-var (
-	regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
-	amiPattern    = regexp.MustCompile(`^ami-[0-9a-f]{8,17}$`)
-)
+var amiPattern = regexp.MustCompile(`^ami-[0-9a-f]{8,17}$`)
 
 // AMIs reads an amazon-ebs artifact_id: "region:ami-id" pairs joined by ",".
 func AMIs(artifactID string) ([]record.AMIArtifact, error) {
@@ -75,7 +72,7 @@ func AMIs(artifactID string) ([]record.AMIArtifact, error) {
 	seen := map[string]bool{}
 	for _, pair := range strings.Split(artifactID, ",") {
 		region, id, ok := strings.Cut(strings.TrimSpace(pair), ":")
-		if !ok || !regionPattern.MatchString(region) || !amiPattern.MatchString(id) {
+		if !ok || !record.IsAWSRegion(region) || !amiPattern.MatchString(id) {
 			return nil, fmt.Errorf("artifact_id %q: %q is not region:ami-id (e.g. us-east-1:ami-0a1b2c3d4e5f67890)", artifactID, pair)
 		}
 		if seen[region] {

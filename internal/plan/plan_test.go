@@ -167,9 +167,9 @@ func TestParseAge(t *testing.T) {
 }
 
 func TestChangedSince(t *testing.T) {
-	base := slices.Clone(cells[1:])                                       // aws-ubuntu-2204 is new
-	base[1].BuildKey = strings.Repeat("9", 64)                            // vsphere-ubuntu-2204's key changed
-	base[2].Publish.VSphere = &record.VSphereHints{Folder: "/DC0/vm/old"} // photon's placement changed
+	base := slices.Clone(cells[1:])                                                                            // aws-ubuntu-2204 is new
+	base[1].BuildKey = strings.Repeat("9", 64)                                                                 // vsphere-ubuntu-2204's key changed
+	base[2].Publish.VSphere = &record.VSphereHints{VSphereTarget: record.VSphereTarget{Folder: "/DC0/vm/old"}} // photon's placement changed
 	p := Select(cells, ChangedSince(base))
 	want := map[string]string{
 		"aws-ubuntu-2204-amd64-v1.30.2":     "new since the base",

@@ -77,10 +77,10 @@ func FindRecords(dir string) ([]Job, error) {
 	return jobs, nil
 }
 
-// checkRecord refuses a record publish cannot trust: a cell id unsafe as a file name (the
-// publish record is named after it), a buildKey that is not its cell's (one would name the
-// image, the other find it), and an OVA path that leaves the records folder (by "..", an
-// absolute path or a link). root is the records folder rootDir, relDir the record's folder
+// checkRecord refuses a record publish cannot trust (record.Decode has refused a buildKey
+// that is not its cell's): a cell id unsafe as a file name (the publish record is named
+// after it), a key that is not a sha256, and an OVA path that leaves the records folder
+// (by "..", an absolute path or a link). root is the records folder rootDir, relDir the record's folder
 // relative to it. A missing OVA is left to the publisher, which refuses it with the reason.
 func checkRecord(root *os.Root, rootDir, relDir string, job Job) error {
 	rec := job.Record
@@ -89,9 +89,6 @@ func checkRecord(root *os.Root, rootDir, relDir string, job Job) error {
 	}
 	if err := rec.Cell.CheckKey(); err != nil {
 		return err
-	}
-	if rec.BuildKey != rec.Cell.BuildKey {
-		return fmt.Errorf("buildKey %s differs from cell.buildKey %s: a record carries its cell's key; build the cell again", rec.BuildKey, rec.Cell.BuildKey)
 	}
 	ova := rec.Artifacts.OVA
 	if ova == nil {

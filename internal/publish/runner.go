@@ -147,7 +147,7 @@ func (r *Runner) one(ctx context.Context, job Job) (record.PublishRecord, string
 		}
 	}
 	pr.APIVersion, pr.Kind = record.APIVersion, record.KindPublishRecord
-	pr.Cell, pr.BuildKey = rec.Cell, rec.BuildKey
+	pr.Cell, pr.BuildKey = rec.Cell, rec.Key()
 	pr.BuiltAt, pr.ImageBuilderVersion = rec.Finished, rec.ImageBuilderVersion
 	pr.NodeImage = rec.NodeImage
 	pr.Started, pr.Finished = started, r.now()

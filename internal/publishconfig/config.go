@@ -6,11 +6,8 @@
 package publishconfig
 
 import (
-	"bytes"
 	"cmp"
-	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"net/url"
 	"regexp"
@@ -18,11 +15,10 @@ import (
 	"strings"
 	"time"
 
-	"go.yaml.in/yaml/v3"
-
 	"github.com/imagegrid/imagegrid/internal/catalog"
 	"github.com/imagegrid/imagegrid/internal/limits"
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/yamldecode"
 )
 
 // Kind is the kind of the publish configuration file.
@@ -93,16 +89,10 @@ type VSphere struct {
 	Insecure bool `yaml:"insecure,omitempty"`
 	// Thumbprint pins the vCenter certificate by its SHA-1 or SHA-256 fingerprint
 	// (colon-separated hex, as govc about.cert prints it).
-	Thumbprint   string `yaml:"thumbprint,omitempty"`
-	Datacenter   string `yaml:"datacenter"`
-	Cluster      string `yaml:"cluster,omitempty"`
-	ResourcePool string `yaml:"resourcePool,omitempty"`
-	Datastore    string `yaml:"datastore"`
-	// Folder is the VM folder for the templates: an inventory path, or relative to the
-	// datacenter's VM folder. Empty means the VM folder itself.
-	Folder string `yaml:"folder,omitempty"`
-	// Network is the port group every OVF network is mapped to.
-	Network string `yaml:"network,omitempty"`
+	Thumbprint string `yaml:"thumbprint,omitempty"`
+	// VSphereTarget places the templates (datacenter, cluster or resourcePool, datastore,
+	// folder, network).
+	record.VSphereTarget
 	// DiskProvisioning is thin (default), thick or eagerZeroedThick.
 	DiskProvisioning string `yaml:"diskProvisioning,omitempty"`
 	// Parallel bounds the records published into this vCenter at once: OVAs streamed, and
@@ -126,10 +116,8 @@ type ContentLibrary struct {
 // AWS names the regions AMIs are copied to and who may launch them. A cell's publish hints
 // replace Regions when they name regions, and add to the sharing lists.
 type AWS struct {
-	Regions             []string `yaml:"regions"`
-	Accounts            []string `yaml:"accounts,omitempty"`
-	Organizations       []string `yaml:"organizations,omitempty"`
-	OrganizationalUnits []string `yaml:"organizationalUnits,omitempty"`
+	// AWSTarget names the regions (required) and who may launch the AMIs.
+	record.AWSTarget
 	// Public makes the AMIs public; only when set explicitly.
 	Public bool `yaml:"public,omitempty"`
 	// Parallel bounds the regions of this account worked on at once, across every record of
@@ -168,25 +156,27 @@ func Load(path string) (*Config, error) {
 	return Parse(path, data)
 }
 
-// Parse decodes and validates a configuration; name prefixes every error.
+// Parse decodes and validates a configuration; name prefixes every error, each with the
+// line and column of the value it is about.
 func Parse(name string, data []byte) (*Config, error) {
-	var cfg Config
-	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&cfg); err != nil {
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%s: empty publish config; want a %s document", name, Kind)
+	errs := &yamldecode.Errors{}
+	root := yamldecode.Document(name, data, errs, "one publish configuration per file: put this document in a file of its own")
+	if root == nil {
+		if err := errs.Err(); err != nil {
+			return nil, err
 		}
-		return nil, fmt.Errorf("%s", explain(name, err))
+		return nil, fmt.Errorf("%s: empty publish config; want a %s document", name, Kind)
 	}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
+	var cfg Config
+	at := yamldecode.Positions{}
+	yamldecode.Decode(name, root, &cfg, errs, at)
+	if err := errs.Err(); err != nil {
+		return nil, err
 	}
-	v := validator{name: name, root: &root}
+	v := validator{at: at, errs: errs}
 	v.check(&cfg)
-	if len(v.errs) > 0 {
-		return nil, errors.Join(v.errs...)
+	if err := errs.Err(); err != nil {
+		return nil, err
 	}
 	cfg.defaults()
 	return &cfg, nil
@@ -219,84 +209,19 @@ func (c *Config) defaults() {
 	}
 }
 
-var yamlLine = regexp.MustCompile(`^line (\d+): (.*)$`)
-
-// explain turns yaml.v3 errors into "file:line: message" lines.
-func explain(name string, err error) string {
-	var te *yaml.TypeError
-	if !errors.As(err, &te) {
-		return fmt.Sprintf("%s: %s", name, strings.TrimPrefix(err.Error(), "yaml: "))
-	}
-	lines := make([]string, 0, len(te.Errors))
-	for _, e := range te.Errors {
-		m := yamlLine.FindStringSubmatch(e)
-		if m == nil {
-			lines = append(lines, fmt.Sprintf("%s: %s", name, e))
-			continue
-		}
-		msg := m[2]
-		if strings.HasPrefix(msg, "field ") && strings.Contains(msg, " not found in type ") {
-			field := strings.TrimPrefix(msg[:strings.Index(msg, " not found in type ")], "field ")
-			msg = fmt.Sprintf("unknown field %q (fields are listed in docs/publish.md)", field)
-		}
-		lines = append(lines, fmt.Sprintf("%s:%s: %s", name, m[1], msg))
-	}
-	return strings.Join(lines, "\n")
-}
-
+// validator checks the values of a decoded configuration; at says where each stands.
 type validator struct {
-	name string
-	root *yaml.Node
-	errs []error
+	at   yamldecode.Positions
+	errs *yamldecode.Errors
 }
 
-// failf records an error at the node of the dotted field path (or its nearest parent).
+// failf records an error at the value of the dotted field path (or its nearest parent).
 func (v *validator) failf(path string, format string, args ...any) {
-	line, col := v.position(path)
-	v.errs = append(v.errs, fmt.Errorf("%s:%d:%d: %s: %s", v.name, line, col, path, fmt.Sprintf(format, args...)))
-}
-
-// position finds the line and column of a dotted path ("aws.regions[2]") in the document.
-func (v *validator) position(path string) (int, int) {
-	n := v.root
-	if n.Kind == yaml.DocumentNode && len(n.Content) > 0 {
-		n = n.Content[0]
-	}
-	line, col := n.Line, n.Column
-	for _, part := range strings.Split(path, ".") {
-		key, index := part, -1
-		if i := strings.IndexByte(part, '['); i > 0 {
-			key = part[:i]
-			fmt.Sscanf(part[i:], "[%d]", &index)
-		}
-		next := child(n, key)
-		if next == nil {
-			return line, col
-		}
-		n, line, col = next, next.Line, next.Column
-		if index >= 0 && n.Kind == yaml.SequenceNode && index < len(n.Content) {
-			n = n.Content[index]
-			line, col = n.Line, n.Column
-		}
-	}
-	return line, col
-}
-
-func child(n *yaml.Node, key string) *yaml.Node {
-	if n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == key {
-			return n.Content[i+1]
-		}
-	}
-	return nil
+	v.errs.Add(v.at.Of(path), path, fmt.Sprintf(format, args...))
 }
 
 var (
 	thumbprintRE = regexp.MustCompile(`^([0-9A-Fa-f]{2}:){19}[0-9A-Fa-f]{2}$|^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$`)
-	regionRE     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-\d+$`)
 	accountRE    = regexp.MustCompile(`^\d{12}$`)
 	orgARNRE     = regexp.MustCompile(`^arn:aws[a-z-]*:organizations::\d{12}:organization/o-[a-z0-9]{10,32}$`)
 	ouARNRE      = regexp.MustCompile(`^arn:aws[a-z-]*:organizations::\d{12}:ou/o-[a-z0-9]{10,32}/ou-[a-z0-9]{4,32}-[a-z0-9]{8,32}$`)
@@ -450,7 +375,7 @@ func (v *validator) checkAWS(a *AWS) {
 		v.failf("aws.regions", "required: at least one region, e.g. [us-east-1]")
 	}
 	for i, r := range a.Regions {
-		if !regionRE.MatchString(r) {
+		if !record.IsAWSRegion(r) {
 			v.failf(fmt.Sprintf("aws.regions[%d]", i), "%q is not a region name like us-east-1", r)
 		}
 	}

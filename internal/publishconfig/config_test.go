@@ -48,14 +48,37 @@ func TestSelectorsDefault(t *testing.T) {
 	}
 }
 
+// TestParseJSON: JSON is YAML, so a configuration written as JSON decodes the same, numbers,
+// booleans and durations included.
+func TestParseJSON(t *testing.T) {
+	cfg, err := Parse("c.json", []byte(`{"apiVersion": "imagegrid.io/v1alpha1", "kind": "PublishConfig",
+  "aws": {"regions": ["us-east-1"], "parallel": 3, "public": true, "waitTimeout": "10m"},
+  "vsphere": {"server": "vc", "datacenter": "DC0", "datastore": "ds", "cluster": "C", "contentLibrary": {"name": "lib", "create": true}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := cfg.AWS; !reflect.DeepEqual(a.Regions, []string{"us-east-1"}) || a.Parallel != 3 || !a.Public || a.WaitTimeout != 10*time.Minute {
+		t.Errorf("aws = %+v", a)
+	}
+	if v := cfg.VSphere; v.Datacenter != "DC0" || v.Cluster != "C" || v.ContentLibrary == nil || !v.ContentLibrary.Create {
+		t.Errorf("vsphere = %+v", v)
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	const head = "apiVersion: imagegrid.io/v1alpha1\nkind: PublishConfig\n"
 	for _, tc := range []struct {
 		name, doc, want string
 	}{
 		{"empty", "", "c.yaml: empty publish config"},
-		{"unknown field", head + "aws:\n  regions: [us-east-1]\n  region: us-east-1\n", `c.yaml:5: unknown field "region"`},
-		{"wrong type", head + "aws:\n  regions: [us-east-1]\n  parallel: many\n", "c.yaml:5: cannot unmarshal !!str `many` into int"},
+		{"unknown field", head + "aws:\n  regions: [us-east-1]\n  region: us-east-1\n", "c.yaml:5:3: aws.region: unknown key; valid keys here: accounts, organizationalUnits, organizations, parallel, pollInterval, public, regions, waitTimeout"},
+		{"wrong type", head + "aws:\n  regions: [us-east-1]\n  parallel: many\n", `c.yaml:5:13: aws.parallel: want a whole number, got "many"`},
+		{"wrong duration", head + "aws:\n  regions: [us-east-1]\n  waitTimeout: 45\n", `c.yaml:5:16: aws.waitTimeout: want a duration like 45m or 15s, got "45"`},
+		{"wrong bool", head + "vsphere: {server: vc, datacenter: DC0, datastore: ds, cluster: C, insecure: maybe}\n", `c.yaml:3:77: vsphere.insecure: want true or false, got "maybe"`},
+		{"not a mapping", "just words\n", `c.yaml:1:1: want a mapping, got "just words"`},
+		{"invalid YAML", head + "aws: {regions: [us-east-1}\n", "c.yaml:3:1: invalid YAML: line 2: did not find expected ',' or ']'"},
+		{"two documents", head + "aws: {regions: [us-east-1]}\n---\n" + head, "c.yaml:4:1: one publish configuration per file"},
+		{"key twice", head + "aws: {regions: [us-east-1]}\naws: {regions: [eu-west-1]}\n", "c.yaml:4:1: aws: key declared twice in the same mapping"},
 		{"no target", head, "c.yaml:2:7: kind: no target"},
 		{"wrong kind", "apiVersion: imagegrid.io/v1alpha1\nkind: Cell\naws: {regions: [us-east-1]}\n", `c.yaml:2:7: kind: got "Cell", want "PublishConfig"`},
 		{"bad region", head + "aws:\n  regions:\n    - us-east-1\n    - Mars\n", `c.yaml:6:7: aws.regions[1]: "Mars" is not a region name`},
@@ -73,11 +96,11 @@ func TestParseErrors(t *testing.T) {
 		{"bad label key", head + "catalog: {selectors: {azure: [\"os-name,-x\"]}}\n", `catalog.selectors.azure[0]: "os-name,-x": "-x" is not a label key`},
 		{"repeated label key", head + "catalog: {selectors: {azure: [\"os-name,os-name\"]}}\n", `catalog.selectors.azure[0]: "os-name,os-name" names os-name twice`},
 		{"aws selector without the region", head + "catalog: {selectors: {aws: [\"os-name,os-arch\"]}}\n", `catalog.selectors.aws[0]: "os-name,os-arch" has no ami-region`},
-		{"selector not a list", head + "catalog: {selectors: {azure: os-name}}\n", "c.yaml:3: cannot unmarshal !!str `os-name` into []string"},
+		{"selector not a list", head + "catalog: {selectors: {azure: os-name}}\n", `c.yaml:3:30: catalog.selectors.azure: want a list, got "os-name"`},
 		{"azure negative parallel", head + "azure:\n  parallel: -2\n", "c.yaml:4:13: azure.parallel: -2; want a positive number"},
 		{"azure endpoint not https", head + "azure:\n  endpoint: http://127.0.0.1:8443\n  authorityHost: https://127.0.0.1:8443/\n", `c.yaml:4:13: azure.endpoint: "http://127.0.0.1:8443"; want an https URL`},
 		{"azure endpoint alone", head + "azure: {endpoint: \"https://management.usgovcloudapi.net\"}\n", "c.yaml:3:8: azure: set endpoint and authorityHost together"},
-		{"azure unknown field", head + "azure:\n  regions: [eastus]\n", `c.yaml:4: unknown field "regions"`},
+		{"azure unknown field", head + "azure:\n  regions: [eastus]\n", `c.yaml:4:3: azure.regions: unknown key; valid keys here: authorityHost, endpoint, parallel, pollInterval, waitTimeout`},
 		{"library without name", head + "vsphere: {server: vc, datacenter: DC0, datastore: ds, cluster: C, contentLibrary: {create: true}}\n", "vsphere.contentLibrary.name: required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

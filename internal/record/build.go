@@ -31,7 +31,9 @@ type BuildRecord struct {
 	APIVersion string `json:"apiVersion"`
 	Kind       string `json:"kind"`
 	// Cell is the cell as build received it.
-	Cell     Cell   `json:"cell"`
+	Cell Cell `json:"cell"`
+	// BuildKey is a copy of Cell.BuildKey (Decode refuses a record where they differ); read
+	// the key with Key.
 	BuildKey string `json:"buildKey"`
 	Status   string `json:"status"`
 	// ValidateOnly is true for a --validate-only run, which has no artifacts.
@@ -93,3 +95,6 @@ type AzureArtifact struct {
 	// Kind is "galleryImageVersion" or "managedImage".
 	Kind string `json:"kind"`
 }
+
+// Key is the build key of the record's image: its cell's.
+func (r BuildRecord) Key() string { return r.Cell.BuildKey }

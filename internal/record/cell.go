@@ -144,28 +144,52 @@ type PublishHints struct {
 	Azure   *AzureHints   `json:"azure,omitempty"`
 }
 
-// AWSHints place and share an AMI.
-type AWSHints struct {
+// AWSTarget is where AMIs are copied to and who may launch them. It is declared here once
+// for the three places that say it: a grid's settings (aws:), a cell's publish hints and the
+// publish configuration (aws:) embed it. Public is left to each of them, as they differ in
+// what leaving it out means.
+type AWSTarget struct {
 	// Regions the AMI is copied to.
 	Regions []string `json:"regions,omitempty"`
 	// Accounts, Organizations (ARNs) and OrganizationalUnits (ARNs) get launch permission.
 	Accounts            []string `json:"accounts,omitempty"`
 	Organizations       []string `json:"organizations,omitempty"`
 	OrganizationalUnits []string `json:"organizationalUnits,omitempty"`
+}
+
+// awsRegionPattern is the shape of an AWS region name ("us-east-1", "ap-southeast-2").
+var awsRegionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+
+// IsAWSRegion reports whether name has the shape of an AWS region name, like us-east-1.
+func IsAWSRegion(name string) bool { return awsRegionPattern.MatchString(name) }
+
+// VSphereTarget is where in a vCenter an image is placed. It is declared here once for the
+// three places that say it: a grid's settings (vsphere:), a cell's publish hints and the
+// publish configuration (vsphere:) embed it.
+type VSphereTarget struct {
+	Datacenter   string `json:"datacenter,omitempty"`
+	Cluster      string `json:"cluster,omitempty"`
+	ResourcePool string `json:"resourcePool,omitempty"`
+	Datastore    string `json:"datastore,omitempty"`
+	// Folder is the VM folder: an inventory path, or relative to the datacenter's VM folder.
+	// Empty means the VM folder itself.
+	Folder string `json:"folder,omitempty"`
+	// Network is the port group every OVF network is mapped to.
+	Network string `json:"network,omitempty"`
+}
+
+// AWSHints place and share an AMI.
+type AWSHints struct {
+	AWSTarget
 	// Public makes the AMI public; only when declared explicitly.
 	Public bool `json:"public,omitempty"`
 }
 
 // VSphereHints place a vSphere template. Empty fields fall back to the publish config.
 type VSphereHints struct {
-	Datacenter string `json:"datacenter,omitempty"`
-	Cluster    string `json:"cluster,omitempty"`
+	VSphereTarget
 	// Host is the ESXi host the build VM runs on, for a build without a cluster.
 	Host           string `json:"host,omitempty"`
-	ResourcePool   string `json:"resourcePool,omitempty"`
-	Datastore      string `json:"datastore,omitempty"`
-	Folder         string `json:"folder,omitempty"`
-	Network        string `json:"network,omitempty"`
 	ContentLibrary string `json:"contentLibrary,omitempty"`
 	// InsecureConnection lets the build (packer-plugin-vsphere) skip vCenter's TLS
 	// verification; only when the grid says so.

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/imagegrid/imagegrid/internal/changeset"
 	"github.com/imagegrid/imagegrid/internal/limits"
 )
 
@@ -42,7 +43,30 @@ func Decode[T Versioned](name string, data []byte, kind string) (T, error) {
 	if gotKind != kind {
 		return v, fmt.Errorf("%s: kind %q; want %q", name, gotKind, kind)
 	}
+	if k, ok := any(v).(keyed); ok {
+		if err := checkKey(k); err != nil {
+			return v, fmt.Errorf("%s: %w", name, err)
+		}
+	}
 	return v, nil
+}
+
+// keyed is a record made for one cell: its buildKey field is a copy of the cell's key, kept
+// in the format for readers that look at the record alone.
+type keyed interface {
+	keys() (copied, cell string)
+}
+
+func (r BuildRecord) keys() (string, string)   { return r.BuildKey, r.Cell.BuildKey }
+func (r PublishRecord) keys() (string, string) { return r.BuildKey, r.Cell.BuildKey }
+
+// checkKey refuses a record whose buildKey is not its cell's: one would name the image and
+// the other find it.
+func checkKey(r keyed) error {
+	if copied, cell := r.keys(); copied != cell {
+		return fmt.Errorf("buildKey %s differs from cell.buildKey %s: a record carries its cell's key; build the cell again", copied, cell)
+	}
+	return nil
 }
 
 // PeekKind returns the kind of the JSON document data ("" for JSON that is not an object with
@@ -81,41 +105,19 @@ func ReadFile[T Versioned](path, kind string) (T, error) {
 	return Decode[T](name, data, kind)
 }
 
-// WriteFile writes v as indented JSON to path atomically: a temporary file in the same
-// directory, synced, then renamed over path. Parent directories are created.
+// WriteFile writes v as indented JSON to path atomically, with changeset's writer: a
+// temporary file in the same directory, synced, then renamed over path (mode 0644).
+// Parent directories are created.
 func WriteFile(path string, v any) error {
 	data, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", path, err)
 	}
-	data = append(data, '\n')
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name()) // no-op after the rename
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return changeset.WriteDir(dir, []changeset.Change{{Path: filepath.Base(path), Data: append(data, '\n'), Mode: 0o644}})
 }
 
 // explain turns encoding/json errors into ones that say where and what.

@@ -1,6 +1,7 @@
 package record
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,13 +33,53 @@ func TestDecodeErrors(t *testing.T) {
 	}
 }
 
+// TestDecodeKeyMismatch: a build or publish record whose buildKey is not its cell's is
+// refused by the decoder, naming the file and both keys; one that agrees is read.
+func TestDecodeKeyMismatch(t *testing.T) {
+	const cellKey, otherKey = "aaaa", "bbbb"
+	tests := []struct {
+		name, kind, key, want string
+	}{
+		{"build record, other key", KindBuildRecord, otherKey, "r.json: buildKey bbbb differs from cell.buildKey aaaa: a record carries its cell's key"},
+		{"build record, no key", KindBuildRecord, "", "r.json: buildKey  differs from cell.buildKey aaaa"},
+		{"build record, same key", KindBuildRecord, cellKey, ""},
+		{"publish record, other key", KindPublishRecord, otherKey, "r.json: buildKey bbbb differs from cell.buildKey aaaa"},
+		{"publish record, same key", KindPublishRecord, cellKey, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := fmt.Sprintf(`{"apiVersion":%q,"kind":%q,"cell":{"id":"c","buildKey":%q},"buildKey":%q}`, APIVersion, tt.kind, cellKey, tt.key)
+			var err error
+			var key string
+			if tt.kind == KindBuildRecord {
+				var r BuildRecord
+				r, err = Decode[BuildRecord]("r.json", []byte(data), tt.kind)
+				key = r.Key()
+			} else {
+				var r PublishRecord
+				r, err = Decode[PublishRecord]("r.json", []byte(data), tt.kind)
+				key = r.Key()
+			}
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("Decode: %v", err)
+			case tt.want == "" && key != cellKey:
+				t.Errorf("Key() = %q, want the cell's %q", key, cellKey)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Errorf("Decode = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
 func TestWriteThenRead(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "records", "b.json")
+	key := strings.Repeat("ab", 32)
 	in := BuildRecord{
-		APIVersion: APIVersion, Kind: KindBuildRecord, BuildKey: strings.Repeat("ab", 32), Status: BuildSucceeded,
+		APIVersion: APIVersion, Kind: KindBuildRecord, BuildKey: key, Status: BuildSucceeded,
 		Started: time.Date(2026, 11, 27, 1, 0, 0, 0, time.UTC), Finished: time.Date(2026, 11, 27, 1, 40, 0, 0, time.UTC),
-		Cell:      Cell{APIVersion: APIVersion, Kind: KindCell, ID: "vsphere-ubuntu-2204-amd64-v1.30.2", Infra: InfraVSphere},
+		Cell:      Cell{APIVersion: APIVersion, Kind: KindCell, ID: "vsphere-ubuntu-2204-amd64-v1.30.2", Infra: InfraVSphere, BuildKey: key},
 		Artifacts: Artifacts{OVA: &OVAArtifact{Path: "output/x.ova", Size: 42, Properties: map[string]string{"VERSION": "v1.30.2-abc"}}},
 	}
 	if err := WriteFile(path, in); err != nil {

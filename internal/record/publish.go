@@ -14,7 +14,9 @@ const (
 	PublishSkipped = "skipped"
 )
 
-// PublishRecord says where one build's image now lives. The catalog step reads these.
+// PublishRecord says where one build's image now lives. The catalog step reads these. Its
+// BuildKey is a copy of Cell.BuildKey, as in the build record: Decode refuses a record where
+// they differ, and the key is read with Key.
 type PublishRecord struct {
 	APIVersion string    `json:"apiVersion"`
 	Kind       string    `json:"kind"`
@@ -35,6 +37,9 @@ type PublishRecord struct {
 	// request.
 	NodeImage []NodeImageReport `json:"nodeImage,omitempty"`
 }
+
+// Key is the build key of the record's image: its cell's.
+func (r PublishRecord) Key() string { return r.Cell.BuildKey }
 
 // VSpherePlacement is a vSphere VM template (and optionally a content library item).
 type VSpherePlacement struct {

@@ -33,7 +33,7 @@ func BenchmarkImportOVA(b *testing.B) {
 		Properties: map[string]string{"VERSION": "v1.30.2+vmware.1-bench", "DISTRO_NAME": "ubuntu"},
 	})
 	vc := vcsim.Start(b)
-	cfg := &publishconfig.VSphere{Server: vc.Host, Insecure: true, Datacenter: "DC0", Cluster: "DC0_C0", Datastore: "LocalDS_0", DiskProvisioning: "thin"}
+	cfg := &publishconfig.VSphere{Server: vc.Host, Insecure: true, VSphereTarget: record.VSphereTarget{Datacenter: "DC0", Cluster: "DC0_C0", Datastore: "LocalDS_0"}, DiskProvisioning: "thin"}
 	ctx := context.Background()
 	govc := peers.Govc(b) // built before any timer runs
 

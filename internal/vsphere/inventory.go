@@ -127,7 +127,7 @@ func extraConfig(opts []types.BaseOptionValue) map[string]string {
 // marks are the extraConfig entries of an import in the given state.
 func marks(rec record.BuildRecord, state string) []types.BaseOptionValue {
 	return []types.BaseOptionValue{
-		&types.OptionValue{Key: keyBuildKey, Value: rec.BuildKey},
+		&types.OptionValue{Key: keyBuildKey, Value: rec.Key()},
 		&types.OptionValue{Key: keyCell, Value: rec.Cell.ID},
 		&types.OptionValue{Key: keyState, Value: state},
 	}
@@ -135,7 +135,7 @@ func marks(rec record.BuildRecord, state string) []types.BaseOptionValue {
 
 func annotation(rec record.BuildRecord) string {
 	return fmt.Sprintf("Kubernetes node image %s, published by imagegrid.\nCell: %s\nBuild key: %s\nImage Builder: %s",
-		rec.Cell.Name, rec.Cell.ID, rec.BuildKey, rec.ImageBuilderVersion)
+		rec.Cell.Name, rec.Cell.ID, rec.Key(), rec.ImageBuilderVersion)
 }
 
 // vappProperties reads the vApp properties of a VM: id → value (the default when unset).

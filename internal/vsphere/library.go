@@ -50,7 +50,7 @@ func (u libraryUpload) run(ctx context.Context, rec record.BuildRecord, ovaPath,
 		if err != nil {
 			return nil, false, fmt.Errorf("content library %s: item %s: %w", u.library, id, err)
 		}
-		if item.Description == nil || !strings.Contains(*item.Description, buildKeyLine(rec.BuildKey)) {
+		if item.Description == nil || !strings.Contains(*item.Description, buildKeyLine(rec.Key())) {
 			return nil, false, fmt.Errorf("content library %s: item %s exists but does not carry build key %s; remove or rename it", u.library, name, rec.Cell.ShortKey())
 		}
 		complete, err := hasDescriptor(ctx, m, id)
@@ -67,7 +67,7 @@ func (u libraryUpload) run(ctx context.Context, rec record.BuildRecord, ovaPath,
 			return nil, false, fmt.Errorf("content library %s: remove interrupted item %s: %w", u.library, name, err)
 		}
 	}
-	desc := annotation(rec) + "\n" + buildKeyLine(rec.BuildKey)
+	desc := annotation(rec) + "\n" + buildKeyLine(rec.Key())
 	id, err := m.CreateLibraryItem(ctx, library.Item{Name: name, Type: library.ItemTypeOVF, LibraryID: libID, Description: &desc})
 	if err != nil {
 		return nil, false, fmt.Errorf("content library %s: create item %s: %w", u.library, name, err)

@@ -148,7 +148,7 @@ func (p *Publisher) template(ctx context.Context, conn *connection, finder *find
 		delay *= 2
 	}
 	if err != nil {
-		p.removeUnfinished(ctx, conn, inv, name, rec.BuildKey, logf)
+		p.removeUnfinished(ctx, conn, inv, name, rec.Key(), logf)
 		return false, err
 	}
 	return reused, p.describe(ctx, finder, vm, rec, pl)
@@ -171,7 +171,7 @@ func (p *Publisher) libraryItem(ctx context.Context, conn *connection, inv *inve
 // interrupted import left, imports when no VM has finished importing, and completes the
 // remaining steps (power off, snapshot, mark as template). reused says nothing had to be done.
 func (p *Publisher) converge(ctx context.Context, conn *connection, inv *inventory, rec record.BuildRecord, ovaPath, name string, logf func(string, ...any)) (*object.VirtualMachine, bool, error) {
-	found, err := machinesWithKey(ctx, conn.client, inv, name, rec.BuildKey, logf)
+	found, err := machinesWithKey(ctx, conn.client, inv, name, rec.Key(), logf)
 	if err != nil {
 		return nil, false, err
 	}

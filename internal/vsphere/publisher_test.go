@@ -80,7 +80,7 @@ func TestPublishTwiceReuses(t *testing.T) {
 func TestPlan(t *testing.T) {
 	rec := record.BuildRecord{Cell: record.Cell{OS: record.OS{ID: "ubuntu-2204"}, Kubernetes: record.Kubernetes{Semver: "v1.30.2"}, BuildKey: testKey},
 		Artifacts: record.Artifacts{OVA: &record.OVAArtifact{Path: "out/node.ova", Size: 3 << 20}}}
-	base := publishconfig.VSphere{Server: "vc.example.com", Datacenter: "DC0", Cluster: "C0", Datastore: "ds1", Folder: "tkg"}
+	base := publishconfig.VSphere{Server: "vc.example.com", VSphereTarget: record.VSphereTarget{Datacenter: "DC0", Cluster: "C0", Datastore: "ds1", Folder: "tkg"}}
 	for _, tc := range []struct {
 		name string
 		lib  *publishconfig.ContentLibrary
@@ -88,7 +88,7 @@ func TestPlan(t *testing.T) {
 		want []string
 	}{
 		{name: "template", want: []string{"import node.ova (3.0 MiB) as template ubuntu-2204-kube-v1.30.2-8f2a0c4be7d1 into vcenter vc.example.com, datacenter DC0, cluster C0, datastore ds1, folder /DC0/vm/tkg"}},
-		{name: "hints win", hint: &record.VSphereHints{ResourcePool: "/DC0/host/C1/Resources/p", Folder: "/DC0/vm/other"},
+		{name: "hints win", hint: &record.VSphereHints{VSphereTarget: record.VSphereTarget{ResourcePool: "/DC0/host/C1/Resources/p", Folder: "/DC0/vm/other"}},
 			want: []string{"import node.ova (3.0 MiB) as template ubuntu-2204-kube-v1.30.2-8f2a0c4be7d1 into vcenter vc.example.com, datacenter DC0, resource pool /DC0/host/C1/Resources/p, datastore ds1, folder /DC0/vm/other"}},
 		{name: "library only", lib: &publishconfig.ContentLibrary{Name: "lib", Only: true},
 			want: []string{"upload node.ova to content library lib of vcenter vc.example.com as item ubuntu-2204-kube-v1.30.2-8f2a0c4be7d1"}},

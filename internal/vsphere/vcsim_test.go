@@ -29,7 +29,8 @@ func newVCSim(t *testing.T) *simTarget {
 	vc := vcsim.Start(t)
 	return &simTarget{VCenter: vc, cfg: &publishconfig.VSphere{
 		Server: vc.Host, Thumbprint: vc.Thumbprint,
-		Datacenter: "DC0", Cluster: "DC0_C0", Datastore: "LocalDS_0", Network: "VM Network", DiskProvisioning: "thin",
+		VSphereTarget:    record.VSphereTarget{Datacenter: "DC0", Cluster: "DC0_C0", Datastore: "LocalDS_0", Network: "VM Network"},
+		DiskProvisioning: "thin",
 	}}
 }
 

@@ -23,10 +23,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/imagegrid/imagegrid/internal/github/fakegithub"
 	"github.com/imagegrid/imagegrid/internal/localpipeline"
 	"github.com/imagegrid/imagegrid/internal/motoserver"
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/testutil/fakegithub"
 )
 
 // actVersion is the act release the test (and .ci/run) installs.

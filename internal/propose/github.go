@@ -1,6 +1,7 @@
-package update
+package propose
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -12,14 +13,7 @@ import (
 // runGitHub commits the catalog change through the GitHub API and opens or updates the
 // pull request.
 func runGitHub(ctx context.Context, o *Options, b *batch, log io.Writer) (Result, error) {
-	token, apiURL := o.Token, o.APIURL
-	if token == "" {
-		token = os.Getenv("GITHUB_TOKEN")
-	}
-	if apiURL == "" {
-		apiURL = os.Getenv("GITHUB_API_URL")
-	}
-	client, err := github.New(o.Repo, token, apiURL, log)
+	client, err := github.New(o.Repo, o.Token, cmp.Or(o.APIURL, os.Getenv("GITHUB_API_URL")), log)
 	if err != nil {
 		return Result{}, err
 	}

@@ -1,4 +1,4 @@
-package catalog
+package yamledit
 
 import (
 	"bytes"
@@ -106,49 +106,59 @@ func (t *text) insertAfterLine(i int, block string) []byte {
 
 // scalarEnd is the offset just past the scalar token that starts at off.
 func (t *text) scalarEnd(n *yaml.Node, off int, flow bool) (int, error) {
-	src := t.src
 	switch {
-	case n.Style&yaml.DoubleQuotedStyle != 0:
-		for i := off + 1; i < len(src); i++ {
-			switch src[i] {
-			case '\\':
-				i++
-			case '"':
-				return i + 1, nil
-			}
+	case n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0:
+		end := quotedEnd(t.src, off)
+		if end == len(t.src) {
+			return 0, fmt.Errorf("line %d: unterminated quoted scalar", n.Line)
 		}
-	case n.Style&yaml.SingleQuotedStyle != 0:
-		for i := off + 1; i < len(src); i++ {
-			if src[i] == '\'' {
-				if i+1 < len(src) && src[i+1] == '\'' {
-					i++
-					continue
-				}
-				return i + 1, nil
-			}
-		}
+		return end + 1, nil
 	case n.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0:
 		return 0, fmt.Errorf("line %d: a block scalar cannot be edited in place", n.Line)
-	default:
-		end := off
-		for end < len(src) && src[end] != '\n' && src[end] != '\r' {
-			if src[end] == '#' && end > off && (src[end-1] == ' ' || src[end-1] == '\t') {
-				break
-			}
-			if flow && strings.IndexByte(",]}", src[end]) >= 0 {
-				break
-			}
-			end++
-		}
-		for end > off && (src[end-1] == ' ' || src[end-1] == '\t') {
-			end--
-		}
-		if string(src[off:end]) != n.Value {
-			return 0, fmt.Errorf("line %d: the scalar %q spans several lines and cannot be edited in place", n.Line, n.Value)
-		}
-		return end, nil
 	}
-	return 0, fmt.Errorf("line %d: unterminated quoted scalar", n.Line)
+	end := t.plainEnd(off, flow)
+	if string(t.src[off:end]) != n.Value {
+		return 0, fmt.Errorf("line %d: the scalar %q spans several lines and cannot be edited in place", n.Line, n.Value)
+	}
+	return end, nil
+}
+
+// plainEnd is the offset just past the plain scalar that starts at off: the end of its line,
+// a comment or, in flow context, an indicator, less trailing blanks.
+func (t *text) plainEnd(off int, flow bool) int {
+	src := t.src
+	end := off
+	for end < len(src) && src[end] != '\n' && src[end] != '\r' {
+		if src[end] == '#' && end > off && (src[end-1] == ' ' || src[end-1] == '\t') {
+			break
+		}
+		if flow && strings.IndexByte(",]}", src[end]) >= 0 {
+			break
+		}
+		end++
+	}
+	for end > off && (src[end-1] == ' ' || src[end-1] == '\t') {
+		end--
+	}
+	return end
+}
+
+// quotedEnd is the offset of the quote that closes the quoted scalar opened by the quote at
+// off, or len(src) when none does. In double quotes a backslash escapes the next byte; in
+// single quotes a quote is written twice.
+func quotedEnd(src []byte, off int) int {
+	q := src[off]
+	for i := off + 1; i < len(src); i++ {
+		switch {
+		case q == '"' && src[i] == '\\':
+			i++
+		case q == '\'' && src[i] == '\'' && i+1 < len(src) && src[i+1] == '\'':
+			i++
+		case src[i] == q:
+			return i
+		}
+	}
+	return len(src)
 }
 
 // flowEnd scans a flow collection or flow item that starts at off and returns the offset of
@@ -159,22 +169,8 @@ func (t *text) flowEnd(off int) (int, error) {
 	depth := 0
 	for i := off; i < len(src); i++ {
 		switch src[i] {
-		case '"':
-			for i++; i < len(src) && src[i] != '"'; i++ {
-				if src[i] == '\\' {
-					i++
-				}
-			}
-		case '\'':
-			for i++; i < len(src); i++ {
-				if src[i] == '\'' {
-					if i+1 < len(src) && src[i+1] == '\'' {
-						i++
-						continue
-					}
-					break
-				}
-			}
+		case '"', '\'':
+			i = quotedEnd(src, i)
 		case '[', '{':
 			depth++
 		case ']', '}':

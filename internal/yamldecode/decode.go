@@ -1,73 +1,101 @@
-package grid
+// Package yamldecode decodes a YAML file into Go structs strictly while keeping where each
+// value stands: every problem is an Error at file:line:col that names the key and says what
+// would be valid, and all of them are collected instead of stopping at the first. The grid
+// declaration and the publish configuration are read with it.
+package yamldecode
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
 
-// Pos is a place in a declaration file.
-type Pos struct {
-	File string
-	Line int
-	Col  int
-}
-
-func (p Pos) String() string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col) }
-
-// Located is embedded in declaration structs: the decoder fills At with the position of the
-// mapping and Fields with the position of each key's value.
-type Located struct {
-	At     Pos
-	Fields map[string]Pos
-}
-
-func (l *Located) located() *Located { return l }
-
-// field returns the position of key's value, or of the mapping when the key is absent.
-func (l Located) field(key string) Pos {
-	if p, ok := l.Fields[key]; ok {
-		return p
+// Document parses the one YAML document in data, file name. It returns nil when data holds
+// no document (the caller says what it wanted) and when data is not YAML or holds a second
+// document; both are added to errs, the second with the message another.
+func Document(name string, data []byte, errs *Errors, another string) *yaml.Node {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if !errors.Is(err, io.EOF) {
+			errs.Add(syntaxErrorPos(name, err), "", "invalid YAML: "+strings.TrimPrefix(err.Error(), "yaml: "))
+		}
+		return nil
 	}
-	return l.At
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		errs.Add(Pos{File: name, Line: extra.Line, Col: extra.Column}, "", another)
+		return nil
+	} else if !errors.Is(err, io.EOF) {
+		errs.Add(syntaxErrorPos(name, err), "", "invalid YAML: "+strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil
+	}
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		return doc.Content[0]
+	}
+	return &doc
 }
 
-// Scalar is a string value together with its position.
-type Scalar struct {
-	Value string
-	Pos   Pos
+// syntaxErrorPos pulls "line N" out of a yaml.v3 syntax error, which carries no position
+// otherwise. For an unclosed flow collection ("did not find expected ',' or ']'") yaml.v3
+// counts that line from 0, the others from 1.
+func syntaxErrorPos(name string, err error) Pos {
+	var line int
+	msg := err.Error()
+	if i := strings.Index(msg, "line "); i >= 0 {
+		fmt.Sscanf(msg[i:], "line %d", &line)
+	}
+	if strings.Contains(msg, "did not find expected") {
+		line++
+	}
+	return Pos{File: name, Line: max(line, 1), Col: 1}
 }
 
-// List is a YAML value that may be written as one scalar or as a sequence of scalars.
-type List []string
+// Decode fills v, a pointer to a struct, from n, a node of file. Keys are the fields' yaml
+// tags (else the field name with a lower-case first letter); embedded structs other than
+// Located are inlined. Unknown and repeated keys and values of the wrong kind are added to
+// errs with their position; at, when not nil, receives the position of every value decoded.
+func Decode(file string, n *yaml.Node, v any, errs *Errors, at Positions) {
+	decoder{file: file, errs: errs, at: at}.decode(n, reflect.ValueOf(v).Elem(), "")
+}
 
-// decoder decodes YAML nodes into declaration structs strictly, collecting every problem
-// with its file:line:col instead of stopping at the first.
+// decoder decodes YAML nodes into structs strictly, collecting every problem with its
+// file:line:col instead of stopping at the first.
 type decoder struct {
 	file string
 	errs *Errors
+	at   Positions
 }
 
 var (
-	locatedType = reflect.TypeOf(Located{})
-	scalarType  = reflect.TypeOf(Scalar{})
-	listType    = reflect.TypeOf(List{})
+	locatedType  = reflect.TypeFor[Located]()
+	scalarType   = reflect.TypeFor[Scalar]()
+	listType     = reflect.TypeFor[List]()
+	durationType = reflect.TypeFor[time.Duration]()
 )
 
 func (d decoder) pos(n *yaml.Node) Pos { return Pos{File: d.file, Line: n.Line, Col: n.Column} }
 
 func (d decoder) fail(n *yaml.Node, key, format string, args ...any) {
-	d.errs.add(d.pos(n), key, fmt.Sprintf(format, args...))
+	d.errs.Add(d.pos(n), key, fmt.Sprintf(format, args...))
 }
 
 // decode fills v (a pointer's element) from n. path names the key for messages ("kubernetes[0].version").
 func (d decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind == yaml.AliasNode {
 		n = n.Alias
+	}
+	if d.at != nil {
+		d.at[path] = d.pos(n)
 	}
 	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
 		return
@@ -81,6 +109,13 @@ func (d decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		v.Set(reflect.ValueOf(Scalar{Value: n.Value, Pos: d.pos(n)}))
 	case v.Type() == listType:
 		d.decodeList(n, v, path)
+	case v.Type() == durationType:
+		var dur time.Duration
+		if n.Kind != yaml.ScalarNode || n.Decode(&dur) != nil {
+			d.fail(n, path, "want a duration like 45m or 15s, got %s", describe(n))
+			return
+		}
+		v.Set(reflect.ValueOf(dur))
 	case v.Kind() == reflect.Struct:
 		d.decodeStruct(n, v, path)
 	case v.Kind() == reflect.Slice:
@@ -112,8 +147,15 @@ func (d decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 			return
 		}
 		v.SetBool(b)
+	case v.Kind() == reflect.Int:
+		var i int
+		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" || n.Decode(&i) != nil {
+			d.fail(n, path, "want a whole number, got %s", describe(n))
+			return
+		}
+		v.SetInt(int64(i))
 	default:
-		panic(fmt.Sprintf("grid: no YAML decoding for %s", v.Type()))
+		panic(fmt.Sprintf("yamldecode: no YAML decoding for %s", v.Type()))
 	}
 }
 
@@ -180,7 +222,7 @@ func (d decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		name := k.Value
 		idx, ok := fields[name]
 		if !ok {
-			d.fail(k, joinPath(path, name), "unknown key; valid keys here: %s", strings.Join(sortedKeys(fields), ", "))
+			d.fail(k, joinPath(path, name), "unknown key; valid keys here: %s", strings.Join(slices.Sorted(maps.Keys(fields)), ", "))
 			continue
 		}
 		if seen[name] {
@@ -191,16 +233,26 @@ func (d decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		if loc != nil {
 			loc.Fields[name] = d.pos(val)
 		}
-		d.decode(val, v.Field(idx), joinPath(path, name))
+		d.decode(val, v.FieldByIndex(idx), joinPath(path, name))
 	}
 }
 
-// yamlFields maps the yaml key of each exported field to its index.
-func yamlFields(t reflect.Type) map[string]int {
-	out := map[string]int{}
+// yamlFields maps the yaml key of each exported field to its index, the fields of embedded
+// structs (Located aside) included.
+func yamlFields(t reflect.Type) map[string][]int {
+	out := map[string][]int{}
 	for i := range t.NumField() {
 		f := t.Field(i)
-		if f.Type == locatedType || !f.IsExported() {
+		if f.Type == locatedType {
+			continue
+		}
+		if f.Anonymous && f.Type.Kind() == reflect.Struct {
+			for name, idx := range yamlFields(f.Type) {
+				out[name] = append([]int{i}, idx...)
+			}
+			continue
+		}
+		if !f.IsExported() {
 			continue
 		}
 		name, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
@@ -210,18 +262,9 @@ func yamlFields(t reflect.Type) map[string]int {
 		if name == "" {
 			name = strings.ToLower(f.Name[:1]) + f.Name[1:]
 		}
-		out[name] = i
+		out[name] = []int{i}
 	}
 	return out
-}
-
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 func joinPath(path, key string) string {

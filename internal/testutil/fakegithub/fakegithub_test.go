@@ -13,7 +13,7 @@ import (
 	gh "github.com/google/go-github/v93/github"
 
 	"github.com/imagegrid/imagegrid/internal/github/contract"
-	"github.com/imagegrid/imagegrid/internal/github/fakegithub"
+	"github.com/imagegrid/imagegrid/internal/testutil/fakegithub"
 )
 
 // start serves a fake and a go-github client of it whose every exchange is checked against
@@ -64,7 +64,7 @@ func TestCreatePullRequestRefusals(t *testing.T) {
 	}
 	srv.Push("feature", map[string]string{"b.yml": "b\n"})
 	open := func(head string) error {
-		_, _, err := c.PullRequests.Create(ctx, "acme", "catalog", gh.CreatePullRequest{Title: gh.Ptr("t"), Head: head, Base: "main"})
+		_, _, err := c.PullRequests.Create(ctx, "acme", "catalog", gh.CreatePullRequest{Title: new("t"), Head: head, Base: "main"})
 		return err
 	}
 	if err := open("feature"); err != nil {
@@ -94,7 +94,7 @@ func TestCreatePullRequestRefusals(t *testing.T) {
 		t.Errorf("Actions token: %d %q", e.Response.StatusCode, e.Message)
 	}
 	// Only opening a pull request is refused to an Actions token.
-	if _, _, err := c.PullRequests.Edit(ctx, "acme", "catalog", 1, &gh.PullRequest{Title: gh.Ptr("new")}); err != nil {
+	if _, _, err := c.PullRequests.Edit(ctx, "acme", "catalog", 1, &gh.PullRequest{Title: new("new")}); err != nil {
 		t.Errorf("editing with an Actions token: %v", err)
 	}
 }
@@ -134,6 +134,9 @@ func TestRateLimits(t *testing.T) {
 	}
 }
 
+// TestTreesBlobsAndTruncation reads trees and blobs as GitHub serves them, truncated past the
+// tree limit. Its cyclomatic complexity is above 15 because it is one scenario checked step by
+// step: each branch is an assertion, not logic.
 func TestTreesBlobsAndTruncation(t *testing.T) {
 	srv, c, _ := start(t, map[string]string{"top.yml": "t\n", "cat/a.yml": "a\n", "cat/sub/b.bin": "\x00\x01binary"})
 	main, _, err := c.Git.GetRef(ctx, "acme", "catalog", "heads/main")
@@ -191,7 +194,7 @@ func TestTreesBlobsAndTruncation(t *testing.T) {
 func TestFaults(t *testing.T) {
 	srv, c, _ := start(t, map[string]string{"a.yml": "a\n"})
 	srv.Inject(fakegithub.Fault{Method: "POST", Path: "/git/blobs", Status: 502, Message: "Server Error", AfterWrite: true})
-	_, _, err := c.Git.CreateBlob(ctx, "acme", "catalog", gh.Blob{Content: "new\n", Encoding: gh.Ptr("utf-8")})
+	_, _, err := c.Git.CreateBlob(ctx, "acme", "catalog", gh.Blob{Content: "new\n", Encoding: new("utf-8")})
 	if e, body := apiError(t, err); e.Response.StatusCode != 502 || body["documentation_url"] != "https://docs.github.com/rest/git/blobs#create-a-blob" {
 		t.Errorf("fault: %v %v", e, body)
 	}
@@ -200,7 +203,7 @@ func TestFaults(t *testing.T) {
 		t.Errorf("the blob written before the 502: %v", err)
 	}
 	srv.SetReadOnly(true)
-	_, _, err = c.Git.CreateBlob(ctx, "acme", "catalog", gh.Blob{Content: "x", Encoding: gh.Ptr("utf-8")})
+	_, _, err = c.Git.CreateBlob(ctx, "acme", "catalog", gh.Blob{Content: "x", Encoding: new("utf-8")})
 	if e, _ := apiError(t, err); e.Response.StatusCode != 403 || e.Message != "Resource not accessible by integration" {
 		t.Errorf("read-only: %v", e)
 	}
@@ -227,16 +230,16 @@ func TestEveryAnswerHasItsRequiredFields(t *testing.T) {
 	srv.Push("feature", map[string]string{"b.yml": "b\n"})
 	main, _, _ := c.Git.GetRef(ctx, "acme", "catalog", "heads/main")
 	commit, _, _ := c.Git.GetCommit(ctx, "acme", "catalog", main.GetObject().GetSHA())
-	tree, _, _ := c.Git.CreateTree(ctx, "acme", "catalog", commit.GetTree().GetSHA(), []*gh.TreeEntry{{Path: gh.Ptr("c.yml"), Mode: gh.Ptr("100644"), Type: gh.Ptr("blob"), Content: gh.Ptr("c\n")}})
-	next, _, _ := c.Git.CreateCommit(ctx, "acme", "catalog", gh.Commit{Message: gh.Ptr("m"), Tree: tree, Parents: []*gh.Commit{{SHA: commit.SHA}}}, nil)
+	tree, _, _ := c.Git.CreateTree(ctx, "acme", "catalog", commit.GetTree().GetSHA(), []*gh.TreeEntry{{Path: new("c.yml"), Mode: new("100644"), Type: new("blob"), Content: new("c\n")}})
+	next, _, _ := c.Git.CreateCommit(ctx, "acme", "catalog", gh.Commit{Message: new("m"), Tree: tree, Parents: []*gh.Commit{{SHA: commit.SHA}}}, nil)
 	c.Git.CreateRef(ctx, "acme", "catalog", gh.CreateRef{Ref: "refs/heads/x", SHA: next.GetSHA()})
 	c.Git.UpdateRef(ctx, "acme", "catalog", "heads/x", gh.UpdateRef{SHA: next.GetSHA()})
-	pr, _, _ := c.PullRequests.Create(ctx, "acme", "catalog", gh.CreatePullRequest{Title: gh.Ptr("t"), Head: "x", Base: "main", Body: gh.Ptr("b")})
+	pr, _, _ := c.PullRequests.Create(ctx, "acme", "catalog", gh.CreatePullRequest{Title: new("t"), Head: "x", Base: "main", Body: new("b")})
 	c.PullRequests.List(ctx, "acme", "catalog", &gh.PullRequestListOptions{State: "open", Head: "acme:x"})
-	c.PullRequests.Edit(ctx, "acme", "catalog", pr.GetNumber(), &gh.PullRequest{Body: gh.Ptr("c")})
+	c.PullRequests.Edit(ctx, "acme", "catalog", pr.GetNumber(), &gh.PullRequest{Body: new("c")})
 	c.PullRequests.RequestReviewers(ctx, "acme", "catalog", pr.GetNumber(), gh.ReviewersRequest{Reviewers: []string{"alice"}, TeamReviewers: []string{"platform"}})
 	c.Git.GetTree(ctx, "acme", "catalog", tree.GetSHA(), true)
-	blob, _, _ := c.Git.CreateBlob(ctx, "acme", "catalog", gh.Blob{Content: "d\n", Encoding: gh.Ptr("utf-8")})
+	blob, _, _ := c.Git.CreateBlob(ctx, "acme", "catalog", gh.Blob{Content: "d\n", Encoding: new("utf-8")})
 	c.Git.GetBlob(ctx, "acme", "catalog", blob.GetSHA())
 	req, _ := c.NewRequest(ctx, "POST", "repos/acme/catalog/issues/1/labels", map[string][]string{"labels": {"images"}})
 	if _, err := c.Do(req, nil); err != nil {

@@ -1,4 +1,4 @@
-package update
+package propose
 
 import (
 	"bytes"
@@ -7,15 +7,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/imagegrid/imagegrid/internal/github/fakegithub"
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/testutil/fakegithub"
 )
 
 // TestReviewersGitHubRefusesAreWarnings: a reviewer who is not a collaborator does not fail
 // the step (the commit and the pull request exist); Result says so.
 func TestReviewersGitHubRefusesAreWarnings(t *testing.T) {
 	// One TKr of the test catalog, with its OSImages.
-	const dir = "../testdata/catalog/v1.30.2---vmware.1-tkg.1/config/"
+	const dir = "../catalog/testdata/catalog/v1.30.2---vmware.1-tkg.1/config/"
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -35,7 +35,7 @@ func TestReviewersGitHubRefusesAreWarnings(t *testing.T) {
 	}
 	srv.SetCollaborators("bob")
 	opts := &Options{Repo: "acme/catalog", Base: "main", Path: "tkr", Reviewers: "alice", Token: srv.Token, APIURL: srv.URL}
-	res, err := Run(context.Background(), opts, []record.PublishRecord{ovaRecord()}, &bytes.Buffer{})
+	res, err := Propose(context.Background(), opts, []record.PublishRecord{ovaRecord()}, &bytes.Buffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,7 +43,7 @@ func TestReviewersGitHubRefusesAreWarnings(t *testing.T) {
 		t.Errorf("%+v", res)
 	}
 	// A rerun succeeds too; with nothing to change it leaves the pull request alone.
-	if res, err = Run(context.Background(), opts, []record.PublishRecord{ovaRecord()}, &bytes.Buffer{}); err != nil || res.Commit != "" {
+	if res, err = Propose(context.Background(), opts, []record.PublishRecord{ovaRecord()}, &bytes.Buffer{}); err != nil || res.Commit != "" {
 		t.Errorf("rerun: %v, %+v", err, res)
 	}
 }

@@ -51,7 +51,6 @@ type Server struct {
 	treeLimit int
 	limit     rateLimit
 	now       func() time.Time
-	requests  []string
 	// checker and report check every exchange (CheckContract).
 	checker *contract.Checker
 	report  func(error)
@@ -241,13 +240,6 @@ func (s *Server) Pulls() []Pull {
 	return out
 }
 
-// Push commits files (path → content; "" deletes) on branch as someone else would.
-func (s *Server) Push(branch string, files map[string]string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.push(branch, files)
-}
-
 func (s *Server) push(branch string, files map[string]string) {
 	parent := s.refs["heads/"+branch]
 	tree := clone(s.trees[s.commits[parent].Tree])
@@ -259,13 +251,6 @@ func (s *Server) push(branch string, files map[string]string) {
 		tree[p] = entry{Mode: "100644", SHA: s.putBlob([]byte(data))}
 	}
 	s.refs["heads/"+branch] = s.putCommit(commit{Tree: s.putTree(tree), Message: "someone else's commit", Parents: []string{parent}})
-}
-
-// Requests returns "METHOD path" of every request served, faults included.
-func (s *Server) Requests() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string(nil), s.requests...)
 }
 
 func clone(m map[string]entry) map[string]entry {

@@ -1,4 +1,4 @@
-package update
+package propose
 
 import (
 	"bytes"
@@ -10,17 +10,20 @@ import (
 
 	gh "github.com/google/go-github/v93/github"
 
-	"github.com/imagegrid/imagegrid/internal/github/fakegithub"
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/testutil/fakegithub"
 )
 
+// TestPullRequestMode runs the step end to end against the fake GitHub. Its cyclomatic
+// complexity is above 15 because it is one scenario checked step by step: each branch is an
+// assertion, not logic.
 func TestPullRequestMode(t *testing.T) {
 	files := map[string]string{}
-	err := fs.WalkDir(os.DirFS("../testdata/catalog"), ".", func(p string, d fs.DirEntry, err error) error {
+	err := fs.WalkDir(os.DirFS("../catalog/testdata/catalog"), ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		data, err := fs.ReadFile(os.DirFS("../testdata/catalog"), p)
+		data, err := fs.ReadFile(os.DirFS("../catalog/testdata/catalog"), p)
 		files["tkr/"+p] = string(data)
 		return err
 	})
@@ -33,7 +36,7 @@ func TestPullRequestMode(t *testing.T) {
 		RunURL: "https://github.com/acme/images/actions/runs/7", Token: srv.Token, APIURL: srv.URL}
 	records := []record.PublishRecord{ovaRecord()}
 	var log bytes.Buffer
-	res, err := Run(context.Background(), opts, records, &log)
+	res, err := Propose(context.Background(), opts, records, &log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +66,7 @@ func TestPullRequestMode(t *testing.T) {
 	}
 	commits := srv.Commits("imagegrid/catalog-tkg")
 
-	again, err := Run(context.Background(), opts, records, &log)
+	again, err := Propose(context.Background(), opts, records, &log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +82,7 @@ func TestPullRequestMode(t *testing.T) {
 	photon.Cell.OS = record.OS{ID: "photon-5", Name: "photon", Version: "5", Arch: "amd64", Type: "linux"}
 	photon.VSphere.Version = "v1.30.2+vmware.1-tkg.1-" + key[:12]
 	opts.RunURL = "https://github.com/acme/images/actions/runs/8"
-	if _, err := Run(context.Background(), opts, []record.PublishRecord{photon}, &log); err != nil {
+	if _, err := Propose(context.Background(), opts, []record.PublishRecord{photon}, &log); err != nil {
 		t.Fatal(err)
 	}
 	pulls = srv.Pulls()
@@ -101,16 +104,24 @@ func TestBodyCarriesOnlyItsOwnRows(t *testing.T) {
 	}
 }
 
-func TestRunRejectsMixedGrids(t *testing.T) {
+func TestProposeRejectsGridsThatCannotNameTheBranch(t *testing.T) {
 	a, b := ovaRecord(), ovaRecord()
 	b.Cell.Grid = "other"
-	_, err := Run(context.Background(), &Options{Dir: t.TempDir()}, []record.PublishRecord{a, b}, &bytes.Buffer{})
+	_, err := Propose(context.Background(), &Options{Dir: t.TempDir()}, []record.PublishRecord{a, b}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "once per grid") {
 		t.Fatalf("got %v", err)
 	}
-	_, err = Run(context.Background(), &Options{}, []record.PublishRecord{a}, &bytes.Buffer{})
+	_, err = Propose(context.Background(), &Options{}, []record.PublishRecord{a}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "exactly one of --catalog-dir") {
 		t.Fatalf("got %v", err)
+	}
+	// The grid declaration's rule: a grid matrix would refuse names no branch.
+	for _, grid := range []string{"", "TKG", "tkg.1", "tkg_1", "-tkg", strings.Repeat("g", 64)} {
+		a.Cell.Grid = grid
+		_, err = Propose(context.Background(), &Options{Dir: t.TempDir()}, []record.PublishRecord{a}, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), "is not a valid grid name") {
+			t.Errorf("grid %q: got %v", grid, err)
+		}
 	}
 }
 
@@ -118,7 +129,7 @@ func TestRunRejectsMixedGrids(t *testing.T) {
 // (a tree entry of mode 120000): the run is refused, naming it, and nothing is pushed.
 func TestPullRequestModeRefusesLinkedCatalogFile(t *testing.T) {
 	const tkr = "tkr/v1.30.2---vmware.1-tkg.1/config/TanzuKubernetesRelease.yml"
-	data, err := os.ReadFile("../testdata/catalog/v1.30.2---vmware.1-tkg.1/config/TanzuKubernetesRelease.yml")
+	data, err := os.ReadFile("../catalog/testdata/catalog/v1.30.2---vmware.1-tkg.1/config/TanzuKubernetesRelease.yml")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,12 +150,12 @@ func TestPullRequestModeRefusesLinkedCatalogFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	tree, _, err := client.Git.CreateTree(ctx, "acme", "catalog", parent.GetTree().GetSHA(), []*gh.TreeEntry{
-		{Path: gh.Ptr(tkr), Mode: gh.Ptr("120000"), Type: gh.Ptr("blob"), Content: gh.Ptr("../../../../other/TanzuKubernetesRelease.yml")},
+		{Path: new(tkr), Mode: new("120000"), Type: new("blob"), Content: new("../../../../other/TanzuKubernetesRelease.yml")},
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	commit, _, err := client.Git.CreateCommit(ctx, "acme", "catalog", gh.Commit{Message: gh.Ptr("link the TKr"), Tree: tree, Parents: []*gh.Commit{parent}}, nil)
+	commit, _, err := client.Git.CreateCommit(ctx, "acme", "catalog", gh.Commit{Message: new("link the TKr"), Tree: tree, Parents: []*gh.Commit{parent}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -152,7 +163,7 @@ func TestPullRequestModeRefusesLinkedCatalogFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	opts := &Options{Repo: "acme/catalog", Base: "main", Path: "tkr", Token: srv.Token, APIURL: srv.URL}
-	_, err = Run(ctx, opts, []record.PublishRecord{ovaRecord()}, &bytes.Buffer{})
+	_, err = Propose(ctx, opts, []record.PublishRecord{ovaRecord()}, &bytes.Buffer{})
 	want := "v1.30.2---vmware.1-tkg.1/config/TanzuKubernetesRelease.yml is a symbolic link: imagegrid edits the catalog through no link"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("Run: %v; want an error containing %q", err, want)

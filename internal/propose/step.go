@@ -1,4 +1,4 @@
-package main
+package propose
 
 import (
 	"cmp"
@@ -9,43 +9,53 @@ import (
 	"strings"
 
 	"github.com/imagegrid/imagegrid/internal/actions"
-	"github.com/imagegrid/imagegrid/internal/catalog/update"
-	"github.com/imagegrid/imagegrid/internal/publish"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
-// proposeCatalog is the last step of publish: it points the TKr catalog at the images just
-// published, commits or opens the pull request, and stores each record's catalog edits in its
-// publish record. Without --catalog-dir or --catalog-repo the catalog is left alone.
-func proposeCatalog(ctx context.Context, gh *actions.Runner, o options, records []record.PublishRecord, log io.Writer) error {
-	c := o.catalog
-	if c.Dir == "" && c.Repo == "" {
+// Step is the last step of publish: it points the TKr catalog at the images just published,
+// commits or opens the pull request, and stores each record's catalog changes in its publish
+// record. Without --catalog-dir or --catalog-repo the catalog is left alone.
+type Step struct {
+	Options *Options
+	// DryRun leaves the catalog alone (publish --dry-run).
+	DryRun bool
+	// Actions reads the token input, masks the token, groups the log and takes the step's
+	// outputs, annotations and summary.
+	Actions *actions.Runner
+	// Record stores a publish record whose Catalog was filled in (publish's recorder).
+	Record func(record.PublishRecord) error
+	Log    io.Writer
+}
+
+// Run proposes the catalog change of records. A failure says that the images are published
+// and that publish may be run again for the catalog change alone.
+func (s Step) Run(ctx context.Context, records []record.PublishRecord) error {
+	o, gh, log := s.Options, s.Actions, s.Log
+	if o.Dir == "" && o.Repo == "" {
 		fmt.Fprintln(log, "catalog: neither --catalog-dir nor --catalog-repo given; the catalog is not changed")
 		return nil
 	}
-	if o.dryRun {
+	if s.DryRun {
 		fmt.Fprintln(log, "catalog: dry run; the catalog is not changed")
 		return nil
 	}
-	c.Token = cmp.Or(c.Token, gh.Input("token"), os.Getenv("GITHUB_TOKEN"))
-	gh.Mask(c.Token)
+	o.Token = cmp.Or(o.Token, gh.Input("token"), os.Getenv("GITHUB_TOKEN"))
+	gh.Mask(o.Token)
 	end := gh.Group("catalog: point the TKr catalog at the new images")
-	res, err := update.Run(ctx, c, records, log)
+	res, err := Propose(ctx, o, records, log)
 	end()
 	if err != nil {
 		return fmt.Errorf("catalog: %w (the images are published; run publish again to retry the catalog change)", err)
 	}
-	changes := map[string][]record.CatalogChange{}
-	for _, a := range res.Applied {
-		changes[a.Cell.ID] = append(changes[a.Cell.ID], a.Changes...)
-	}
-	recorder := publish.Recorder{Dir: o.out}
-	for i := range records {
-		if got := changes[records[i].Cell.ID]; len(got) > 0 {
-			records[i].Catalog = got
-			if _, err := recorder.Write(records[i]); err != nil {
-				return err
-			}
+	// Propose applies every record, in order: Applied[i] is records[i]'s.
+	for i, a := range res.Applied {
+		if len(a.Changes) == 0 {
+			continue
+		}
+		r := records[i]
+		r.Catalog = a.Changes
+		if err := s.Record(r); err != nil {
+			return err
 		}
 	}
 	for _, kv := range [][2]string{{"catalog-branch", res.Branch}, {"catalog-commit", res.Commit}, {"pull-request", res.PullRequest}} {

@@ -1,6 +1,7 @@
-package update
+package propose
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,20 +24,7 @@ const (
 // objects this run did not touch, and its run links, are carried on, so the body describes
 // everything on the branch and not only the last run.
 func Body(applied []catalog.Applied, runURL, previous string) string {
-	rows, objects := []string{}, map[string]bool{}
-	for _, a := range applied {
-		if len(a.Changes) == 0 {
-			continue
-		}
-		for _, img := range a.Images {
-			replaces := img.Replaces
-			if replaces == "" {
-				replaces = "—"
-			}
-			rows = append(rows, fmt.Sprintf("| `%s` | %s | `%s` | `%s` | %s |", a.Cell.ID, a.Infra, img.Describe(), img.Object, replaces))
-			objects[img.Object] = true
-		}
-	}
+	rows, objects := imageRows(applied)
 	oldRows, runs := parseBody(previous)
 	for _, r := range oldRows {
 		if !objects[rowObject(r)] {
@@ -75,6 +63,23 @@ func Body(applied []catalog.Applied, runURL, previous string) string {
 	}
 	b.WriteString("\n" + Marker + "\n")
 	return b.String()
+}
+
+// imageRows are the table rows of the images of applied that changed the catalog, and the
+// catalog objects they name.
+func imageRows(applied []catalog.Applied) ([]string, map[string]bool) {
+	rows, objects := []string{}, map[string]bool{}
+	for _, a := range applied {
+		if len(a.Changes) == 0 {
+			continue
+		}
+		for _, img := range a.Images {
+			replaces := cmp.Or(img.Replaces, "—")
+			rows = append(rows, fmt.Sprintf("| `%s` | %s | `%s` | `%s` | %s |", a.Cell.ID, a.Infra, img.Describe(), img.Object, replaces))
+			objects[img.Object] = true
+		}
+	}
+	return rows, objects
 }
 
 // parseBody reads the table rows and run links of a body Body wrote; anything else (a body

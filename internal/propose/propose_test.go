@@ -1,4 +1,4 @@
-package update
+package propose
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 )
 
 // ovaRecord is the publish record of a vSphere ubuntu-2204 image that replaces the default
-// of TKr v1.30.2+vmware.1-tkg.1 in ../testdata/catalog.
+// of TKr v1.30.2+vmware.1-tkg.1 in ../catalog/testdata/catalog.
 func ovaRecord() record.PublishRecord {
 	key := strings.Repeat("ab", 32)
 	at := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
@@ -50,12 +50,12 @@ func git(t *testing.T, dir string, args ...string) string {
 	return strings.TrimSpace(string(out))
 }
 
-// catalogRepo makes a git repository whose folder "catalog" holds ../testdata/catalog.
+// catalogRepo makes a git repository whose folder "catalog" holds ../catalog/testdata/catalog.
 func catalogRepo(t *testing.T) string {
 	t.Helper()
 	dir := t.TempDir()
 	git(t, dir, "init", "-q", "-b", "main")
-	if err := os.CopyFS(filepath.Join(dir, "catalog"), os.DirFS("../testdata/catalog")); err != nil {
+	if err := os.CopyFS(filepath.Join(dir, "catalog"), os.DirFS("../catalog/testdata/catalog")); err != nil {
 		t.Fatal(err)
 	}
 	git(t, dir, "add", "-A")
@@ -67,7 +67,7 @@ func TestLocalMode(t *testing.T) {
 	dir := catalogRepo(t)
 	opts := &Options{Dir: dir, Base: "main", Path: "catalog", RunURL: "https://github.com/o/r/actions/runs/1"}
 	var log bytes.Buffer
-	res, err := Run(context.Background(), opts, []record.PublishRecord{ovaRecord()}, &log)
+	res, err := Propose(context.Background(), opts, []record.PublishRecord{ovaRecord()}, &log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,12 +92,12 @@ func TestLocalMode(t *testing.T) {
 			t.Errorf("log lacks the body line %q:\n%s", want, log.String())
 		}
 	}
-	if err := CheckDir(filepath.Join(dir, "catalog"), nil); err != nil {
+	if err := Check(&Options{Dir: dir, Path: "catalog"}); err != nil {
 		t.Errorf("check after the edit: %v", err)
 	}
 
 	// The same records again: no second commit.
-	again, err := Run(context.Background(), opts, []record.PublishRecord{ovaRecord()}, &log)
+	again, err := Propose(context.Background(), opts, []record.PublishRecord{ovaRecord()}, &log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,18 +111,21 @@ func TestLocalModeRefusesDirtyCheckout(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "catalog", "stray.yml"), []byte("a: 1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Run(context.Background(), &Options{Dir: dir, Base: "main", Path: "catalog"}, []record.PublishRecord{ovaRecord()}, &bytes.Buffer{})
+	_, err := Propose(context.Background(), &Options{Dir: dir, Base: "main", Path: "catalog"}, []record.PublishRecord{ovaRecord()}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "uncommitted changes") || !strings.Contains(err.Error(), "stray.yml") {
 		t.Fatalf("got %v", err)
 	}
 }
 
-func TestCheckMode(t *testing.T) {
+func TestCheck(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.CopyFS(dir, os.DirFS("../testdata/catalog")); err != nil {
+	if err := os.CopyFS(dir, os.DirFS("../catalog/testdata/catalog")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Run(context.Background(), &Options{Dir: dir, Check: true}, nil, &bytes.Buffer{}); err != nil {
+	if err := Check(&Options{}); err == nil || !strings.Contains(err.Error(), "--check needs --catalog-dir") {
+		t.Errorf("a check without a checkout: got %v", err)
+	}
+	if err := Check(&Options{Dir: dir}); err != nil {
 		t.Fatalf("the fixture catalog fails the check: %v", err)
 	}
 	tkr := filepath.Join(dir, "v1.30.2---vmware.1-tkg.1", "config", "TanzuKubernetesRelease.yml")
@@ -131,7 +134,7 @@ func TestCheckMode(t *testing.T) {
 	if err := os.WriteFile(tkr, []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Run(context.Background(), &Options{Dir: dir, Check: true}, nil, &bytes.Buffer{})
+	err := Check(&Options{Dir: dir})
 	if err == nil || !strings.Contains(err.Error(), "OSImage/v1.30.2---vmware.1-tkg.1-photon-5-amd64-ova-missing, which is not in the catalog") ||
 		!strings.Contains(err.Error(), "TanzuKubernetesRelease.yml:3") {
 		t.Fatalf("got %v", err)
@@ -142,7 +145,7 @@ func TestLocalModeFailureLeavesCheckoutAsItWas(t *testing.T) {
 	dir := catalogRepo(t)
 	bad := ovaRecord()
 	bad.Cell.ReplacesDefault = false // the TKr has a default for this combination: refused
-	_, err := Run(context.Background(), &Options{Dir: dir, Base: "main", Path: "catalog"}, []record.PublishRecord{bad}, &bytes.Buffer{})
+	_, err := Propose(context.Background(), &Options{Dir: dir, Base: "main", Path: "catalog"}, []record.PublishRecord{bad}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "replacesDefault") {
 		t.Fatalf("got %v", err)
 	}
@@ -166,22 +169,22 @@ func TestRunUsesSelectors(t *testing.T) {
 
 	dir := catalogRepo(t)
 	opts := &Options{Dir: dir, Base: "main", Path: "catalog"}
-	_, err := Run(context.Background(), opts, []record.PublishRecord{noble}, &bytes.Buffer{})
+	_, err := Propose(context.Background(), opts, []record.PublishRecord{noble}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "image-type=ova,os-name=ubuntu") {
 		t.Fatalf("tanzu-framework's selectors: got %v, want a refusal naming the selector", err)
 	}
 	opts.Selectors = withVersion
-	res, err := Run(context.Background(), opts, []record.PublishRecord{noble}, &bytes.Buffer{})
+	res, err := Propose(context.Background(), opts, []record.PublishRecord{noble}, &bytes.Buffer{})
 	if err != nil || res.Commit == "" {
 		t.Fatalf("clusters that select os-version: %+v, %v; want a commit", res, err)
 	}
 
-	check := &Options{Dir: dir, Path: "catalog", Check: true, Selectors: withVersion}
-	if _, err := Run(context.Background(), check, nil, &bytes.Buffer{}); err != nil {
+	check := &Options{Dir: dir, Path: "catalog", Selectors: withVersion}
+	if err := Check(check); err != nil {
 		t.Errorf("check with the selectors the edit used: %v", err)
 	}
 	check.Selectors = nil
-	_, err = Run(context.Background(), check, nil, &bytes.Buffer{})
+	err = Check(check)
 	if err == nil || !strings.Contains(err.Error(), "ubuntu-2404-amd64-ova-imagegrid") {
 		t.Errorf("check with tanzu-framework's selectors: got %v, want the clash", err)
 	}
@@ -209,7 +212,7 @@ func TestLocalModeRefusesLinkedCatalogFile(t *testing.T) {
 	}
 	git(t, dir, "add", "-A")
 	git(t, dir, "commit", "-q", "-m", "link the TKr")
-	_, err = Run(context.Background(), &Options{Dir: dir, Base: "main", Path: "catalog"}, []record.PublishRecord{ovaRecord()}, &bytes.Buffer{})
+	_, err = Propose(context.Background(), &Options{Dir: dir, Base: "main", Path: "catalog"}, []record.PublishRecord{ovaRecord()}, &bytes.Buffer{})
 	want := "v1.30.2---vmware.1-tkg.1/config/TanzuKubernetesRelease.yml is a symbolic link: imagegrid edits the catalog through no link"
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("Run: %v; want an error containing %q", err, want)

@@ -1,4 +1,4 @@
-package grid
+package yamldecode
 
 import (
 	"cmp"
@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Error is one problem in a declaration: where, which key, and what would be valid.
+// Error is one problem in a YAML file: where, which key, and what would be valid.
 type Error struct {
 	Pos Pos
 	// Key is the path of the key in its file ("kubernetes[1].version"), or "" for a whole file.
@@ -22,13 +22,13 @@ func (e *Error) Error() string {
 	return fmt.Sprintf("%s: %s: %s", e.Pos, e.Key, e.Msg)
 }
 
-// Errors collects every problem found in a declaration, so one run reports them all.
+// Errors collects every problem found in one or more files, so one run reports them all.
 type Errors struct {
 	List []*Error
 }
 
-// add records a problem once: a rule applied to many cells reports its problem at one place.
-func (e *Errors) add(pos Pos, key, msg string) {
+// Add records a problem once: a rule applied to many places reports its problem at one place.
+func (e *Errors) Add(pos Pos, key, msg string) {
 	err := &Error{Pos: pos, Key: key, Msg: msg}
 	if !slices.ContainsFunc(e.List, func(prev *Error) bool { return *prev == *err }) {
 		e.List = append(e.List, err)
@@ -48,8 +48,8 @@ func (e *Errors) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// err returns the collected problems as an error, or nil when there are none.
-func (e *Errors) err() error {
+// Err returns the collected problems as an error, or nil when there are none.
+func (e *Errors) Err() error {
 	if len(e.List) == 0 {
 		return nil
 	}

@@ -1,8 +1,9 @@
-// Package update is the catalog step of publish: it points a TKr catalog at the images of a
+// Package propose is the catalog step of publish: it points a TKr catalog at the images of a
 // run's publish records and proposes the change — as a pull request through the GitHub API
 // (--catalog-repo) or as a commit on a branch of a local git checkout (--catalog-dir) — and
-// checks a catalog for pull request validation (--check).
-package update
+// stores in each publish record the catalog changes made for it. Check checks a catalog for
+// pull request validation (publish --check).
+package propose
 
 import (
 	"context"
@@ -14,10 +15,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/imagegrid/imagegrid/internal/catalog"
+	"github.com/imagegrid/imagegrid/internal/changeset"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -33,14 +34,12 @@ type Options struct {
 	Path string
 	// Prune deletes the OSImages a new image replaced when no TKr lists them any more.
 	Prune bool
-	// Check only checks the catalog's invariants (pull request validation).
-	Check bool
 	// Labels and Reviewers are comma-separated, for the pull request.
 	Labels, Reviewers string
 	// RunURL links the pull request to the run that published the images.
 	RunURL string
-	// Token authenticates to GitHub; empty means the GITHUB_TOKEN environment variable.
-	// Callers mask it; it is never printed.
+	// Token authenticates to GitHub (Step.Run fills it in from the token input or the
+	// GITHUB_TOKEN environment variable when it is empty, and masks it); it is never printed.
 	Token string
 	// APIURL is the GitHub REST endpoint; empty means GITHUB_API_URL, else api.github.com.
 	APIURL string
@@ -57,16 +56,16 @@ func RegisterFlags(fs *flag.FlagSet) *Options {
 	fs.StringVar(&o.Base, "catalog-base", "main", "branch the catalog change is proposed against")
 	fs.StringVar(&o.Path, "catalog-path", "", "folder of the catalog inside the repository (default: its root)")
 	fs.BoolVar(&o.Prune, "prune", false, "delete OSImages replaced by new images when no TKr lists them any more")
-	fs.BoolVar(&o.Check, "check", false, "only check the catalog's invariants (pull request validation); needs --catalog-dir")
 	fs.StringVar(&o.Labels, "labels", "", "comma-separated labels for the catalog pull request")
 	fs.StringVar(&o.Reviewers, "reviewers", "", "comma-separated reviewers (users, or org/team) for the catalog pull request")
 	fs.StringVar(&o.RunURL, "run-url", "", "URL of the run, linked from the pull request")
 	return o
 }
 
-// Result is what Run did.
+// Result is what Propose did.
 type Result struct {
-	// Applied has one entry per record, with the catalog changes to store in it.
+	// Applied has one entry per record, in the order of the records, with the catalog
+	// changes to store in it.
 	Applied []catalog.Applied
 	// Branch is the branch the change was committed on.
 	Branch string
@@ -81,15 +80,9 @@ type Result struct {
 	Warnings []string
 }
 
-// Run applies records to the catalog and proposes the change. Records of several grids are
-// an error: each grid has its own branch and pull request.
-func Run(ctx context.Context, o *Options, records []record.PublishRecord, log io.Writer) (Result, error) {
-	if o.Check {
-		if o.Dir == "" {
-			return Result{}, errors.New("--check needs --catalog-dir (a checkout of the catalog)")
-		}
-		return Result{}, CheckDir(filepath.Join(o.Dir, filepath.FromSlash(o.Path)), o.Selectors)
-	}
+// Propose applies records to the catalog and proposes the change. Records of several grids
+// are an error: each grid has its own branch and pull request.
+func Propose(ctx context.Context, o *Options, records []record.PublishRecord, log io.Writer) (Result, error) {
 	if (o.Dir == "") == (o.Repo == "") {
 		return Result{}, errors.New("give exactly one of --catalog-dir (a local git checkout) and --catalog-repo (owner/name on GitHub)")
 	}
@@ -108,14 +101,13 @@ func Run(ctx context.Context, o *Options, records []record.PublishRecord, log io
 	return runGitHub(ctx, o, b, log)
 }
 
-var gridName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
-
+// gridOf returns the one grid of records, which names the branch.
 func gridOf(records []record.PublishRecord) (string, error) {
 	grid := ""
 	for _, r := range records {
 		g := r.Cell.Grid
-		if !gridName.MatchString(g) {
-			return "", fmt.Errorf("cell %s: grid %q cannot name a branch (letters, digits, '.', '_', '-')", r.Cell.ID, g)
+		if err := record.CheckGridName(g); err != nil {
+			return "", fmt.Errorf("cell %s: %w", r.Cell.ID, err)
 		}
 		if grid != "" && g != grid {
 			return "", fmt.Errorf("cell %s is of grid %s, others of grid %s: run the catalog step once per grid", r.Cell.ID, g, grid)
@@ -125,10 +117,13 @@ func gridOf(records []record.PublishRecord) (string, error) {
 	return grid, nil
 }
 
-// CheckDir loads the catalog in dir and checks its invariants with selectors (nil: the
-// defaults).
-func CheckDir(dir string, selectors catalog.Selectors) error {
-	c, err := catalog.Load(os.DirFS(dir), selectors)
+// Check loads the catalog of o's checkout (o.Dir, its folder o.Path) and checks its
+// invariants with o.Selectors (nil: the defaults), for pull request validation.
+func Check(o *Options) error {
+	if o.Dir == "" {
+		return errors.New("--check needs --catalog-dir (a checkout of the catalog)")
+	}
+	c, err := catalog.Load(os.DirFS(filepath.Join(o.Dir, filepath.FromSlash(o.Path))), o.Selectors)
 	if err != nil {
 		return err
 	}
@@ -145,7 +140,7 @@ type batch struct {
 
 // edit applies the records to the catalog in repo (a repository tree) and returns the
 // changed files, with paths relative to the repository root.
-func (b *batch) edit(repo fs.FS) ([]catalog.FileChange, error) {
+func (b *batch) edit(repo fs.FS) ([]changeset.Change, error) {
 	root := repo
 	if p := strings.Trim(b.opts.Path, "/"); p != "" {
 		sub, err := fs.Sub(repo, p)
