@@ -263,3 +263,32 @@ func TestApplyAzurePartialReplication(t *testing.T) {
 		t.Errorf("created %v; want one OSImage for the version, whatever its regions", created)
 	}
 }
+
+// TestApplyBOMAzureKeepsItsPlace: a gallery entry of a legacy BOM replaced by a newer version
+// stays where it is (tanzu-framework's legacy templates take the first azure entry).
+func TestApplyBOMAzureKeepsItsPlace(t *testing.T) {
+	dir := copyCatalog(t)
+	applyAndWrite(t, dir, nil, []record.PublishRecord{published("azure", "ubuntu-2004", bom121, true, "f")}, ApplyOptions{})
+	applyAndWrite(t, dir, nil, []record.PublishRecord{published("azure", "ubuntu-1804", bom121, true, "d")}, ApplyOptions{})
+	firstOS := func() string {
+		c, err := Load(os.DirFS(dir), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range c.boms[bom121] {
+			for _, e := range b.obj.Entries {
+				if e.Key.ImageType == ImageAzure && e.Path[1] == 0 {
+					return e.Key.OSVersion + " " + e.Ref["version"]
+				}
+			}
+		}
+		return ""
+	}
+	if got := firstOS(); got != "2004 0.3.ffffff" {
+		t.Fatalf("first azure entry %q; want ubuntu 20.04's", got)
+	}
+	applyAndWrite(t, dir, nil, []record.PublishRecord{published("azure", "ubuntu-2004", bom121, true, "e")}, ApplyOptions{})
+	if got := firstOS(); got != "2004 0.3.eeeeee" {
+		t.Errorf("first azure entry after the new 20.04 version %q; want it in the same place", got)
+	}
+}
