@@ -47,6 +47,12 @@ var rows = []row{
 		pkg: "./cmd/publish", bench: "ReuseLookup", line: "BenchmarkReuseLookup/5-vms", ours: "imagegrid-ms", theirs: "govc-ms", ratio: "imagegrid/govc", target: "—"},
 	{name: "reuse lookup, 4,000 VMs against 5 VMs", peer: "imagegrid at 5 VMs",
 		pkg: "./cmd/publish", bench: "ReuseLookup", line: "BenchmarkReuseLookup/4000-vms", ours: "imagegrid-ms", across: "BenchmarkReuseLookup/5-vms", target: "≈ 1 (flat)"},
+	{name: "matrix, 100,000 cells as JSON (whole process): time", peer: "the previous matrix (6922386, its cell limit raised to 100,000)",
+		pkg: "./cmd/matrix", bench: "MatrixProcess", line: "BenchmarkMatrixProcess/100000-cells", ours: "imagegrid-s", theirs: "previous-s", ratio: "imagegrid/previous", target: "< 1 s"},
+	{name: "matrix, 100,000 cells as JSON (whole process): peak RSS", peer: "the previous matrix (6922386, its cell limit raised to 100,000)",
+		pkg: "./cmd/matrix", bench: "MatrixProcess", line: "BenchmarkMatrixProcess/100000-cells", ours: "imagegrid-MiB", theirs: "previous-MiB", ratio: "rss-imagegrid/previous", target: "< 64 MiB"},
+	{name: "matrix, 2,000 one-release rules over 12,000 cells (whole process): time", peer: "the previous matrix (6922386)",
+		pkg: "./cmd/matrix", bench: "MatrixProcess", line: "BenchmarkMatrixProcess/2000-rules", ours: "imagegrid-s", theirs: "previous-s", ratio: "imagegrid/previous", target: "not cells × rules"},
 }
 
 func main() {

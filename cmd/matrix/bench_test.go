@@ -1,9 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/imagegrid/imagegrid/internal/testutil/peers"
 )
 
 // BenchmarkMatrix10k expands a 10,200-cell declaration (1,700 releases × 6 OS) with 200 var
@@ -19,4 +28,132 @@ func BenchmarkMatrix10k(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// previousCommit is the last matrix that held every cell in memory and tried every settings
+// and exclude rule on every cell: the peer of BenchmarkMatrixProcess.
+const previousCommit = "6922386e63f2227debe733b4f47f931bc375909e"
+
+// rounds counts the rounds of the benchmarks in this process (go test -count runs a
+// benchmark again in the same process), for peers.Interleave.
+var rounds int
+
+// BenchmarkMatrixProcess runs matrix as a whole process, writing a grid's cells as JSON to
+// /dev/null, against the previous implementation (previousCommit, its cell limit raised from
+// 50,000 to 100,000 so that it accepts the grid), both built before the timer starts, in
+// alternating order: wall time and peak RSS (through GNU time, whose own start-up is in
+// both) of each. 100000-cells is 16,666 releases × 6 OS
+// with 200 one-release settings rules; 2000-rules is 2,000 releases × 6 OS with 2,000 of them.
+// The outputs of both are compared once, outside the timing. Run it with:
+//
+//	go test ./cmd/matrix -run '^$' -bench MatrixProcess -benchtime 1x -count 5
+func BenchmarkMatrixProcess(b *testing.B) {
+	if _, err := os.Stat(gnuTime); err != nil {
+		b.Fatalf("GNU time measures the peak RSS (apt-get install time): %v", err)
+	}
+	ours := peers.Command(b, "github.com/imagegrid/imagegrid/cmd/matrix")
+	previous := previousMatrix(b)
+	for _, size := range []struct {
+		name               string
+		releases, varFiles int
+	}{{"100000-cells", 16666, 200}, {"2000-rules", 2000, 2000}} {
+		b.Run(size.name, func(b *testing.B) {
+			dir := b.TempDir()
+			writeGrid(b, dir, size.releases, size.varFiles)
+			args := []string{"--matrices", dir, "--format", "json"}
+			if a, p := output(b, ours, args), output(b, previous, args); !bytes.Equal(a, p) {
+				b.Fatalf("matrix writes %d bytes, the previous one %d: want the same output", len(a), len(p))
+			}
+			b.ResetTimer()
+			for range b.N {
+				rounds++
+				var rssOurs, rssPrevious float64
+				tOurs, tPrevious := peers.Interleave(rounds,
+					func() { rssOurs = runMatrix(b, ours, args) },
+					func() { rssPrevious = runMatrix(b, previous, args) })
+				b.ReportMetric(tOurs.Seconds(), "imagegrid-s")
+				b.ReportMetric(tPrevious.Seconds(), "previous-s")
+				b.ReportMetric(tOurs.Seconds()/tPrevious.Seconds(), "imagegrid/previous")
+				b.ReportMetric(rssOurs, "imagegrid-MiB")
+				b.ReportMetric(rssPrevious, "previous-MiB")
+				b.ReportMetric(rssOurs/rssPrevious, "rss-imagegrid/previous")
+			}
+		})
+	}
+}
+
+// runMatrix runs bin with args, its output to /dev/null, and returns its peak RSS in MiB. The
+// peak is the one GNU time reads from wait4: a child this test process started itself would
+// report this process's own peak instead, which exec carries over from a vfork.
+func runMatrix(b *testing.B, bin string, args []string) float64 {
+	peak := filepath.Join(b.TempDir(), "peak")
+	cmd := exec.Command(gnuTime, append([]string{"-f", "%M", "-o", peak, bin}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	cmd.Env = append(os.Environ(), "GITHUB_ACTIONS=", "GITHUB_OUTPUT=")
+	if err := cmd.Run(); err != nil {
+		b.Fatalf("%s: %v\n%s", bin, err, stderr.String())
+	}
+	data, err := os.ReadFile(peak)
+	if err != nil {
+		b.Fatal(err)
+	}
+	kib, err := strconv.ParseFloat(strings.TrimSpace(string(data)), 64)
+	if err != nil {
+		b.Fatalf("GNU time wrote %q, want the peak RSS in KiB: %v", data, err)
+	}
+	return kib / 1024
+}
+
+// gnuTime is GNU time (Debian's time package), which reports a command's peak RSS.
+const gnuTime = "/usr/bin/time"
+
+// output is what bin writes to stdout with args.
+func output(b *testing.B, bin string, args []string) []byte {
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "GITHUB_ACTIONS=", "GITHUB_OUTPUT=")
+	out, err := cmd.Output()
+	if err != nil {
+		b.Fatalf("%s: %v", bin, err)
+	}
+	return out
+}
+
+// previousMatrix builds cmd/matrix at previousCommit, from this repository's history, with
+// its cell limit raised to 100,000, and returns the binary's path.
+func previousMatrix(b *testing.B) string {
+	b.Helper()
+	dir := b.TempDir()
+	archive := exec.Command("git", "archive", "--format=tar", previousCommit)
+	archive.Dir = "../.."
+	tarball, err := archive.Output()
+	if err != nil {
+		b.Fatalf("git archive %s: %v", previousCommit, err)
+	}
+	untar := exec.Command("tar", "-x", "-C", dir)
+	untar.Stdin = bytes.NewReader(tarball)
+	if out, err := untar.CombinedOutput(); err != nil {
+		b.Fatalf("tar: %v\n%s", err, out)
+	}
+	limits := filepath.Join(dir, "internal", "limits", "limits.go")
+	src, err := os.ReadFile(limits)
+	if err != nil {
+		b.Fatal(err)
+	}
+	const old = "const Cells = 50_000"
+	if !bytes.Contains(src, []byte(old)) {
+		b.Fatalf("%s at %s does not say %q", limits, previousCommit, old)
+	}
+	if err := os.WriteFile(limits, bytes.Replace(src, []byte(old), []byte("const Cells = 100_000"), 1), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	bin := filepath.Join(dir, "matrix-previous")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/matrix")
+	build.Dir = dir
+	start := time.Now()
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("build the previous matrix: %v\n%s", err, out)
+	}
+	b.Logf("built the previous matrix (%s) in %s", previousCommit[:12], time.Since(start).Round(time.Millisecond))
+	return bin
 }

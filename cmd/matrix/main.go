@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/imagegrid/imagegrid/internal/actions"
@@ -38,7 +39,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	published := fs.String("published", "", "ledger of published images (images.json, or a folder holding it): skip cells already published")
 	rebuildAfter := fs.String("rebuild-after", "", "with --published: rebuild cells whose image is older than this (30d, 2w, 36h)")
 	maxCells := fs.Int("max-cells", emit.GitHubJobLimit, "most cells in one GitHub matrix shard")
-	maxShards := fs.Int("max-shards", defaultMaxShards, "most shards (one build job each in the workflow); more is an error")
+	maxShards := fs.Int("max-shards", defaultMaxShards, "most shards (one build job each in the workflow), of each family of shards; more is an error")
+	byNeeds := fs.Bool("split-by-needs", false, "GitHub outputs: shard each cell with the cells needing what its infrastructure needs, vsphere-matrix-N (vCenter credentials) or oidc-matrix-N (an OIDC token), for build jobs granted only that; matrix-N stay empty")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: matrix [flags]\n\nExpands the image grid into the cells to build. As a GitHub Action step each flag\nmay come from the input of the same name.\n\n")
 		fs.PrintDefaults()
@@ -64,7 +66,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return fmt.Errorf("--format %q: want table or json", *format)
 	}
 
-	cells, err := grid.Load(*matrices)
+	cells, err := grid.Open(*matrices)
 	if err != nil {
 		annotate(gh, err)
 		return err
@@ -76,32 +78,63 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	p := plan.Select(cells, selectors...)
-
-	if gh.HasOutputs() {
-		outs, err := emit.GitHubOutputs(p, *maxCells, *maxShards)
-		if err != nil {
+	out := emit.NewTable(stdout)
+	if *format == "json" {
+		out = emit.NewJSON(stdout, stderr)
+	}
+	if !gh.HasOutputs() {
+		// On a laptop the cells stream: each is made, selected and written in turn.
+		if _, err := emit.Shard(nil, *maxCells, *maxShards); err != nil {
+			return err // same flag checks on a laptop as in Actions
+		}
+		return stream(cells, selectors, out)
+	}
+	// In Actions the outputs need every cell to build before the first is written, and
+	// GitHub's limits on outputs keep that plan small.
+	p := plan.Select(slices.Collect(cells.All()), selectors...)
+	outs, err := emit.GitHubOutputs(p, *maxCells, *maxShards, *byNeeds)
+	if err != nil {
+		return err
+	}
+	for _, o := range outs {
+		if err := gh.SetOutput(o.Name, o.Value); err != nil {
 			return err
 		}
-		for _, o := range outs {
-			if err := gh.SetOutput(o.Name, o.Value); err != nil {
-				return err
+	}
+	if err := gh.AddSummary(emit.Summary(p)); err != nil {
+		return err
+	}
+	return emit.Write(out, p)
+}
+
+// stream makes and selects the cells in one goroutine while out writes them in another, in
+// the same order: making a cell and encoding one cost about the same, and a machine with
+// two cores does both at once. A few hundred cells are in between at most.
+func stream(cells *grid.Cells, selectors []plan.Selector, out emit.Writer) error {
+	type decision struct {
+		d     plan.Decision
+		build bool
+	}
+	ch := make(chan decision, 256)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		defer close(ch)
+		for c := range cells.All() {
+			d, build := plan.Decide(c, selectors...)
+			select {
+			case ch <- decision{d, build}:
+			case <-stop:
+				return
 			}
 		}
-		if err := gh.AddSummary(emit.Summary(p)); err != nil {
+	}()
+	for d := range ch {
+		if err := out.Add(d.d, d.build); err != nil {
 			return err
 		}
-	} else if _, err := emit.Shard(nil, *maxCells, *maxShards); err != nil {
-		return err // same flag checks on a laptop as in Actions
 	}
-	if *format == "json" {
-		fmt.Fprintln(stderr, emit.Total(p))
-		for _, d := range p.Skipped {
-			fmt.Fprintf(stderr, "skipped %s: %s\n", d.Cell.ID, d.Reason)
-		}
-		return emit.JSON(stdout, p)
-	}
-	return emit.Table(stdout, p)
+	return out.Close()
 }
 
 func selectors(only []string, changedFiles, baseMatrices, published, rebuildAfter string) ([]plan.Selector, error) {

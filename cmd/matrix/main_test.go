@@ -4,12 +4,17 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/imagegrid/imagegrid/internal/grid"
+	"github.com/imagegrid/imagegrid/internal/plan"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -95,6 +100,46 @@ func TestGitHubActionsOutputs(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "vsphere-rhel-8-amd64-v1.30.2---vmware.1") {
 		t.Errorf("stdout lacks the table:\n%s", stdout.String())
+	}
+}
+
+// TestSplitByNeeds is the plan of images.yml outside validate mode: each cell in the shards of
+// the build jobs holding what its infrastructure needs, none in matrix-N.
+func TestSplitByNeeds(t *testing.T) {
+	t.Chdir("../..")
+	dir := t.TempDir()
+	e := env{"GITHUB_OUTPUT": filepath.Join(dir, "output"), "INPUT_SPLIT-BY-NEEDS": "true", "INPUT_MAX-CELLS": "4"}
+	var stdout, stderr strings.Builder
+	if err := run(context.Background(), []string{"--format", "json"}, &stdout, &stderr, e.get); err != nil {
+		t.Fatalf("run: %v\n%s", err, stderr.String())
+	}
+	outs := readGitHubOutput(t, e["GITHUB_OUTPUT"])
+	want := map[string][]string{"vsphere-": {"vsphere"}, "oidc-": {"aws", "azure"}}
+	seen, shards := 0, 0
+	for prefix, infras := range want {
+		n, err := strconv.Atoi(outs[prefix+"shards"])
+		if err != nil || n == 0 {
+			t.Fatalf("%sshards = %q", prefix, outs[prefix+"shards"])
+		}
+		shards += n
+		for i := range 4 {
+			var m struct{ Include []struct{ Cell record.Cell } }
+			if err := json.Unmarshal([]byte(outs[fmt.Sprintf("%smatrix-%d", prefix, i)]), &m); err != nil {
+				t.Fatal(err)
+			}
+			if (i < n) != (len(m.Include) > 0) {
+				t.Errorf("%smatrix-%d has %d cells with %sshards %d", prefix, i, len(m.Include), prefix, n)
+			}
+			for _, entry := range m.Include {
+				if !slices.Contains(infras, entry.Cell.Infra) {
+					t.Errorf("%s cell %s in %smatrix-%d", entry.Cell.Infra, entry.Cell.ID, prefix, i)
+				}
+				seen++
+			}
+		}
+	}
+	if fmt.Sprint(seen) != outs["count"] || fmt.Sprint(shards) != outs["shards"] || outs["matrix-0"] != `{"include":[]}` {
+		t.Errorf("%d cells in %d shards by needs; count=%s shards=%s matrix-0=%s", seen, shards, outs["count"], outs["shards"], outs["matrix-0"])
 	}
 }
 
@@ -273,5 +318,35 @@ settings:
 	}
 	if !strings.Contains(stderr.String(), "skipped vsphere-photon-5-amd64-v1.30.2: unchanged since the base") {
 		t.Errorf("stderr:\n%s", stderr.String())
+	}
+}
+
+// failingWriter fails on its second cell.
+type failingWriter struct{ added int }
+
+func (w *failingWriter) Add(plan.Decision, bool) error {
+	if w.added++; w.added == 2 {
+		return errors.New("disk full")
+	}
+	return nil
+}
+
+func (w *failingWriter) Close() error { return errors.New("closed after a failure") }
+
+// TestStreamStopsAtAWriteError: the first write error ends the stream, with that error, and
+// the goroutine making cells stops instead of waiting forever to hand over the next.
+func TestStreamStopsAtAWriteError(t *testing.T) {
+	dir := t.TempDir()
+	writeGrid(t, dir, 200, 0) // 1,200 cells: more than stream buffers
+	cells, err := grid.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := &failingWriter{}
+	if err := stream(cells, nil, w); err == nil || err.Error() != "disk full" {
+		t.Fatalf("stream = %v, want the write error", err)
+	}
+	if w.added != 2 {
+		t.Errorf("%d cells handed to the writer, want none after its error", w.added)
 	}
 }

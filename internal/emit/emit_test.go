@@ -3,6 +3,7 @@ package emit
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -77,7 +78,7 @@ func TestGitHubOutputs(t *testing.T) {
 		p.Build = append(p.Build, plan.Decision{Cell: c, Reason: "selected"})
 	}
 	p.Skipped = []plan.Decision{{Cell: makeCells(1)[0], Reason: "already published"}}
-	outs, err := GitHubOutputs(p, 256, 4)
+	outs, err := GitHubOutputs(p, 256, 4, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +106,7 @@ func TestGitHubOutputsSizeLimit(t *testing.T) {
 		c.Sources = []string{strings.Repeat("matrices/long/path/", 60)}
 		p.Build = append(p.Build, plan.Decision{Cell: c})
 	}
-	_, err := GitHubOutputs(p, 256, 4)
+	_, err := GitHubOutputs(p, 256, 4, false)
 	if err == nil || !strings.Contains(err.Error(), "over GitHub's 1000000-byte limit") {
 		t.Fatalf("GitHubOutputs = %v, want the output limit error", err)
 	}
@@ -119,7 +120,7 @@ func TestTableAndSummary(t *testing.T) {
 		Skipped: []plan.Decision{{Cell: c[1], Reason: "not selected by --only infra=aws|x"}},
 	}
 	var b strings.Builder
-	if err := Table(&b, p); err != nil {
+	if err := Write(NewTable(&b), p); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"CELL", c[0].ID, "build-ami-ubuntu-2204", "aaaaaaaaaaaa", "SKIPPED", c[1].ID, "not selected", "1 cell to build, 1 skipped"} {
@@ -131,7 +132,101 @@ func TestTableAndSummary(t *testing.T) {
 	if !strings.Contains(s, `infra=aws\|x`) || !strings.Contains(s, "<summary>1 skipped</summary>") {
 		t.Errorf("summary:\n%s", s)
 	}
-	if got := Total(plan.Plan{Skipped: p.Skipped}); got != "nothing to build: 1 cell skipped" {
+	if got := Total(0, len(p.Skipped)); got != "nothing to build: 1 cell skipped" {
 		t.Errorf("Total = %q", got)
+	}
+}
+
+// TestGitHubOutputsByNeeds puts each cell in the shards of the build jobs that hold what its
+// infrastructure needs, under the same per-shard cap, and leaves the other matrices empty.
+func TestGitHubOutputsByNeeds(t *testing.T) {
+	plan := func(vsphere, aws, azure int) plan.Plan {
+		var p plan.Plan
+		for infra, n := range map[string]int{record.InfraVSphere: vsphere, record.InfraAWS: aws, record.InfraAzure: azure} {
+			for _, c := range makeCells(n) {
+				c.Infra, c.ID = infra, infra+"-"+c.ID
+				p.Build = append(p.Build, plan.Decision{Cell: c})
+			}
+		}
+		return p
+	}
+	tests := []struct {
+		name             string
+		vsphere, aws, az int
+		maxCells         int
+		byNeeds          bool
+		want             map[string][]int // output family → its shard sizes
+		err              string
+	}{
+		{"one family", 3, 2, 0, 256, false, map[string][]int{"": {5}, "vsphere-": {}, "oidc-": {}}, ""},
+		{"by needs", 3, 2, 1, 256, true, map[string][]int{"": {}, "vsphere-": {3}, "oidc-": {3}}, ""},
+		{"vsphere only", 300, 0, 0, 256, true, map[string][]int{"": {}, "vsphere-": {150, 150}, "oidc-": {}}, ""},
+		{"cap per shard", 2, 7, 0, 2, true, map[string][]int{"": {}, "vsphere-": {2}, "oidc-": {2, 2, 2, 1}}, ""},
+		{"too many shards", 0, 9, 0, 2, false, nil, "9 cells need 5 shards"},
+		{"too many shards in a group", 1, 9, 0, 2, true, nil, "oidc-build jobs: 9 cells need 5 shards"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			outs, err := GitHubOutputs(plan(tt.vsphere, tt.aws, tt.az), tt.maxCells, 4, tt.byNeeds)
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Fatalf("GitHubOutputs error = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			var names []string
+			for _, o := range outs {
+				got[o.Name] = o.Value
+				names = append(names, o.Name)
+			}
+			if fmt.Sprint(names) != fmt.Sprint(OutputNames(4)) {
+				t.Errorf("outputs %v, want %v", names, OutputNames(4))
+			}
+			total := 0
+			for prefix, sizes := range tt.want {
+				total += len(sizes)
+				if prefix != "" && got[prefix+"shards"] != fmt.Sprint(len(sizes)) {
+					t.Errorf("%sshards = %s, want %d", prefix, got[prefix+"shards"], len(sizes))
+				}
+				for i := range 4 {
+					var m Matrix
+					if err := json.Unmarshal([]byte(got[fmt.Sprintf("%smatrix-%d", prefix, i)]), &m); err != nil {
+						t.Fatalf("%smatrix-%d: %v", prefix, i, err)
+					}
+					want := 0
+					if i < len(sizes) {
+						want = sizes[i]
+					}
+					if len(m.Include) != want {
+						t.Errorf("%smatrix-%d has %d cells, want %d", prefix, i, len(m.Include), want)
+					}
+					for _, e := range m.Include {
+						if g := groupOf[e.Cell.Infra]; tt.byNeeds && g+"-" != prefix {
+							t.Errorf("%s cell %s in %smatrix-%d", e.Cell.Infra, e.ID, prefix, i)
+						}
+					}
+				}
+			}
+			if got["shards"] != fmt.Sprint(total) {
+				t.Errorf("shards = %s, want %d (every shard)", got["shards"], total)
+			}
+		})
+	}
+}
+
+// TestEveryInfrastructureHasAGroup: a cell of an infrastructure the table misses could not be
+// built by any job of a workflow that splits by needs.
+func TestEveryInfrastructureHasAGroup(t *testing.T) {
+	for _, infra := range []string{record.InfraVSphere, record.InfraAWS, record.InfraAzure} {
+		if g, ok := groupOf[infra]; !ok || !slices.Contains(groups, g) {
+			t.Errorf("infrastructure %s has group %q, want one of %v", infra, g, groups)
+		}
+	}
+	if groupOf[record.InfraVSphere] == groupOf[record.InfraAWS] {
+		t.Error("vSphere and AWS legs share a group: one would hold the other's credentials")
 	}
 }

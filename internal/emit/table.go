@@ -13,69 +13,149 @@ import (
 	"github.com/imagegrid/imagegrid/internal/plan"
 )
 
-// JSON writes the cells to build as one JSON array, and nothing else: one cell a line, so
-// the array streams out however large it is and line tools can still read it.
-func JSON(w io.Writer, p plan.Plan) error {
-	bw := bufio.NewWriter(w)
-	var line bytes.Buffer
-	enc := json.NewEncoder(&line) // reused: one buffer for every cell
-	bw.WriteString("[")
-	for i, d := range p.Build {
-		if i > 0 {
-			bw.WriteString(",")
-		}
-		line.Reset()
-		if err := enc.Encode(d.Cell); err != nil {
-			return fmt.Errorf("write cells: %w", err)
-		}
-		bw.WriteString("\n")
-		bw.Write(bytes.TrimSuffix(line.Bytes(), []byte("\n")))
+// Writer writes a plan for people or tools as its decisions come, in the order of the cells:
+// a cell to build is written when it arrives, so a plan of many cells is never held whole;
+// the skipped ones (a few strings each) are kept for the end, where both formats list them.
+type Writer interface {
+	// Add writes or keeps one decision: build says whether its cell is built.
+	Add(d plan.Decision, build bool) error
+	// Close writes what comes last (the skipped cells, the total) and flushes.
+	Close() error
+}
+
+// skip is what the formats print of a skipped cell.
+type skip struct{ id, key, reason string }
+
+// tally implements Add for both formats: it keeps the skipped decisions, and counts and
+// writes (with write) the ones to build.
+type tally struct {
+	built   int
+	skipped []skip
+	write   func(d plan.Decision, first bool) error
+}
+
+func (t *tally) Add(d plan.Decision, build bool) error {
+	if !build {
+		t.skipped = append(t.skipped, skip{d.Cell.ID, d.Cell.ShortKey(), d.Reason})
+		return nil
 	}
-	bw.WriteString("\n]\n")
-	if err := bw.Flush(); err != nil {
+	t.built++
+	return t.write(d, t.built == 1)
+}
+
+func (t *tally) total() string { return Total(t.built, len(t.skipped)) }
+
+// NewJSON writes the cells to build to w as one JSON array, and nothing else: one cell a
+// line, so the array streams out however large it is and line tools can still read it. The
+// total and the skipped cells go to log.
+func NewJSON(w, log io.Writer) Writer {
+	j := &jsonWriter{w: bufio.NewWriter(w), log: log}
+	j.enc = json.NewEncoder(&j.line) // reused: one buffer for every cell
+	j.tally.write = j.cell
+	j.w.WriteString("[")
+	return j
+}
+
+type jsonWriter struct {
+	w    *bufio.Writer
+	log  io.Writer
+	line bytes.Buffer
+	enc  *json.Encoder
+	tally
+}
+
+func (j *jsonWriter) cell(d plan.Decision, first bool) error {
+	if !first {
+		j.w.WriteString(",")
+	}
+	j.line.Reset()
+	if err := j.enc.Encode(&d.Cell); err != nil {
 		return fmt.Errorf("write cells: %w", err)
+	}
+	j.w.WriteString("\n")
+	j.w.Write(bytes.TrimSuffix(j.line.Bytes(), []byte("\n")))
+	return nil
+}
+
+func (j *jsonWriter) Close() error {
+	j.w.WriteString("\n]\n")
+	if err := j.w.Flush(); err != nil {
+		return fmt.Errorf("write cells: %w", err)
+	}
+	fmt.Fprintln(j.log, j.total())
+	for _, s := range j.skipped {
+		fmt.Fprintf(j.log, "skipped %s: %s\n", s.id, s.reason)
 	}
 	return nil
 }
 
-// Table writes the plan for people: the cells to build, then the skipped ones with reasons.
-func Table(w io.Writer, p plan.Plan) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	if len(p.Build) > 0 {
-		fmt.Fprintln(tw, "CELL\tKUBERNETES\tTKR\tTARGET\tKEY\tWHY")
-		for _, d := range p.Build {
-			c := d.Cell
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Kubernetes.Semver, cmp.Or(c.Kubernetes.TKr, "-"), c.Target.Build, c.ShortKey(), d.Reason)
+// NewTable writes the plan for people: the cells to build, then the skipped ones with
+// reasons, then the total.
+func NewTable(w io.Writer) Writer {
+	t := &tableWriter{w: w, tw: tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)}
+	t.tally.write = t.row
+	return t
+}
+
+type tableWriter struct {
+	w  io.Writer
+	tw *tabwriter.Writer
+	tally
+}
+
+func (t *tableWriter) row(d plan.Decision, first bool) error {
+	if first {
+		fmt.Fprintln(t.tw, "CELL\tKUBERNETES\tTKR\tTARGET\tKEY\tWHY")
+	}
+	c := d.Cell
+	fmt.Fprintf(t.tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Kubernetes.Semver, cmp.Or(c.Kubernetes.TKr, "-"), c.Target.Build, c.ShortKey(), d.Reason)
+	return nil
+}
+
+func (t *tableWriter) Close() error {
+	if len(t.skipped) > 0 {
+		if t.built > 0 {
+			fmt.Fprintln(t.tw)
+		}
+		fmt.Fprintln(t.tw, "SKIPPED\tKEY\tWHY")
+		for _, s := range t.skipped {
+			fmt.Fprintf(t.tw, "%s\t%s\t%s\n", s.id, s.key, s.reason)
 		}
 	}
-	if len(p.Skipped) > 0 {
-		if len(p.Build) > 0 {
-			fmt.Fprintln(tw)
-		}
-		fmt.Fprintln(tw, "SKIPPED\tKEY\tWHY")
-		for _, d := range p.Skipped {
-			fmt.Fprintf(tw, "%s\t%s\t%s\n", d.Cell.ID, d.Cell.ShortKey(), d.Reason)
-		}
-	}
-	if err := tw.Flush(); err != nil {
+	if err := t.tw.Flush(); err != nil {
 		return fmt.Errorf("write table: %w", err)
 	}
-	_, err := fmt.Fprintln(w, Total(p))
+	_, err := fmt.Fprintln(t.w, t.total())
 	return err
 }
 
-// Total is the one-line outcome: "21 cells to build, 3 skipped".
-func Total(p plan.Plan) string {
-	if len(p.Build) == 0 {
-		return fmt.Sprintf("nothing to build: %d %s skipped", len(p.Skipped), plural(len(p.Skipped), "cell", "cells"))
+// Write writes a plan held in memory through w, build decisions first.
+func Write(w Writer, p plan.Plan) error {
+	for _, d := range p.Build {
+		if err := w.Add(d, true); err != nil {
+			return err
+		}
 	}
-	return fmt.Sprintf("%d %s to build, %d skipped", len(p.Build), plural(len(p.Build), "cell", "cells"), len(p.Skipped))
+	for _, d := range p.Skipped {
+		if err := w.Add(d, false); err != nil {
+			return err
+		}
+	}
+	return w.Close()
+}
+
+// Total is the one-line outcome: "21 cells to build, 3 skipped".
+func Total(built, skipped int) string {
+	if built == 0 {
+		return fmt.Sprintf("nothing to build: %d %s skipped", skipped, plural(skipped, "cell", "cells"))
+	}
+	return fmt.Sprintf("%d %s to build, %d skipped", built, plural(built, "cell", "cells"), skipped)
 }
 
 // Summary is the plan as a Markdown job summary.
 func Summary(p plan.Plan) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### imagegrid plan\n\n%s\n\n", Total(p))
+	fmt.Fprintf(&b, "### imagegrid plan\n\n%s\n\n", Total(len(p.Build), len(p.Skipped)))
 	if len(p.Build) > 0 {
 		b.WriteString("| cell | kubernetes | target | build key | why |\n|---|---|---|---|---|\n")
 		for _, d := range p.Build {

@@ -19,19 +19,13 @@ import (
 	"github.com/imagegrid/imagegrid/internal/tree"
 )
 
-// newCandidate makes a candidate and its cell id.
+// newCandidate makes a candidate of its own site (addCandidate shares it).
 func newCandidate(infra, osID, arch string, rel *release, origin Pos, include *rule) *candidate {
-	c := &candidate{infra: infra, osID: osID, arch: arch, release: rel, origin: origin, include: include}
-	c.id = cellID(c)
-	return c
+	return &candidate{site: &site{infra: infra, osID: osID, arch: arch, origin: origin, include: include}, release: rel}
 }
 
-// cellID is <infra>-<os>-<arch>-<kubernetes semver with + as --->, safe as a file, artifact
-// and job name.
-func cellID(c *candidate) string {
-	return sanitize(fmt.Sprintf("%s-%s-%s-%s", c.infra, c.osID, c.arch, c.release.decl.Version))
-}
-
+// sanitize lower-cases s and turns + into --- and any other character but [a-z0-9._-] into -,
+// character by character.
 func sanitize(s string) string {
 	s = strings.ReplaceAll(strings.ToLower(s), "+", "---")
 	return strings.Map(func(r rune) rune {
@@ -42,54 +36,61 @@ func sanitize(s string) string {
 	}, s)
 }
 
-func (g *grid) cells(cands []*candidate) []record.Cell {
-	name := cmp.Or(g.name, DefaultGridName)
-	cells := make([]record.Cell, 0, len(cands))
-	for _, c := range cands {
-		ib := c.release.builder
-		tos := targetOS(c.osID, c.arch)
-		if !slices.Contains(ib.decl.Targets[c.infra], tos) {
-			g.errs.Add(c.origin, "", fmt.Sprintf("cell %s: image builder %q (%s) has no %s target for %s; its %s targets are: %s",
-				c.id, ib.name, ib.ref.Version, c.infra, tos, c.infra, listOrNone(ib.decl.Targets[c.infra])))
-			continue
-		}
-		info := knownOS[c.osID]
-		prefix := infraTargets[c.infra]
-		cell := record.Cell{
-			APIVersion:   record.APIVersion,
-			Kind:         record.KindCell,
-			ID:           c.id,
-			Name:         fmt.Sprintf("%s %s %s %s", c.infra, c.osID, c.arch, c.release.decl.Version),
-			Grid:         name,
-			Infra:        c.infra,
-			OS:           record.OS{ID: c.osID, Name: info.name, Version: info.version, Arch: c.arch, Type: info.typ},
-			Target:       record.Target{Build: prefix.Build + tos, Validate: prefix.Validate + tos},
-			Kubernetes:   c.release.k8s,
-			ImageBuilder: ib.ref,
-		}
-		sources := []string{c.origin.File, c.release.file, ib.file}
-		// The TKG configuration builds Linux images; TKG's Windows images are built otherwise.
-		if c.release.tkgConfig != nil && info.typ != "windows" {
-			cell.TKGConfig = c.release.tkgConfig
-			sources = append(sources, c.release.tkgConfig.Path+"/")
-		}
-		if c.include != nil {
-			sources = append(sources, c.include.file)
-		}
-		for _, s := range g.settings {
-			if s.rule.matches(c) {
-				s.rule.matched++
-				sources = append(sources, s.rule.file)
-				sources = append(sources, g.apply(&cell, s)...)
-			}
-		}
-		g.checkOSVars(c, cell)
-		slices.Sort(sources)
-		cell.Sources = slices.Compact(sources)
-		cell.BuildKey = buildKey(cell)
-		cells = append(cells, cell)
+// cell makes the cell of candidate c, but for its build key, reporting its problems; ok is
+// false when its image builder has no target for it.
+func (g *grid) cell(c *candidate) (cell record.Cell, ok bool) {
+	ib := c.release.builder
+	tos := targetOS(c.osID, c.arch)
+	if !slices.Contains(ib.decl.Targets[c.infra], tos) {
+		g.errs.Add(c.origin, "", fmt.Sprintf("cell %s: image builder %q (%s) has no %s target for %s; its %s targets are: %s",
+			g.id(c), ib.name, ib.ref.Version, c.infra, tos, c.infra, listOrNone(ib.decl.Targets[c.infra])))
+		return record.Cell{}, false
 	}
-	return cells
+	info := knownOS[c.osID]
+	prefix := infraTargets[c.infra]
+	cell = record.Cell{
+		APIVersion:   record.APIVersion,
+		Kind:         record.KindCell,
+		ID:           g.id(c),
+		Name:         fmt.Sprintf("%s %s %s %s", c.infra, c.osID, c.arch, c.release.decl.Version),
+		Grid:         cmp.Or(g.name, DefaultGridName),
+		Infra:        c.infra,
+		OS:           record.OS{ID: c.osID, Name: info.name, Version: info.version, Arch: c.arch, Type: info.typ},
+		Target:       record.Target{Build: prefix.Build + tos, Validate: prefix.Validate + tos},
+		Kubernetes:   c.release.k8s,
+		ImageBuilder: ib.ref,
+	}
+	sources := []string{c.origin.File, c.release.file, ib.file}
+	// The TKG configuration builds Linux images; TKG's Windows images are built otherwise.
+	if c.release.tkgConfig != nil && info.typ != "windows" {
+		cell.TKGConfig = c.release.tkgConfig
+		sources = append(sources, c.release.tkgConfig.Path+"/")
+	}
+	if c.include != nil {
+		sources = append(sources, c.include.file)
+	}
+	for i := range g.settingsIndex.rules(c.release.index) {
+		if s := g.settings[i]; s.rule.matches(c) {
+			s.rule.matched++
+			sources = append(sources, s.rule.file)
+			sources = append(sources, g.apply(&cell, s)...)
+		}
+	}
+	if !g.checked {
+		g.checkOSVars(c, cell)
+	}
+	slices.Sort(sources)
+	cell.Sources = slices.Compact(sources)
+	return cell, true
+}
+
+// settingsRules are the match rules of the settings, in the same order.
+func settingsRules(ss []*settings) []*rule {
+	rules := make([]*rule, len(ss))
+	for i, s := range ss {
+		rules[i] = s.rule
+	}
+	return rules
 }
 
 // apply adds one settings rule to the cell and returns the var files it read.
@@ -101,8 +102,10 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 			g.errs.Add(vf.Pos, "settings.varFiles", err.Error())
 			continue
 		}
-		if err := imagebuilder.CheckVars(*cell, g.varKeys[p], fmt.Sprintf("var file %q", vf.Value), nil); err != nil {
-			g.errs.Add(vf.Pos, "settings.varFiles", err.Error())
+		if !g.checked { // else it passed when the cell was first made
+			if err := imagebuilder.CheckVars(*cell, g.varKeys[p], fmt.Sprintf("var file %q", vf.Value), nil); err != nil {
+				g.errs.Add(vf.Pos, "settings.varFiles", err.Error())
+			}
 		}
 		read = append(read, p)
 		if !slices.ContainsFunc(cell.VarFiles, func(v record.VarFile) bool { return v.Path == p }) {
@@ -127,8 +130,10 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 		}
 		for _, k := range sortedMapKeys(s.decl.Vars) {
 			v := s.decl.Vars[k]
-			if err := imagebuilder.CheckVars(*cell, map[string]Scalar{k: v}, "vars", nil); err != nil {
-				g.errs.Add(v.Pos, "settings.vars."+k, err.Error())
+			if !g.checked {
+				if err := imagebuilder.CheckVars(*cell, map[string]Scalar{k: v}, "vars", nil); err != nil {
+					g.errs.Add(v.Pos, "settings.vars."+k, err.Error())
+				}
 			}
 			cell.Vars[k] = v.Value
 		}
@@ -235,7 +240,7 @@ func (g *grid) checkOSVars(c *candidate, cell record.Cell) {
 	}
 	if len(missing) > 0 {
 		g.errs.Add(c.origin, "", fmt.Sprintf("cell %s: a %s image needs %s in a var file or vars of a settings rule matching it: Image Builder's RHEL var files only name a placeholder ISO such as file:///rhel-9.4-x86_64-dvd.iso; name your own ISO and its checksum",
-			c.id, cell.OS.Name, strings.Join(missing, " and ")))
+			g.id(c), cell.OS.Name, strings.Join(missing, " and ")))
 	}
 }
 

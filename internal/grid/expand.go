@@ -2,8 +2,11 @@ package grid
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"iter"
 	"regexp"
 	"slices"
 
@@ -26,13 +29,21 @@ type imageBuilder struct {
 	file string
 }
 
-// candidate is a cell before settings: where it was declared and by which file.
+// candidate is a cell before settings: the declaration that added it, and its release.
 type candidate struct {
-	id                string
+	*site
+	release *release
+	key     [sha256.Size]byte // the cell's build key, once checked
+}
+
+// site is what a declaration says of the cells it adds but for their release: every cell one
+// declaration adds shares one (see addCandidate), so a grid of many cells holds little per
+// cell.
+type site struct {
 	infra, osID, arch string
-	release           *release
 	origin            Pos
-	include           *rule // the include rule that declared it, if any
+	include           *rule  // the include rule that declared it, if any
+	idPrefix          string // the cell id up to the Kubernetes version (see id)
 }
 
 type settings struct {
@@ -54,15 +65,23 @@ type grid struct {
 	includes  []*rule
 	excludes  []*rule
 	settings  []*settings
-	errs      *Errors
-	fileHash  map[string]string                     // var file path → sha256, read once
-	varKeys   map[string]map[string]json.RawMessage // var file path → its variables
+	// settingsIndex finds the settings rules that may apply to a cell (see ruleIndex).
+	settingsIndex ruleIndex
+	errs          *Errors
+	sites         map[site]*site // every site, by its value without idPrefix
+	releaseIDs    []string       // release index → its version as a cell id ends with it
+	// checked is set once every cell passed the checks: making a cell again skips them.
+	checked  bool
+	fileHash map[string]string                     // var file path → sha256, read once
+	varKeys  map[string]map[string]json.RawMessage // var file path → its variables
 }
 
-// expand merges the files and expands them into cells, adding its problems to errs (which may
-// already hold the files' decoding problems: all are reported together).
-func expand(decls []*fileDecl, errs *Errors) ([]record.Cell, error) {
-	g := &grid{builders: map[string]*imageBuilder{}, errs: errs, fileHash: map[string]string{}, byVersion: map[string]*release{}, varKeys: map[string]map[string]json.RawMessage{}}
+// expand merges the files, expands them into cells and checks every cell, adding its
+// problems to errs (which may already hold the files' decoding problems: all are reported
+// together). The cells are not kept: Cells makes each again when it is read, so a grid of
+// many cells is never held in memory as a whole.
+func expand(decls []*fileDecl, errs *Errors) (*Cells, error) {
+	g := &grid{builders: map[string]*imageBuilder{}, sites: map[site]*site{}, errs: errs, fileHash: map[string]string{}, byVersion: map[string]*release{}, varKeys: map[string]map[string]json.RawMessage{}}
 	for _, d := range decls {
 		g.addName(d)
 		g.addBuilders(d)
@@ -84,23 +103,78 @@ func expand(decls []*fileDecl, errs *Errors) ([]record.Cell, error) {
 	cands := g.dedupe()
 	slices.SortFunc(cands, byCell)
 	cands = g.applyExcludes(cands)
-	cells := g.cells(cands)
+	g.settingsIndex = newRuleIndex(settingsRules(g.settings), len(g.releases))
+	for _, c := range cands {
+		if cell, ok := g.cell(c); ok {
+			c.key = buildKey(cell)
+		}
+	}
 	g.unusedRules()
 	if err := g.errs.Err(); err != nil {
 		return nil, err
 	}
-	return cells, nil
+	g.checked = true
+	return &Cells{g: g, cands: cands}, nil
+}
+
+// Cells are the cells of a grid that passed every check, in order: by infrastructure, OS,
+// architecture, then Kubernetes version.
+type Cells struct {
+	g     *grid
+	cands []*candidate
+}
+
+// Load is Open with every cell made at once, for grids small enough to hold.
+func Load(path string) ([]record.Cell, error) {
+	cs, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Collect(cs.All()), nil
+}
+
+// Len is the number of cells.
+func (cs *Cells) Len() int { return len(cs.cands) }
+
+// All yields the cells in order, each made when it is reached, so that reading a grid of
+// many cells holds one cell at a time. Every cell was made once already, for the checks:
+// making it again gives the same cell, and its build key is the one computed then.
+func (cs *Cells) All() iter.Seq[record.Cell] {
+	return func(yield func(record.Cell) bool) {
+		for _, c := range cs.cands {
+			cell, _ := cs.g.cell(c)
+			cell.BuildKey = hex.EncodeToString(c.key[:])
+			if !yield(cell) {
+				return
+			}
+		}
+	}
 }
 
 // addCandidate adds c, unless the grid already declares limits.Cells cells: then the problem
-// is reported at c's declaration, once, and it returns false.
+// is reported at c's declaration, once, and it returns false. c's site becomes the one every
+// cell of its declaration shares.
 func (g *grid) addCandidate(c *candidate) bool {
 	if len(g.cands) >= limits.Cells {
 		g.errs.Add(c.origin, "", fmt.Sprintf("the grid declares more than %d cells (releases × OS × architectures, before exclude); at most %d are accepted (see docs/security.md): split it into several grids", limits.Cells, limits.Cells))
 		return false
 	}
+	s, ok := g.sites[*c.site]
+	if !ok {
+		s = &site{infra: c.infra, osID: c.osID, arch: c.arch, origin: c.origin, include: c.include}
+		s.idPrefix = sanitize(s.infra + "-" + s.osID + "-" + s.arch + "-")
+		g.sites[*c.site] = s
+	}
+	c.site = s
 	g.cands = append(g.cands, c)
 	return true
+}
+
+// id is the cell id of c: <infra>-<os>-<arch>-<kubernetes semver with + as --->, safe as a
+// file, artifact and job name (see sanitize, which maps each character on its own, so the
+// id is made of parts sanitized once).
+func (g *grid) id(c *candidate) string {
+	return c.idPrefix + g.releaseIDs[c.release.index]
 }
 
 // dedupe reports cells declared twice, naming both places.
@@ -108,11 +182,12 @@ func (g *grid) dedupe() []*candidate {
 	seen := map[string]*candidate{}
 	var out []*candidate
 	for _, c := range g.cands {
-		if prev, ok := seen[c.id]; ok {
-			g.errs.Add(c.origin, "", fmt.Sprintf("cell %s declared twice: also at %s", c.id, prev.origin))
+		id := g.id(c)
+		if prev, ok := seen[id]; ok {
+			g.errs.Add(c.origin, "", fmt.Sprintf("cell %s declared twice: also at %s", id, prev.origin))
 			continue
 		}
-		seen[c.id] = c
+		seen[id] = c
 		out = append(out, c)
 	}
 	return out
@@ -128,10 +203,11 @@ func sortedMapKeys[V any](m map[string]V) []string {
 }
 
 // byCell orders cells by infrastructure, OS, architecture, then Kubernetes version as versions
-// compare (v1.9 before v1.10), and last by id.
+// compare (v1.9 before v1.10). Releases have distinct ranks, and no two cells left by dedupe
+// share all four.
 func byCell(a, b *candidate) int {
 	return cmp.Or(cmp.Compare(a.infra, b.infra), cmp.Compare(a.osID, b.osID), cmp.Compare(a.arch, b.arch),
-		cmp.Compare(a.release.rank, b.release.rank), cmp.Compare(a.id, b.id))
+		cmp.Compare(a.release.rank, b.release.rank))
 }
 
 // rankReleases numbers the releases in version order once, so sorting cells need not compare
@@ -142,6 +218,10 @@ func (g *grid) rankReleases() {
 	slices.SortStableFunc(byRank, func(a, b *release) int { return a.version.Compare(b.version) })
 	for i, r := range byRank {
 		r.rank = i
+	}
+	g.releaseIDs = make([]string, len(g.releases))
+	for i, r := range g.releases {
+		g.releaseIDs[i] = sanitize(r.decl.Version)
 	}
 	g.plain = plainReleases(byRank)
 }

@@ -18,7 +18,7 @@ func FuzzLoad(f *testing.F) {
 		}
 		cells, err := expand(decls, errs)
 		if err == nil {
-			for _, c := range cells {
+			for c := range cells.All() {
 				if c.ID == "" || len(c.BuildKey) != 64 {
 					t.Fatalf("cell without id or build key: %+v", c)
 				}

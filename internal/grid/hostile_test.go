@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/imagegrid/imagegrid/internal/limits"
 )
 
 // TestVarFileLinkLeavingTheFolder declares a var file that is a link to a file outside the
@@ -87,7 +89,8 @@ func TestCellLimit(t *testing.T) {
 	b.WriteString("apiVersion: imagegrid.io/v1alpha1\nkind: Grid\nimageBuilders:\n  ib:\n")
 	b.WriteString("    image: registry.k8s.io/scl-image-builder/cluster-node-image-builder-amd64:v0.1.55\n")
 	b.WriteString("    targets: {aws: [ubuntu-2204, amazon-2, ubuntu-2204-arm64, amazon-2-arm64]}\nkubernetes:\n")
-	for i := range 12600 {
+	releases := limits.Cells/4 + 10 // 4 cells each: just past the limit
+	for i := range releases {
 		fmt.Fprintf(&b, "  - version: v1.%d.%d\n", i/100, i%100)
 	}
 	b.WriteString("infrastructures:\n  aws: {os: [ubuntu-2204, amazon-2], arch: [amd64, arm64]}\n")
@@ -96,7 +99,7 @@ func TestCellLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err := Load(grid)
-	want := "many.yaml:12609:27: the grid declares more than 50000 cells (releases × OS × architectures, before exclude); at most 50000 are accepted"
+	want := fmt.Sprintf("many.yaml:%d:27: the grid declares more than %d cells (releases × OS × architectures, before exclude); at most %[2]d are accepted", 9+releases, limits.Cells)
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("Load: %v\nwant an error containing %q", err, want)
 	}

@@ -2,7 +2,6 @@ package grid
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 
 	"github.com/imagegrid/imagegrid/internal/record"
@@ -31,8 +30,9 @@ type keyInput struct {
 }
 
 // buildKey is the sha256 of the canonical JSON of the cell's keyInput (encoding/json writes
-// struct fields in declaration order and map keys sorted, so the encoding is canonical).
-func buildKey(c record.Cell) string {
+// struct fields in declaration order and map keys sorted, so the encoding is canonical); a
+// cell's BuildKey is its hex form.
+func buildKey(c record.Cell) [sha256.Size]byte {
 	in := keyInput{
 		KeyVersion:   keyVersion,
 		Infra:        c.Infra,
@@ -55,5 +55,5 @@ func buildKey(c record.Cell) string {
 	if err := json.NewEncoder(h).Encode(in); err != nil {
 		panic("grid: build key input cannot be encoded: " + err.Error()) // plain strings and maps only
 	}
-	return hex.EncodeToString(h.Sum(nil))
+	return [sha256.Size]byte(h.Sum(nil))
 }

@@ -17,10 +17,10 @@ import (
 // Kind is the kind of a declaration file.
 const Kind = "Grid"
 
-// Load reads the declaration at path (one file, or every *.yaml and *.yml file directly in
+// Open reads the declaration at path (one file, or every *.yaml and *.yml file directly in
 // a folder), merges the files and expands them into cells. Every problem found is reported,
 // each with its file:line:column. Paths in the cells are relative to the working directory.
-func Load(path string) ([]record.Cell, error) {
+func Open(path string) (*Cells, error) {
 	files, err := declarationFiles(path)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package grid
 
 import (
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 
@@ -111,12 +112,14 @@ func (g *grid) addIncludes() {
 }
 
 func (g *grid) applyExcludes(cands []*candidate) []*candidate {
+	index := newRuleIndex(g.excludes, len(g.releases))
 	removedBy := map[*rule]*rule{} // include rule → an exclude that removed its cells
+	survivors := map[*rule]int{}   // include rule → its cells kept
 	kept := cands[:0:0]
 	for _, c := range cands {
 		excluded := false
-		for _, ex := range g.excludes {
-			if ex.matches(c) {
+		for i := range index.rules(c.release.index) {
+			if ex := g.excludes[i]; ex.matches(c) {
 				ex.matched++
 				excluded = true
 				if c.include != nil {
@@ -126,19 +129,60 @@ func (g *grid) applyExcludes(cands []*candidate) []*candidate {
 		}
 		if !excluded {
 			kept = append(kept, c)
+			survivors[c.include]++
 		}
 	}
 	for _, inc := range g.includes {
-		ex, ok := removedBy[inc]
-		if !ok {
-			continue
-		}
-		survives := slices.ContainsFunc(kept, func(c *candidate) bool { return c.include == inc })
-		if !survives {
+		if ex, ok := removedBy[inc]; ok && survivors[inc] == 0 {
 			g.errs.Add(inc.decl.At, "include", fmt.Sprintf("contradictory rules: every cell this include adds is removed by the exclude at %s", ex.decl.At))
 		}
 	}
 	return kept
+}
+
+// ruleIndex lists, for each release, the rules that may select its cells, so that a cell is
+// tried against those rules only and not against every rule of the grid: a rule with a
+// Kubernetes constraint is listed under the releases its verdicts admit, a rule without one
+// applies to every release. The lists hold positions in the rules given, so a cell meets its
+// rules in declaration order, which settings depend on.
+type ruleIndex struct {
+	every     []int   // rules without a Kubernetes constraint
+	byRelease [][]int // release index → the constrained rules admitting it
+}
+
+func newRuleIndex(rules []*rule, releases int) ruleIndex {
+	x := ruleIndex{byRelease: make([][]int, releases)}
+	for i, r := range rules {
+		if r.constraint == nil {
+			x.every = append(x.every, i)
+			continue
+		}
+		for rel, ok := range r.releases {
+			if ok {
+				x.byRelease[rel] = append(x.byRelease[rel], i)
+			}
+		}
+	}
+	return x
+}
+
+// rules yields, in declaration order, the positions of the rules that may select a cell of
+// release rel: the two ordered lists merged.
+func (x ruleIndex) rules(rel int) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		a, b := x.every, x.byRelease[rel]
+		for len(a) > 0 || len(b) > 0 {
+			var next int
+			if len(b) == 0 || len(a) > 0 && a[0] < b[0] {
+				next, a = a[0], a[1:]
+			} else {
+				next, b = b[0], b[1:]
+			}
+			if !yield(next) {
+				return
+			}
+		}
+	}
 }
 
 // unusedRules reports rules that select nothing: most often a typo or a stale rule.

@@ -22,28 +22,32 @@ type Plan struct {
 // reason to build it ("" leaves the reason to later selectors).
 type Selector func(record.Cell) (skip bool, reason string)
 
-// Select runs every cell through the selectors in order; the first that skips a cell decides.
-// A kept cell carries the last reason a selector gave, or "selected" when none gave one.
+// Select runs every cell through the selectors (see Decide), keeping both lists in memory.
 func Select(cells []record.Cell, selectors ...Selector) Plan {
 	p := Plan{Build: make([]Decision, 0, len(cells))}
 	for _, c := range cells {
-		d := Decision{Cell: c, Reason: "selected"}
-		skipped := false
-		for _, sel := range selectors {
-			skip, reason := sel(c)
-			if skip {
-				d.Reason, skipped = reason, true
-				break
-			}
-			if reason != "" {
-				d.Reason = reason
-			}
-		}
-		if skipped {
-			p.Skipped = append(p.Skipped, d)
-		} else {
+		if d, build := Decide(c, selectors...); build {
 			p.Build = append(p.Build, d)
+		} else {
+			p.Skipped = append(p.Skipped, d)
 		}
 	}
 	return p
+}
+
+// Decide runs one cell through the selectors in order; the first that skips it decides. A
+// kept cell carries the last reason a selector gave, or "selected" when none gave one.
+func Decide(c record.Cell, selectors ...Selector) (d Decision, build bool) {
+	d = Decision{Cell: c, Reason: "selected"}
+	for _, sel := range selectors {
+		skip, reason := sel(c)
+		if skip {
+			d.Reason = reason
+			return d, false
+		}
+		if reason != "" {
+			d.Reason = reason
+		}
+	}
+	return d, true
 }

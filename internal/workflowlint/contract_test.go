@@ -72,8 +72,10 @@ func TestActionPassesEveryInput(t *testing.T) {
 }
 
 // TestPipelineShards checks the reusable workflow against the matrix outputs: one build job per
-// shard the plan may emit, each gated on the shard count, not failing fast, limited by
-// max-parallel and fed its own shard; publish and summary wait for all of them.
+// shard the plan may emit for each group of build legs (matrix --split-by-needs), and one
+// validate job per shard of every cell; each gated on its shard count, not failing fast,
+// limited by max-parallel and fed its own shard, with the permissions and secrets of its group
+// only; publish, check and summary wait for them.
 func TestPipelineShards(t *testing.T) {
 	wf := load(t, ".github/workflows/images.yml")
 	jobs := value(wf, "jobs")
@@ -86,29 +88,55 @@ func TestPipelineShards(t *testing.T) {
 				t.Fatalf("plan: max-shards: %v", err)
 			}
 			shards = n
+			if got, _ := scalar(value(value(step, "with"), "split-by-needs")); got != "${{ inputs.mode != 'validate' }}" {
+				t.Errorf("plan: split-by-needs is %q, want the build legs split by needs outside validate mode", got)
+			}
 		}
 	}
 	if shards == 0 {
 		t.Fatal("plan: no matrix step with max-shards")
 	}
-	var builds []string
-	each(jobs, func(k, _ *yaml.Node) {
-		if regexp.MustCompile(`^build-\d+$`).MatchString(k.Value) {
-			builds = append(builds, k.Value)
+	// The groups are what matrix outputs <group>-shards for (action.yml is held to matrix -h).
+	var groups []string
+	each(value(load(t, "action.yml"), "outputs"), func(k, _ *yaml.Node) {
+		if g, ok := strings.CutSuffix(k.Value, "-shards"); ok {
+			groups = append(groups, g)
 		}
 	})
-	if len(builds) != shards {
-		t.Fatalf("%d build jobs %v for max-shards %d", len(builds), builds, shards)
+	if !slices.Contains(groups, "vsphere") || !slices.Contains(groups, "oidc") {
+		t.Fatalf("matrix outputs shards of groups %v, want vsphere and oidc", groups)
 	}
-	for i := range shards {
-		for _, leg := range []struct{ kind, mode string }{{"build", "!="}, {"validate", "=="}} {
-			name := fmt.Sprintf("%s-%d", leg.kind, i)
+	// What each family of jobs holds: its permissions, and what its steps must not reach.
+	families := []struct {
+		prefix, mode, perms string
+		forbidden           []string
+	}{
+		{"validate", "==", "contents: read", []string{"secrets.", "configure-aws-credentials"}},
+		{"build-vsphere", "!=", "contents: read", []string{"configure-aws-credentials", "id-token"}},
+		{"build-oidc", "!=", "contents: read, id-token: write", []string{"secrets.vsphere", "inputs.vsphere"}},
+	}
+	var legs []string
+	each(jobs, func(k, _ *yaml.Node) {
+		if regexp.MustCompile(`^(build|validate)-`).MatchString(k.Value) {
+			legs = append(legs, k.Value)
+		}
+	})
+	if want := len(families) * shards; len(legs) != want || len(groups) != 2 {
+		t.Fatalf("%d leg jobs %v for max-shards %d and groups %v, want %d", len(legs), legs, shards, groups, want)
+	}
+	for _, fam := range families {
+		output := strings.TrimPrefix(strings.TrimPrefix(fam.prefix, "validate"), "build-")
+		if output != "" {
+			output += "-"
+		}
+		for i := range shards {
+			name := fmt.Sprintf("%s-%d", fam.prefix, i)
 			job := value(jobs, name)
 			checks := map[string]string{
-				"if":                    fmt.Sprintf("inputs.mode %s 'validate' && needs.plan.outputs.shards > %d", leg.mode, i),
+				"if":                    fmt.Sprintf("inputs.mode %s 'validate' && needs.plan.outputs.%sshards > %d", fam.mode, output, i),
 				"strategy.fail-fast":    "false",
 				"strategy.max-parallel": "${{ inputs.max-parallel }}",
-				"strategy.matrix":       fmt.Sprintf("${{ fromJSON(needs.plan.outputs.matrix-%d) }}", i),
+				"strategy.matrix":       fmt.Sprintf("${{ fromJSON(needs.plan.outputs.%smatrix-%d) }}", output, i),
 				"name":                  "${{ matrix.name }}",
 			}
 			for path, want := range checks {
@@ -120,22 +148,30 @@ func TestPipelineShards(t *testing.T) {
 					t.Errorf("%s.%s is %q, want %q", name, path, got, want)
 				}
 			}
+			var perms []string
+			each(value(job, "permissions"), func(k, v *yaml.Node) { perms = append(perms, k.Value+": "+v.Value) })
+			if strings.Join(perms, ", ") != fam.perms {
+				t.Errorf("%s has permissions %v, want %s only", name, perms, fam.perms)
+			}
+			text, err := yaml.Marshal(deref(value(job, "steps")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range fam.forbidden {
+				if strings.Contains(string(text), f) {
+					t.Errorf("%s steps reach %s:\n%s", name, f, text)
+				}
+			}
+			out := fmt.Sprintf("%smatrix-%d", output, i)
+			if got, _ := scalar(value(value(plan, "outputs"), out)); got != fmt.Sprintf("${{ steps.matrix.outputs.%s }}", out) {
+				t.Errorf("plan does not output %s: %q", out, got)
+			}
 		}
-		// Validate legs hold no secret and no token beyond reading the repository.
-		validate := value(jobs, fmt.Sprintf("validate-%d", i))
-		var perms []string
-		each(value(validate, "permissions"), func(k, v *yaml.Node) { perms = append(perms, k.Value+": "+v.Value) })
-		if strings.Join(perms, ", ") != "contents: read" {
-			t.Errorf("validate-%d has permissions %v, want contents: read only", i, perms)
-		}
-		if text, err := yaml.Marshal(value(validate, "steps")); err != nil || strings.Contains(string(text), "secrets.") || strings.Contains(string(text), "configure-aws-credentials") {
-			t.Errorf("validate-%d steps reach a secret or assume a role:\n%s", i, text)
-		}
-		if got, _ := scalar(value(value(plan, "outputs"), fmt.Sprintf("matrix-%d", i))); got != fmt.Sprintf("${{ steps.matrix.outputs.matrix-%d }}", i) {
-			t.Errorf("plan does not output matrix-%d: %q", i, got)
+		if out := output + "shards"; value(value(plan, "outputs"), out) == nil {
+			t.Errorf("plan does not output %s", out)
 		}
 	}
-	waits := map[string][]string{"publish": {"build"}, "check": {"validate"}, "summary": {"build", "validate"}}
+	waits := map[string][]string{"publish": {"build-vsphere", "build-oidc"}, "check": {"validate"}, "summary": {"build-vsphere", "build-oidc", "validate"}}
 	for job, kinds := range waits {
 		var needs []string
 		for _, n := range items(value(value(jobs, job), "needs")) {

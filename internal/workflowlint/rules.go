@@ -35,6 +35,13 @@ var (
 	quotedIndex = regexp.MustCompile(`\[\s*['"]([^'"]*)['"]\s*\]`)
 	anyIndex    = regexp.MustCompile(`\[\s*(\*|\d+)\s*\]`)
 	whitespace  = regexp.MustCompile(`\s+`)
+
+	// vsphereLegs and oidcLegs match, in a normalised expression, the shards matrix
+	// --split-by-needs emits for the jobs of vSphere legs and of cloud-identity legs
+	// (internal/emit); vsphereSecret a secret of the vCenter credentials.
+	vsphereLegs   = regexp.MustCompile(`outputs\.vsphere-matrix-\d+`)
+	oidcLegs      = regexp.MustCompile(`outputs\.oidc-matrix-\d+`)
+	vsphereSecret = regexp.MustCompile(`secrets\.vsphere[\w-]*`)
 )
 
 // CheckWorkflow applies the security rules to one workflow file: top-level permissions empty or
@@ -131,6 +138,29 @@ func (d *doc) checkJob(job *yaml.Node) {
 	}
 	if idToken != nil && !assumesRole {
 		d.add(idToken, RuleOIDC, "id-token: write on a job that assumes no AWS role; grant it only where %s runs", awsCredentialsAction)
+	}
+	d.checkLegNeeds(job, idToken)
+}
+
+// checkLegNeeds checks a job fed the legs of one group of matrix --split-by-needs against
+// what that group needs: vSphere legs get no OIDC token, cloud-identity legs no vCenter
+// credentials.
+func (d *doc) checkLegNeeds(job, idToken *yaml.Node) {
+	m, ok := scalar(value(value(job, "strategy"), "matrix"))
+	if !ok {
+		return
+	}
+	switch norm := normalize(m); {
+	case vsphereLegs.MatchString(norm) && idToken != nil:
+		d.add(idToken, RuleLegNeeds, "id-token: write on a job of vSphere legs (%s): they need the vCenter credentials, not an OIDC token; grant it to the oidc build jobs only", vsphereLegs.FindString(norm))
+	case oidcLegs.MatchString(norm):
+		walk(value(job, "steps"), func(n *yaml.Node) {
+			for _, e := range expression.FindAllStringSubmatch(n.Value, -1) {
+				if secret := vsphereSecret.FindString(normalize(e[1])); secret != "" {
+					d.add(n, RuleLegNeeds, "%s on a job of cloud-identity legs (%s): they need an OIDC token, not the vCenter credentials; pass it to the vsphere build jobs only", secret, oidcLegs.FindString(norm))
+				}
+			}
+		})
 	}
 }
 

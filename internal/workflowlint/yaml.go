@@ -127,3 +127,18 @@ func scalar(n *yaml.Node) (string, bool) {
 	}
 	return n.Value, true
 }
+
+// walk calls f for every scalar below n, following aliases.
+func walk(n *yaml.Node, f func(*yaml.Node)) {
+	n = deref(n)
+	if n == nil {
+		return
+	}
+	if n.Kind == yaml.ScalarNode {
+		f(n)
+		return
+	}
+	for _, c := range n.Content {
+		walk(c, f)
+	}
+}

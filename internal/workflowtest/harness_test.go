@@ -279,18 +279,22 @@ type result struct {
 	summaries map[string]string
 	// outcomes maps each job to its steps' "step: outcome" lines.
 	outcomes map[string][]string
+	// jobIDs maps each job's name to the id of the workflow job it ran as (a matrix leg is
+	// named after its cell, and runs as the build job holding its shard).
+	jobIDs map[string]string
 }
 
 // parseRun reads act's JSON log lines and the artifact server's folder
 // (<dir>/<run id>/<name>/<name>.zip).
 func parseRun(t *testing.T, log []byte, dir string, err error) result {
 	t.Helper()
-	res := result{err: err, artifacts: map[string]map[string]string{}, summaries: map[string]string{}, outcomes: map[string][]string{}}
+	res := result{err: err, artifacts: map[string]map[string]string{}, summaries: map[string]string{}, outcomes: map[string][]string{}, jobIDs: map[string]string{}}
 	var text strings.Builder
 	for line := range strings.Lines(string(log)) {
 		var e struct {
 			Msg, Job, Command, Content, Step, Stage string
 			StepResult                              string `json:"stepResult"`
+			JobID                                   string `json:"jobID"`
 		}
 		if json.Unmarshal([]byte(line), &e) != nil {
 			text.WriteString(line)
@@ -298,6 +302,9 @@ func parseRun(t *testing.T, log []byte, dir string, err error) result {
 		}
 		e.Job = strings.TrimSpace(e.Job)
 		fmt.Fprintf(&text, "[%s] %s\n", e.Job, strings.TrimRight(e.Msg, "\n"))
+		if e.JobID != "" {
+			res.jobIDs[e.Job] = e.JobID
+		}
 		if e.Command == "summary" {
 			res.summaries[e.Job] += e.Content
 		}

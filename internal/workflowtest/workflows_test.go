@@ -232,6 +232,13 @@ func TestWorkflows(t *testing.T) {
 		if s.oidcCalls == 0 {
 			t.Error("no job asked the OIDC endpoint for a token: the AWS role was not assumed")
 		}
+		// Each leg runs in the build jobs holding what its infrastructure needs, and no other.
+		for _, c := range cells {
+			want := map[string]string{record.InfraVSphere: "build-vsphere-", record.InfraAWS: "build-oidc-"}[c.Infra]
+			if id := jobID(res, c.Name); want == "" || !strings.HasPrefix(id, want) {
+				t.Errorf("the leg of %s (%s) ran as job %q, want %s<shard>; jobs: %v", c.ID, c.Infra, id, want, res.jobIDs)
+			}
+		}
 	})
 
 	t.Run("a rerun once the ledger lists every cell builds nothing", func(t *testing.T) {
@@ -365,6 +372,16 @@ func buildRecord(t *testing.T, art map[string]string, id string) record.BuildRec
 		t.Fatal(err)
 	}
 	return rec
+}
+
+// jobID is the workflow job id the job named name (or ending with "/"+name) ran as.
+func jobID(res result, name string) string {
+	for n, id := range res.jobIDs {
+		if n == name || strings.HasSuffix(n, "/"+name) {
+			return id
+		}
+	}
+	return ""
 }
 
 // jobSummary is the summary of the job whose name ends with job.
