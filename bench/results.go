@@ -126,24 +126,13 @@ func render(rs []row, results map[string]*invocation) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		var theirs, ratios []float64
-		if r.across != "" {
-			if theirs, err = values(inv.lines[r.across], r.across, r.ours); err != nil {
-				return "", err
-			}
-			if len(theirs) != len(ours) {
-				return "", fmt.Errorf("%s has %d rounds, %s %d", r.line, len(ours), r.across, len(theirs))
-			}
-			for i := range ours {
-				ratios = append(ratios, ours[i]/theirs[i])
-			}
-		} else {
-			if theirs, err = values(inv.lines[r.line], r.line, r.theirs); err != nil {
-				return "", err
-			}
-			if ratios, err = values(inv.lines[r.line], r.line, r.ratio); err != nil {
-				return "", err
-			}
+		theirs, err := values(inv.lines[r.line], r.line, r.theirs)
+		if err != nil {
+			return "", err
+		}
+		ratios, err := values(inv.lines[r.line], r.line, r.ratio)
+		if err != nil {
+			return "", err
 		}
 		unit := r.ours[strings.LastIndexByte(r.ours, '-')+1:]
 		fmt.Fprintf(&b, "| %s | %s | %s %s | %s %s | %s | %s | %d | %s → %s | `go %s` |\n",

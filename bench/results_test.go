@@ -19,8 +19,8 @@ func TestRender(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(lines["BenchmarkReuseLookup/5-vms"]); n != 3 {
-		t.Fatalf("%d rounds of 5-vms; want 3, the one split by a log line included", n)
+	if n := len(lines["BenchmarkReuseLookup"]); n != 3 {
+		t.Fatalf("%d rounds of BenchmarkReuseLookup; want 3, the one split by a log line included", n)
 	}
 	var reuse []row
 	for _, r := range rows {

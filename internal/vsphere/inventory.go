@@ -46,30 +46,31 @@ func (m machine) finished() bool {
 // machineProps are the properties publish reads to tell what is left to do on a VM.
 var machineProps = []string{"name", "config.extraConfig", "config.template", "snapshot", "runtime.powerState"}
 
-// machinesWithKey finds the VMs and templates that carry the build key. It asks first for the
-// VM of the given name in the placement's folder (SearchIndex.FindChild: one call, whatever
-// the size of the inventory) and confirms its build key; only when no VM of that name carries
-// the key (a template moved or renamed) does it read the extraConfig of every VM in the
-// datacenter, and says so. govc's own lookups go the same way: `govc vm.info NAME` resolves a
-// name through find.Finder and the SearchIndex (govmomi v0.56.0 find/finder.go,
-// object/search_index.go) instead of reading every VM.
-func machinesWithKey(ctx context.Context, c *vim25.Client, inv *inventory, name, key string, logf func(string, ...any)) ([]machine, error) {
-	ref, err := object.NewSearchIndex(c).FindChild(ctx, inv.folder, name)
+// machinesWithKey finds the VMs and templates that carry the job's build key. It asks first
+// for the VM of the job's template name in the placement's folder (SearchIndex.FindChild: one
+// call, whatever the size of the inventory) and confirms its build key; only when no VM of
+// that name carries the key (a template moved or renamed) does it read the extraConfig of
+// every VM in the datacenter, and says so. govc's own lookups go the same way: `govc vm.info
+// NAME` resolves a name through find.Finder and the SearchIndex (govmomi v0.56.0
+// find/finder.go, object/search_index.go) instead of reading every VM.
+func (j job) machinesWithKey(ctx context.Context) ([]machine, error) {
+	c, folder, key := j.conn.client, j.inv.folder, j.rec.Key()
+	ref, err := object.NewSearchIndex(c).FindChild(ctx, folder, j.name)
 	if err != nil {
-		return nil, fmt.Errorf("look up %s in %s: %w", name, inv.folder.InventoryPath, err)
+		return nil, fmt.Errorf("look up %s in %s: %w", j.name, folder.InventoryPath, err)
 	}
 	if ref != nil && ref.Reference().Type == "VirtualMachine" {
 		var vm mo.VirtualMachine
 		if err := property.DefaultCollector(c).RetrieveOne(ctx, ref.Reference(), machineProps, &vm); err != nil {
-			return nil, fmt.Errorf("read %s: %w", name, err)
+			return nil, fmt.Errorf("read %s: %w", j.name, err)
 		}
 		if m, ok := carrying(c, vm, key); ok {
 			return []machine{m}, nil
 		}
-		logf("%s in %s does not carry build key %s", name, inv.folder.InventoryPath, key)
+		j.logf("%s in %s does not carry build key %s", j.name, folder.InventoryPath, key)
 	}
-	logf("no %s in %s carries build key %s: searching every VM of the datacenter for it", name, inv.folder.InventoryPath, key)
-	return scanForKey(ctx, c, inv.datacenter.Reference(), key)
+	j.logf("no %s in %s carries build key %s: searching every VM of the datacenter for it", j.name, folder.InventoryPath, key)
+	return scanForKey(ctx, c, j.inv.datacenter.Reference(), key)
 }
 
 // scanForKey lists the VMs and templates under root that carry the build key, reading the

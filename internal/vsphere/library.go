@@ -13,7 +13,6 @@ import (
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/ovf"
 	"github.com/vmware/govmomi/vapi/library"
-	"github.com/vmware/govmomi/vapi/rest"
 	"github.com/vmware/govmomi/vim25/soap"
 
 	"github.com/imagegrid/imagegrid/internal/record"
@@ -23,7 +22,8 @@ import (
 // library that carries the build key and holds its descriptor is reused; an item this upload
 // created is deleted again if the upload fails.
 type libraryUpload struct {
-	rest    *rest.Client
+	// m is the content library API of the vCenter, logged in.
+	m       *library.Manager
 	inv     *inventory
 	library string
 	create  bool
@@ -35,25 +35,24 @@ type libraryUpload struct {
 func buildKeyLine(key string) string { return "imagegrid build key: " + key }
 
 func (u libraryUpload) run(ctx context.Context, rec record.BuildRecord, ovaPath, name string) (*record.ContentLibraryItem, bool, error) {
-	m := library.NewManager(u.rest)
-	libID, err := u.libraryID(ctx, m)
+	libID, err := u.libraryID(ctx)
 	if err != nil {
 		return nil, false, err
 	}
 	out := &record.ContentLibraryItem{Library: u.library, Item: name}
-	ids, err := m.FindLibraryItems(ctx, library.FindItem{LibraryID: libID, Name: name})
+	ids, err := u.m.FindLibraryItems(ctx, library.FindItem{LibraryID: libID, Name: name})
 	if err != nil {
 		return nil, false, fmt.Errorf("content library %s: find item %s: %w", u.library, name, err)
 	}
 	for _, id := range ids {
-		item, err := m.GetLibraryItem(ctx, id)
+		item, err := u.m.GetLibraryItem(ctx, id)
 		if err != nil {
 			return nil, false, fmt.Errorf("content library %s: item %s: %w", u.library, id, err)
 		}
 		if item.Description == nil || !strings.Contains(*item.Description, buildKeyLine(rec.Key())) {
 			return nil, false, fmt.Errorf("content library %s: item %s exists but does not carry build key %s; remove or rename it", u.library, name, rec.Cell.ShortKey())
 		}
-		complete, err := hasDescriptor(ctx, m, id)
+		complete, err := u.hasDescriptor(ctx, id)
 		if err != nil {
 			return nil, false, err
 		}
@@ -63,19 +62,19 @@ func (u libraryUpload) run(ctx context.Context, rec record.BuildRecord, ovaPath,
 			return out, true, nil
 		}
 		u.logf("content library %s: removing item %s, left by an interrupted upload", u.library, name)
-		if err := m.DeleteLibraryItem(ctx, item); err != nil {
+		if err := u.m.DeleteLibraryItem(ctx, item); err != nil {
 			return nil, false, fmt.Errorf("content library %s: remove interrupted item %s: %w", u.library, name, err)
 		}
 	}
 	desc := annotation(rec) + "\n" + buildKeyLine(rec.Key())
-	id, err := m.CreateLibraryItem(ctx, library.Item{Name: name, Type: library.ItemTypeOVF, LibraryID: libID, Description: &desc})
+	id, err := u.m.CreateLibraryItem(ctx, library.Item{Name: name, Type: library.ItemTypeOVF, LibraryID: libID, Description: &desc})
 	if err != nil {
 		return nil, false, fmt.Errorf("content library %s: create item %s: %w", u.library, name, err)
 	}
-	if err := u.upload(ctx, m, id, rec, ovaPath); err != nil {
+	if err := u.upload(ctx, id, rec, ovaPath); err != nil {
 		cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 		defer cancel()
-		if derr := m.DeleteLibraryItem(cleanup, &library.Item{ID: id}); derr != nil {
+		if derr := u.m.DeleteLibraryItem(cleanup, &library.Item{ID: id}); derr != nil {
 			u.logf("content library %s: remove failed item %s: %v", u.library, name, derr)
 		}
 		return nil, false, fmt.Errorf("content library %s: item %s: %w", u.library, name, err)
@@ -85,8 +84,8 @@ func (u libraryUpload) run(ctx context.Context, rec record.BuildRecord, ovaPath,
 }
 
 // libraryID finds the library by name, creating it on the datastore when asked.
-func (u libraryUpload) libraryID(ctx context.Context, m *library.Manager) (string, error) {
-	ids, err := m.FindLibrary(ctx, library.Find{Name: u.library})
+func (u libraryUpload) libraryID(ctx context.Context) (string, error) {
+	ids, err := u.m.FindLibrary(ctx, library.Find{Name: u.library})
 	if err != nil {
 		return "", fmt.Errorf("content library %s: %w", u.library, err)
 	}
@@ -107,7 +106,7 @@ func (u libraryUpload) libraryID(ctx context.Context, m *library.Manager) (strin
 		}
 	}
 	u.logf("content library %s: creating it on datastore %s", u.library, ds.Name())
-	id, err := m.CreateLibrary(ctx, library.Library{
+	id, err := u.m.CreateLibrary(ctx, library.Library{
 		Name: u.library, Type: "LOCAL",
 		Storage: []library.StorageBacking{{DatastoreID: ds.Reference().Value, Type: "DATASTORE"}},
 	})
@@ -118,8 +117,8 @@ func (u libraryUpload) libraryID(ctx context.Context, m *library.Manager) (strin
 }
 
 // hasDescriptor reports whether the item holds an .ovf file: an upload got to its end.
-func hasDescriptor(ctx context.Context, m *library.Manager, id string) (bool, error) {
-	files, err := m.ListLibraryItemFiles(ctx, id)
+func (u libraryUpload) hasDescriptor(ctx context.Context, id string) (bool, error) {
+	files, err := u.m.ListLibraryItemFiles(ctx, id)
 	if err != nil {
 		return false, fmt.Errorf("list files of item %s: %w", id, err)
 	}
@@ -133,7 +132,7 @@ func hasDescriptor(ctx context.Context, m *library.Manager, id string) (bool, er
 
 // upload streams the descriptor and the files it references from the OVA into an update
 // session, verifies the OVA against its record, and completes the session (fails it on error).
-func (u libraryUpload) upload(ctx context.Context, m *library.Manager, itemID string, rec record.BuildRecord, ovaPath string) error {
+func (u libraryUpload) upload(ctx context.Context, itemID string, rec record.BuildRecord, ovaPath string) error {
 	s, err := openOVA(ovaPath)
 	if err != nil {
 		return err
@@ -147,32 +146,32 @@ func (u libraryUpload) upload(ctx context.Context, m *library.Manager, itemID st
 	if err != nil {
 		return fmt.Errorf("parse OVF descriptor: %w", err)
 	}
-	session, err := m.CreateLibraryItemUpdateSession(ctx, library.Session{LibraryItemID: itemID})
+	session, err := u.m.CreateLibraryItemUpdateSession(ctx, library.Session{LibraryItemID: itemID})
 	if err != nil {
 		return fmt.Errorf("start update session: %w", err)
 	}
-	err = u.files(ctx, m, session, s, path.Base(rec.Artifacts.OVA.Path), desc, env)
+	err = u.files(ctx, session, s, path.Base(rec.Artifacts.OVA.Path), desc, env)
 	if err == nil {
 		err = s.verify(rec.Artifacts.OVA.Size, rec.Artifacts.OVA.SHA256)
 	}
 	if err == nil {
-		err = m.CompleteLibraryItemUpdateSession(ctx, session)
+		err = u.m.CompleteLibraryItemUpdateSession(ctx, session)
 	}
 	if err == nil {
-		err = m.WaitOnLibraryItemUpdateSession(ctx, session, 3*time.Second, nil)
+		err = u.m.WaitOnLibraryItemUpdateSession(ctx, session, 3*time.Second, nil)
 	}
 	if err != nil {
 		cleanup, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 		defer cancel()
-		_ = m.FailLibraryItemUpdateSession(cleanup, session)
-		_ = m.DeleteLibraryItemUpdateSession(cleanup, session)
+		_ = u.m.FailLibraryItemUpdateSession(cleanup, session)
+		_ = u.m.DeleteLibraryItemUpdateSession(cleanup, session)
 	}
 	return err
 }
 
-func (u libraryUpload) files(ctx context.Context, m *library.Manager, session string, s *ovaStream, ovaName string, desc []byte, env *ovf.Envelope) error {
+func (u libraryUpload) files(ctx context.Context, session string, s *ovaStream, ovaName string, desc []byte, env *ovf.Envelope) error {
 	name := strings.TrimSuffix(ovaName, path.Ext(ovaName)) + ".ovf"
-	if err := u.put(ctx, m, session, name, bytes.NewReader(desc), int64(len(desc))); err != nil {
+	if err := u.put(ctx, session, name, bytes.NewReader(desc), int64(len(desc))); err != nil {
 		return err
 	}
 	for _, ref := range env.References {
@@ -180,15 +179,15 @@ func (u libraryUpload) files(ctx context.Context, m *library.Manager, session st
 		if err != nil {
 			return err
 		}
-		if err := u.put(ctx, m, session, ref.Href, r, size); err != nil {
+		if err := u.put(ctx, session, ref.Href, r, size); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (u libraryUpload) put(ctx context.Context, m *library.Manager, session, name string, r io.Reader, size int64) error {
-	file, err := m.AddLibraryItemFile(ctx, session, library.UpdateFile{Name: name, SourceType: "PUSH", Size: size})
+func (u libraryUpload) put(ctx context.Context, session, name string, r io.Reader, size int64) error {
+	file, err := u.m.AddLibraryItemFile(ctx, session, library.UpdateFile{Name: name, SourceType: "PUSH", Size: size})
 	if err != nil {
 		return fmt.Errorf("add file %s: %w", name, err)
 	}
@@ -200,7 +199,7 @@ func (u libraryUpload) put(ctx context.Context, m *library.Manager, session, nam
 	params := soap.DefaultUpload
 	params.ContentLength = size
 	params.Progress = logger
-	err = u.rest.Upload(ctx, r, target, &params)
+	err = u.m.Upload(ctx, r, target, &params)
 	logger.wait(ctx)
 	if err != nil {
 		return fmt.Errorf("upload %s: %w", name, err)

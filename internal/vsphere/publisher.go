@@ -20,6 +20,7 @@ import (
 
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/vapi/library"
 	"github.com/vmware/govmomi/vapi/rest"
 
 	"github.com/imagegrid/imagegrid/internal/publish"
@@ -98,17 +99,17 @@ func (p *Publisher) Publish(ctx context.Context, rec record.BuildRecord, dir str
 	if err != nil {
 		return fail(fmt.Errorf("vcenter %s: %w", conn.host, err))
 	}
-	name := TemplateName(rec.Cell)
+	j := job{conn: conn, finder: finder, inv: inv, rec: rec, ovaPath: ovaPath, name: TemplateName(rec.Cell), logf: logf}
 	reused := true
 	if lib := p.cfg.ContentLibrary; lib == nil || !lib.Only {
-		if reused, err = p.template(ctx, conn, finder, inv, rec, ovaPath, name, out.VSphere, logf); err != nil {
-			return fail(fmt.Errorf("vcenter %s: template %s: %w", conn.host, name, err))
+		if reused, err = p.template(ctx, j, out.VSphere); err != nil {
+			return fail(fmt.Errorf("vcenter %s: template %s: %w", conn.host, j.name, err))
 		}
 	} else {
 		out.VSphere.Version = rec.Artifacts.OVA.Version
 	}
 	if place.ContentLibrary != "" {
-		item, itemReused, err := p.libraryItem(ctx, conn, inv, place.ContentLibrary, rec, ovaPath, name, logf)
+		item, itemReused, err := p.libraryItem(ctx, j, place.ContentLibrary)
 		if err != nil {
 			return fail(fmt.Errorf("vcenter %s: %w", conn.host, err))
 		}
@@ -128,19 +129,31 @@ func (p *Publisher) Publish(ctx context.Context, rec record.BuildRecord, dir str
 	return out, nil
 }
 
+// job is one record's publish to one vCenter: what its steps share, made once by Publish.
+type job struct {
+	conn   *connection
+	finder *find.Finder
+	inv    *inventory
+	rec    record.BuildRecord
+	// ovaPath is the OVA on disk; name is the template's and the library item's
+	// (TemplateName).
+	ovaPath, name string
+	logf          func(string, ...any)
+}
+
 // template makes or reuses the VM template, retrying failed attempts, and fills the
 // placement from it. On failure nothing half made is left.
-func (p *Publisher) template(ctx context.Context, conn *connection, finder *find.Finder, inv *inventory, rec record.BuildRecord, ovaPath, name string, pl *record.VSpherePlacement, logf func(string, ...any)) (bool, error) {
+func (p *Publisher) template(ctx context.Context, j job, pl *record.VSpherePlacement) (bool, error) {
 	var vm *object.VirtualMachine
 	var reused bool
 	var err error
 	delay := p.opts.RetryDelay
 	for attempt := 1; ; attempt++ {
-		vm, reused, err = p.converge(ctx, conn, inv, rec, ovaPath, name, logf)
+		vm, reused, err = p.converge(ctx, j)
 		if err == nil || attempt == p.opts.Attempts || ctx.Err() != nil || isPermanent(err) {
 			break
 		}
-		logf("attempt %d of %d failed: %v; retrying in %s", attempt, p.opts.Attempts, err, delay)
+		j.logf("attempt %d of %d failed: %v; retrying in %s", attempt, p.opts.Attempts, err, delay)
 		select {
 		case <-time.After(delay):
 		case <-ctx.Done():
@@ -148,30 +161,31 @@ func (p *Publisher) template(ctx context.Context, conn *connection, finder *find
 		delay *= 2
 	}
 	if err != nil {
-		p.removeUnfinished(ctx, conn, inv, name, rec.Key(), logf)
+		j.removeUnfinished(ctx)
 		return false, err
 	}
-	return reused, p.describe(ctx, finder, vm, rec, pl)
+	return reused, j.describe(ctx, vm, pl)
 }
 
 // libraryItem uploads the OVA to the content library (or reuses the item there).
-func (p *Publisher) libraryItem(ctx context.Context, conn *connection, inv *inventory, lib string, rec record.BuildRecord, ovaPath, name string, logf func(string, ...any)) (*record.ContentLibraryItem, bool, error) {
-	rc, err := p.restClient(ctx, conn)
+func (p *Publisher) libraryItem(ctx context.Context, j job, lib string) (*record.ContentLibraryItem, bool, error) {
+	rc, err := p.restClient(ctx, j.conn)
 	if err != nil {
 		return nil, false, err
 	}
-	u := libraryUpload{rest: rc, inv: inv, library: lib, logf: logf}
+	u := libraryUpload{m: library.NewManager(rc), inv: j.inv, library: lib, logf: j.logf}
 	if c := p.cfg.ContentLibrary; c != nil {
 		u.create, u.datastore = c.Create, c.Datastore
 	}
-	return u.run(ctx, rec, ovaPath, name)
+	return u.run(ctx, j.rec, j.ovaPath, j.name)
 }
 
-// converge brings the VM carrying rec's build key to a finished template: it removes what an
-// interrupted import left, imports when no VM has finished importing, and completes the
-// remaining steps (power off, snapshot, mark as template). reused says nothing had to be done.
-func (p *Publisher) converge(ctx context.Context, conn *connection, inv *inventory, rec record.BuildRecord, ovaPath, name string, logf func(string, ...any)) (*object.VirtualMachine, bool, error) {
-	found, err := machinesWithKey(ctx, conn.client, inv, name, rec.Key(), logf)
+// converge brings the VM carrying the record's build key to a finished template: it removes
+// what an interrupted import left, imports when no VM has finished importing, and completes
+// the remaining steps (power off, snapshot, mark as template). reused says nothing had to be
+// done.
+func (p *Publisher) converge(ctx context.Context, j job) (*object.VirtualMachine, bool, error) {
+	found, err := j.machinesWithKey(ctx)
 	if err != nil {
 		return nil, false, err
 	}
@@ -179,7 +193,7 @@ func (p *Publisher) converge(ctx context.Context, conn *connection, inv *invento
 	for i, m := range found {
 		switch {
 		case m.state != stateImported:
-			logf("removing %s (%s), left by an interrupted import", m.name, m.vm.Reference().Value)
+			j.logf("removing %s (%s), left by an interrupted import", m.name, m.vm.Reference().Value)
 			if err := destroy(ctx, m.vm); err != nil {
 				return nil, false, fmt.Errorf("remove interrupted import %s: %w", m.name, err)
 			}
@@ -188,17 +202,17 @@ func (p *Publisher) converge(ctx context.Context, conn *connection, inv *invento
 		}
 	}
 	if done != nil && done.finished() {
-		logf("template %s already carries build key %s", done.name, rec.Cell.ShortKey())
+		j.logf("template %s already carries build key %s", done.name, j.rec.Cell.ShortKey())
 		return done.vm, true, nil
 	}
 	if done == nil {
-		logf("importing %s into %s", filepath.Base(ovaPath), inv.folder.InventoryPath)
-		im := importer{client: conn.client, inv: inv, provisioning: p.cfg.DiskProvisioning, logf: logf}
-		vm, err := im.run(ctx, rec, ovaPath, name)
+		j.logf("importing %s into %s", filepath.Base(j.ovaPath), j.inv.folder.InventoryPath)
+		im := importer{client: j.conn.client, inv: j.inv, provisioning: p.cfg.DiskProvisioning, logf: j.logf}
+		vm, err := im.run(ctx, j.rec, j.ovaPath, j.name)
 		if err != nil {
 			return nil, false, err
 		}
-		done = &machine{vm: vm, name: name, state: stateImported, poweredOff: true}
+		done = &machine{vm: vm, name: j.name, state: stateImported, poweredOff: true}
 	}
 	return done.vm, false, finish(ctx, *done)
 }
@@ -234,29 +248,29 @@ func finish(ctx context.Context, m machine) error {
 // removeUnfinished destroys the VMs carrying the build key (the named one, else any in the
 // datacenter) that are not finished templates, so a failed publish leaves nothing half made.
 // It runs even when ctx is cancelled.
-func (p *Publisher) removeUnfinished(ctx context.Context, conn *connection, inv *inventory, name, key string, logf func(string, ...any)) {
+func (j job) removeUnfinished(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
 	defer cancel()
-	found, err := machinesWithKey(ctx, conn.client, inv, name, key, logf)
+	found, err := j.machinesWithKey(ctx)
 	if err != nil {
-		logf("clean up: %v", err)
+		j.logf("clean up: %v", err)
 		return
 	}
 	for _, m := range found {
 		if m.finished() {
 			continue
 		}
-		logf("removing unfinished %s (%s)", m.name, m.vm.Reference().Value)
+		j.logf("removing unfinished %s (%s)", m.name, m.vm.Reference().Value)
 		if err := destroy(ctx, m.vm); err != nil {
-			logf("clean up %s: %v", m.name, err)
+			j.logf("clean up %s: %v", m.name, err)
 		}
 	}
 }
 
 // describe fills the placement from the template: inventory path, moref and VERSION, which
 // must be the OVA's (TKG finds templates by it).
-func (p *Publisher) describe(ctx context.Context, finder *find.Finder, vm *object.VirtualMachine, rec record.BuildRecord, pl *record.VSpherePlacement) error {
-	ref, err := finder.ObjectReference(ctx, vm.Reference())
+func (j job) describe(ctx context.Context, vm *object.VirtualMachine, pl *record.VSpherePlacement) error {
+	ref, err := j.finder.ObjectReference(ctx, vm.Reference())
 	if err != nil {
 		return fmt.Errorf("find inventory path: %w", err)
 	}
@@ -265,7 +279,7 @@ func (p *Publisher) describe(ctx context.Context, finder *find.Finder, vm *objec
 		return err
 	}
 	version := props["VERSION"]
-	if want := rec.Artifacts.OVA.Version; want != "" && version != want {
+	if want := j.rec.Artifacts.OVA.Version; want != "" && version != want {
 		return fmt.Errorf("vApp property VERSION is %q; the OVA's is %q", version, want)
 	}
 	pl.Template = ref.(*object.VirtualMachine).InventoryPath

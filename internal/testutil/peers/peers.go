@@ -5,6 +5,7 @@
 package peers
 
 import (
+	"crypto/sha256"
 	_ "embed"
 	"fmt"
 	"os"
@@ -43,7 +44,7 @@ var (
 // path. It is built once per process.
 func Govc(tb testing.TB) string {
 	tb.Helper()
-	return once(tb, "govc", func(dir, out string) error {
+	return once(tb, "govc", string(govcMain), func(dir, out string) error {
 		v, err := exec.Command("go", "list", "-m", "-f", "{{.Version}}", "github.com/vmware/govmomi").Output()
 		if err != nil {
 			return fmt.Errorf("which govmomi version this module uses: %w", err)
@@ -69,7 +70,11 @@ func Govc(tb testing.TB) string {
 // and returns the binary's path. It is built once per process.
 func Command(tb testing.TB, pkg string) string {
 	tb.Helper()
-	return once(tb, pkg, func(_, out string) error {
+	wd, err := os.Getwd()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return once(tb, pkg, wd, func(_, out string) error {
 		cmd := exec.Command("go", "build", "-o", out, pkg)
 		if out, err := cmd.CombinedOutput(); err != nil {
 			return fmt.Errorf("build %s: %w: %s", pkg, err, out)
@@ -79,10 +84,13 @@ func Command(tb testing.TB, pkg string) string {
 }
 
 // once builds name the first time a process asks for it, and returns the binary's path. The
-// binaries live in the user's cache directory (imagegrid/peers), one per name, replaced
-// atomically, so that runs neither pile up copies nor see half-written ones; build gets a
-// scratch directory and the path to write the binary to.
-func once(tb testing.TB, name string, build func(dir, out string) error) string {
+// binaries live in the user's cache directory (imagegrid/peers), one per name and source,
+// replaced atomically, so that runs neither pile up copies nor see half-written ones. source
+// says what the binary is built from (the govc main, the checkout a command is built in):
+// runs from two checkouts of different code share the cache directory and must not replace
+// each other's binary while they measure it. build gets a scratch directory and the path to
+// write the binary to.
+func once(tb testing.TB, name, source string, build func(dir, out string) error) string {
 	tb.Helper()
 	buildMu.Lock()
 	defer buildMu.Unlock()
@@ -93,7 +101,8 @@ func once(tb testing.TB, name string, build func(dir, out string) error) string 
 	if err != nil {
 		tb.Fatal(err)
 	}
-	bin := filepath.Join(cache, "imagegrid", "peers", filepath.Base(name))
+	sum := sha256.Sum256([]byte(source))
+	bin := filepath.Join(cache, "imagegrid", "peers", fmt.Sprintf("%s-%x", filepath.Base(name), sum[:6]))
 	if err := os.MkdirAll(filepath.Dir(bin), 0o755); err != nil {
 		tb.Fatal(err)
 	}
