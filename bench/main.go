@@ -58,6 +58,12 @@ var rows = []row{
 		pkg: "./cmd/matrix", bench: "MatrixProcess", line: "BenchmarkMatrixProcess/100000-cells", ours: "imagegrid-MiB", theirs: "previous-MiB", ratio: "rss-imagegrid/previous", target: "< 64 MiB"},
 	{name: "matrix, 2,000 one-release rules over 12,000 cells (whole process): time", peer: "the previous matrix (6922386)",
 		pkg: "./cmd/matrix", bench: "MatrixProcess", line: "BenchmarkMatrixProcess/2000-rules", ours: "imagegrid-s", theirs: "previous-s", ratio: "imagegrid/previous", target: "not cells × rules"},
+	{name: "OVA import, 1 GiB, SHA-256 checked (publish command)", peer: "govc import.ova",
+		pkg: "./cmd/publish", bench: "ImportOVA", line: "BenchmarkImportOVA", ours: "imagegrid-s", theirs: "govc-s", ratio: "imagegrid/govc", target: "≤ 1.05"},
+	{name: "OVA verification, 1 GiB (build --verify-only)", peer: "openssl dgst -sha256",
+		pkg: "./cmd/build", bench: "VerifyOnly", line: "BenchmarkVerifyOnly", ours: "imagegrid-s", theirs: "openssl-s", ratio: "imagegrid/openssl", target: "≤ 1.05 (≥ 0.95× throughput)"},
+	{name: "OVA verification, 1 GiB (build --verify-only)", peer: "sha256sum",
+		pkg: "./cmd/build", bench: "VerifyOnly", line: "BenchmarkVerifyOnly", ours: "imagegrid-s", theirs: "sha256sum-s", ratio: "imagegrid/sha256sum", target: "—"},
 }
 
 func main() {

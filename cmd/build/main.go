@@ -3,6 +3,7 @@
 // only for a built and verified image (or a passed --validate-only).
 //
 //	build --cell cell.json [--executor docker|make] [--work DIR] [--out DIR] ...
+//	build --cell cell.json --verify-only OVA     # verify an OVA as a build does, nothing else
 //
 // On GitHub Actions every flag can come from the action input of the same name (the cell
 // input holds the cell JSON itself); a flag given explicitly wins.
@@ -10,6 +11,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -33,6 +35,7 @@ func main() {
 type config struct {
 	cell    string
 	inspect string
+	verify  string
 	opts    build.Options
 }
 
@@ -59,6 +62,7 @@ func parse(args []string, gh *actions.Runner, stderr io.Writer) (config, error) 
 	fs.StringVar(&o.BundleHost, "bundle-host", "", "address the VM reaches the TKG resource bundle at (default: this host's outbound address)")
 	fs.IntVar(&o.BundlePort, "bundle-port", 0, "host port of the TKG resource bundle (default: a free port)")
 	fs.StringVar(&c.inspect, "inspect", "", "only inspect the node image in this OVA (or streamOptimized VMDK, qcow2 or raw disk) against the cell, no build, and print the report")
+	fs.StringVar(&c.verify, "verify-only", "", "only verify this OVA against the cell as a build verifies the one Image Builder wrote (digest against OVA.sha256, members, manifest, OVF properties), no build, and print it as the build record would carry it")
 	fs.StringVar(&o.TKr, "tkr", "", "the cell's TanzuKubernetesRelease file: the inspection expects its image repository and etcd/pause/coredns tags")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: build --cell FILE [flags]\n\nRuns Kubernetes Image Builder for one cell and writes its build record. As a GitHub\nAction step each flag may come from the input of the same name.\n\n")
@@ -114,6 +118,9 @@ func run(ctx context.Context, args, environ []string, stdin io.Reader, stdout, s
 	if cfg.inspect != "" {
 		return inspectOnly(cell, cfg.inspect, cfg.opts.TKr, stdout)
 	}
+	if cfg.verify != "" {
+		return verifyOnly(cell, cfg.verify, stdout)
+	}
 	o := cfg.opts
 	o.Environ, o.Console, o.Actions = environ, stdout, gh
 	res, err := build.Build(ctx, cell, o)
@@ -145,4 +152,16 @@ func inspectOnly(cell record.Cell, path, tkr string, stdout io.Writer) error {
 		return fmt.Errorf("%s: node image %s: %s", path, rep.Verdict, rep.Reason)
 	}
 	return nil
+}
+
+// verifyOnly verifies an existing OVA as a build does and prints its artifact as the build
+// record's JSON holds it.
+func verifyOnly(cell record.Cell, path string, stdout io.Writer) error {
+	art, err := build.VerifyOVA(cell, path)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(art)
 }

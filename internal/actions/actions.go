@@ -47,9 +47,6 @@ func (r *Runner) HasOutputs() bool { return r.getenv("GITHUB_OUTPUT") != "" }
 // is the list it writes.
 func (r *Runner) Declare(names ...string) { r.outputs = names }
 
-// Outputs returns the declared step outputs.
-func (r *Runner) Outputs() []string { return r.outputs }
-
 // SetOutput writes a step output; a no-op outside Actions. A name not declared is an error,
 // outside Actions too.
 func (r *Runner) SetOutput(name, value string) (err error) {
@@ -108,9 +105,6 @@ func (r *Runner) Error(a Annotation) { r.annotate("error", a) }
 
 // Warning reports an annotation at warning level.
 func (r *Runner) Warning(a Annotation) { r.annotate("warning", a) }
-
-// Notice reports an annotation at notice level.
-func (r *Runner) Notice(a Annotation) { r.annotate("notice", a) }
 
 func (r *Runner) annotate(level string, a Annotation) {
 	if !r.InActions() {

@@ -79,8 +79,9 @@ type Result struct {
 	Path   string
 }
 
-// plan is everything a build will do, worked out before anything starts.
-type plan struct {
+// recipe is everything a build will do, worked out before anything starts (the selection of
+// cells in internal/plan and a publisher's dry-run steps are other things).
+type recipe struct {
 	cell   record.Cell
 	ws     *workspace
 	out    string // the output folder
@@ -168,19 +169,11 @@ func Getenv(environ []string) func(string) string {
 	}
 }
 
-func prepare(c record.Cell, o Options) (*plan, error) {
-	target, err := cellTarget(c, o)
+// prepare checks cell c and works out its recipe: nothing runs yet.
+func prepare(c record.Cell, o Options) (*recipe, error) {
+	target, tkg, err := checkCell(c, o)
 	if err != nil {
 		return nil, err
-	}
-	if err := c.CheckKey(); err != nil {
-		return nil, err
-	}
-	tkg := imagebuilder.IsTKG(c)
-	if tkg {
-		if err := imagebuilder.CheckTKG(c); err != nil {
-			return nil, err
-		}
 	}
 	ws, err := newWorkspace(o.WorkDir, c)
 	if err != nil {
@@ -190,7 +183,42 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &plan{cell: c, ws: ws, target: target, out: out, validateOnly: o.ValidateOnly}
+	p := &recipe{cell: c, ws: ws, target: target, out: out, validateOnly: o.ValidateOnly}
+	userFiles, err := p.readInputs(o)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.setUp(o, userFiles, tkg); err != nil {
+		return nil, err
+	}
+	if err := p.layOutVarFiles(userFiles, tkg); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// checkCell checks what cell c asks for before anything is written: its make target, its build
+// key and, for a TKG cell (tkg), what TKG needs.
+func checkCell(c record.Cell, o Options) (target string, tkg bool, err error) {
+	if target, err = cellTarget(c, o); err != nil {
+		return "", false, err
+	}
+	if err := c.CheckKey(); err != nil {
+		return "", false, err
+	}
+	tkg = imagebuilder.IsTKG(c)
+	if tkg {
+		if err := imagebuilder.CheckTKG(c); err != nil {
+			return "", false, err
+		}
+	}
+	return target, tkg, nil
+}
+
+// readInputs reads and checks what the cell names in the user's repository: its vars, var
+// files and folders.
+func (p *recipe) readInputs(o Options) ([]userVarFile, error) {
+	c := p.cell
 	if err := imagebuilder.CheckVars(c, c.Vars, "vars", nil); err != nil {
 		return nil, fmt.Errorf("cell %s: %w", c.ID, err)
 	}
@@ -201,31 +229,35 @@ func prepare(c record.Cell, o Options) (*plan, error) {
 	if err := checkVars(c, userFiles); err != nil {
 		return nil, err
 	}
-	if p.folders, err = readFolders(c, o.VarsRoot, ws); err != nil {
+	if p.folders, err = readFolders(c, o.VarsRoot, p.ws); err != nil {
 		return nil, err
 	}
+	return userFiles, nil
+}
+
+// setUp resolves the credentials (none for a validation), the executor and, for a TKG build,
+// the resource bundle.
+func (p *recipe) setUp(o Options, userFiles []userVarFile, tkg bool) error {
+	c := p.cell
 	env, err := readEnvFile(o.EnvFile)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	p.creds = credentials{file: env}
 	if !o.ValidateOnly {
 		if p.creds, err = resolveCredentials(c.ID, c.Infra, c.OS.Name, Getenv(o.Environ), env, mergeVars(userFiles)); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if p.exec, err = newExecutor(c, ws, o); err != nil {
-		return nil, err
+	if p.exec, err = newExecutor(c, p.ws, o); err != nil {
+		return err
 	}
 	if tkg && !o.ValidateOnly {
 		if p.bundle, err = newBundle(c, o); err != nil {
-			return nil, err
+			return err
 		}
 	}
-	if err := p.planFiles(userFiles, tkg); err != nil {
-		return nil, err
-	}
-	return p, nil
+	return nil
 }
 
 // cellTarget is the make target to run: with the make executor the checkout's Makefile
@@ -292,100 +324,38 @@ func newBundle(c record.Cell, o Options) (*bundle, error) {
 	return b, nil
 }
 
-// planFiles lays out the var files in PACKER_VAR_FILES order: imagegrid's (Kubernetes and
+// layOutVarFiles lays out the var files in PACKER_VAR_FILES order: imagegrid's (Kubernetes and
 // private locations, vSphere credentials, the TKG configuration's tkg.json), then the cell's
 // var files, then the cell's extra vars, so that users override imagegrid; last the roles and
 // goss spec, which only imagegrid sets. It refuses a TKG Linux cell whose variables would not
 // install Kubernetes.
-func (p *plan) planFiles(userFiles []userVarFile, tkg bool) error {
+func (p *recipe) layOutVarFiles(userFiles []userVarFile, tkg bool) error {
 	c, ws, see := p.cell, p.ws, p.exec.see
-	var varFiles []string
 	p.vars, p.masked = map[string]imagebuilder.Setting{}, map[string]bool{}
-	add := func(name string, v any, secret bool, from string) error {
-		f, err := jsonFile(filepath.Join(ws.vars(), name), v, secret)
-		if err != nil {
-			return err
-		}
-		p.files = append(p.files, f)
-		varFiles = append(varFiles, see(f.path))
-		return p.note(f.data, cmp.Or(from, f.path), secret)
-	}
+	l := &varFiles{recipe: p}
 	loc := imagebuilder.Locations{OutputDir: see(ws.output()), ManifestOutput: see(ws.manifestOutput()), CacheDir: see(ws.cache())}
-	if err := add("imagegrid.json", imagebuilder.Vars(c, loc), false, ""); err != nil {
-		return err
-	}
-	if placement := imagebuilder.PlacementVars(c); len(placement) > 0 {
-		if err := add("placement.json", placement, false, ""); err != nil {
-			return err
-		}
-	}
-	if p.creds.vsphere != nil {
-		if err := add("vsphere-credentials.json", p.creds.vsphere, true, ""); err != nil {
-			return err
-		}
-	}
 	env := imagebuilder.Env{CacheDir: loc.CacheDir, Force: c.Infra == record.InfraVSphere && !p.validateOnly, Placement: imagebuilder.AzureEnv(c)}
 	if env.Force {
 		// The PACKER_FLAGS make would inherit from build's environment stay.
 		env.PackerFlags = p.exec.packerFlags()
 	}
-	if tkg {
-		url := "http://127.0.0.1:3000" // validate-only: nothing is fetched
-		if p.bundle != nil {
-			url = p.bundle.url()
-		}
-		if c.TKGConfig != nil {
-			name := path.Join(c.TKGConfig.Path, imagebuilder.TKGConfigVars)
-			data, err := os.ReadFile(filepath.Join(p.folders[0].src, imagebuilder.TKGConfigVars))
-			if err != nil {
-				return fmt.Errorf("cell %s: TKG configuration %s: %w", c.ID, c.TKGConfig.Path, err)
-			}
-			vars, err := imagebuilder.BundleVars(name, data, url)
-			if err != nil {
-				return fmt.Errorf("cell %s: %w", c.ID, err)
-			}
-			if err := add("tkg.json", vars, false, name); err != nil {
-				return err
-			}
-		}
-		meta, err := jsonFile(filepath.Join(ws.vars(), "metadata.json"), imagebuilder.Metadata(c), false)
-		if err != nil {
-			return err
-		}
-		p.files = append(p.files, meta)
-		env.OVFCustomProperties, env.OVFTool = see(meta.path), true
-	}
-	for i, uf := range userFiles {
-		// User var files may hold credentials: copies are private and removed after the build.
-		f := file{path: filepath.Join(ws.vars(), fmt.Sprintf("user-%02d-%s", i+1, filepath.Base(uf.path))), data: uf.data, secret: true, source: uf.path}
-		p.files = append(p.files, f)
-		varFiles = append(varFiles, see(f.path))
-		if err := p.note(uf.data, uf.path, false); err != nil {
-			return err
-		}
-	}
-	if len(c.Vars) > 0 {
-		if err := add("cell-vars.json", c.Vars, false, "the cell's vars"); err != nil {
-			return err
-		}
-	}
-	custom, err := p.customisation()
-	if err != nil {
+	if err := l.addImagegrid(loc); err != nil {
 		return err
 	}
-	if err := add("customisation.json", custom.Vars(), false, ""); err != nil {
+	if tkg {
+		if err := l.addTKG(&env); err != nil {
+			return err
+		}
+	}
+	if err := l.addUsers(userFiles); err != nil {
 		return err
 	}
 	if tkg && c.OS.Type != "windows" {
-		var bundleURL string
-		if p.bundle != nil {
-			bundleURL = p.bundle.url()
-		}
-		if err := imagebuilder.CheckInstallsKubernetes(c, p.vars, bundleURL); err != nil {
+		if err := imagebuilder.CheckInstallsKubernetes(c, p.vars, p.bundleURL()); err != nil {
 			return err
 		}
 	}
-	env.VarFiles = varFiles
+	env.VarFiles = l.paths
 	p.ibEnv = env.List()
 	if p.creds.federated != "" {
 		p.federatedToken = filepath.Join(ws.vars(), "azure-federated-token")
@@ -394,23 +364,124 @@ func (p *plan) planFiles(userFiles []userVarFile, tkg bool) error {
 	return nil
 }
 
+// bundleURL is where the TKG resource bundle is served, "" when no bundle runs.
+func (p *recipe) bundleURL() string {
+	if p.bundle == nil {
+		return ""
+	}
+	return p.bundle.url()
+}
+
+// varFiles adds a recipe's var files, keeping the paths Image Builder sees in order.
+type varFiles struct {
+	*recipe
+	paths []string
+}
+
+// add writes v as the var file name, from naming where its variables come from ("" for the
+// file itself).
+func (l *varFiles) add(name string, v any, secret bool, from string) error {
+	f, err := jsonFile(filepath.Join(l.ws.vars(), name), v, secret)
+	if err != nil {
+		return err
+	}
+	l.files = append(l.files, f)
+	l.paths = append(l.paths, l.exec.see(f.path))
+	return l.note(f.data, cmp.Or(from, f.path), secret)
+}
+
+// addImagegrid adds the files imagegrid sets first: Kubernetes and the private locations,
+// the placement, the vSphere credentials.
+func (l *varFiles) addImagegrid(loc imagebuilder.Locations) error {
+	if err := l.add("imagegrid.json", imagebuilder.Vars(l.cell, loc), false, ""); err != nil {
+		return err
+	}
+	if placement := imagebuilder.PlacementVars(l.cell); len(placement) > 0 {
+		if err := l.add("placement.json", placement, false, ""); err != nil {
+			return err
+		}
+	}
+	if l.creds.vsphere != nil {
+		return l.add("vsphere-credentials.json", l.creds.vsphere, true, "")
+	}
+	return nil
+}
+
+// addTKG adds the TKG configuration's tkg.json, pointed at the resource bundle, and writes the
+// OVF custom properties (TKG's metadata) that env hands to Image Builder.
+func (l *varFiles) addTKG(env *imagebuilder.Env) error {
+	c := l.cell
+	if c.TKGConfig != nil {
+		url := cmp.Or(l.bundleURL(), "http://127.0.0.1:3000") // validate-only: nothing is fetched
+		name := path.Join(c.TKGConfig.Path, imagebuilder.TKGConfigVars)
+		data, err := os.ReadFile(filepath.Join(l.folders[0].src, imagebuilder.TKGConfigVars))
+		if err != nil {
+			return fmt.Errorf("cell %s: TKG configuration %s: %w", c.ID, c.TKGConfig.Path, err)
+		}
+		vars, err := imagebuilder.BundleVars(name, data, url)
+		if err != nil {
+			return fmt.Errorf("cell %s: %w", c.ID, err)
+		}
+		if err := l.add("tkg.json", vars, false, name); err != nil {
+			return err
+		}
+	}
+	meta, err := jsonFile(filepath.Join(l.ws.vars(), "metadata.json"), imagebuilder.Metadata(c), false)
+	if err != nil {
+		return err
+	}
+	l.files = append(l.files, meta)
+	env.OVFCustomProperties, env.OVFTool = l.exec.see(meta.path), true
+	return nil
+}
+
+// addUsers adds what users set, after imagegrid's files so that it wins: the cell's var files,
+// its extra vars, then the roles and goss spec of the customisation.
+func (l *varFiles) addUsers(userFiles []userVarFile) error {
+	for i, uf := range userFiles {
+		// User var files may hold credentials: copies are private and removed after the build.
+		f := file{path: filepath.Join(l.ws.vars(), fmt.Sprintf("user-%02d-%s", i+1, filepath.Base(uf.path))), data: uf.data, secret: true, source: uf.path}
+		l.files = append(l.files, f)
+		l.paths = append(l.paths, l.exec.see(f.path))
+		if err := l.note(uf.data, uf.path, false); err != nil {
+			return err
+		}
+	}
+	if len(l.cell.Vars) > 0 {
+		if err := l.add("cell-vars.json", l.cell.Vars, false, "the cell's vars"); err != nil {
+			return err
+		}
+	}
+	custom, err := l.customisation()
+	if err != nil {
+		return err
+	}
+	return l.add("customisation.json", custom.Vars(), false, "")
+}
+
+// printFile writes one file the build would write: its content, unless it is a copy or holds
+// credentials.
+func printFile(w io.Writer, f file) {
+	switch {
+	case f.source != "":
+		fmt.Fprintf(w, "  %s (copy of %s, sha256 verified; not shown, removed after the build)\n", f.path, f.source)
+		return
+	case f.secret:
+		fmt.Fprintf(w, "  %s (credentials, removed after the build; content masked)\n", f.path)
+		return
+	}
+	fmt.Fprintf(w, "  %s\n", f.path)
+	for _, line := range strings.Split(strings.TrimRight(string(f.data), "\n"), "\n") {
+		fmt.Fprintf(w, "    %s\n", line)
+	}
+}
+
 // print writes what the build would do: files, environment (secrets masked), commands.
-func (p *plan) print(w io.Writer, validateOnly bool) {
+func (p *recipe) print(w io.Writer, validateOnly bool) {
 	fmt.Fprintf(w, "cell %s: would run Image Builder target %s\n", p.cell.ID, p.target)
 	fmt.Fprintf(w, "\nfiles it would write:\n")
 	for _, f := range p.files {
-		switch {
-		case f.source != "":
-			fmt.Fprintf(w, "  %s (copy of %s, sha256 verified; not shown, removed after the build)\n", f.path, f.source)
-			continue
-		case f.secret:
-			fmt.Fprintf(w, "  %s (credentials, removed after the build; content masked)\n", f.path)
-			continue
-		}
-		fmt.Fprintf(w, "  %s\n", f.path)
-		for _, line := range strings.Split(strings.TrimRight(string(f.data), "\n"), "\n") {
-			fmt.Fprintf(w, "    %s\n", line)
-		}
+		printFile(w, f)
 	}
 	fmt.Fprintf(w, "  %s (the Image Builder log)\n  %s (the build record)\n", p.ws.logPath(), filepath.Join(p.out, RecordName))
 	if len(p.folders) > 0 {
@@ -439,7 +510,7 @@ func (p *plan) print(w io.Writer, validateOnly bool) {
 		fmt.Fprintf(w, "  (%s holds the job's GitHub OIDC token for %s, fetched when the build starts)\n", p.federatedToken, ghoidc.AzureAudience)
 	}
 	if p.creds.file.path != "" {
-		for _, name := range sortedKeys(p.creds.file.values) {
+		for _, name := range slices.Sorted(maps.Keys(p.creds.file.values)) {
 			fmt.Fprintf(w, "  %s=*** (from %s)\n", name, p.creds.file.path)
 		}
 	}

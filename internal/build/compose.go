@@ -22,7 +22,7 @@ var secretVar = regexp.MustCompile(`(?i)pass|secret|token|credential|private|key
 
 // note records the variables of a var file's JSON as the effective ones; from names the file,
 // secret says every value in it is a credential.
-func (p *plan) note(data []byte, from string, secret bool) error {
+func (p *recipe) note(data []byte, from string, secret bool) error {
 	var vars map[string]any
 	if err := json.Unmarshal(data, &vars); err != nil {
 		return fmt.Errorf("%s: %w", from, err)
@@ -45,7 +45,7 @@ func mustJSON(v any) []byte {
 
 // customisation is where Image Builder finds the roles and the goss spec: the TKG
 // configuration's tkg/ role and goss spec, then the grid's roles, as copied into the workspace.
-func (p *plan) customisation() (imagebuilder.Customisation, error) {
+func (p *recipe) customisation() (imagebuilder.Customisation, error) {
 	var custom imagebuilder.Customisation
 	p.gossSpec = "Image Builder's packer/goss/goss.yaml"
 	for i, f := range p.folders {

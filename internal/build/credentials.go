@@ -112,23 +112,30 @@ func resolveCredentials(cellID, infra, osName string, getenv func(string) string
 		}
 		return creds, fmt.Errorf("%s", msg)
 	}
+	creds.collect(want, getenv, lookup, needVSphere)
+	return creds, nil
+}
+
+// collect keeps what a build found of the credentials it wants: the names set in the
+// environment rather than the env file, the vSphere variables when it needs them, and every
+// secret value, to mask.
+func (c *credentials) collect(want imagebuilder.Credentials, getenv, lookup func(string) string, needVSphere bool) {
 	for _, name := range slices.Concat(want.Required, want.OneOf, want.Optional, want.Settings) {
-		if _, inFile := file.values[name]; !inFile && getenv(name) != "" {
-			creds.fromEnv = append(creds.fromEnv, name)
+		if _, inFile := c.file.values[name]; !inFile && getenv(name) != "" {
+			c.fromEnv = append(c.fromEnv, name)
 		}
 	}
 	if needVSphere {
-		creds.vsphere = imagebuilder.VSphereVars(lookup)
+		c.vsphere = imagebuilder.VSphereVars(lookup)
 	}
 	for _, name := range slices.Concat(want.Required, want.OneOf, want.Optional) {
-		creds.addSecret(lookup(name))
+		c.addSecret(lookup(name))
 	}
-	for name, v := range file.values {
+	for name, v := range c.file.values {
 		if !slices.Contains(want.Settings, name) {
-			creds.addSecret(v)
+			c.addSecret(v)
 		}
 	}
-	return creds, nil
 }
 
 // oneOf resolves want's alternatives: none needed, one set, or the federated token file

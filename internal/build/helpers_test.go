@@ -198,12 +198,6 @@ func (f *fakeDocker) dockerLines() []string {
 	return lines
 }
 
-func (f *fakeDocker) count() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.commands)
-}
-
 // readRecord reads a written record back strictly, as publish would.
 func readRecord(t *testing.T, path string) record.BuildRecord {
 	t.Helper()

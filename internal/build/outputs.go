@@ -32,7 +32,7 @@ func readOutputs(c record.Cell, ws *workspace, galleryImageVersion string) (veri
 	m, err := imagebuilder.ReadManifest(manifestPath)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
-			return verified{}, fmt.Errorf("Image Builder succeeded but wrote no packer manifest at %s", manifestPath)
+			return verified{}, fmt.Errorf("the Image Builder run succeeded but wrote no packer manifest at %s", manifestPath)
 		}
 		return verified{}, err
 	}
@@ -76,23 +76,35 @@ func readOVA(c record.Cell, ws *workspace, v verified) (verified, error) {
 	if len(found) != 1 {
 		return v, fmt.Errorf("want exactly one .ova in %s, found %d %v", ws.output(), len(found), found)
 	}
-	img, err := ova.Verify(found[0])
+	art, err := VerifyOVA(c, found[0])
 	if err != nil {
 		return v, err
 	}
-	if err := ova.CheckProperties(img.Properties, imagebuilder.ExpectedProperties(c)); err != nil {
-		return v, fmt.Errorf("%s does not match cell %s: %w", found[0], c.ID, err)
-	}
-	if ibv := img.Properties["IMAGE_BUILDER_VERSION"]; ibv != "" {
+	if ibv := art.Properties["IMAGE_BUILDER_VERSION"]; ibv != "" {
 		v.ibVersion = ibv
 	}
 	v.ovaPath = found[0]
-	v.artifacts.OVA = &record.OVAArtifact{
-		Path:       found[0],
+	v.artifacts.OVA = &art
+	return v, nil
+}
+
+// VerifyOVA verifies the OVA at path as a build verifies the one Image Builder wrote for
+// cell c — its digest against path.sha256, its members, manifest and OVF descriptor
+// (ova.Verify), its OVF properties against the cell — and returns it as the build record
+// carries it.
+func VerifyOVA(c record.Cell, path string) (record.OVAArtifact, error) {
+	img, err := ova.Verify(path)
+	if err != nil {
+		return record.OVAArtifact{}, err
+	}
+	if err := ova.CheckProperties(img.Properties, imagebuilder.ExpectedProperties(c)); err != nil {
+		return record.OVAArtifact{}, fmt.Errorf("%s does not match cell %s: %w", path, c.ID, err)
+	}
+	return record.OVAArtifact{
+		Path:       path,
 		Size:       img.Size,
 		SHA256:     img.SHA256,
 		Version:    img.Properties["VERSION"],
 		Properties: img.Properties,
-	}
-	return v, nil
+	}, nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/imagegrid/imagegrid/internal/ghoidc"
@@ -18,7 +17,7 @@ import (
 // which run even when the build's context has ended.
 const cleanupTimeout = 2 * time.Minute
 
-func run(ctx context.Context, p *plan, o Options) (res Result, err error) {
+func run(ctx context.Context, p *recipe, o Options) (res Result, err error) {
 	c, ws := p.cell, p.ws
 	shared := o.Executor != ExecutorMake
 	if err := ws.open(shared); err != nil {
@@ -60,15 +59,15 @@ func run(ctx context.Context, p *plan, o Options) (res Result, err error) {
 		Cell: c, BuildKey: c.BuildKey, ValidateOnly: o.ValidateOnly,
 		Started: time.Now().UTC(), ImageBuilderVersion: c.ImageBuilder.Version,
 	}
-	b := &builder{plan: p, opts: o, log: logFile, rec: &rec}
+	b := &builder{recipe: p, opts: o, log: logFile, rec: &rec}
 	b.buildAndVerify(ctx)
 	rec.Finished = time.Now().UTC()
 	return b.finish()
 }
 
-// builder carries one build's run: the plan, the log and the record being filled.
+// builder carries one build's run: the recipe, the log and the record being filled.
 type builder struct {
-	*plan
+	*recipe
 	opts Options
 	log  io.Writer
 	rec  *record.BuildRecord
@@ -293,13 +292,4 @@ func relSlash(base, target string) (string, error) {
 		return "", fmt.Errorf("make %s relative to the record: %w", target, err)
 	}
 	return filepath.ToSlash(rel), nil
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }

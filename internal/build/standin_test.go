@@ -564,7 +564,7 @@ func TestVerificationFailures(t *testing.T) {
 				}
 			},
 			skipIB: true,
-			want:   "Image Builder succeeded but wrote no packer manifest",
+			want:   "the Image Builder run succeeded but wrote no packer manifest",
 		},
 		// Image Builder succeeded, but the disk is not a working Cluster API node image.
 		{

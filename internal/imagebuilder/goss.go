@@ -98,34 +98,49 @@ func NodeImageFromGoss(c record.Cell, out GossOutput, spec string) record.NodeIm
 			rep.Checks = append(rep.Checks, imageChecks(hits[len(hits)-1], spec)...)
 			continue
 		}
-		check := record.NodeImageCheck{Name: nc.name, OK: true}
-		var where, expected, found []string
-		for _, r := range hits {
-			where = append(where, fmt.Sprintf("%s %s: %s", r.ResourceType, r.ResourceID, r.Property))
-			check.OK = check.OK && r.Successful
-			if r.Property == "stdout" || r.Property == "version" {
-				expected, found = append(expected, r.Expected...), append(found, r.Found...)
-				continue
-			}
-			// A boolean property (installed, enabled): say it as a word.
-			expected = append(expected, r.Property)
-			if slices.Equal(r.Found, []string{"true"}) {
-				found = append(found, r.Property)
-			} else {
-				found = append(found, "not "+r.Property)
-			}
-		}
-		check.Expected, check.Found = strings.Join(expected, ", "), strings.Join(found, ", ")
-		if nc.version {
-			check.Expected = version
-			check.OK = check.OK && (slices.Contains(hits[0].Found, version) || hits[0].ResourceType == "Package")
-		}
-		check.Where = spec + ": " + strings.Join(where, "; ")
-		rep.Checks = append(rep.Checks, check)
+		rep.Checks = append(rep.Checks, nc.check(hits, version, spec))
 	}
 	rep.Verdict = record.NodeImagePassed
+	if bad := unconfirmed(rep.Checks); len(bad) > 0 {
+		rep.Verdict = record.NodeImageFailed
+		rep.Reason = "goss did not confirm " + strings.Join(bad, ", ")
+	}
+	return rep
+}
+
+// check is nc's verdict on the goss results it matched (hits): all successful and, for a
+// version check, the cell's Kubernetes version found.
+func (nc nodeCheck) check(hits []GossResult, version, spec string) record.NodeImageCheck {
+	check := record.NodeImageCheck{Name: nc.name, OK: true}
+	var where, expected, found []string
+	for _, r := range hits {
+		where = append(where, fmt.Sprintf("%s %s: %s", r.ResourceType, r.ResourceID, r.Property))
+		check.OK = check.OK && r.Successful
+		if r.Property == "stdout" || r.Property == "version" {
+			expected, found = append(expected, r.Expected...), append(found, r.Found...)
+			continue
+		}
+		// A boolean property (installed, enabled): say it as a word.
+		expected = append(expected, r.Property)
+		if slices.Equal(r.Found, []string{"true"}) {
+			found = append(found, r.Property)
+		} else {
+			found = append(found, "not "+r.Property)
+		}
+	}
+	check.Expected, check.Found = strings.Join(expected, ", "), strings.Join(found, ", ")
+	if nc.version {
+		check.Expected = version
+		check.OK = check.OK && (slices.Contains(hits[0].Found, version) || hits[0].ResourceType == "Package")
+	}
+	check.Where = spec + ": " + strings.Join(where, "; ")
+	return check
+}
+
+// unconfirmed names the failed checks, each with what goss found.
+func unconfirmed(checks []record.NodeImageCheck) []string {
 	var bad []string
-	for _, ch := range rep.Checks {
+	for _, ch := range checks {
 		if !ch.OK {
 			found := ch.Found
 			if found == "" {
@@ -137,11 +152,7 @@ func NodeImageFromGoss(c record.Cell, out GossOutput, spec string) record.NodeIm
 			bad = append(bad, fmt.Sprintf("%s (%s)", ch.Name, found))
 		}
 	}
-	if len(bad) > 0 {
-		rep.Verdict = record.NodeImageFailed
-		rep.Reason = "goss did not confirm " + strings.Join(bad, ", ")
-	}
-	return rep
+	return bad
 }
 
 // imageChecks makes one check per image goss expected in the crictl images list.

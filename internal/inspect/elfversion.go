@@ -49,17 +49,7 @@ func elfStrings(r io.ReaderAt) (strs []goString, err error) {
 	if f.Class != elf.ELFCLASS64 || f.ByteOrder != binary.LittleEndian {
 		return nil, errors.New("not a 64-bit little-endian ELF executable")
 	}
-	var ro []*elf.Section
-	var data []*elf.Section
-	for _, s := range f.Sections {
-		switch {
-		case s.Type != elf.SHT_PROGBITS || s.Flags&elf.SHF_ALLOC == 0:
-		case s.Flags&elf.SHF_WRITE == 0 && s.Flags&elf.SHF_EXECINSTR == 0:
-			ro = append(ro, s)
-		case s.Name == ".data" || s.Name == ".noptrdata" || s.Name == ".data.rel.ro":
-			data = append(data, s)
-		}
-	}
+	ro, data := dataSections(f)
 	if len(data) == 0 || len(ro) == 0 {
 		return nil, errors.New("no .data or read-only data section")
 	}
@@ -73,30 +63,54 @@ func elfStrings(r io.ReaderAt) (strs []goString, err error) {
 		if err != nil {
 			return nil, err
 		}
-		for i := 0; i+16 <= len(body); i += 8 {
-			slot := s.Addr + uint64(i)
-			ptr := binary.LittleEndian.Uint64(body[i:])
-			n := binary.LittleEndian.Uint64(body[i+8:])
-			if n == 0 || n > 128 {
-				continue
-			}
-			if ptr == 0 {
-				if ptr = relocs[slot]; ptr == 0 {
-					continue
-				}
-			}
-			sec := containing(ro, ptr, n)
-			if sec == nil {
-				continue
-			}
-			buf := make([]byte, n)
-			if _, err := sec.ReadAt(buf, int64(ptr-sec.Addr)); err != nil {
-				continue
-			}
-			out = append(out, goString{slot: slot, value: string(buf)})
-		}
+		out = append(out, sectionStrings(s.Addr, body, ro, relocs)...)
 	}
 	return out, nil
+}
+
+// dataSections sorts the allocated PROGBITS sections of f: the read-only ones (where string
+// bytes live) and the data sections (where string headers live).
+func dataSections(f *elf.File) (ro, data []*elf.Section) {
+	for _, s := range f.Sections {
+		switch {
+		case s.Type != elf.SHT_PROGBITS || s.Flags&elf.SHF_ALLOC == 0:
+		case s.Flags&elf.SHF_WRITE == 0 && s.Flags&elf.SHF_EXECINSTR == 0:
+			ro = append(ro, s)
+		case s.Name == ".data" || s.Name == ".noptrdata" || s.Name == ".data.rel.ro":
+			data = append(data, s)
+		}
+	}
+	return ro, data
+}
+
+// sectionStrings reads the string headers of a data section's body loaded at addr: every
+// 8-byte-aligned slot holding a pointer (or, in a position-independent executable, a relative
+// relocation) into a read-only section and a length of 1 to 128.
+func sectionStrings(addr uint64, body []byte, ro []*elf.Section, relocs map[uint64]uint64) []goString {
+	var out []goString
+	for i := 0; i+16 <= len(body); i += 8 {
+		slot := addr + uint64(i)
+		ptr := binary.LittleEndian.Uint64(body[i:])
+		n := binary.LittleEndian.Uint64(body[i+8:])
+		if n == 0 || n > 128 {
+			continue
+		}
+		if ptr == 0 {
+			if ptr = relocs[slot]; ptr == 0 {
+				continue
+			}
+		}
+		sec := containing(ro, ptr, n)
+		if sec == nil {
+			continue
+		}
+		buf := make([]byte, n)
+		if _, err := sec.ReadAt(buf, int64(ptr-sec.Addr)); err != nil {
+			continue
+		}
+		out = append(out, goString{slot: slot, value: string(buf)})
+	}
+	return out
 }
 
 // readSection reads a section whole, refusing one larger than maxDataSection.

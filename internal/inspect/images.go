@@ -221,23 +221,30 @@ func checkContent(root *nodefs.FS, t descriptor, arch string, st state) (string,
 		return where, err
 	}
 	if contains(indexTypes, t.MediaType) || len(m.Manifests) > 0 {
-		var chosen *descriptor
-		for i, d := range m.Manifests {
-			if d.Platform != nil && d.Platform.OS == "linux" && d.Platform.Architecture == arch {
-				chosen = &m.Manifests[i]
-				break
-			}
-		}
-		if chosen == nil {
-			return where, fmt.Errorf("the index lists no linux/%s manifest", arch)
-		}
-		if m, where, err = readManifest(root, *chosen); err != nil {
+		if m, where, err = platformManifest(root, m, where, arch); err != nil {
 			return where, err
 		}
 	}
 	if where, err := checkBlob(root, m.Config, st); err != nil {
 		return where, err
 	}
+	return checkLayers(root, m, st)
+}
+
+// platformManifest reads the linux/arch manifest that index, read from where, lists.
+func platformManifest(root *nodefs.FS, index manifest, where, arch string) (manifest, string, error) {
+	for _, d := range index.Manifests {
+		if d.Platform != nil && d.Platform.OS == "linux" && d.Platform.Architecture == arch {
+			return readManifest(root, d)
+		}
+	}
+	return manifest{}, where, fmt.Errorf("the index lists no linux/%s manifest", arch)
+}
+
+// checkLayers checks that the content store has every layer of m, or, from the first one
+// missing, that the snapshot of the image's whole chain exists (layers discarded after
+// unpacking).
+func checkLayers(root *nodefs.FS, m manifest, st state) (string, error) {
 	for _, d := range m.Layers {
 		where, err := checkBlob(root, d, st)
 		if err == nil {
@@ -246,7 +253,6 @@ func checkContent(root *nodefs.FS, t descriptor, arch string, st state) (string,
 		if !errors.Is(err, fs.ErrNotExist) {
 			return where, err
 		}
-		// Discarded after unpacking? The snapshot of the whole chain then exists.
 		chain, cerr := chainID(root, m.Config)
 		if cerr != nil {
 			return where, fmt.Errorf("%w; and the image's chain ID: %v", err, cerr)

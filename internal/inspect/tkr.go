@@ -31,41 +31,42 @@ func ReadTKr(file, semver string) (*TKrImages, error) {
 		if len(doc.Content) == 0 || value(doc.Content[0], "kind") == nil || value(doc.Content[0], "kind").Value != "TanzuKubernetesRelease" {
 			continue
 		}
-		k := value(doc.Content[0], "spec", "kubernetes")
-		if k == nil {
-			return nil, fmt.Errorf("%s:%d: TanzuKubernetesRelease has no spec.kubernetes", file, doc.Content[0].Line)
-		}
-		get := func(want string, path ...string) (string, error) {
-			n := value(k, path...)
-			if n == nil || n.Kind != yaml.ScalarNode || n.Value == "" {
-				return "", fmt.Errorf("%s:%d: spec.kubernetes.%s is missing; want %s", file, k.Line, strings.Join(path, "."), want)
-			}
-			return n.Value, nil
-		}
-		if v := value(k, "version"); v == nil || v.Value != semver {
-			line, got := k.Line, ""
-			if v != nil {
-				line, got = v.Line, v.Value
-			}
-			return nil, fmt.Errorf("%s:%d: spec.kubernetes.version is %q; the cell builds Kubernetes %s", file, line, got, semver)
-		}
-		var t TKrImages
-		for _, f := range []struct {
-			dst  *string
-			want string
-			path []string
-		}{
-			{&t.Repository, "the image repository, e.g. projects.registry.vmware.com/tkg", []string{"imageRepository"}},
-			{&t.Etcd, "the etcd image tag, e.g. v3.5.12_vmware.5", []string{"etcd", "imageTag"}},
-			{&t.Pause, "the pause image tag, e.g. \"3.9\"", []string{"pause", "imageTag"}},
-			{&t.CoreDNS, "the coredns image tag, e.g. v1.11.1_vmware.9", []string{"coredns", "imageTag"}},
-		} {
-			if *f.dst, err = get(f.want, f.path...); err != nil {
-				return nil, err
-			}
-		}
-		return &t, nil
+		return tkrImages(file, doc.Content[0], semver)
 	}
+}
+
+// tkrImages reads the image settings of the TanzuKubernetesRelease tkr of file, whose
+// Kubernetes version must be semver.
+func tkrImages(file string, tkr *yaml.Node, semver string) (*TKrImages, error) {
+	k := value(tkr, "spec", "kubernetes")
+	if k == nil {
+		return nil, fmt.Errorf("%s:%d: TanzuKubernetesRelease has no spec.kubernetes", file, tkr.Line)
+	}
+	if v := value(k, "version"); v == nil || v.Value != semver {
+		line, got := k.Line, ""
+		if v != nil {
+			line, got = v.Line, v.Value
+		}
+		return nil, fmt.Errorf("%s:%d: spec.kubernetes.version is %q; the cell builds Kubernetes %s", file, line, got, semver)
+	}
+	var t TKrImages
+	for _, f := range []struct {
+		dst  *string
+		want string
+		path []string
+	}{
+		{&t.Repository, "the image repository, e.g. projects.registry.vmware.com/tkg", []string{"imageRepository"}},
+		{&t.Etcd, "the etcd image tag, e.g. v3.5.12_vmware.5", []string{"etcd", "imageTag"}},
+		{&t.Pause, "the pause image tag, e.g. \"3.9\"", []string{"pause", "imageTag"}},
+		{&t.CoreDNS, "the coredns image tag, e.g. v1.11.1_vmware.9", []string{"coredns", "imageTag"}},
+	} {
+		n := value(k, f.path...)
+		if n == nil || n.Kind != yaml.ScalarNode || n.Value == "" {
+			return nil, fmt.Errorf("%s:%d: spec.kubernetes.%s is missing; want %s", file, k.Line, strings.Join(f.path, "."), f.want)
+		}
+		*f.dst = n.Value
+	}
+	return &t, nil
 }
 
 // value follows mapping keys from n; nil when one is missing.

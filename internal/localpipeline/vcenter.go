@@ -61,6 +61,8 @@ func startVCenter(ctx context.Context, want record.VSphereHints) (*vcenter, erro
 	return vc, nil
 }
 
+// shape renames the simulator's datacenter, cluster and datastore to the grid's placement
+// (want) and creates its template folder.
 func (vc *vcenter) shape(ctx context.Context, u *url.URL, want record.VSphereHints) error {
 	c, err := govmomi.NewClient(ctx, u, true) // our own simulator, started a moment ago
 	if err != nil {
@@ -98,15 +100,21 @@ func (vc *vcenter) shape(ctx context.Context, u *url.URL, want record.VSphereHin
 	if want.Folder == "" {
 		return nil
 	}
+	return createFolder(ctx, dc, vc.datacenter, want.Folder)
+}
+
+// createFolder creates folder (an inventory path or one relative to the VM folder) and its
+// parents under the VM folder of dc, named datacenter.
+func createFolder(ctx context.Context, dc *object.Datacenter, datacenter, folder string) error {
 	folders, err := dc.Folders(ctx)
 	if err != nil {
 		return err
 	}
 	parent := folders.VmFolder
-	for _, name := range folderElems(vc.datacenter, want.Folder) {
+	for _, name := range folderElems(datacenter, folder) {
 		child, err := parent.CreateFolder(ctx, name)
 		if err != nil {
-			return fmt.Errorf("create folder %s: %w", want.Folder, err)
+			return fmt.Errorf("create folder %s: %w", folder, err)
 		}
 		parent = child
 	}

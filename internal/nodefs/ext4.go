@@ -39,44 +39,51 @@ func newExt4(r *io.SectionReader) (filesystem, error) {
 	if bs <= 1024 || bs > 65536 {
 		return nil, &NotSupportedError{Reason: fmt.Sprintf("ext4 with %d-byte blocks (only 2 KiB to 64 KiB blocks are read; mkfs.ext4 uses 4 KiB for any disk over 512 MiB)", bs)}
 	}
-	inode := func(p string, fi fs.FileInfo) (*ext4.Inode, error) {
-		in, err := unexported[ext4.Inode](fi, "inode")
-		if err == nil && in == nil {
-			err = errors.New("no inode")
-		}
-		if err != nil {
-			return nil, &fs.PathError{Op: "read inode", Path: p, Err: err}
-		}
-		return in, nil
-	}
 	l := &libFS{list: lib.ReadDir}
 	l.open = func(p string, fi fs.FileInfo) (File, error) {
-		in, err := inode(p, fi)
+		in, err := ext4Inode(p, fi)
 		if err != nil {
 			return nil, err
 		}
 		return ext4File(lib, r, bs, p, in)
 	}
 	l.readlink = func(p string, fi fs.FileInfo) (string, error) {
-		in, err := inode(p, fi)
+		in, err := ext4Inode(p, fi)
 		if err != nil {
 			return "", err
 		}
-		size := in.GetSize()
-		if size <= 0 || size > bs {
-			return "", &fs.PathError{Op: "readlink", Path: p, Err: fmt.Errorf("link target of %d bytes", size)}
-		}
-		// A fast symlink (target under 60 bytes) or inline data keeps the target in i_block.
-		if size < int64(len(in.BlockOrExtents)) && (in.Flags&extentsFlag == 0 || in.Flags&inlineDataFlag != 0) {
-			return string(in.BlockOrExtents[:size]), nil
-		}
-		f, err := ext4File(lib, r, bs, p, in)
-		if err != nil {
-			return "", err
-		}
-		return readLink(p, f, size)
+		return ext4Readlink(lib, r, bs, p, in)
 	}
 	return libFSAdapter{l}, nil
+}
+
+// ext4Inode is the inode the library parsed for the directory entry fi of p.
+func ext4Inode(p string, fi fs.FileInfo) (*ext4.Inode, error) {
+	in, err := unexported[ext4.Inode](fi, "inode")
+	if err == nil && in == nil {
+		err = errors.New("no inode")
+	}
+	if err != nil {
+		return nil, &fs.PathError{Op: "read inode", Path: p, Err: err}
+	}
+	return in, nil
+}
+
+// ext4Readlink reads the target of the symbolic link p (inode in, blocks of bs bytes).
+func ext4Readlink(lib *ext4.FileSystem, r io.ReaderAt, bs int64, p string, in *ext4.Inode) (string, error) {
+	size := in.GetSize()
+	if size <= 0 || size > bs {
+		return "", &fs.PathError{Op: "readlink", Path: p, Err: fmt.Errorf("link target of %d bytes", size)}
+	}
+	// A fast symlink (target under 60 bytes) or inline data keeps the target in i_block.
+	if size < int64(len(in.BlockOrExtents)) && (in.Flags&extentsFlag == 0 || in.Flags&inlineDataFlag != 0) {
+		return string(in.BlockOrExtents[:size]), nil
+	}
+	f, err := ext4File(lib, r, bs, p, in)
+	if err != nil {
+		return "", err
+	}
+	return readLink(p, f, size)
 }
 
 // checkExt4Size refuses a superblock whose filesystem is larger than its partition: the

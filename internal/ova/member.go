@@ -78,9 +78,9 @@ func readDescriptor(r io.Reader, hdr *tar.Header) (map[string]string, error) {
 	if err != nil {
 		return nil, truncated("read "+hdr.Name, err)
 	}
-	d, err := parseOVF(data)
+	d, err := parseOVF(hdr.Name, data)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", hdr.Name, err)
+		return nil, err
 	}
 	return d.Properties, nil
 }

@@ -1,17 +1,17 @@
-// Package ova verifies an OVA as Image Builder writes it, in one streaming pass: the file's
-// sha256 against its .ova.sha256, a tar walk that refuses unsafe member names, and the OVF
-// descriptor parsed for every ProductSection property. Nothing is extracted, and memory stays
-// flat whatever the size of the disks.
+// Package ova reads an OVA as Image Builder writes it, in one streaming pass (Reader): the
+// file's sha256, a tar walk that refuses unsafe member names and checks each member against
+// the OVA's manifest, and the OVF descriptor parsed for every ProductSection property. Build
+// verifies an OVA with it (Verify, against its .ova.sha256) and the vSphere import uploads
+// the members it streams. Nothing is extracted, and memory stays flat whatever the size of
+// the disks.
 package ova
 
 import (
 	"archive/tar"
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path"
@@ -21,10 +21,7 @@ import (
 // maxOVFSize bounds the OVF descriptor held in memory; real ones are a few KiB.
 const maxOVFSize = 16 << 20
 
-// readSize is the chunk read from disk and hashed at a time.
-const readSize = 1 << 20
-
-// Image is what Verify learned about an OVA.
+// Image is what reading a whole OVA learned (Verify, Reader.Finish).
 type Image struct {
 	// Size is the OVA's size in bytes and SHA256 its hex digest, checked against the sum file.
 	Size   int64
@@ -38,9 +35,9 @@ type Image struct {
 	Properties map[string]string
 }
 
-// Verify reads the OVA at path once: it hashes it, walks its tar members (refusing absolute
-// names, "..", links and other non-regular members), checks every member against the
-// manifest (.mf) when there is one, parses the OVF descriptor (the first member), checks
+// Verify reads the OVA at path once (Reader): it hashes it, walks its tar members (refusing
+// absolute names, "..", links and other non-regular members), checks every member against
+// the manifest (.mf) when there is one, parses the OVF descriptor (the first member), checks
 // that every file the OVF references is a member, and compares the digest with the one in
 // path+".sha256". A truncated or unreadable OVA is an error naming path.
 func Verify(path string) (Image, error) {
@@ -48,7 +45,15 @@ func Verify(path string) (Image, error) {
 	if err != nil {
 		return Image{}, err
 	}
-	img, err := scan(path)
+	r, err := Open(path)
+	if err != nil {
+		return Image{}, err
+	}
+	defer r.Close()
+	if _, err := r.Descriptor(); err != nil {
+		return Image{}, err
+	}
+	img, err := r.Finish()
 	if err != nil {
 		return Image{}, err
 	}
@@ -74,105 +79,6 @@ func readSum(name string) (string, error) {
 		return "", fmt.Errorf("%s: %q is not a sha256 digest; want 64 hex digits", name, fields[0])
 	}
 	return sum, nil
-}
-
-// hashingReader hashes and counts every byte read through it.
-type hashingReader struct {
-	r io.Reader
-	h hash.Hash
-	n int64
-}
-
-func (h *hashingReader) Read(p []byte) (int, error) {
-	n, err := h.r.Read(p)
-	h.h.Write(p[:n])
-	h.n += int64(n)
-	return n, err
-}
-
-// discard is io.Discard without ReadFrom, so io.CopyBuffer uses our large buffer.
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
-
-func scan(name string) (Image, error) {
-	f, err := os.Open(name)
-	if err != nil {
-		return Image{}, fmt.Errorf("open OVA: %w", err)
-	}
-	defer f.Close()
-	hr := &hashingReader{r: bufio.NewReaderSize(f, readSize), h: sha256.New()}
-	img, err := walk(hr)
-	if err != nil {
-		return Image{}, fmt.Errorf("%s: %w", name, err)
-	}
-	// The tar end blocks and any padding after them are part of the digest.
-	if _, err := io.CopyBuffer(discard{}, hr, make([]byte, readSize)); err != nil {
-		return Image{}, fmt.Errorf("%s: read: %w", name, err)
-	}
-	img.Size = hr.n
-	img.SHA256 = hex.EncodeToString(hr.h.Sum(nil))
-	return img, nil
-}
-
-func walk(r io.Reader) (Image, error) {
-	var img Image
-	var ovf []byte
-	var c Checker
-	buf := make([]byte, readSize)
-	tr := tar.NewReader(r)
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return img, truncated("read tar header", err)
-		}
-		if err := c.Next(hdr); err != nil {
-			return img, err
-		}
-		img.Members = append(img.Members, hdr.Name)
-		switch {
-		case len(img.Members) == 1:
-			if ovf, err = io.ReadAll(tr); err != nil {
-				return img, truncated("read "+hdr.Name, err)
-			}
-			c.Descriptor(hdr.Name, ovf)
-		case IsManifest(hdr.Name):
-			if err := c.ReadFrom(hdr.Name, hdr.Size, tr); err != nil {
-				return img, err
-			}
-		default:
-			h, err := c.Hash(hdr.Name)
-			if err != nil {
-				return img, err
-			}
-			if _, err := io.CopyBuffer(h, tr, buf); err != nil {
-				return img, truncated("read "+hdr.Name, err)
-			}
-			if err := c.Check(hdr.Name, h); err != nil {
-				return img, err
-			}
-		}
-	}
-	if err := c.Done(); err != nil {
-		return img, err
-	}
-	if len(img.Members) == 0 {
-		return img, errors.New("no tar members; an OVA holds an .ovf descriptor and its disks")
-	}
-	desc, err := parseOVF(ovf)
-	if err != nil {
-		return img, fmt.Errorf("%s: %w", img.Members[0], err)
-	}
-	for _, ref := range desc.References {
-		if !c.seen[ref] {
-			return img, fmt.Errorf("%s references %q, which is not in the OVA", img.Members[0], ref)
-		}
-	}
-	img.Product, img.Version, img.Properties = desc.Product, desc.Version, desc.Properties
-	return img, nil
 }
 
 // Checker checks the members of an OVA as they stream past, front to back: build's

@@ -353,7 +353,7 @@ func TestCheckProperties(t *testing.T) {
 
 func TestParseOVFClassAndInstance(t *testing.T) {
 	t.Parallel()
-	d, err := parseOVF([]byte(`<Envelope><VirtualSystemCollection><VirtualSystem>
+	d, err := parseOVF("node.ovf", []byte(`<Envelope><VirtualSystemCollection><VirtualSystem>
 <ProductSection ovf:class="vami" ovf:instance="1"><Property ovf:key="ip" ovf:value="10.0.0.1"/></ProductSection>
 </VirtualSystem></VirtualSystemCollection></Envelope>`))
 	if err != nil {
@@ -362,7 +362,7 @@ func TestParseOVFClassAndInstance(t *testing.T) {
 	if got := d.Properties["vami.ip.1"]; got != "10.0.0.1" {
 		t.Errorf("Properties = %v, want vami.ip.1", d.Properties)
 	}
-	if _, err := parseOVF([]byte(`<Envelope><VirtualSystem><ProductSection><Property ovf:key="A" ovf:value="1"/><Property ovf:key="A" ovf:value="2"/></ProductSection></VirtualSystem></Envelope>`)); err == nil || !strings.Contains(err.Error(), `"A" is defined twice`) {
+	if _, err := parseOVF("node.ovf", []byte(`<Envelope><VirtualSystem><ProductSection><Property ovf:key="A" ovf:value="1"/><Property ovf:key="A" ovf:value="2"/></ProductSection></VirtualSystem></Envelope>`)); err == nil || !strings.Contains(err.Error(), `"A" is defined twice`) {
 		t.Errorf("duplicate property: error = %v", err)
 	}
 }

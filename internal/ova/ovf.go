@@ -1,94 +1,116 @@
 package ova
 
 import (
+	"bytes"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/vmware/govmomi/ovf"
 )
 
-// descriptor is what imagegrid reads from an OVF envelope.
-type descriptor struct {
+// Descriptor is an OVA's OVF descriptor: its bytes, the envelope govmomi's ovf package reads
+// from them (the model vCenter's import spec is made from), and what imagegrid reads of it.
+type Descriptor struct {
+	// Name is the descriptor's tar member name and Raw its bytes.
+	Name string
+	Raw  []byte
+	// Envelope is the parsed descriptor.
+	Envelope *ovf.Envelope
 	// References are the hrefs of the envelope's References/File elements.
 	References []string
-	Product    string
-	Version    string
+	// Product and Version are those of the first ProductSection that has them.
+	Product string
+	Version string
+	// Properties are every ProductSection property, key → value.
 	Properties map[string]string
 }
 
-// The OVF subset we read. Attributes match by local name, whatever their namespace prefix.
-type ovfEnvelope struct {
-	XMLName    xml.Name `xml:"Envelope"`
-	References []struct {
-		Href string `xml:"href,attr"`
-	} `xml:"References>File"`
-	Systems     []ovfSystem `xml:"VirtualSystem"`
-	Collections []struct {
-		Systems []ovfSystem `xml:"VirtualSystem"`
-	} `xml:"VirtualSystemCollection"`
-}
-
-type ovfSystem struct {
-	Products []ovfProduct `xml:"ProductSection"`
-}
-
-type ovfProduct struct {
-	Class      string `xml:"class,attr"`
-	Instance   string `xml:"instance,attr"`
-	Product    string `xml:"Product"`
-	Version    string `xml:"Version"`
-	Properties []struct {
-		Key   string `xml:"key,attr"`
-		Value string `xml:"value,attr"`
-	} `xml:"Property"`
-}
-
-// parseOVF reads the references and every ProductSection property of an OVF descriptor.
-// A property's key is prefixed with its section's class and suffixed with its instance, as
-// OVF defines ("class.key.instance"); Image Builder's sections have neither.
-func parseOVF(data []byte) (descriptor, error) {
-	var env ovfEnvelope
-	if err := xml.Unmarshal(data, &env); err != nil {
-		return descriptor{}, fmt.Errorf("parse OVF: %w", err)
+// parseOVF reads the references and every ProductSection property of an OVF descriptor with
+// govmomi's ovf package (ovf/envelope.go, v0.56.0), as govc import.ova reads it
+// (ovf/importer/archive.go ReadEnvelope). A property's key is prefixed with its section's
+// class and suffixed with its instance, as OVF defines ("class.key.instance"); Image
+// Builder's sections have neither.
+func parseOVF(name string, data []byte) (Descriptor, error) {
+	env, err := ovf.Unmarshal(bytes.NewReader(data))
+	if err == nil {
+		err = checkRoot(data)
 	}
-	d := descriptor{Properties: map[string]string{}}
-	for _, ref := range env.References {
+	if err != nil {
+		return Descriptor{}, fmt.Errorf("%s: parse OVF: %w", name, err)
+	}
+	d := Descriptor{Name: name, Raw: data, Envelope: env, Properties: map[string]string{}}
+	if err := d.read(); err != nil {
+		return Descriptor{}, fmt.Errorf("%s: %w", name, err)
+	}
+	return d, nil
+}
+
+// checkRoot refuses a document whose root element is not an OVF Envelope, which
+// ovf.Unmarshal accepts (its Envelope type names no element).
+func checkRoot(data []byte) error {
+	dec := xml.NewDecoder(bytes.NewReader(data))
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return err
+		}
+		if start, ok := tok.(xml.StartElement); ok {
+			if start.Name.Local != "Envelope" {
+				return fmt.Errorf("root element is <%s>; an OVF descriptor is an <Envelope>", start.Name.Local)
+			}
+			return nil
+		}
+	}
+}
+
+func (d *Descriptor) read() error {
+	for _, ref := range d.Envelope.References {
 		if ref.Href == "" {
-			return descriptor{}, fmt.Errorf("References/File without ovf:href")
+			return errors.New("References/File without ovf:href")
 		}
 		d.References = append(d.References, ref.Href)
 	}
-	systems := env.Systems
-	for _, c := range env.Collections {
-		systems = append(systems, c.Systems...)
+	var products []ovf.ProductSection
+	if vs := d.Envelope.VirtualSystem; vs != nil {
+		products = append(products, vs.Product...)
 	}
-	if len(systems) == 0 {
-		return descriptor{}, fmt.Errorf("no VirtualSystem in the OVF envelope")
-	}
-	for _, sys := range systems {
-		for _, ps := range sys.Products {
-			if d.Product == "" {
-				d.Product = strings.TrimSpace(ps.Product)
-			}
-			if d.Version == "" {
-				d.Version = strings.TrimSpace(ps.Version)
-			}
-			for _, p := range ps.Properties {
-				if p.Key == "" {
-					return descriptor{}, fmt.Errorf("ProductSection Property without ovf:key")
-				}
-				key := p.Key
-				if ps.Class != "" {
-					key = ps.Class + "." + key
-				}
-				if ps.Instance != "" {
-					key += "." + ps.Instance
-				}
-				if _, dup := d.Properties[key]; dup {
-					return descriptor{}, fmt.Errorf("ProductSection property %q is defined twice", key)
-				}
-				d.Properties[key] = p.Value
-			}
+	if c := d.Envelope.VirtualSystemCollection; c != nil {
+		for _, vs := range c.VirtualSystem {
+			products = append(products, vs.Product...)
 		}
 	}
-	return d, nil
+	if d.Envelope.VirtualSystem == nil && (d.Envelope.VirtualSystemCollection == nil || len(d.Envelope.VirtualSystemCollection.VirtualSystem) == 0) {
+		return errors.New("no VirtualSystem in the OVF envelope")
+	}
+	for _, ps := range products {
+		if d.Product == "" {
+			d.Product = strings.TrimSpace(ps.Product)
+		}
+		if d.Version == "" {
+			d.Version = strings.TrimSpace(ps.Version)
+		}
+		for _, p := range ps.Property {
+			if p.Key == "" {
+				return errors.New("ProductSection Property without ovf:key")
+			}
+			key := p.Key
+			if ps.Class != nil && *ps.Class != "" {
+				key = *ps.Class + "." + key
+			}
+			if ps.Instance != nil && *ps.Instance != "" {
+				key += "." + *ps.Instance
+			}
+			if _, dup := d.Properties[key]; dup {
+				return fmt.Errorf("ProductSection property %q is defined twice", key)
+			}
+			var value string
+			if p.Default != nil {
+				value = *p.Default
+			}
+			d.Properties[key] = value
+		}
+	}
+	return nil
 }

@@ -20,9 +20,9 @@ type slowPublisher struct {
 	pause func() time.Duration
 	gate  chan struct{} // when set, every call waits for it to close
 
-	mu             sync.Mutex
-	flying, peak   int
-	started, calls int
+	mu           sync.Mutex
+	flying, peak int
+	started      int
 }
 
 func (s *slowPublisher) Publish(ctx context.Context, rec record.BuildRecord, _ string) (record.PublishRecord, error) {

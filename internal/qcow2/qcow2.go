@@ -70,31 +70,8 @@ func Open(r io.ReaderAt, size int64) (*Disk, error) {
 	if err := binary.Read(bytes.NewReader(buf), binary.BigEndian, &h); err != nil {
 		return nil, err
 	}
-	switch {
-	case h.Magic != magic:
-		return nil, fmt.Errorf("magic is %#x, not QFI\\xfb: not a qcow2 image", h.Magic)
-	case h.Version != 2 && h.Version != 3:
-		return nil, fmt.Errorf("qcow2 version %d: only 2 and 3 are read", h.Version)
-	case h.BackingFileOffset != 0:
-		return nil, errors.New("qcow2 image has a backing file: only standalone images are read")
-	case h.CryptMethod != 0:
-		return nil, errors.New("qcow2 image is encrypted")
-	case h.ClusterBits < minClusterBits || h.ClusterBits > maxClusterBits:
-		return nil, fmt.Errorf("qcow2 cluster size 2^%d is out of range", h.ClusterBits)
-	case h.L1Size > maxL1Entries || int64(h.L1TableOffset) < 0 || int64(h.L1TableOffset)+8*int64(h.L1Size) > size:
-		return nil, fmt.Errorf("qcow2 L1 table (%d entries at byte %d) lies outside the %d-byte file", h.L1Size, h.L1TableOffset, size)
-	}
-	if h.Version == 3 {
-		incompatible := binary.BigEndian.Uint64(buf[72:])
-		// Bit 0 (dirty) only asks for a refcount repair, harmless to a reader.
-		if incompatible&^1 != 0 {
-			return nil, fmt.Errorf("qcow2 incompatible features %#x (corrupt, external data file, zstd or extended L2) are not read", incompatible)
-		}
-	}
-	clusterSize := uint64(1) << h.ClusterBits
-	perL2 := clusterSize / 8
-	if need := (h.Size + clusterSize*perL2 - 1) / (clusterSize * perL2); need > uint64(h.L1Size) {
-		return nil, fmt.Errorf("qcow2 L1 table has %d entries; a %d-byte disk needs %d", h.L1Size, h.Size, need)
+	if err := h.check(buf, size); err != nil {
+		return nil, err
 	}
 	d := &Disk{r: r, size: size, capacity: int64(h.Size), clusterBits: h.ClusterBits, l1: make([]uint64, h.L1Size)}
 	raw := make([]byte, 8*h.L1Size)
@@ -106,6 +83,38 @@ func Open(r io.ReaderAt, size int64) (*Disk, error) {
 	}
 	d.cache = blocks.New(int(cacheBytes >> h.ClusterBits))
 	return d, nil
+}
+
+// check refuses a header (read from buf, of a size-byte file) this reader does not read or
+// that does not fit its file.
+func (h header) check(buf []byte, size int64) error {
+	switch {
+	case h.Magic != magic:
+		return fmt.Errorf("magic is %#x, not QFI\\xfb: not a qcow2 image", h.Magic)
+	case h.Version != 2 && h.Version != 3:
+		return fmt.Errorf("qcow2 version %d: only 2 and 3 are read", h.Version)
+	case h.BackingFileOffset != 0:
+		return errors.New("qcow2 image has a backing file: only standalone images are read")
+	case h.CryptMethod != 0:
+		return errors.New("qcow2 image is encrypted")
+	case h.ClusterBits < minClusterBits || h.ClusterBits > maxClusterBits:
+		return fmt.Errorf("qcow2 cluster size 2^%d is out of range", h.ClusterBits)
+	case h.L1Size > maxL1Entries || int64(h.L1TableOffset) < 0 || int64(h.L1TableOffset)+8*int64(h.L1Size) > size:
+		return fmt.Errorf("qcow2 L1 table (%d entries at byte %d) lies outside the %d-byte file", h.L1Size, h.L1TableOffset, size)
+	}
+	if h.Version == 3 {
+		incompatible := binary.BigEndian.Uint64(buf[72:])
+		// Bit 0 (dirty) only asks for a refcount repair, harmless to a reader.
+		if incompatible&^1 != 0 {
+			return fmt.Errorf("qcow2 incompatible features %#x (corrupt, external data file, zstd or extended L2) are not read", incompatible)
+		}
+	}
+	clusterSize := uint64(1) << h.ClusterBits
+	perL2 := clusterSize / 8
+	if need := (h.Size + clusterSize*perL2 - 1) / (clusterSize * perL2); need > uint64(h.L1Size) {
+		return fmt.Errorf("qcow2 L1 table has %d entries; a %d-byte disk needs %d", h.L1Size, h.Size, need)
+	}
+	return nil
 }
 
 // Size is the virtual disk's size in bytes.

@@ -112,6 +112,10 @@ func TestPublishRefusesBadOVAAtOnce(t *testing.T) {
 			if vms := vmsNamed(t, sim.client(t), TemplateName(rec.Cell)); len(vms) != 0 {
 				t.Errorf("%d VMs left after a refused OVA", len(vms))
 			}
+			// The NFC lease was aborted and the half-made VM destroyed without a failure.
+			if strings.Contains(log.String(), "abort NFC lease") || strings.Contains(log.String(), "remove half-imported VM") {
+				t.Errorf("the import was not undone cleanly:\n%s", log)
+			}
 		})
 	}
 }

@@ -1,10 +1,12 @@
 package vsphere
 
 import (
-	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"path"
+	"strings"
 	"time"
 
 	"github.com/vmware/govmomi/fault"
@@ -15,6 +17,7 @@ import (
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 
+	"github.com/imagegrid/imagegrid/internal/ova"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -31,14 +34,14 @@ type importer struct {
 }
 
 func (im importer) run(ctx context.Context, rec record.BuildRecord, ovaPath, name string) (*object.VirtualMachine, error) {
-	s, err := openOVA(ovaPath)
+	s, err := ova.Open(ovaPath)
 	if err != nil {
-		return nil, err
+		return nil, permanent(err)
 	}
 	defer s.Close()
-	desc, err := s.descriptor()
+	desc, err := s.Descriptor()
 	if err != nil {
-		return nil, err
+		return nil, permanent(err)
 	}
 	spec, err := im.importSpec(ctx, desc, name, rec)
 	if err != nil {
@@ -58,7 +61,7 @@ func (im importer) run(ctx context.Context, rec record.BuildRecord, ovaPath, nam
 		im.abort(ctx, lease, vm, err)
 		return nil, fmt.Errorf("import %s: %w", name, err)
 	}
-	if err := s.verify(rec.Artifacts.OVA.Size, rec.Artifacts.OVA.SHA256); err != nil {
+	if err := verify(s, rec.Artifacts.OVA); err != nil {
 		im.abort(ctx, lease, vm, err)
 		return nil, fmt.Errorf("import %s: %w", name, err)
 	}
@@ -74,13 +77,26 @@ func (im importer) run(ctx context.Context, rec record.BuildRecord, ovaPath, nam
 	return vm, nil
 }
 
+// verify reads and checks the rest of the OVA after the upload and compares its size and
+// digest with the build record's. Every failure is permanent: the file is at fault.
+func verify(s *ova.Reader, want *record.OVAArtifact) error {
+	img, err := s.Finish()
+	if err != nil {
+		return permanent(err)
+	}
+	if want.Size > 0 && img.Size != want.Size {
+		return permanent(fmt.Errorf("OVA %s is %d bytes; its build record says %d", want.Path, img.Size, want.Size))
+	}
+	if want.SHA256 != "" && !strings.EqualFold(img.SHA256, want.SHA256) {
+		return permanent(fmt.Errorf("OVA %s has sha256 %s; its build record says %s", want.Path, img.SHA256, want.SHA256))
+	}
+	return nil
+}
+
 // importSpec asks vCenter to turn the descriptor into an import spec, keeping the OVF
 // properties as vApp properties, and adds imagegrid's marks.
-func (im importer) importSpec(ctx context.Context, desc []byte, name string, rec record.BuildRecord) (*types.OvfCreateImportSpecResult, error) {
-	env, err := ovf.Unmarshal(bytes.NewReader(desc))
-	if err != nil {
-		return nil, fmt.Errorf("parse OVF descriptor: %w", err)
-	}
+func (im importer) importSpec(ctx context.Context, desc ova.Descriptor, name string, rec record.BuildRecord) (*types.OvfCreateImportSpecResult, error) {
+	env := desc.Envelope
 	var networks []types.OvfNetworkMapping
 	if im.inv.network != nil && env.Network != nil {
 		for _, n := range env.Network.Networks {
@@ -93,7 +109,7 @@ func (im importer) importSpec(ctx context.Context, desc []byte, name string, rec
 		NetworkMapping:         networks,
 		OvfManagerCommonParams: types.OvfManagerCommonParams{Locale: "US"},
 	}
-	spec, err := ovf.NewManager(im.client).CreateImportSpec(ctx, string(desc), im.inv.pool, im.inv.datastore, &params)
+	spec, err := ovf.NewManager(im.client).CreateImportSpec(ctx, string(desc.Raw), im.inv.pool, im.inv.datastore, &params)
 	if err != nil {
 		return nil, fmt.Errorf("create import spec: %w", err)
 	}
@@ -113,16 +129,16 @@ func (im importer) importSpec(ctx context.Context, desc []byte, name string, rec
 }
 
 // upload streams each file the lease asks for from the OVA, logging progress.
-func (im importer) upload(ctx context.Context, lease *nfc.Lease, info *nfc.LeaseInfo, s *ovaStream) error {
+func (im importer) upload(ctx context.Context, lease *nfc.Lease, info *nfc.LeaseInfo, s *ova.Reader) error {
 	updater := lease.StartUpdater(ctx, info)
 	defer updater.Done()
 	for _, item := range info.Items {
-		r, size, err := s.member(item.Path)
+		r, size, err := s.Member(item.Path)
 		if err != nil {
-			return err
+			return permanent(err)
 		}
 		logger := newUploadLog(im.logf, path.Base(item.Path), size, item.Sink())
-		err = lease.Upload(ctx, item, r, soap.Upload{ContentLength: size, Progress: logger})
+		err = lease.Upload(ctx, item, fileReader{r}, soap.Upload{ContentLength: size, Progress: logger})
 		logger.wait(ctx)
 		if err != nil {
 			return fmt.Errorf("upload %s: %w", item.Path, err)
@@ -165,6 +181,33 @@ func reconfigure(ctx context.Context, vm *object.VirtualMachine, spec types.Virt
 		return err
 	}
 	return task.Wait(ctx)
+}
+
+// fileReader marks the errors of reading the OVA as permanent: the file, not the network, is
+// at fault.
+type fileReader struct{ r io.Reader }
+
+func (f fileReader) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	if err != nil && !errors.Is(err, io.EOF) {
+		err = permanent(err)
+	}
+	return n, err
+}
+
+// permanentError is a failure that trying again cannot fix: the OVA is missing, unreadable
+// or not what its build record and manifest say. The publisher does not retry it.
+type permanentError struct{ err error }
+
+func (e permanentError) Error() string { return e.err.Error() }
+func (e permanentError) Unwrap() error { return e.err }
+
+func permanent(err error) error { return permanentError{err} }
+
+// isPermanent reports whether err, or an error it wraps, is permanent.
+func isPermanent(err error) bool {
+	var p permanentError
+	return errors.As(err, &p)
 }
 
 func isNotFound(err error) bool {

@@ -15,6 +15,7 @@ import (
 	"github.com/vmware/govmomi/vapi/library"
 	"github.com/vmware/govmomi/vim25/soap"
 
+	"github.com/imagegrid/imagegrid/internal/ova"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -133,26 +134,22 @@ func (u libraryUpload) hasDescriptor(ctx context.Context, id string) (bool, erro
 // upload streams the descriptor and the files it references from the OVA into an update
 // session, verifies the OVA against its record, and completes the session (fails it on error).
 func (u libraryUpload) upload(ctx context.Context, itemID string, rec record.BuildRecord, ovaPath string) error {
-	s, err := openOVA(ovaPath)
+	s, err := ova.Open(ovaPath)
 	if err != nil {
-		return err
+		return permanent(err)
 	}
 	defer s.Close()
-	desc, err := s.descriptor()
+	desc, err := s.Descriptor()
 	if err != nil {
-		return err
-	}
-	env, err := ovf.Unmarshal(bytes.NewReader(desc))
-	if err != nil {
-		return fmt.Errorf("parse OVF descriptor: %w", err)
+		return permanent(err)
 	}
 	session, err := u.m.CreateLibraryItemUpdateSession(ctx, library.Session{LibraryItemID: itemID})
 	if err != nil {
 		return fmt.Errorf("start update session: %w", err)
 	}
-	err = u.files(ctx, session, s, path.Base(rec.Artifacts.OVA.Path), desc, env)
+	err = u.files(ctx, session, s, path.Base(rec.Artifacts.OVA.Path), desc.Raw, desc.Envelope)
 	if err == nil {
-		err = s.verify(rec.Artifacts.OVA.Size, rec.Artifacts.OVA.SHA256)
+		err = verify(s, rec.Artifacts.OVA)
 	}
 	if err == nil {
 		err = u.m.CompleteLibraryItemUpdateSession(ctx, session)
@@ -169,17 +166,17 @@ func (u libraryUpload) upload(ctx context.Context, itemID string, rec record.Bui
 	return err
 }
 
-func (u libraryUpload) files(ctx context.Context, session string, s *ovaStream, ovaName string, desc []byte, env *ovf.Envelope) error {
+func (u libraryUpload) files(ctx context.Context, session string, s *ova.Reader, ovaName string, desc []byte, env *ovf.Envelope) error {
 	name := strings.TrimSuffix(ovaName, path.Ext(ovaName)) + ".ovf"
 	if err := u.put(ctx, session, name, bytes.NewReader(desc), int64(len(desc))); err != nil {
 		return err
 	}
 	for _, ref := range env.References {
-		r, size, err := s.member(ref.Href)
+		r, size, err := s.Member(ref.Href)
 		if err != nil {
-			return err
+			return permanent(err)
 		}
-		if err := u.put(ctx, session, ref.Href, r, size); err != nil {
+		if err := u.put(ctx, session, ref.Href, fileReader{r}, size); err != nil {
 			return err
 		}
 	}

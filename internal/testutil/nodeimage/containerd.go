@@ -85,33 +85,41 @@ func writeContainerd(tree, arch string, refs []string, layers layerMode) error {
 	if err := db.Init(ctx); err != nil {
 		return fmt.Errorf("containerd metadata init: %w", err)
 	}
-	store := metadata.NewImageStore(db)
 	for _, ref := range refs {
-		index, layer, err := writeImage(ctx, db.ContentStore(), ref, arch)
-		if err != nil {
+		if err := pullImage(ctx, db, cs, ref, arch, layers); err != nil {
 			return fmt.Errorf("image %s: %w", ref, err)
 		}
-		img := images.Image{Name: ref, Target: index, Labels: map[string]string{"io.cri-containerd.image": "managed"}}
-		if _, err := store.Create(ctx, img); err != nil {
-			return fmt.Errorf("image %s: %w", ref, err)
+	}
+	return nil
+}
+
+// pullImage leaves image ref in db as the CRI plugin's pull for arch would: its blobs, its
+// record, its unpacked snapshot (unless layers are lost) and its layer (only if kept).
+func pullImage(ctx context.Context, db *metadata.DB, cs content.Store, ref, arch string, layers layerMode) error {
+	index, layer, err := writeImage(ctx, db.ContentStore(), ref, arch)
+	if err != nil {
+		return err
+	}
+	img := images.Image{Name: ref, Target: index, Labels: map[string]string{"io.cri-containerd.image": "managed"}}
+	if _, err := metadata.NewImageStore(db).Create(ctx, img); err != nil {
+		return err
+	}
+	if layers != lostLayers {
+		// One layer: its chain ID is its diff ID.
+		sn, chain := db.Snapshotter("overlayfs"), layer.Digest.String()
+		key := "extract-" + chain
+		if _, err := sn.Prepare(ctx, key, ""); err != nil && !errdefs.IsAlreadyExists(err) {
+			return fmt.Errorf("unpack: %w", err)
 		}
-		if layers != lostLayers {
-			// One layer: its chain ID is its diff ID.
-			sn, chain := db.Snapshotter("overlayfs"), layer.Digest.String()
-			key := "extract-" + chain
-			if _, err := sn.Prepare(ctx, key, ""); err != nil && !errdefs.IsAlreadyExists(err) {
-				return fmt.Errorf("image %s: unpack: %w", ref, err)
-			}
-			if err := sn.Commit(ctx, chain, key); err != nil && !errdefs.IsAlreadyExists(err) {
-				return fmt.Errorf("image %s: unpack: %w", ref, err)
-			}
+		if err := sn.Commit(ctx, chain, key); err != nil && !errdefs.IsAlreadyExists(err) {
+			return fmt.Errorf("unpack: %w", err)
 		}
-		if layers != keepLayers {
-			// The namespace's record goes now, the file at the next garbage collection.
-			for _, store := range []content.Store{db.ContentStore(), cs} {
-				if err := store.Delete(ctx, layer.Digest); err != nil && !errdefs.IsNotFound(err) {
-					return fmt.Errorf("image %s: discard layer: %w", ref, err)
-				}
+	}
+	if layers != keepLayers {
+		// The namespace's record goes now, the file at the next garbage collection.
+		for _, store := range []content.Store{db.ContentStore(), cs} {
+			if err := store.Delete(ctx, layer.Digest); err != nil && !errdefs.IsNotFound(err) {
+				return fmt.Errorf("discard layer: %w", err)
 			}
 		}
 	}

@@ -55,14 +55,13 @@ func goBinary(arch string, pie bool, textBytes int, vars []goString) []byte {
 	name := func(s string) uint32 { return uint32(bytes.Index(shstr, []byte("\x00"+s+"\x00")) + 1) }
 
 	type section struct {
-		name       string
-		typ        elf.SectionType
-		flags      elf.SectionFlag
-		addr       uint64
-		body       []byte
-		entsize    uint64
-		align      uint64
-		infoOffset uint64
+		name    string
+		typ     elf.SectionType
+		flags   elf.SectionFlag
+		addr    uint64
+		body    []byte
+		entsize uint64
+		align   uint64
 	}
 	secs := []section{
 		{name: ".text", typ: elf.SHT_PROGBITS, flags: elf.SHF_ALLOC | elf.SHF_EXECINSTR, addr: 0x401000, body: text, align: 16},

@@ -173,6 +173,25 @@ func writeTree(tree string, spec Spec) error {
 	for name, data := range spec.Extra {
 		files[name] = data
 	}
+	if err := writeFiles(tree, files); err != nil {
+		return err
+	}
+	if err := writeLinks(tree, treeLinks(spec)); err != nil {
+		return err
+	}
+	layers := keepLayers
+	switch {
+	case spec.broken("lost-layers"):
+		layers = lostLayers
+	case spec.DiscardLayers:
+		layers = discardLayers
+	}
+	return writeContainerd(tree, spec.Arch, spec.images(), layers)
+}
+
+// writeFiles writes files (path in the tree → content) under tree; a nil content is a sparse
+// file, and files in a bin folder are executable.
+func writeFiles(tree string, files map[string][]byte) error {
 	for name, data := range files {
 		p := filepath.Join(tree, filepath.FromSlash(name))
 		if data == nil {
@@ -192,8 +211,13 @@ func writeTree(tree string, spec Spec) error {
 			return err
 		}
 	}
-	// Ubuntu's merged /usr: /lib, /bin and /sbin are links into /usr, so /lib/... paths
-	// go through a link in the middle.
+	return nil
+}
+
+// treeLinks are the symbolic links of the tree (path → target): Ubuntu's merged /usr, where
+// /lib, /bin and /sbin are links into /usr so /lib/... paths go through a link in the
+// middle, and cloud-init's units enabled (or masked, when spec breaks it so).
+func treeLinks(spec Spec) map[string]string {
 	links := map[string]string{"lib": "usr/lib", "bin": "usr/bin", "sbin": "usr/sbin"}
 	for _, unit := range cloudInitUnits {
 		links["etc/systemd/system/cloud-init.target.wants/"+unit] = "/lib/systemd/system/" + unit
@@ -202,6 +226,11 @@ func writeTree(tree string, spec Spec) error {
 	if spec.broken("cloud-init-masked") {
 		links["etc/systemd/system/cloud-init.service"] = "/dev/null"
 	}
+	return links
+}
+
+// writeLinks makes the symbolic links (path in the tree → target) under tree.
+func writeLinks(tree string, links map[string]string) error {
 	for name, target := range links {
 		p := filepath.Join(tree, filepath.FromSlash(name))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -211,14 +240,7 @@ func writeTree(tree string, spec Spec) error {
 			return err
 		}
 	}
-	layers := keepLayers
-	switch {
-	case spec.broken("lost-layers"):
-		layers = lostLayers
-	case spec.DiscardLayers:
-		layers = discardLayers
-	}
-	return writeContainerd(tree, spec.Arch, spec.images(), layers)
+	return nil
 }
 
 // writeSparse writes a 4 MiB file with holes: data in its second and last MiB only.

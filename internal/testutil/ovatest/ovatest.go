@@ -63,33 +63,14 @@ func build(dir string, spec Spec) (OVA, error) {
 	if spec.Name == "" {
 		spec.Name = "test-node"
 	}
-	mib := max((spec.DiskBytes+(1<<20)-1)>>20, 1)
 	work, err := os.MkdirTemp(dir, ".ova-*")
 	if err != nil {
 		return OVA{}, err
 	}
 	defer os.RemoveAll(work)
-
-	raw := spec.RawDisk
-	if raw == "" {
-		raw = filepath.Join(work, "disk.raw")
-		if err := writeRaw(raw, mib<<20, spec.RandomData); err != nil {
-			return OVA{}, err
-		}
-	} else if st, err := os.Stat(raw); err != nil {
+	vmdk, mib, err := streamDisk(qemu, work, spec)
+	if err != nil {
 		return OVA{}, err
-	} else {
-		mib = (st.Size() + (1 << 20) - 1) >> 20
-	}
-	vmdk := filepath.Join(work, spec.Name+"-disk-0.vmdk")
-	cmd := exec.Command(qemu, "convert", "-f", "raw", "-O", "vmdk", "-o", "subformat=streamOptimized", raw, vmdk)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return OVA{}, fmt.Errorf("qemu-img convert: %w: %s", err, out)
-	}
-	if spec.RawDisk == "" {
-		if err := os.Remove(raw); err != nil {
-			return OVA{}, err
-		}
 	}
 	st, err := os.Stat(vmdk)
 	if err != nil {
@@ -125,6 +106,34 @@ func build(dir string, spec Spec) (OVA, error) {
 		return OVA{}, err
 	}
 	return OVA{Path: path, Size: st.Size(), SHA256: sum}, nil
+}
+
+// streamDisk writes the OVA's disk in work as a streamOptimized VMDK with qemu: spec's raw disk,
+// or one of spec's size (zeros or random data). It returns the VMDK and the disk's MiB.
+func streamDisk(qemu, work string, spec Spec) (vmdk string, mib int64, err error) {
+	mib = max((spec.DiskBytes+(1<<20)-1)>>20, 1)
+	raw := spec.RawDisk
+	if raw == "" {
+		raw = filepath.Join(work, "disk.raw")
+		if err := writeRaw(raw, mib<<20, spec.RandomData); err != nil {
+			return "", 0, err
+		}
+	} else if st, err := os.Stat(raw); err != nil {
+		return "", 0, err
+	} else {
+		mib = (st.Size() + (1 << 20) - 1) >> 20
+	}
+	vmdk = filepath.Join(work, spec.Name+"-disk-0.vmdk")
+	cmd := exec.Command(qemu, "convert", "-f", "raw", "-O", "vmdk", "-o", "subformat=streamOptimized", raw, vmdk)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", 0, fmt.Errorf("qemu-img convert: %w: %s", err, out)
+	}
+	if spec.RawDisk == "" {
+		if err := os.Remove(raw); err != nil {
+			return "", 0, err
+		}
+	}
+	return vmdk, mib, nil
 }
 
 func writeRaw(path string, size int64, random bool) error {

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/testutil/ovatest"
+	"github.com/imagegrid/imagegrid/internal/testutil/peers"
+	"github.com/imagegrid/imagegrid/internal/testutil/vcsim"
+)
+
+// BenchmarkImportOVA imports a 1 GiB OVA (a streamOptimized VMDK of random data, which does
+// not compress, made by qemu-img) into the simulator as whole processes: the publish command
+// (open, check and hash the OVA against its build record, import it, snapshot, mark as
+// template, write the publish record) against govmomi's own govc import.ova from the govmomi
+// version this module pins. Both are built before the timer starts, run in alternating order
+// into the same simulator (in this process, over TLS, both skipping verification), and the
+// VM each made is removed between rounds, outside the timing. It reports each side's time,
+// CPU time and peak resident set (the simulator's CPU, in this process, is in neither). Run
+// it with:
+//
+//	go test ./cmd/publish -run '^$' -bench ImportOVA -benchtime 1x -count 5
+func BenchmarkImportOVA(b *testing.B) {
+	publishBin := peers.Command(b, "github.com/imagegrid/imagegrid/cmd/publish")
+	govc := peers.Govc(b)
+	vc := vcsim.Start(b)
+	makeFolder(b, vc, "/DC0/vm", "tkg-templates")
+	recDir := b.TempDir()
+	ova := importOVA(b)
+	if err := os.Link(ova.Path, filepath.Join(recDir, filepath.Base(ova.Path))); err != nil {
+		b.Fatal(err)
+	}
+	key := strings.Repeat("1", 64)
+	rec := buildRecord(cell(record.InfraVSphere, "ubuntu-2204", key), record.BuildSucceeded)
+	rec.Artifacts.OVA = &record.OVAArtifact{Path: filepath.Base(ova.Path), Size: ova.Size, SHA256: ova.SHA256, Version: "v1.30.2+vmware.1-bench"}
+	if err := record.WriteFile(filepath.Join(recDir, "build-record.json"), rec); err != nil {
+		b.Fatal(err)
+	}
+	config := filepath.Join(b.TempDir(), "publish.yaml")
+	doc := fmt.Sprintf(`apiVersion: imagegrid.io/v1alpha1
+kind: PublishConfig
+vsphere: {server: %q, insecure: true, datacenter: DC0, cluster: DC0_C0, datastore: LocalDS_0, folder: tkg-templates, diskProvisioning: thin}
+`, vc.Host)
+	if err := os.WriteFile(config, []byte(doc), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	env := append(os.Environ(), "GITHUB_ACTIONS=", "GOVC_USERNAME=user", "GOVC_PASSWORD=pass", "HOME="+b.TempDir())
+	vcURL := "https://user:pass@" + vc.Host + "/sdk"
+	template := "/DC0/vm/tkg-templates/ubuntu-2204-kube-v1.30.2+vmware.1-" + key[:12]
+	govcVM := "/DC0/vm/tkg-templates/govc-import"
+	out := b.TempDir()
+
+	run := func(what string, use *peers.Usage, args ...string) {
+		cmd := exec.Command(args[0], args[1:]...)
+		cmd.Env = env
+		var log strings.Builder
+		cmd.Stdout, cmd.Stderr = &log, &log
+		u, err := peers.Run(cmd)
+		if err != nil {
+			b.Fatalf("%s: %v\n%s", what, err, log.String())
+		}
+		*use = u
+	}
+	var ours, theirs peers.Usage
+	publish := func() {
+		run("publish", &ours, publishBin, "--records", recDir, "--config", config, "--out", out)
+	}
+	govcImport := func() {
+		run("govc import.ova", &theirs, govc, "import.ova", "-k", "-persist-session=false", "-u", vcURL,
+			"-dc", "DC0", "-ds", "LocalDS_0", "-pool", "/DC0/host/DC0_C0/Resources", "-folder", "/DC0/vm/tkg-templates", "-name", "govc-import", ova.Path)
+	}
+	remove := func() {
+		var ignored peers.Usage
+		for _, vm := range []string{template, govcVM} {
+			run("govc object.destroy", &ignored, govc, "object.destroy", "-k", "-persist-session=false", "-u", vcURL, vm)
+		}
+	}
+	b.ResetTimer()
+	for range b.N {
+		rounds++
+		ti, tg := peers.Interleave(rounds, publish, govcImport)
+		b.StopTimer()
+		remove()
+		b.StartTimer()
+		b.ReportMetric(ti.Seconds(), "imagegrid-s")
+		b.ReportMetric(tg.Seconds(), "govc-s")
+		b.ReportMetric(ti.Seconds()/tg.Seconds(), "imagegrid/govc")
+		b.ReportMetric(ours.PeakMiB, "imagegrid-peak-RSS-MiB")
+		b.ReportMetric(theirs.PeakMiB, "govc-peak-RSS-MiB")
+		b.ReportMetric(ours.CPU.Seconds(), "imagegrid-cpu-s")
+		b.ReportMetric(theirs.CPU.Seconds(), "govc-cpu-s")
+	}
+}
+
+// benchOVA is the 1 GiB OVA of BenchmarkImportOVA, made once per process (qemu-img takes a
+// minute to convert 1 GiB of random data) and removed when the benchmarks are done.
+var benchOVA *ovatest.OVA
+
+func importOVA(b *testing.B) ovatest.OVA {
+	b.Helper()
+	if benchOVA != nil {
+		return *benchOVA
+	}
+	dir, err := os.MkdirTemp("", "import-bench-")
+	if err != nil {
+		b.Fatal(err)
+	}
+	cleanups = append(cleanups, func() { os.RemoveAll(dir) })
+	ova := ovatest.Make(b, dir, ovatest.Spec{Name: "bench", DiskBytes: 1 << 30, RandomData: true,
+		Properties: map[string]string{"VERSION": "v1.30.2+vmware.1-bench"}})
+	benchOVA = &ova
+	return ova
+}
