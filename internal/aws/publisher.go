@@ -130,14 +130,8 @@ func (p *Publisher) Publish(ctx context.Context, rec record.BuildRecord, _ strin
 		})
 	}
 	wg.Wait()
-	var failed []string
-	for _, pl := range placements {
-		if pl.Status == record.PublishFailed {
-			failed = append(failed, pl.Region+": "+pl.Error)
-		}
-	}
 	out := record.PublishRecord{AMIs: placements}
-	if len(failed) > 0 {
+	if failed := publish.FailedRegions(out); len(failed) > 0 {
 		return out, fmt.Errorf("%d of %d regions failed: %s", len(failed), len(placements), strings.Join(failed, "; "))
 	}
 	return out, nil

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/imagegrid/imagegrid/internal/actions"
+	"github.com/imagegrid/imagegrid/internal/ghoidc"
 	"github.com/imagegrid/imagegrid/internal/imagebuilder"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
@@ -105,6 +106,9 @@ type recipe struct {
 	gossSpec string
 	// validateOnly runs packer validate, which takes no -force.
 	validateOnly bool
+	// federatedToken is where the job's GitHub OIDC token is written when the build starts
+	// ("" when the credentials need none).
+	federatedToken string
 }
 
 // Build runs Image Builder for cell c and writes its build record. Bad input (unsupported
@@ -394,6 +398,10 @@ func (p *recipe) layOutVarFiles(userFiles []userVarFile, tkg bool) error {
 	}
 	env.VarFiles = l.paths
 	p.ibEnv = env.List()
+	if p.creds.federated != "" {
+		p.federatedToken = filepath.Join(ws.vars(), "azure-federated-token")
+		p.ibEnv = append(p.ibEnv, p.creds.federated+"="+see(p.federatedToken))
+	}
 	return nil
 }
 
@@ -565,6 +573,9 @@ func (p *recipe) print(w io.Writer, validateOnly bool) {
 	}
 	for _, name := range p.creds.fromEnv {
 		fmt.Fprintf(w, "  %s=*** (from the environment)\n", name)
+	}
+	if p.federatedToken != "" {
+		fmt.Fprintf(w, "  (%s holds the job's GitHub OIDC token for %s, fetched when the build starts)\n", p.federatedToken, ghoidc.AzureAudience)
 	}
 	if p.creds.file.path != "" {
 		for _, name := range slices.Sorted(maps.Keys(p.creds.file.values)) {

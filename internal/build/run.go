@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/imagegrid/imagegrid/internal/ghoidc"
 	"github.com/imagegrid/imagegrid/internal/inspect"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
@@ -25,6 +26,14 @@ func run(ctx context.Context, p *recipe, o Options) (res Result, err error) {
 	defer ws.close()
 	for _, s := range p.creds.secrets {
 		o.Actions.Mask(s)
+	}
+	if p.federatedToken != "" {
+		token, err := ghoidc.Token(ctx, Getenv(o.Environ), ghoidc.AzureAudience, o.Actions.Mask)
+		if err != nil {
+			return Result{}, fmt.Errorf("cell %s: %w", c.ID, err)
+		}
+		p.creds.addSecret(token)
+		p.files = append(p.files, file{path: p.federatedToken, data: []byte(token), secret: true})
 	}
 	defer func() {
 		if rmErr := ws.removeSecrets(p.files); rmErr != nil && err == nil {

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -104,7 +105,7 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 	read = append(read, g.applyRoles(cell, s)...)
 	g.applyVars(cell, s)
 	read = append(read, g.applyOS(cell, s)...)
-	applyHints(cell, &s.decl)
+	g.applyHints(cell, &s.decl)
 	return read
 }
 
@@ -168,7 +169,7 @@ func (g *grid) applyVars(cell *record.Cell, s *settings) {
 }
 
 // applyHints lays the rule's publish hints for the cell's infrastructure over the cell's.
-func applyHints(cell *record.Cell, decl *settingsRule) {
+func (g *grid) applyHints(cell *record.Cell, decl *settingsRule) {
 	switch cell.Infra {
 	case record.InfraAWS:
 		if a := decl.AWS; a != nil {
@@ -200,11 +201,56 @@ func applyHints(cell *record.Cell, decl *settingsRule) {
 		}
 	case record.InfraAzure:
 		if z := decl.Azure; z != nil {
-			h := cmp.Or(cell.Publish.Azure, &record.AzureHints{})
-			h.ResourceGroup = cmp.Or(z.ResourceGroup, h.ResourceGroup)
-			h.Gallery = cmp.Or(z.Gallery, h.Gallery)
-			h.Regions = orList(z.Regions, h.Regions)
-			cell.Publish.Azure = h
+			cell.Publish.Azure = g.applyAzure(z, cmp.Or(cell.Publish.Azure, &record.AzureHints{}))
+		}
+	}
+}
+
+// applyAzure applies an Azure setting to a cell's hints h (its set fields win) and returns
+// them; what Azure would refuse is reported where it is declared.
+func (g *grid) applyAzure(z *azureDecl, h *record.AzureHints) *record.AzureHints {
+	h.ResourceGroup = cmp.Or(z.ResourceGroup, h.ResourceGroup)
+	h.Gallery = cmp.Or(z.Gallery, h.Gallery)
+	h.Regions = orList(z.Regions, h.Regions)
+	if z.ReplicaCount != nil {
+		h.ReplicaCount = *z.ReplicaCount
+	}
+	h.StorageAccountType = cmp.Or(z.StorageAccountType, h.StorageAccountType)
+	h.Subscriptions = orList(z.Subscriptions, h.Subscriptions)
+	h.Tenants = orList(z.Tenants, h.Tenants)
+	if z.Community != nil {
+		h.Community = *z.Community
+	}
+	if !g.checked { // else it passed when the cell was first made
+		g.checkAzure(z)
+	}
+	return h
+}
+
+// azureGUID is the form of Azure subscription and tenant ids.
+var azureGUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// checkAzure reports the Azure settings Azure would refuse, where they are declared: the
+// storage account types and replica counts a gallery image version's target region takes
+// (armcompute's StorageAccountType; at most 100 replicas a region), subscription and
+// tenant ids.
+func (g *grid) checkAzure(z *azureDecl) {
+	switch z.StorageAccountType {
+	case "", "Standard_LRS", "Standard_ZRS", "Premium_LRS":
+	default:
+		g.errs.Add(z.Field("storageAccountType"), "settings.azure.storageAccountType", fmt.Sprintf("%q; want Standard_LRS, Standard_ZRS or Premium_LRS", z.StorageAccountType))
+	}
+	if n := z.ReplicaCount; n != nil && (*n < 1 || *n > 100) {
+		g.errs.Add(z.Field("replicaCount"), "settings.azure.replicaCount", fmt.Sprintf("%d; want 1 to 100 replicas a region", *n))
+	}
+	for _, l := range []struct {
+		key string
+		ids []string
+	}{{"subscriptions", z.Subscriptions}, {"tenants", z.Tenants}} {
+		for _, id := range l.ids {
+			if !azureGUID.MatchString(id) {
+				g.errs.Add(z.Field(l.key), "settings.azure."+l.key, fmt.Sprintf("%q is not an id like 00000000-0000-0000-0000-000000000000", id))
+			}
 		}
 	}
 }

@@ -114,9 +114,15 @@ type vsphereDecl struct {
 
 type azureDecl struct {
 	Located
-	ResourceGroup string   `yaml:"resourceGroup"`
-	Gallery       string   `yaml:"gallery"`
-	Regions       []string `yaml:"regions"`
+	ResourceGroup      string   `yaml:"resourceGroup"`
+	Gallery            string   `yaml:"gallery"`
+	Regions            []string `yaml:"regions"`
+	ReplicaCount       *int     `yaml:"replicaCount"`
+	StorageAccountType string   `yaml:"storageAccountType"`
+	Subscriptions      []string `yaml:"subscriptions"`
+	Tenants            []string `yaml:"tenants"`
+	// Community makes the gallery a community gallery (anyone may use its images).
+	Community *bool `yaml:"community"`
 }
 
 // windowsDecl is what a Windows cell takes from the user: the datastore paths of the Windows

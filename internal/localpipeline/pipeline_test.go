@@ -61,7 +61,17 @@ func TestLocalPipeline(t *testing.T) {
 			t.Errorf("the Windows OSImage lacks %q:\n%s", want, osImage)
 		}
 	}
-	for _, pr := range []record.PublishRecord{vs, aws, win} {
+	az := publishRecord(t, work, "azure-ubuntu-2204-amd64-v1.30.2---vmware.1")
+	var azRegions []string
+	for _, a := range az.Azure {
+		if a.Status == record.PublishSucceeded && strings.Contains(a.ID, "/providers/Microsoft.Compute/galleries/tkg_gallery/images/") && a.ReplicaCount == 2 {
+			azRegions = append(azRegions, a.Region)
+		}
+	}
+	if az.Status != record.PublishSucceeded || strings.Join(azRegions, ",") != "eastus,westeurope" {
+		t.Errorf("Azure record: %s %+v", az.Status, az.Azure)
+	}
+	for _, pr := range []record.PublishRecord{vs, aws, az, win} {
 		if len(pr.Catalog) == 0 {
 			t.Errorf("%s: no catalog change recorded", pr.Cell.ID)
 		}
@@ -71,10 +81,10 @@ func TestLocalPipeline(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the catalog branch: %v\n%s", err, log)
 	}
-	if !strings.Contains(string(log), "OSImage-v1.30.2---vmware.1-tkg.1-ubuntu-2204-amd64-ova-imagegrid.yml") || !strings.Contains(string(log), "images.json") {
+	if !strings.Contains(string(log), "OSImage-v1.30.2---vmware.1-tkg.1-ubuntu-2204-amd64-ova-imagegrid.yml") || !strings.Contains(string(log), "OSImage-v1.30.2---vmware.1-tkg.1-ubuntu-2204-amd64-azure-imagegrid.yml") || !strings.Contains(string(log), "images.json") {
 		t.Errorf("the catalog commit changes:\n%s", log)
 	}
-	for _, want := range []string{"CELL", "BUILD KEY", "NODE IMAGE", vs.Cell.ShortKey() + "  inspection passed", "replacing OSImage/v1.30.2---vmware.1-tkg.1-ubuntu-2204-amd64-ova", "catalog: commit", "every cell is already published"} {
+	for _, want := range []string{"CELL", "BUILD KEY", "NODE IMAGE", vs.Cell.ShortKey() + "  inspection passed", "replacing OSImage/v1.30.2---vmware.1-tkg.1-ubuntu-2204-amd64-ova", "published: westeurope version", "catalog: commit", "every cell is already published"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the final report lacks %q:\n%s", want, out.String())
 		}

@@ -195,3 +195,17 @@ func TestCheckNodeImage(t *testing.T) {
 		})
 	}
 }
+
+// TestSummaryAzure: the summary names each region of a gallery image version, and its
+// failed regions are the publisher's error.
+func TestSummaryAzure(t *testing.T) {
+	id := "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/galleries/y/images/capi-ubuntu-2204/versions/0.3.1732"
+	pr := record.PublishRecord{Cell: record.Cell{ID: "azure-ubuntu-2204-amd64-v1.30.2---vmware.1", Infra: record.InfraAzure}, Status: record.PublishFailed,
+		Azure: []record.AzurePlacement{{ID: id, Region: "eastus", Status: record.PublishSucceeded}, {ID: id, Region: "westeurope", Status: record.PublishFailed, Error: "replication failed"}}}
+	if got := Summary([]record.PublishRecord{pr}); !strings.Contains(got, "eastus `0.3.1732`<br>westeurope `failed`") {
+		t.Errorf("summary lacks the regions:\n%s", got)
+	}
+	if got := FailedRegions(pr); strings.Join(got, ";") != "westeurope: replication failed" {
+		t.Errorf("FailedRegions = %q", got)
+	}
+}

@@ -213,11 +213,23 @@ type VSphereHints struct {
 	InsecureConnection bool `json:"insecureConnection,omitempty"`
 }
 
-// AzureHints place an Azure Compute Gallery image.
+// AzureHints place an Azure Compute Gallery image and say who may use it.
 type AzureHints struct {
-	ResourceGroup string   `json:"resourceGroup,omitempty"`
-	Gallery       string   `json:"gallery,omitempty"`
-	Regions       []string `json:"regions,omitempty"`
+	ResourceGroup string `json:"resourceGroup,omitempty"`
+	Gallery       string `json:"gallery,omitempty"`
+	// Regions the gallery image version is replicated to; the first is where it is built.
+	Regions []string `json:"regions,omitempty"`
+	// ReplicaCount is the replicas of the version in each region (Azure's default: 1).
+	ReplicaCount int `json:"replicaCount,omitempty"`
+	// StorageAccountType is the replicas' storage: Standard_LRS, Standard_ZRS or
+	// Premium_LRS (Azure's default: Standard_LRS).
+	StorageAccountType string `json:"storageAccountType,omitempty"`
+	// Subscriptions and Tenants the gallery is shared with (direct shared gallery).
+	Subscriptions []string `json:"subscriptions,omitempty"`
+	Tenants       []string `json:"tenants,omitempty"`
+	// Community makes the gallery a community gallery: anyone may use its images. Only
+	// when declared explicitly.
+	Community bool `json:"community,omitempty"`
 }
 
 // ShortKey is the first 12 hex digits of the build key, used in names.
