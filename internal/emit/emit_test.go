@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/imagegrid/imagegrid/internal/plan"
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/selection"
 )
 
 func makeCells(n int) []record.Cell {
@@ -73,11 +73,11 @@ func TestShard(t *testing.T) {
 }
 
 func TestGitHubOutputs(t *testing.T) {
-	var p plan.Plan
+	var p selection.Selection
 	for _, c := range makeCells(600) {
-		p.Build = append(p.Build, plan.Decision{Cell: c, Reason: "selected"})
+		p.Build = append(p.Build, selection.Decision{Cell: c, Reason: "selected"})
 	}
-	p.Skipped = []plan.Decision{{Cell: makeCells(1)[0], Reason: "already published"}}
+	p.Skipped = []selection.Decision{{Cell: makeCells(1)[0], Reason: "already published"}}
 	outs, err := GitHubOutputs(p, 256, 4, false)
 	if err != nil {
 		t.Fatal(err)
@@ -101,10 +101,10 @@ func TestGitHubOutputs(t *testing.T) {
 }
 
 func TestGitHubOutputsSizeLimit(t *testing.T) {
-	var p plan.Plan
+	var p selection.Selection
 	for _, c := range makeCells(1000) {
 		c.Sources = []string{strings.Repeat("matrices/long/path/", 60)}
-		p.Build = append(p.Build, plan.Decision{Cell: c})
+		p.Build = append(p.Build, selection.Decision{Cell: c})
 	}
 	_, err := GitHubOutputs(p, 256, 4, false)
 	if err == nil || !strings.Contains(err.Error(), "over GitHub's 1000000-byte limit") {
@@ -115,9 +115,9 @@ func TestGitHubOutputsSizeLimit(t *testing.T) {
 func TestTableAndSummary(t *testing.T) {
 	c := makeCells(2)
 	c[0].Kubernetes.Semver, c[0].Target.Build = "v1.30.2", "build-ami-ubuntu-2204"
-	p := plan.Plan{
-		Build:   []plan.Decision{{Cell: c[0], Reason: "not published with build key aaaaaaaaaaaa"}},
-		Skipped: []plan.Decision{{Cell: c[1], Reason: "not selected by --only infra=aws|x"}},
+	p := selection.Selection{
+		Build:   []selection.Decision{{Cell: c[0], Reason: "not published with build key aaaaaaaaaaaa"}},
+		Skipped: []selection.Decision{{Cell: c[1], Reason: "not selected by --only infra=aws|x"}},
 	}
 	var b strings.Builder
 	if err := Write(NewTable(&b), p); err != nil {
@@ -140,12 +140,12 @@ func TestTableAndSummary(t *testing.T) {
 // TestGitHubOutputsByNeeds puts each cell in the shards of the build jobs that hold what its
 // infrastructure needs, under the same per-shard cap, and leaves the other matrices empty.
 func TestGitHubOutputsByNeeds(t *testing.T) {
-	plan := func(vsphere, aws, azure int) plan.Plan {
-		var p plan.Plan
+	selected := func(vsphere, aws, azure int) selection.Selection {
+		var p selection.Selection
 		for infra, n := range map[string]int{record.InfraVSphere: vsphere, record.InfraAWS: aws, record.InfraAzure: azure} {
 			for _, c := range makeCells(n) {
 				c.Infra, c.ID = infra, infra+"-"+c.ID
-				p.Build = append(p.Build, plan.Decision{Cell: c})
+				p.Build = append(p.Build, selection.Decision{Cell: c})
 			}
 		}
 		return p
@@ -167,7 +167,7 @@ func TestGitHubOutputsByNeeds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			outs, err := GitHubOutputs(plan(tt.vsphere, tt.aws, tt.az), tt.maxCells, 4, tt.byNeeds)
+			outs, err := GitHubOutputs(selected(tt.vsphere, tt.aws, tt.az), tt.maxCells, 4, tt.byNeeds)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("GitHubOutputs error = %v, want %q", err, tt.err)

@@ -133,9 +133,6 @@ func Load(path string) ([]record.Cell, error) {
 	return slices.Collect(cs.All()), nil
 }
 
-// Len is the number of cells.
-func (cs *Cells) Len() int { return len(cs.cands) }
-
 // All yields the cells in order, each made when it is reached, so that reading a grid of
 // many cells holds one cell at a time. Every cell was made once already, for the checks:
 // making it again gives the same cell, and its build key is the one computed then.
@@ -191,15 +188,6 @@ func (g *grid) dedupe() []*candidate {
 		out = append(out, c)
 	}
 	return out
-}
-
-func sortedMapKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // byCell orders cells by infrastructure, OS, architecture, then Kubernetes version as versions

@@ -27,6 +27,15 @@ type keyInput struct {
 	// without them are what they were before folders counted.
 	TKGConfig string   `json:"tkgConfig,omitempty"`
 	Roles     []string `json:"roles,omitempty"`
+	// Windows is a Windows cell's ISO paths and answer file digest; omitted for others.
+	Windows *windowsKey `json:"windows,omitempty"`
+}
+
+// windowsKey is the part of a Windows cell's settings that determines its image.
+type windowsKey struct {
+	ISOPath        string `json:"isoPath"`
+	VMToolsISOPath string `json:"vmToolsIsoPath"`
+	AnswerFile     string `json:"answerFile"`
 }
 
 // buildKey is the sha256 of the canonical JSON of the cell's keyInput (encoding/json writes
@@ -50,6 +59,9 @@ func buildKey(c record.Cell) [sha256.Size]byte {
 	}
 	for _, r := range c.Roles {
 		in.Roles = append(in.Roles, r.SHA256)
+	}
+	if w := c.Windows; w != nil {
+		in.Windows = &windowsKey{ISOPath: w.ISOPath, VMToolsISOPath: w.VMToolsISOPath, AnswerFile: w.AnswerFile.SHA256}
 	}
 	h := sha256.New()
 	if err := json.NewEncoder(h).Encode(in); err != nil {
