@@ -58,8 +58,8 @@ func TestVerifyOnly(t *testing.T) {
 			if err := json.Unmarshal(stdout.Bytes(), &got); err != nil {
 				t.Fatalf("stdout is not an OVA artifact: %v\n%s", err, stdout.String())
 			}
-			if got.Path != tt.ova || got.Size != good.Size || got.SHA256 != good.SHA256 || got.Version != props["VERSION"] || got.Properties["DISTRO_VERSION"] != "22.04" {
-				t.Errorf("artifact %+v; want %s, %d bytes, sha256 %s, version %s", got, tt.ova, good.Size, good.SHA256, props["VERSION"])
+			if got.Path != tt.ova || got.Size != good.Size || got.SHA256 != good.SHA256 || got.ManifestSHA256 != good.ManifestSHA256 || got.Version != props["VERSION"] || got.Properties["DISTRO_VERSION"] != "22.04" {
+				t.Errorf("artifact %+v; want %s, %d bytes, sha256 %s, manifest sha256 %s, version %s", got, tt.ova, good.Size, good.SHA256, good.ManifestSHA256, props["VERSION"])
 			}
 		})
 	}

@@ -76,7 +76,7 @@ aws: {regions: [us-west-2, eu-west-1, eu-central-1], pollInterval: 500ms}
 				if err := os.Link(ova.Path, filepath.Join(recDir, "node.ova")); err != nil {
 					b.Fatal(err)
 				}
-				rec.Artifacts.OVA = &record.OVAArtifact{Path: "node.ova", Size: ova.Size, SHA256: ova.SHA256, Version: "v1.30.2+vmware.1-bench"}
+				rec.Artifacts.OVA = &record.OVAArtifact{Path: "node.ova", Size: ova.Size, SHA256: ova.SHA256, ManifestSHA256: ova.ManifestSHA256, Version: "v1.30.2+vmware.1-bench"}
 			} else {
 				rec.Artifacts.AMI = []record.AMIArtifact{source}
 			}
@@ -290,7 +290,7 @@ func reuseInventory(b *testing.B, publishBin string, vms int) *inventory {
 		b.Fatal(err)
 	}
 	ova := ovatest.Make(b, recDir, ovatest.Spec{Name: "bench", Properties: map[string]string{"VERSION": "v1.30.2+vmware.1-bench"}})
-	rec.Artifacts.OVA = &record.OVAArtifact{Path: filepath.Base(ova.Path), Size: ova.Size, SHA256: ova.SHA256, Version: "v1.30.2+vmware.1-bench"}
+	rec.Artifacts.OVA = &record.OVAArtifact{Path: filepath.Base(ova.Path), Size: ova.Size, SHA256: ova.SHA256, ManifestSHA256: ova.ManifestSHA256, Version: "v1.30.2+vmware.1-bench"}
 	if err := record.WriteFile(filepath.Join(recDir, "build-record.json"), rec); err != nil {
 		b.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/imagegrid/imagegrid/internal/record"
 	"github.com/imagegrid/imagegrid/internal/testutil/ovatest"
@@ -16,12 +17,15 @@ import (
 
 // BenchmarkImportOVA imports a 1 GiB OVA (a streamOptimized VMDK of random data, which does
 // not compress, made by qemu-img) into the simulator as whole processes: the publish command
-// (open, check and hash the OVA against its build record, import it, snapshot, mark as
-// template, write the publish record) against govmomi's own govc import.ova from the govmomi
+// (open the OVA, check it through its build record's manifest digest — the manifest, then
+// each member against it while it uploads — import it, snapshot, mark as template, write the
+// publish record) against govmomi's own govc import.ova from the govmomi
 // version this module pins. Both are built before the timer starts, run in alternating order
 // into the same simulator (in this process, over TLS, both skipping verification), and the
 // VM each made is removed between rounds, outside the timing. It reports each side's time,
-// CPU time and peak resident set (the simulator's CPU, in this process, is in neither). Run
+// CPU time and peak resident set (the simulator's CPU, in this process, is in neither). Each
+// round then publishes the same OVA for another cell from a record without manifestSha256
+// (as older records are: the whole file hashed too), reported as imagegrid-whole-file-*. Run
 // it with:
 //
 //	go test ./cmd/publish -run '^$' -bench ImportOVA -benchtime 1x -count 5
@@ -37,8 +41,18 @@ func BenchmarkImportOVA(b *testing.B) {
 	}
 	key := strings.Repeat("1", 64)
 	rec := buildRecord(cell(record.InfraVSphere, "ubuntu-2204", key), record.BuildSucceeded)
-	rec.Artifacts.OVA = &record.OVAArtifact{Path: filepath.Base(ova.Path), Size: ova.Size, SHA256: ova.SHA256, Version: "v1.30.2+vmware.1-bench"}
+	rec.Artifacts.OVA = &record.OVAArtifact{Path: filepath.Base(ova.Path), Size: ova.Size, SHA256: ova.SHA256, ManifestSHA256: ova.ManifestSHA256, Version: "v1.30.2+vmware.1-bench"}
 	if err := record.WriteFile(filepath.Join(recDir, "build-record.json"), rec); err != nil {
+		b.Fatal(err)
+	}
+	oldDir := b.TempDir()
+	if err := os.Link(ova.Path, filepath.Join(oldDir, filepath.Base(ova.Path))); err != nil {
+		b.Fatal(err)
+	}
+	oldKey := strings.Repeat("2", 64)
+	old := buildRecord(cell(record.InfraVSphere, "ubuntu-2204", oldKey), record.BuildSucceeded)
+	old.Artifacts.OVA = &record.OVAArtifact{Path: filepath.Base(ova.Path), Size: ova.Size, SHA256: ova.SHA256, Version: "v1.30.2+vmware.1-bench"}
+	if err := record.WriteFile(filepath.Join(oldDir, "build-record.json"), old); err != nil {
 		b.Fatal(err)
 	}
 	config := filepath.Join(b.TempDir(), "publish.yaml")
@@ -52,8 +66,9 @@ vsphere: {server: %q, insecure: true, datacenter: DC0, cluster: DC0_C0, datastor
 	env := append(os.Environ(), "GITHUB_ACTIONS=", "GOVC_USERNAME=user", "GOVC_PASSWORD=pass", "HOME="+b.TempDir())
 	vcURL := "https://user:pass@" + vc.Host + "/sdk"
 	template := "/DC0/vm/tkg-templates/ubuntu-2204-kube-v1.30.2+vmware.1-" + key[:12]
+	oldTemplate := "/DC0/vm/tkg-templates/ubuntu-2204-kube-v1.30.2+vmware.1-" + oldKey[:12]
 	govcVM := "/DC0/vm/tkg-templates/govc-import"
-	out := b.TempDir()
+	out, oldOut := b.TempDir(), b.TempDir()
 
 	run := func(what string, use *peers.Usage, args ...string) {
 		cmd := exec.Command(args[0], args[1:]...)
@@ -66,9 +81,12 @@ vsphere: {server: %q, insecure: true, datacenter: DC0, cluster: DC0_C0, datastor
 		}
 		*use = u
 	}
-	var ours, theirs peers.Usage
+	var ours, theirs, wholeFile peers.Usage
 	publish := func() {
 		run("publish", &ours, publishBin, "--records", recDir, "--config", config, "--out", out)
+	}
+	publishOld := func() {
+		run("publish (record without manifestSha256)", &wholeFile, publishBin, "--records", oldDir, "--config", config, "--out", oldOut)
 	}
 	govcImport := func() {
 		run("govc import.ova", &theirs, govc, "import.ova", "-k", "-persist-session=false", "-u", vcURL,
@@ -76,7 +94,7 @@ vsphere: {server: %q, insecure: true, datacenter: DC0, cluster: DC0_C0, datastor
 	}
 	remove := func() {
 		var ignored peers.Usage
-		for _, vm := range []string{template, govcVM} {
+		for _, vm := range []string{template, govcVM, oldTemplate} {
 			run("govc object.destroy", &ignored, govc, "object.destroy", "-k", "-persist-session=false", "-u", vcURL, vm)
 		}
 	}
@@ -84,6 +102,9 @@ vsphere: {server: %q, insecure: true, datacenter: DC0, cluster: DC0_C0, datastor
 	for range b.N {
 		rounds++
 		ti, tg := peers.Interleave(rounds, publish, govcImport)
+		start := time.Now()
+		publishOld()
+		tw := time.Since(start)
 		b.StopTimer()
 		remove()
 		b.StartTimer()
@@ -94,6 +115,11 @@ vsphere: {server: %q, insecure: true, datacenter: DC0, cluster: DC0_C0, datastor
 		b.ReportMetric(theirs.PeakMiB, "govc-peak-RSS-MiB")
 		b.ReportMetric(ours.CPU.Seconds(), "imagegrid-cpu-s")
 		b.ReportMetric(theirs.CPU.Seconds(), "govc-cpu-s")
+		b.ReportMetric(tw.Seconds(), "imagegrid-whole-file-s")
+		b.ReportMetric(tw.Seconds()/tg.Seconds(), "imagegrid-whole-file/govc")
+		b.ReportMetric(wholeFile.CPU.Seconds(), "imagegrid-whole-file-cpu-s")
+		b.ReportMetric(ours.CPU.Seconds()/theirs.CPU.Seconds(), "cpu-imagegrid/govc")
+		b.ReportMetric(wholeFile.CPU.Seconds()/theirs.CPU.Seconds(), "cpu-imagegrid-whole-file/govc")
 	}
 }
 

@@ -101,10 +101,11 @@ func VerifyOVA(c record.Cell, path string) (record.OVAArtifact, error) {
 		return record.OVAArtifact{}, fmt.Errorf("%s does not match cell %s: %w", path, c.ID, err)
 	}
 	return record.OVAArtifact{
-		Path:       path,
-		Size:       img.Size,
-		SHA256:     img.SHA256,
-		Version:    img.Properties["VERSION"],
-		Properties: img.Properties,
+		Path:           path,
+		Size:           img.Size,
+		SHA256:         img.SHA256,
+		ManifestSHA256: img.ManifestSHA256,
+		Version:        img.Properties["VERSION"],
+		Properties:     img.Properties,
 	}, nil
 }

@@ -50,6 +50,11 @@ type digest struct{ alg, sum string }
 // members read before it are hashed with SHA-256 and checked when it arrives. An OVA
 // without a manifest passes (the manifest is optional in the OVF specification, DSP0243);
 // its digest is still checked against its .sha256 or record.
+//
+// A manifest whose own SHA-256 is trusted (Trust) anchors a chain of trust, as the OVF
+// specification's certificate anchors one on the manifest (DSP0243): trusted digest →
+// manifest bytes → each member's digest. The manifest is then required, and so are digests
+// of SHA-256 or stronger in it.
 type Manifest struct {
 	desc     []byte // the descriptor, which always comes before the manifest
 	descName string
@@ -57,6 +62,25 @@ type Manifest struct {
 	want     map[string]digest // member → digest the manifest lists
 	early    map[string]string // members read before the manifest → SHA-256
 	seen     []string          // members checked against the manifest
+	trusted  string            // the SHA-256 the manifest's bytes must have; "" when none is
+	sum      string            // the SHA-256 of the manifest's bytes once read
+	weak     bool              // the manifest lists a SHA1 digest
+}
+
+// Trust makes sum, the SHA-256 of a manifest whose members were all checked against it (as
+// build records it), the anchor of the OVA's checks: the manifest must be there and its bytes
+// must have that digest, and each member is trusted through the manifest alone. Call it
+// before the manifest is read.
+func (m *Manifest) Trust(sum string) { m.trusted = strings.ToLower(sum) }
+
+// Chained returns the SHA-256 of the manifest's bytes when the manifest can anchor a chain of
+// trust: it was read, and every digest it lists is SHA-256 or SHA-512 (a SHA-1 digest cannot
+// carry trust: SHA-1 collisions can be made). It is "" otherwise.
+func (m *Manifest) Chained() string {
+	if m.name == "" || m.weak {
+		return ""
+	}
+	return m.sum
 }
 
 // Descriptor records the OVF descriptor (the first member, held in memory), to be checked
@@ -121,37 +145,18 @@ func (m *Manifest) read(name string, data []byte) error {
 	if m.name != "" {
 		return fmt.Errorf("the OVA holds two manifests, %s and %s", m.name, name)
 	}
-	want := map[string]digest{}
-	s := bufio.NewScanner(bytes.NewReader(data))
-	for line := 1; s.Scan(); line++ {
-		text := strings.TrimSpace(s.Text())
-		if text == "" {
-			continue
-		}
-		f := manifestLine.FindStringSubmatch(text)
-		if f == nil {
-			return fmt.Errorf("%s:%d: %q is not a manifest entry; want ALGORITHM(file)= hex digest, ALGORITHM one of SHA1, SHA256, SHA512", name, line, text)
-		}
-		d := digest{alg: f[1], sum: strings.ToLower(f[3])}
-		if len(d.sum) != 2*newHash(d.alg).Size() {
-			return fmt.Errorf("%s:%d: %s digest of %s has %d hex digits, want %d", name, line, d.alg, f[2], len(d.sum), 2*newHash(d.alg).Size())
-		}
-		if _, dup := want[f[2]]; dup {
-			return fmt.Errorf("%s:%d: %s is listed twice", name, line, f[2])
-		}
-		want[f[2]] = d
+	sum := sha256.Sum256(data)
+	m.sum = hex.EncodeToString(sum[:])
+	if m.trusted != "" && m.sum != m.trusted {
+		return fmt.Errorf("manifest %s has SHA256 %s; the build record says %s", name, m.sum, m.trusted)
 	}
-	m.name, m.want = name, want
-	if m.descName != "" {
-		d, ok := want[m.descName]
-		if !ok {
-			return fmt.Errorf("the OVF descriptor %s is not listed in the manifest %s", m.descName, name)
-		}
-		h := newHash(d.alg)
-		h.Write(m.desc)
-		if err := m.compare(m.descName, digest{d.alg, hex.EncodeToString(h.Sum(nil))}); err != nil {
-			return err
-		}
+	want, weak, err := parseManifest(name, data, m.trusted != "")
+	if err != nil {
+		return err
+	}
+	m.name, m.want, m.weak = name, want, weak
+	if err := m.checkDescriptor(); err != nil {
+		return err
 	}
 	for _, member := range slices.Sorted(maps.Keys(m.early)) {
 		if _, ok := want[member]; !ok {
@@ -164,8 +169,56 @@ func (m *Manifest) read(name string, data []byte) error {
 	return nil
 }
 
-// Done reports a manifest entry that named no member of the OVA.
+// parseManifest reads the entries of the manifest name: member → digest, and whether one is
+// SHA-1 (weak), which is an error when the manifest is to carry trust (strong).
+func parseManifest(name string, data []byte, strong bool) (want map[string]digest, weak bool, err error) {
+	want = map[string]digest{}
+	s := bufio.NewScanner(bytes.NewReader(data))
+	for line := 1; s.Scan(); line++ {
+		text := strings.TrimSpace(s.Text())
+		if text == "" {
+			continue
+		}
+		f := manifestLine.FindStringSubmatch(text)
+		if f == nil {
+			return nil, false, fmt.Errorf("%s:%d: %q is not a manifest entry; want ALGORITHM(file)= hex digest, ALGORITHM one of SHA1, SHA256, SHA512", name, line, text)
+		}
+		d := digest{alg: f[1], sum: strings.ToLower(f[3])}
+		if len(d.sum) != 2*newHash(d.alg).Size() {
+			return nil, false, fmt.Errorf("%s:%d: %s digest of %s has %d hex digits, want %d", name, line, d.alg, f[2], len(d.sum), 2*newHash(d.alg).Size())
+		}
+		if _, dup := want[f[2]]; dup {
+			return nil, false, fmt.Errorf("%s:%d: %s is listed twice", name, line, f[2])
+		}
+		if d.alg == "SHA1" && strong {
+			return nil, false, fmt.Errorf("%s:%d: %s is listed with SHA1, which cannot carry the build record's trust; want SHA256 or SHA512", name, line, f[2])
+		}
+		weak = weak || d.alg == "SHA1"
+		want[f[2]] = d
+	}
+	return want, weak, nil
+}
+
+// checkDescriptor checks the descriptor, read before the manifest, against it.
+func (m *Manifest) checkDescriptor() error {
+	if m.descName == "" {
+		return nil
+	}
+	d, ok := m.want[m.descName]
+	if !ok {
+		return fmt.Errorf("the OVF descriptor %s is not listed in the manifest %s", m.descName, m.name)
+	}
+	h := newHash(d.alg)
+	h.Write(m.desc)
+	return m.compare(m.descName, digest{d.alg, hex.EncodeToString(h.Sum(nil))})
+}
+
+// Done reports a manifest entry that named no member of the OVA, and a trusted manifest
+// (Trust) that the OVA lacks.
 func (m *Manifest) Done() error {
+	if m.trusted != "" && m.name == "" {
+		return fmt.Errorf("the OVA has no manifest (.mf); its build record gives the manifest's SHA256 %s", m.trusted)
+	}
 	for _, name := range slices.Sorted(maps.Keys(m.want)) {
 		if !slices.Contains(m.seen, name) {
 			return fmt.Errorf("the manifest %s lists %s, which is not in the OVA", m.name, name)

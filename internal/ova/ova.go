@@ -1,9 +1,10 @@
 // Package ova reads an OVA as Image Builder writes it, in one streaming pass (Reader): the
 // file's sha256, a tar walk that refuses unsafe member names and checks each member against
 // the OVA's manifest, and the OVF descriptor parsed for every ProductSection property. Build
-// verifies an OVA with it (Verify, against its .ova.sha256) and the vSphere import uploads
-// the members it streams. Nothing is extracted, and memory stays flat whatever the size of
-// the disks.
+// verifies an OVA with it (Verify, against its .ova.sha256) and learns the manifest's digest;
+// the vSphere import uploads the members it streams, trusting them through that digest
+// (OpenTrusted) or the file's. Nothing is extracted, and memory stays flat whatever the size
+// of the disks.
 package ova
 
 import (
@@ -23,9 +24,14 @@ const maxOVFSize = 16 << 20
 
 // Image is what reading a whole OVA learned (Verify, Reader.Finish).
 type Image struct {
-	// Size is the OVA's size in bytes and SHA256 its hex digest, checked against the sum file.
+	// Size is the OVA's size in bytes and SHA256 its hex digest, checked against the sum file
+	// (empty when read with OpenTrusted, which does not hash the file whole).
 	Size   int64
 	SHA256 string
+	// ManifestSHA256 is the hex SHA-256 of the OVA's manifest (.mf), every member having been
+	// checked against it, when the manifest can anchor a chain of trust (Manifest.Chained):
+	// there is one and it lists no SHA-1 digest. Empty otherwise.
+	ManifestSHA256 string
 	// Members are the tar members, in order; the OVF descriptor is the first.
 	Members []string
 	// Product and Version are those of the first ProductSection that has them.

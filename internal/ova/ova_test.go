@@ -373,7 +373,8 @@ func sha256Hex(data []byte) string {
 }
 
 // TestManifestOrders verifies OVAs whose manifest comes first (Image Builder's order) or last
-// (as some exporters write it), with SHA1, SHA256 and SHA512 entries.
+// (as some exporters write it), with SHA1, SHA256 and SHA512 entries, and the manifest
+// digest each gives the build record.
 func TestManifestOrders(t *testing.T) {
 	t.Parallel()
 	ovf := member{name: "node.ovf", body: readFixture(t, "capi.ovf")}
@@ -388,8 +389,20 @@ func TestManifestOrders(t *testing.T) {
 	for name, members := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			if _, err := Verify(writeOVA(t, members)); err != nil {
-				t.Errorf("Verify: %v", err)
+			img, err := Verify(writeOVA(t, members))
+			if err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+			// The manifest's digest anchors a chain of trust unless there is none or it lists
+			// SHA-1 digests.
+			want := ""
+			for _, m := range members {
+				if IsManifest(m.name) && !strings.HasPrefix(name, "SHA1") {
+					want = sha256Hex(m.body)
+				}
+			}
+			if img.ManifestSHA256 != want {
+				t.Errorf("ManifestSHA256 = %q, want %q", img.ManifestSHA256, want)
 			}
 		})
 	}

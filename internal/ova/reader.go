@@ -15,15 +15,17 @@ import (
 
 // Reader reads an OVA once, front to back, straight from the file: the descriptor first (as
 // the OVF specification orders it), then the members its caller asks for, then the rest.
-// Every byte passes through a SHA-256 computed on another goroutine (hashedFile), and every
-// member is checked as it streams past (Checker: names, types, order, and the digests of the
-// OVA's manifest), so that build's verification and the vSphere import apply one set of
-// rules in one pass. Nothing is extracted or held in memory beyond the descriptor and the
-// manifest. Errors name the OVA's path.
+// Every member is checked as it streams past (Checker: names, types, order, and the digests
+// of the OVA's manifest), so that build's verification and the vSphere import apply one set
+// of rules in one pass. Opened with Open, every byte also passes through a SHA-256 of the
+// whole file computed on another goroutine (hashedFile); opened with OpenTrusted, the file
+// is trusted through its manifest instead and hashed only member by member. Nothing is
+// extracted or held in memory beyond the descriptor and the manifest. Errors name the OVA's
+// path.
 type Reader struct {
 	path    string
 	f       *os.File
-	file    *hashedFile
+	file    source
 	tr      *tar.Reader
 	check   Checker
 	desc    Descriptor
@@ -31,18 +33,53 @@ type Reader struct {
 	// cur is the member being streamed, checked when the next one is read.
 	cur     string
 	curHash hash.Hash
-	buf     []byte // for members read by Reader itself
+	// peeked is set when the header after the descriptor (or the end, peekedErr io.EOF) was
+	// read by manifestNext and is yet to be returned by next.
+	peeked    bool
+	peekedHdr *tar.Header
+	peekedErr error
+	buf       []byte // for members read by Reader itself
 }
 
-// Open opens the OVA at path for reading; Close releases it.
+// source is the file as the tar walk reads it, counted, and hashed whole or not.
+type source interface {
+	io.Reader
+	// sum returns the size read so far and the file's digest (nil when not hashed); stop
+	// ends what sum would wait for.
+	sum() (int64, []byte)
+	stop()
+}
+
+// Open opens the OVA at path for reading, hashing the whole file (Image.SHA256); Close
+// releases it.
 func Open(path string) (*Reader, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("open OVA: %w", err)
 	}
-	r := &Reader{path: path, f: f, file: newHashedFile(f, sha256.New())}
-	r.tr = tar.NewReader(r.file)
+	return newReader(path, f, newHashedFile(f, sha256.New())), nil
+}
+
+// OpenTrusted opens the OVA at path for reading through a chain of trust anchored on
+// manifestSHA256, the SHA-256 of its manifest as build recorded it after checking every
+// member against that manifest: the manifest's bytes must have that digest, every member
+// (the descriptor included) must be listed in it with SHA-256 or SHA-512 and match, and the
+// file is not hashed whole (Image.SHA256 is empty). Each member's bytes are then hashed
+// once, against the manifest, and nothing read from the OVA escapes the chain.
+func OpenTrusted(path, manifestSHA256 string) (*Reader, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("open OVA: %w", err)
+	}
+	r := newReader(path, f, &countedFile{r: f})
+	r.check.Trust(manifestSHA256)
 	return r, nil
+}
+
+func newReader(path string, f *os.File, file source) *Reader {
+	r := &Reader{path: path, f: f, file: file}
+	r.tr = tar.NewReader(file)
+	return r
 }
 
 // Close stops the hashing and closes the file.
@@ -52,7 +89,9 @@ func (r *Reader) Close() error {
 }
 
 // Descriptor reads the OVF descriptor, which must be the first member and at most 16 MiB.
-// Call it first, once.
+// Call it first, once. When the manifest comes next, as in Image Builder's OVAs, it is read
+// too, so that the descriptor handed out has been checked against the manifest (and, opened
+// with OpenTrusted, the manifest against its trusted digest) before anyone acts on it.
 func (r *Reader) Descriptor() (Descriptor, error) {
 	h, err := r.next()
 	if errors.Is(err, io.EOF) {
@@ -69,7 +108,25 @@ func (r *Reader) Descriptor() (Descriptor, error) {
 	if r.desc, err = parseOVF(h.Name, data); err != nil {
 		return Descriptor{}, r.errorf(err)
 	}
+	if err := r.manifestNext(); err != nil {
+		return Descriptor{}, err
+	}
 	return r.desc, nil
+}
+
+// manifestNext reads the next member if it is the manifest; any other member's header (or
+// the end of the archive) is kept for the next call of next.
+func (r *Reader) manifestNext() error {
+	h, err := r.next()
+	if err == nil && IsManifest(h.Name) {
+		_, err = r.stream(h)
+		return err
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	r.peeked, r.peekedHdr, r.peekedErr = true, h, err
+	return nil
 }
 
 // Member advances to the member called name (compared by base name, as the descriptor's
@@ -131,13 +188,17 @@ func (r *Reader) Finish() (Image, error) {
 		return Image{}, fmt.Errorf("%s: read: %w", r.path, err)
 	}
 	size, sum := r.file.sum()
-	return Image{Size: size, SHA256: hex.EncodeToString(sum), Members: r.members,
+	return Image{Size: size, SHA256: hex.EncodeToString(sum), ManifestSHA256: r.check.Chained(), Members: r.members,
 		Product: r.desc.Product, Version: r.desc.Version, Properties: r.desc.Properties}, nil
 }
 
 // next checks the member streamed last, then reads the next member's header and checks it;
 // io.EOF passes through unwrapped at the end of the archive.
 func (r *Reader) next() (*tar.Header, error) {
+	if r.peeked {
+		r.peeked = false
+		return r.peekedHdr, r.peekedErr
+	}
 	if r.cur != "" {
 		name := r.cur
 		r.cur = ""
@@ -206,3 +267,19 @@ func (m memberReader) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// countedFile is the file read as it is, counted: the source of a Reader that trusts the OVA
+// through its manifest.
+type countedFile struct {
+	r io.Reader
+	n int64
+}
+
+func (f *countedFile) Read(p []byte) (int, error) {
+	n, err := f.r.Read(p)
+	f.n += int64(n)
+	return n, err
+}
+
+func (f *countedFile) sum() (int64, []byte) { return f.n, nil }
+func (f *countedFile) stop()                {}

@@ -155,3 +155,140 @@ func TestHashedFileReportsReadErrors(t *testing.T) {
 type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, os.ErrPermission }
+
+// importLike reads the OVA at path as the vSphere import does with a record that gives the
+// manifest's digest: the descriptor, the disk in full, then the rest.
+func importLike(path, manifestSHA256 string) (Image, error) {
+	r, err := OpenTrusted(path, manifestSHA256)
+	if err != nil {
+		return Image{}, err
+	}
+	defer r.Close()
+	if _, err := r.Descriptor(); err != nil {
+		return Image{}, err
+	}
+	disk, _, err := r.Member("node-disk-0.vmdk")
+	if err != nil {
+		return Image{}, err
+	}
+	if _, err := io.Copy(io.Discard, disk); err != nil {
+		return Image{}, err
+	}
+	return r.Finish()
+}
+
+// TestOpenTrustedChecksTheChain reads OVAs through the chain of trust a build record anchors
+// on the manifest's digest: record → manifest bytes → each member, without hashing the file
+// whole. A manifest that is not the recorded one, missing or with SHA-1 digests, and a member
+// that is not what the trusted manifest says, are refused and named.
+func TestOpenTrustedChecksTheChain(t *testing.T) {
+	t.Parallel()
+	ovf := member{name: "node.ovf", body: readFixture(t, "capi.ovf")}
+	disk := member{name: "node-disk-0.vmdk", body: []byte(strings.Repeat("disk", 40000))}
+	mf := manifestOf("node.mf", "SHA256", ovf, disk)
+	other := member{name: "node-disk-0.vmdk", body: []byte("another disk")}
+	tests := []struct {
+		name    string
+		members []member
+		// trusted is the manifest whose digest the record gives.
+		trusted member
+		want    string
+	}{
+		{name: "manifest first", members: []member{ovf, mf, disk}, trusted: mf},
+		{name: "manifest last", members: []member{ovf, disk, mf}, trusted: mf},
+		{name: "SHA512 manifest", members: []member{ovf, manifestOf("node.mf", "SHA512", ovf, disk), disk}, trusted: manifestOf("node.mf", "SHA512", ovf, disk)},
+		{
+			name:    "manifest not the recorded one",
+			members: []member{ovf, manifestOf("node.mf", "SHA256", ovf, other), other}, trusted: mf,
+			want: "manifest node.mf has SHA256 " + sha256Hex(manifestOf("node.mf", "SHA256", ovf, other).body) + "; the build record says " + sha256Hex(mf.body),
+		},
+		{
+			name:    "disk differs from the recorded manifest",
+			members: []member{ovf, mf, other}, trusted: mf,
+			want: `tar member "node-disk-0.vmdk" has SHA256 ` + sha256Hex(other.body) + "; the manifest node.mf says " + sha256Hex(disk.body),
+		},
+		{
+			name:    "disk differs from a recorded manifest that comes last",
+			members: []member{ovf, other, mf}, trusted: mf,
+			want: `tar member "node-disk-0.vmdk" has SHA256 ` + sha256Hex(other.body),
+		},
+		{
+			name:    "member not in the recorded manifest",
+			members: []member{ovf, manifestOf("node.mf", "SHA256", ovf), disk}, trusted: manifestOf("node.mf", "SHA256", ovf),
+			want: `tar member "node-disk-0.vmdk" is not listed in the manifest node.mf`,
+		},
+		{
+			name:    "no manifest",
+			members: []member{ovf, disk}, trusted: mf,
+			want: "the OVA has no manifest (.mf); its build record gives the manifest's SHA256 " + sha256Hex(mf.body),
+		},
+		{
+			name:    "SHA1 manifest",
+			members: []member{ovf, manifestOf("node.mf", "SHA1", ovf, disk), disk}, trusted: manifestOf("node.mf", "SHA1", ovf, disk),
+			want: "node.mf:1: node.ovf is listed with SHA1, which cannot carry the build record's trust",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := writeOVA(t, tt.members)
+			img, err := importLike(path, sha256Hex(tt.trusted.body))
+			if tt.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), path) {
+					t.Fatalf("error = %v\nwant it to name %s and contain %q", err, path, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			st, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if img.SHA256 != "" || img.Size != st.Size() || img.ManifestSHA256 != sha256Hex(tt.trusted.body) {
+				t.Errorf("Image: SHA256 %q, Size %d, ManifestSHA256 %s; want no whole-file digest, %d, %s", img.SHA256, img.Size, img.ManifestSHA256, st.Size(), sha256Hex(tt.trusted.body))
+			}
+		})
+	}
+}
+
+// TestDescriptorIsCheckedBeforeItIsHandedOut reads OVAs in Image Builder's order (descriptor,
+// manifest, disk): Descriptor reads the manifest too, so a descriptor that is not what the
+// manifest says, or a manifest that is not the one the record trusts, is refused before the
+// descriptor reaches vCenter's import spec.
+func TestDescriptorIsCheckedBeforeItIsHandedOut(t *testing.T) {
+	t.Parallel()
+	ovf := member{name: "node.ovf", body: readFixture(t, "capi.ovf")}
+	edited := member{name: "node.ovf", body: bytes.Replace(ovf.body, []byte("</Envelope>"), []byte("<!-- edited --></Envelope>"), 1)}
+	disk := member{name: "node-disk-0.vmdk", body: []byte("disk")}
+	mf := manifestOf("node.mf", "SHA256", ovf, disk)
+	tests := []struct {
+		name    string
+		members []member
+		trusted string // the manifest digest the record gives; "" opens with Open
+		want    string
+	}{
+		{name: "descriptor edited", members: []member{edited, mf, disk}, want: `tar member "node.ovf" has SHA256 ` + sha256Hex(edited.body)},
+		{name: "descriptor edited, trusted", members: []member{edited, mf, disk}, trusted: sha256Hex(mf.body), want: `tar member "node.ovf" has SHA256 ` + sha256Hex(edited.body)},
+		{name: "manifest not the recorded one", members: []member{ovf, mf, disk}, trusted: strings.Repeat("0", 64), want: "; the build record says " + strings.Repeat("0", 64)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := writeOVA(t, tt.members)
+			open := Open
+			if tt.trusted != "" {
+				open = func(path string) (*Reader, error) { return OpenTrusted(path, tt.trusted) }
+			}
+			r, err := open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			if _, err := r.Descriptor(); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Descriptor error = %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -76,6 +76,11 @@ type OVAArtifact struct {
 	Path   string `json:"path"`
 	Size   int64  `json:"size"`
 	SHA256 string `json:"sha256"`
+	// ManifestSHA256 is the SHA-256 of the OVA's manifest (.mf), which build checked every
+	// member against: the anchor the vSphere import trusts the OVA through, member by member,
+	// instead of hashing the whole file again. Empty when the OVA has no manifest or one with
+	// SHA-1 digests; the import then checks SHA256.
+	ManifestSHA256 string `json:"manifestSha256,omitempty"`
 	// Version is the OVF VERSION property: what a TKG OSImage's ref.version must equal.
 	Version string `json:"version,omitempty"`
 	// Properties are every ProductSection property of the OVF, key → default value.

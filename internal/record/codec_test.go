@@ -1,6 +1,7 @@
 package record
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -107,5 +108,37 @@ func TestShortKey(t *testing.T) {
 	}
 	if got := (Cell{BuildKey: "0123"}).ShortKey(); got != "0123" {
 		t.Errorf("ShortKey of a short key = %q", got)
+	}
+}
+
+// TestOVAManifestDigestIsOptional decodes build records written before and after the OVA
+// artifact gained manifestSha256: the field is optional within v1alpha1 (older records still
+// decode, with the field empty) and is left out of the JSON when empty.
+func TestOVAManifestDigestIsOptional(t *testing.T) {
+	const head = `{"apiVersion":"imagegrid.io/v1alpha1","kind":"BuildRecord","cell":{"buildKey":"k"},"buildKey":"k","artifacts":{"ova":`
+	tests := []struct {
+		name, ova, want string
+	}{
+		{"older record", `{"path":"x.ova","size":1,"sha256":"aa","properties":{}}`, ""},
+		{"with the manifest's digest", `{"path":"x.ova","size":1,"sha256":"aa","manifestSha256":"bb","properties":{}}`, "bb"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			data := head + tt.ova + "}}"
+			r, err := Decode[BuildRecord]("r.json", []byte(data), KindBuildRecord)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Artifacts.OVA.ManifestSHA256 != tt.want {
+				t.Errorf("ManifestSHA256 = %q, want %q", r.Artifacts.OVA.ManifestSHA256, tt.want)
+			}
+			out, err := json.Marshal(r.Artifacts.OVA)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.Contains(string(out), "manifestSha256"); got != (tt.want != "") {
+				t.Errorf("encoded %s: manifestSha256 present %t, want %t", out, got, tt.want != "")
+			}
+		})
 	}
 }

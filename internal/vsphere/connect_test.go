@@ -66,6 +66,7 @@ func TestCredentialsFromEnv(t *testing.T) {
 func TestPublishRefusesCorruptOVA(t *testing.T) {
 	sim := newVCSim(t)
 	rec, dir := testRecord(t, 1<<20)
+	rec.Artifacts.OVA.ManifestSHA256 = "" // a record without the manifest's digest: the whole file is checked
 	rec.Artifacts.OVA.SHA256 = strings.Repeat("0", 64)
 	p := New(sim.cfg, testCreds, Options{Attempts: 1})
 	defer p.Close()

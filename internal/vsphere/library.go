@@ -134,7 +134,7 @@ func (u libraryUpload) hasDescriptor(ctx context.Context, id string) (bool, erro
 // upload streams the descriptor and the files it references from the OVA into an update
 // session, verifies the OVA against its record, and completes the session (fails it on error).
 func (u libraryUpload) upload(ctx context.Context, itemID string, rec record.BuildRecord, ovaPath string) error {
-	s, err := ova.Open(ovaPath)
+	s, err := openOVA(ovaPath, rec.Artifacts.OVA, u.logf)
 	if err != nil {
 		return permanent(err)
 	}

@@ -87,7 +87,7 @@ func testRecord(t *testing.T, diskBytes int64) (record.BuildRecord, string) {
 		BuildKey: testKey, Status: record.BuildSucceeded, Started: now, Finished: now.Add(time.Hour),
 		ImageBuilderVersion: "v0.1.55", Attempts: 1,
 		Artifacts: record.Artifacts{OVA: &record.OVAArtifact{
-			Path: strings.TrimPrefix(ova.Path, dir+"/"), Size: ova.Size, SHA256: ova.SHA256, Version: version,
+			Path: strings.TrimPrefix(ova.Path, dir+"/"), Size: ova.Size, SHA256: ova.SHA256, ManifestSHA256: ova.ManifestSHA256, Version: version,
 		}},
 	}
 	return rec, dir

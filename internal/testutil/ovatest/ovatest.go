@@ -43,6 +43,8 @@ type OVA struct {
 	Path   string
 	Size   int64
 	SHA256 string
+	// ManifestSHA256 is the digest of the OVA's .mf member, as build records it.
+	ManifestSHA256 string
 }
 
 // Make writes the OVA into dir and returns its path, size and digest. It fails the test when
@@ -90,11 +92,13 @@ func build(dir string, spec Spec) (OVA, error) {
 	ovfSum := sha256.Sum256(ovf.Bytes())
 	mf := fmt.Sprintf("SHA256(%s)= %s\nSHA256(%s)= %s\n", ovfName, hex.EncodeToString(ovfSum[:]), filepath.Base(vmdk), vmdkSum)
 
+	// Image Builder's order (images/capi/hack/image-build-ova.py, create_ova): the
+	// descriptor, the manifest, the disk.
 	path := filepath.Join(dir, spec.Name+".ova")
 	if err := writeTar(path, []entry{
 		{name: ovfName, data: ovf.Bytes()},
-		{name: filepath.Base(vmdk), file: vmdk},
 		{name: spec.Name + ".mf", data: []byte(mf)},
+		{name: filepath.Base(vmdk), file: vmdk},
 	}); err != nil {
 		return OVA{}, err
 	}
@@ -106,7 +110,7 @@ func build(dir string, spec Spec) (OVA, error) {
 	if err != nil {
 		return OVA{}, err
 	}
-	return OVA{Path: path, Size: st.Size(), SHA256: sum}, nil
+	return OVA{Path: path, Size: st.Size(), SHA256: sum, ManifestSHA256: bytesSHA256([]byte(mf))}, nil
 }
 
 // streamDisk writes the OVA's disk in work as a streamOptimized VMDK with qemu: spec's raw disk,
@@ -194,8 +198,12 @@ func Rewrite(tb testing.TB, path string, edit func(name string, data []byte) []b
 		tb.Fatalf("read test OVA: %v", err)
 	}
 	entries := make([]entry, len(members))
+	var mfSum string
 	for i, m := range members {
 		entries[i] = entry{name: m.Name, data: edit(m.Name, m.Data)}
+		if strings.HasSuffix(m.Name, ".mf") {
+			mfSum = bytesSHA256(entries[i].data)
+		}
 	}
 	if err := writeTar(path, entries); err != nil {
 		tb.Fatalf("rewrite test OVA: %v", err)
@@ -208,7 +216,12 @@ func Rewrite(tb testing.TB, path string, edit func(name string, data []byte) []b
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return OVA{Path: path, Size: st.Size(), SHA256: sum}
+	return OVA{Path: path, Size: st.Size(), SHA256: sum, ManifestSHA256: mfSum}
+}
+
+func bytesSHA256(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }
 
 type entry struct {

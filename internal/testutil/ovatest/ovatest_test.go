@@ -21,8 +21,11 @@ func TestMakeIsGenuine(t *testing.T) {
 		members[m.Name] = m.Data
 		order = append(order, m.Name)
 	}
-	if strings.Join(order, ",") != "node.ovf,node-disk-0.vmdk,node.mf" {
-		t.Fatalf("members = %v; want the descriptor first, then the disk and the manifest", order)
+	if strings.Join(order, ",") != "node.ovf,node.mf,node-disk-0.vmdk" {
+		t.Fatalf("members = %v; want Image Builder's order: the descriptor, the manifest, the disk", order)
+	}
+	if sum := sha256.Sum256(members["node.mf"]); ova.ManifestSHA256 != hex.EncodeToString(sum[:]) {
+		t.Errorf("ManifestSHA256 = %s, want the manifest's %x", ova.ManifestSHA256, sum)
 	}
 	vmdk := members["node-disk-0.vmdk"]
 	if !bytes.HasPrefix(vmdk, []byte("KDMV")) || !bytes.Contains(vmdk[:64<<10], []byte(`createType="streamOptimized"`)) {
