@@ -15,8 +15,8 @@ type rule struct {
 	constraint version.Constraints
 	file       string
 	matched    int
-	// releases is the constraint's verdict per release index (see verdicts).
-	releases []bool
+	// releases are the release indexes the constraint admits (see verdicts).
+	releases releaseSet
 }
 
 func (g *grid) addRules(d *fileDecl) {
@@ -85,7 +85,7 @@ func (r *rule) matches(c *candidate) bool {
 }
 
 func (r *rule) matchesRelease(rel *release) bool {
-	return r.constraint == nil || r.releases[rel.index]
+	return r.constraint == nil || r.releases.has(rel.index)
 }
 
 func matchList(values List, v string) bool { return len(values) == 0 || slices.Contains(values, v) }
@@ -157,8 +157,8 @@ func newRuleIndex(rules []*rule, releases int) ruleIndex {
 			x.every = append(x.every, i)
 			continue
 		}
-		for rel, ok := range r.releases {
-			if ok {
+		for rel := range releases {
+			if r.releases.has(rel) {
 				x.byRelease[rel] = append(x.byRelease[rel], i)
 			}
 		}

@@ -14,32 +14,48 @@ import (
 // (see plainReleases); anything else (~>,
 // prerelease versions on either side) is checked release by release. Both give go-version's
 // own answers: TestVerdictsAgreeWithGoVersion holds them to it.
-func verdicts(cs version.Constraints, releases, plain []*release) []bool {
-	out := make([]bool, len(releases))
-	for i := range out {
-		out[i] = true
+func verdicts(cs version.Constraints, releases, plain []*release) releaseSet {
+	out := newReleaseSet(len(releases))
+	for _, r := range releases {
+		out.add(r.index)
 	}
 	for _, c := range cs {
 		op, cv, ok := splitConstraint(c)
 		if !ok {
 			for _, r := range releases {
-				out[r.index] = out[r.index] && c.Check(r.version)
+				if !c.Check(r.version) {
+					out.remove(r.index)
+				}
 			}
 			continue
 		}
 		lo := sort.Search(len(plain), func(i int) bool { return plain[i].version.Compare(cv) >= 0 })
 		hi := sort.Search(len(plain), func(i int) bool { return plain[i].version.Compare(cv) > 0 })
 		for i, r := range plain {
-			out[r.index] = out[r.index] && inRange(op, i, lo, hi)
+			if !inRange(op, i, lo, hi) {
+				out.remove(r.index)
+			}
 		}
 		for _, r := range releases {
-			if r.version.Prerelease() != "" {
-				out[r.index] = out[r.index] && c.Check(r.version)
+			if r.version.Prerelease() != "" && !c.Check(r.version) {
+				out.remove(r.index)
 			}
 		}
 	}
 	return out
 }
+
+// releaseSet is a set of release indexes, one bit each: a grid of many releases and
+// many rules keeps one per rule while its cells stream.
+type releaseSet []uint64
+
+func newReleaseSet(releases int) releaseSet { return make(releaseSet, (releases+63)/64) }
+
+func (s releaseSet) add(i int)    { s[i/64] |= 1 << (i % 64) }
+func (s releaseSet) remove(i int) { s[i/64] &^= 1 << (i % 64) }
+
+// has reports whether release i is in the set.
+func (s releaseSet) has(i int) bool { return s[i/64]&(1<<(i%64)) != 0 }
 
 // splitConstraint returns the operator and version of a comparison constraint on a plain
 // version; ok is false for anything verdicts must check release by release.

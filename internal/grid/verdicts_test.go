@@ -48,8 +48,8 @@ func TestVerdictsAgreeWithGoVersion(t *testing.T) {
 		}
 		got := verdicts(cs, releases, plainReleases(byRank))
 		for _, r := range releases {
-			if want := cs.Check(r.version); got[r.index] != want {
-				t.Errorf("round %d: %q on %s: verdict %v, go-version says %v", round, text, r.version.Original(), got[r.index], want)
+			if want := cs.Check(r.version); got.has(r.index) != want {
+				t.Errorf("round %d: %q on %s: verdict %v, go-version says %v", round, text, r.version.Original(), got.has(r.index), want)
 			}
 		}
 	}
