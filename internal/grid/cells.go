@@ -51,7 +51,7 @@ func (g *grid) cell(c *candidate) (cell record.Cell, ok bool) {
 		APIVersion:   record.APIVersion,
 		Kind:         record.KindCell,
 		ID:           g.id(c),
-		Name:         fmt.Sprintf("%s %s %s %s", c.infra, c.osID, c.arch, c.release.decl.Version),
+		Name:         fmt.Sprintf("%s %s %s %s", c.infra, c.osID, c.arch, c.release.k8s.Semver),
 		Grid:         cmp.Or(g.name, DefaultGridName),
 		Infra:        c.infra,
 		OS:           record.OS{ID: c.osID, Name: info.name, Version: info.version, Arch: c.arch, Type: info.typ},

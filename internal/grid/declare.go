@@ -14,13 +14,16 @@ import (
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
-// release is a validated Kubernetes release.
+// release is a validated Kubernetes release. A grid may have thousands, all kept while its
+// cells stream: a release keeps what its cells need, not its declaration.
 type release struct {
-	index   int // position in grid.releases
-	rank    int // position in version order
-	decl    releaseDecl
+	index int // position in grid.releases
+	rank  int // position in version order
+	// version is the parsed version, for ranking releases and solving rules' constraints;
+	// expand drops it once those are done.
 	version *version.Version
-	k8s     record.Kubernetes
+	at      Pos               // where the version is declared
+	k8s     record.Kubernetes // its Semver is the declared version
 	builder *imageBuilder
 	file    string
 	// tkgConfig is the TKr's TKG Image Builder configuration (flavor tkg).
@@ -111,7 +114,7 @@ func imageTag(image string) string {
 func (g *grid) addReleases(d *fileDecl) {
 	for i, decl := range d.Kubernetes {
 		key := fmt.Sprintf("kubernetes[%d]", i)
-		r := &release{decl: decl, file: d.At.File}
+		r := &release{at: decl.Field("version"), file: d.At.File}
 		m := kubernetesVersionRE.FindStringSubmatch(decl.Version)
 		parsed, err := version.NewVersion(decl.Version)
 		if m == nil || err != nil {
@@ -120,7 +123,7 @@ func (g *grid) addReleases(d *fileDecl) {
 		}
 		r.version = parsed
 		if prev := g.byVersion[decl.Version]; prev != nil {
-			g.errs.Add(decl.Field("version"), key+".version", fmt.Sprintf("Kubernetes release %s declared twice: also at %s", decl.Version, prev.decl.Field("version")))
+			g.errs.Add(decl.Field("version"), key+".version", fmt.Sprintf("Kubernetes release %s declared twice: also at %s", decl.Version, prev.at))
 			continue
 		}
 		r.builder = g.builderFor(decl, key)
