@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/imagegrid/imagegrid/internal/plan"
+	"github.com/imagegrid/imagegrid/internal/record"
 )
 
 // Writer writes a plan for people or tools as its decisions come, in the order of the cells:
@@ -51,7 +52,7 @@ func (t *tally) total() string { return Total(t.built, len(t.skipped)) }
 func NewJSON(w, log io.Writer) Writer {
 	j := &jsonWriter{w: bufio.NewWriter(w), log: log}
 	j.enc = json.NewEncoder(&j.line) // reused: one buffer for every cell
-	j.tally.write = j.cell
+	j.tally.write = j.add
 	j.w.WriteString("[")
 	return j
 }
@@ -61,15 +62,19 @@ type jsonWriter struct {
 	log  io.Writer
 	line bytes.Buffer
 	enc  *json.Encoder
+	// cell holds the cell being encoded: encoding a cell given by value would put a copy of
+	// it on the heap for every cell.
+	cell record.Cell
 	tally
 }
 
-func (j *jsonWriter) cell(d plan.Decision, first bool) error {
+func (j *jsonWriter) add(d plan.Decision, first bool) error {
 	if !first {
 		j.w.WriteString(",")
 	}
 	j.line.Reset()
-	if err := j.enc.Encode(&d.Cell); err != nil {
+	j.cell = d.Cell
+	if err := j.enc.Encode(&j.cell); err != nil {
 		return fmt.Errorf("write cells: %w", err)
 	}
 	j.w.WriteString("\n")
