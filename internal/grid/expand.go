@@ -2,7 +2,6 @@ package grid
 
 import (
 	"cmp"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"iter"
@@ -142,10 +141,10 @@ func (cs *Cells) Len() int { return len(cs.cands) }
 // making it again gives the same cell, without checking it again, and its build key.
 func (cs *Cells) All() iter.Seq[record.Cell] {
 	return func(yield func(record.Cell) bool) {
+		keys := newKeyHasher()
 		for _, c := range cs.cands {
 			cell, _ := cs.g.cell(c)
-			key := buildKey(cell)
-			cell.BuildKey = hex.EncodeToString(key[:])
+			cell.BuildKey = keys.key(cell)
 			if !yield(cell) {
 				return
 			}

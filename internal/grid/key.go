@@ -2,7 +2,9 @@ package grid
 
 import (
 	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
+	"hash"
 
 	"github.com/imagegrid/imagegrid/internal/record"
 )
@@ -29,11 +31,26 @@ type keyInput struct {
 	Roles     []string `json:"roles,omitempty"`
 }
 
-// buildKey is the sha256 of the canonical JSON of the cell's keyInput (encoding/json writes
-// struct fields in declaration order and map keys sorted, so the encoding is canonical); a
-// cell's BuildKey is its hex form.
-func buildKey(c record.Cell) [sha256.Size]byte {
-	in := keyInput{
+// keyHasher computes build keys, one cell after another, reusing its input, hash and encoder:
+// a grid of many cells hashes them as they stream.
+type keyHasher struct {
+	in  keyInput
+	h   hash.Hash
+	enc *json.Encoder
+	sum []byte
+}
+
+func newKeyHasher() *keyHasher {
+	h := sha256.New()
+	return &keyHasher{h: h, enc: json.NewEncoder(h), sum: make([]byte, 0, sha256.Size)}
+}
+
+// key is the hex sha256 of the canonical JSON of the cell's keyInput (encoding/json writes
+// struct fields in declaration order and map keys sorted, so the encoding is canonical): the
+// cell's BuildKey.
+func (k *keyHasher) key(c record.Cell) string {
+	in := &k.in
+	*in = keyInput{
 		KeyVersion:   keyVersion,
 		Infra:        c.Infra,
 		OS:           c.OS,
@@ -41,9 +58,14 @@ func buildKey(c record.Cell) [sha256.Size]byte {
 		Kubernetes:   c.Kubernetes,
 		ImageBuilder: c.ImageBuilder,
 		Vars:         c.Vars,
+		VarFiles:     in.VarFiles[:0],
+		Roles:        in.Roles[:0],
 	}
 	for _, vf := range c.VarFiles {
 		in.VarFiles = append(in.VarFiles, vf.SHA256)
+	}
+	if len(c.VarFiles) == 0 {
+		in.VarFiles = nil // encoded as null, as it always was
 	}
 	if c.TKGConfig != nil {
 		in.TKGConfig = c.TKGConfig.SHA256
@@ -51,9 +73,10 @@ func buildKey(c record.Cell) [sha256.Size]byte {
 	for _, r := range c.Roles {
 		in.Roles = append(in.Roles, r.SHA256)
 	}
-	h := sha256.New()
-	if err := json.NewEncoder(h).Encode(in); err != nil {
+	k.h.Reset()
+	if err := k.enc.Encode(in); err != nil {
 		panic("grid: build key input cannot be encoded: " + err.Error()) // plain strings and maps only
 	}
-	return [sha256.Size]byte(h.Sum(nil))
+	k.sum = k.h.Sum(k.sum[:0])
+	return hex.EncodeToString(k.sum)
 }
