@@ -58,6 +58,7 @@ type grid struct {
 	// duplicates stays linear in a grid of many releases.
 	byVersion map[string]*release
 	plain     []*release // releases without a prerelease, in version order
+	pre       []*release // releases with a prerelease
 	cands     []*candidate
 	includes  []*rule
 	excludes  []*rule
@@ -224,5 +225,5 @@ func (g *grid) rankReleases() {
 	for i, r := range g.releases {
 		g.releaseIDs[i] = sanitize(r.k8s.Semver)
 	}
-	g.plain = plainReleases(byRank)
+	g.plain, g.pre = splitReleases(byRank)
 }

@@ -69,7 +69,7 @@ func (g *grid) rule(decl matchRule, file, key string) *rule {
 		}
 		r.constraint = c
 		if err == nil {
-			r.releases = verdicts(c, g.releases, g.plain)
+			r.releases = verdicts(c, g.releases, g.plain, g.pre)
 		}
 	}
 	if !ok {
@@ -157,10 +157,8 @@ func newRuleIndex(rules []*rule, releases int) ruleIndex {
 			x.every = append(x.every, i)
 			continue
 		}
-		for rel := range releases {
-			if r.releases.has(rel) {
-				x.byRelease[rel] = append(x.byRelease[rel], i)
-			}
+		for rel := range r.releases.all() {
+			x.byRelease[rel] = append(x.byRelease[rel], i)
 		}
 	}
 	return x

@@ -46,7 +46,8 @@ func TestVerdictsAgreeWithGoVersion(t *testing.T) {
 		if err != nil {
 			t.Fatalf("round %d: constraint %q: %v", round, text, err)
 		}
-		got := verdicts(cs, releases, plainReleases(byRank))
+		plain, pre := splitReleases(byRank)
+		got := verdicts(cs, releases, plain, pre)
 		for _, r := range releases {
 			if want := cs.Check(r.version); got.has(r.index) != want {
 				t.Errorf("round %d: %q on %s: verdict %v, go-version says %v", round, text, r.version.Original(), got.has(r.index), want)
