@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/go-version"
@@ -113,7 +114,7 @@ func imageTag(image string) string {
 
 func (g *grid) addReleases(d *fileDecl) {
 	for i, decl := range d.Kubernetes {
-		key := fmt.Sprintf("kubernetes[%d]", i)
+		key := "kubernetes[" + strconv.Itoa(i) + "]"
 		r := &release{at: decl.Field("version"), file: d.At.File}
 		m := kubernetesVersionRE.FindStringSubmatch(decl.Version)
 		parsed, err := version.NewVersion(decl.Version)
@@ -130,11 +131,11 @@ func (g *grid) addReleases(d *fileDecl) {
 		if r.builder == nil {
 			continue
 		}
-		core := fmt.Sprintf("%s.%s.%s", m[1], m[2], m[3])
+		core := m[1] + "." + m[2] + "." + m[3]
 		pre := strings.Replace(m[4], "-", "~", 1) // packages spell v1.31.0-rc.1 as 1.31.0~rc.1
 		r.k8s = record.Kubernetes{
 			Semver:     decl.Version,
-			Series:     fmt.Sprintf("v%s.%s", m[1], m[2]),
+			Series:     "v" + m[1] + "." + m[2],
 			DebVersion: cmp.Or(decl.DebVersion, core+pre+"-1.1"),
 			RPMVersion: cmp.Or(decl.RPMVersion, core+pre),
 			TKr:        decl.TKr,

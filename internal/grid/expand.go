@@ -181,8 +181,8 @@ func (g *grid) id(c *candidate) string {
 
 // dedupe reports cells declared twice, naming both places.
 func (g *grid) dedupe() []*candidate {
-	seen := map[string]*candidate{}
-	var out []*candidate
+	seen := make(map[string]*candidate, len(g.cands))
+	out := make([]*candidate, 0, len(g.cands))
 	for _, c := range g.cands {
 		id := g.id(c)
 		if prev, ok := seen[id]; ok {

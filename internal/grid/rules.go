@@ -112,6 +112,9 @@ func (g *grid) addIncludes() {
 }
 
 func (g *grid) applyExcludes(cands []*candidate) []*candidate {
+	if len(g.excludes) == 0 {
+		return cands
+	}
 	index := newRuleIndex(g.excludes, len(g.releases))
 	removedBy := map[*rule]*rule{} // include rule → an exclude that removed its cells
 	survivors := map[*rule]int{}   // include rule → its cells kept
