@@ -20,10 +20,7 @@ import (
 // splitReleases). Both give go-version's own answers: TestVerdictsAgreeWithGoVersion holds
 // them to it.
 func verdicts(cs version.Constraints, releases, plain, pre []*release) releaseSet {
-	out := newReleaseSet(len(releases))
-	for _, r := range releases {
-		out.add(r.index)
-	}
+	out := fullReleaseSet(len(releases))
 	for _, c := range cs {
 		op, cv, ok := splitConstraint(c)
 		if !ok {
@@ -68,6 +65,18 @@ func removeAll(s releaseSet, rs []*release) {
 type releaseSet []uint64
 
 func newReleaseSet(releases int) releaseSet { return make(releaseSet, (releases+63)/64) }
+
+// fullReleaseSet holds releases 0 to releases-1.
+func fullReleaseSet(releases int) releaseSet {
+	s := newReleaseSet(releases)
+	for i := range s {
+		s[i] = ^uint64(0)
+	}
+	if tail := releases % 64; tail != 0 {
+		s[len(s)-1] = 1<<tail - 1
+	}
+	return s
+}
 
 func (s releaseSet) add(i int)    { s[i/64] |= 1 << (i % 64) }
 func (s releaseSet) remove(i int) { s[i/64] &^= 1 << (i % 64) }

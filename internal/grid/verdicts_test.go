@@ -48,6 +48,11 @@ func TestVerdictsAgreeWithGoVersion(t *testing.T) {
 		}
 		plain, pre := splitReleases(byRank)
 		got := verdicts(cs, releases, plain, pre)
+		for i := range got.all() {
+			if i >= len(releases) {
+				t.Fatalf("round %d: %q admits release %d of %d", round, text, i, len(releases))
+			}
+		}
 		for _, r := range releases {
 			if want := cs.Check(r.version); got.has(r.index) != want {
 				t.Errorf("round %d: %q on %s: verdict %v, go-version says %v", round, text, r.version.Original(), got.has(r.index), want)
