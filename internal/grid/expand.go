@@ -134,9 +134,6 @@ func Load(path string) ([]record.Cell, error) {
 	return slices.Collect(cs.All()), nil
 }
 
-// Len is the number of cells.
-func (cs *Cells) Len() int { return len(cs.cands) }
-
 // All yields the cells in order, each made when it is reached, so that reading a grid of
 // many cells holds one cell at a time. Every cell was made once already, for the checks:
 // making it again gives the same cell, without checking it again, and its build key.
