@@ -34,6 +34,8 @@ type row struct {
 var rows = []row{
 	{name: "AMI fan-out, 15 regions, default parallel (copies pending 8 s, throttled past 10 calls)", peer: "the same publish to 1 region",
 		pkg: "./internal/aws", bench: "CopyAMI", line: "BenchmarkCopyAMI", ours: "15-regions-s", theirs: "1-region-s", ratio: "15/1", target: "≤ 1.3"},
+	{name: "Azure replication, 10 regions (every call 500 ms away)", peer: "the same publish to 1 region",
+		pkg: "./internal/azure", bench: "Replicate", line: "BenchmarkReplicate", ours: "10-regions-s", theirs: "1-region-s", ratio: "10/1", target: "≤ 2"},
 	{name: "publish 12 mixed records at once (6 OVAs, 6 AMIs × 3 regions)", peer: "the slower of one record per infrastructure alone",
 		pkg: "./cmd/publish", bench: "PublishMixed", line: "BenchmarkPublishMixed", ours: "batch-s", theirs: "slowest-alone-s", ratio: "batch/slowest", target: "≤ 1.5"},
 	{name: "reuse lookup, 4,000 VMs (publish command)", peer: "govc find -name",

@@ -16,7 +16,7 @@ import (
 	"github.com/imagegrid/imagegrid/internal/cli"
 	"github.com/imagegrid/imagegrid/internal/emit"
 	"github.com/imagegrid/imagegrid/internal/grid"
-	"github.com/imagegrid/imagegrid/internal/plan"
+	"github.com/imagegrid/imagegrid/internal/selection"
 )
 
 func main() {
@@ -56,14 +56,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return err
 	}
 	gh.Declare(emit.OutputNames(*maxShards)...)
-	if *format == "" {
-		*format = "json"
-		if isTerminal(stdout) || gh.InActions() {
-			*format = "table"
-		}
-	}
-	if *format != "table" && *format != "json" {
-		return fmt.Errorf("--format %q: want table or json", *format)
+	out, err := writer(*format, gh, stdout, stderr)
+	if err != nil {
+		return err
 	}
 
 	cells, err := grid.Open(*matrices)
@@ -78,10 +73,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	out := emit.NewTable(stdout)
-	if *format == "json" {
-		out = emit.NewJSON(stdout, stderr)
-	}
 	if !gh.HasOutputs() {
 		// On a laptop the cells stream: each is made, selected and written in turn.
 		if _, err := emit.Shard(nil, *maxCells, *maxShards); err != nil {
@@ -90,8 +81,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		return stream(cells, selectors, out)
 	}
 	// In Actions the outputs need every cell to build before the first is written, and
-	// GitHub's limits on outputs keep that plan small.
-	p := plan.Select(slices.Collect(cells.All()), selectors...)
+	// GitHub's limits on outputs keep that selection small.
+	p := selection.Select(slices.Collect(cells.All()), selectors...)
 	outs, err := emit.GitHubOutputs(p, *maxCells, *maxShards, *byNeeds)
 	if err != nil {
 		return err
@@ -107,12 +98,30 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 	return emit.Write(out, p)
 }
 
+// writer is the writer of --format: table or json, or when it is not given, a table on a
+// terminal and in Actions and JSON otherwise.
+func writer(format string, gh *actions.Runner, stdout, stderr io.Writer) (emit.Writer, error) {
+	if format == "" {
+		format = "json"
+		if isTerminal(stdout) || gh.InActions() {
+			format = "table"
+		}
+	}
+	switch format {
+	case "table":
+		return emit.NewTable(stdout), nil
+	case "json":
+		return emit.NewJSON(stdout, stderr), nil
+	}
+	return nil, fmt.Errorf("--format %q: want table or json", format)
+}
+
 // stream makes and selects the cells in one goroutine while out writes them in another, in
 // the same order: making a cell and encoding one cost about the same, and a machine with
 // two cores does both at once. A few hundred cells are in between at most.
-func stream(cells *grid.Cells, selectors []plan.Selector, out emit.Writer) error {
+func stream(cells *grid.Cells, selectors []selection.Selector, out emit.Writer) error {
 	type decision struct {
-		d     plan.Decision
+		d     selection.Decision
 		build bool
 	}
 	ch := make(chan decision, 256)
@@ -121,7 +130,7 @@ func stream(cells *grid.Cells, selectors []plan.Selector, out emit.Writer) error
 	go func() {
 		defer close(ch)
 		for c := range cells.All() {
-			d, build := plan.Decide(c, selectors...)
+			d, build := selection.Decide(c, selectors...)
 			select {
 			case ch <- decision{d, build}:
 			case <-stop:
@@ -137,41 +146,41 @@ func stream(cells *grid.Cells, selectors []plan.Selector, out emit.Writer) error
 	return out.Close()
 }
 
-func selectors(only []string, changedFiles, baseMatrices, published, rebuildAfter string) ([]plan.Selector, error) {
-	onlySel, err := plan.Only(only)
+func selectors(only []string, changedFiles, baseMatrices, published, rebuildAfter string) ([]selection.Selector, error) {
+	onlySel, err := selection.Only(only)
 	if err != nil {
 		return nil, err
 	}
-	sels := []plan.Selector{onlySel}
+	sels := []selection.Selector{onlySel}
 	if changedFiles != "" {
-		paths, err := plan.ReadChangedFiles(changedFiles)
+		paths, err := selection.ReadChangedFiles(changedFiles)
 		if err != nil {
 			return nil, err
 		}
-		sels = append(sels, plan.Changed(paths))
+		sels = append(sels, selection.Changed(paths))
 	}
 	if baseMatrices != "" {
 		base, err := grid.Load(baseMatrices)
 		if err != nil {
 			return nil, fmt.Errorf("--base-matrices: %w", err)
 		}
-		sels = append(sels, plan.ChangedSince(base))
+		sels = append(sels, selection.ChangedSince(base))
 	}
 	if rebuildAfter != "" && published == "" {
 		return nil, errors.New("--rebuild-after needs --published: it rebuilds published images older than the age")
 	}
 	if published != "" {
-		ledger, err := plan.ReadLedger(published)
+		ledger, err := selection.ReadLedger(published)
 		if err != nil {
 			return nil, err
 		}
 		var age time.Duration
 		if rebuildAfter != "" {
-			if age, err = plan.ParseAge(rebuildAfter); err != nil {
+			if age, err = selection.ParseAge(rebuildAfter); err != nil {
 				return nil, fmt.Errorf("--rebuild-after: %w", err)
 			}
 		}
-		sels = append(sels, plan.Published(ledger, age, time.Now()))
+		sels = append(sels, selection.Published(ledger, age, time.Now()))
 	}
 	return sels, nil
 }

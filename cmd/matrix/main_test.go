@@ -14,8 +14,8 @@ import (
 	"testing"
 
 	"github.com/imagegrid/imagegrid/internal/grid"
-	"github.com/imagegrid/imagegrid/internal/plan"
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/selection"
 )
 
 // env is a fake process environment.
@@ -209,7 +209,7 @@ func TestErrors(t *testing.T) {
 		{[]string{"--format", "yaml"}, `--format "yaml": want table or json`},
 		{[]string{"--only", "colour=red"}, `--only "colour=red"`},
 		{[]string{"--rebuild-after", "30d"}, "--rebuild-after needs --published"},
-		{[]string{"--published", "internal/plan/testdata", "--rebuild-after", "soon"}, `--rebuild-after: want a positive duration`},
+		{[]string{"--published", "internal/selection/testdata", "--rebuild-after", "soon"}, `--rebuild-after: want a positive duration`},
 		{[]string{"--changed-files", "nowhere.txt"}, "changed files: open nowhere.txt"},
 		{[]string{"extra"}, `unexpected argument "extra"`},
 		{[]string{"--matrices", "internal/grid/testdata/errors/unknown-os.yaml"}, `internal/grid/testdata/errors/unknown-os.yaml:14:14: infrastructures.aws.os: unknown OS "ubuntu-2210"`},
@@ -324,7 +324,7 @@ settings:
 // failingWriter fails on its second cell.
 type failingWriter struct{ added int }
 
-func (w *failingWriter) Add(plan.Decision, bool) error {
+func (w *failingWriter) Add(selection.Decision, bool) error {
 	if w.added++; w.added == 2 {
 		return errors.New("disk full")
 	}

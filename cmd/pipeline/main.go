@@ -1,6 +1,7 @@
 // Command pipeline runs the whole imagegrid pipeline on this machine: matrix over matrices/,
-// build with the Image Builder stand-in (real packer and qemu-img) for one vSphere and one AWS
-// cell, publish to an in-process vCenter simulator and a moto_server, and the catalog change
+// build with the Image Builder stand-in (real packer and qemu-img) for one vSphere, one AWS and
+// one Azure cell, publish to an in-process vCenter simulator, a moto_server and a fake Azure
+// Compute Gallery (armcompute's fake servers over HTTPS), and the catalog change
 // committed in a local git copy of examples/catalog; then matrix again with that catalog's
 // ledger, which must leave nothing to build. It ends with a table of what it made.
 //
@@ -27,7 +28,7 @@ func run(ctx context.Context, args []string) error {
 	root := fs.String("root", ".", "the imagegrid checkout (matrices/, examples/catalog, testdata/imagebuilder)")
 	work := fs.String("work", "out/pipeline", "folder for everything the run makes; emptied first")
 	var only actions.StringList
-	fs.Var(&only, "only", "matrix --only filter choosing the cells (repeatable; default: one vSphere and one AWS cell)")
+	fs.Var(&only, "only", "matrix --only filter choosing the cells (repeatable; default: one vSphere, one AWS and one Azure cell)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/imagegrid/imagegrid/internal/actions"
 	"github.com/imagegrid/imagegrid/internal/aws"
+	"github.com/imagegrid/imagegrid/internal/azure"
 	"github.com/imagegrid/imagegrid/internal/propose"
 	"github.com/imagegrid/imagegrid/internal/publish"
 	"github.com/imagegrid/imagegrid/internal/publishconfig"
@@ -190,11 +191,15 @@ func applyLibraryFlags(cfg *publishconfig.Config, o options) error {
 
 // parallel is how many records of each infrastructure are published at once: vsphere.parallel
 // into the one vCenter; every AWS record at once, since they share the account's
-// aws.parallel region slots (and mostly wait for copies).
+// aws.parallel region slots (and mostly wait for copies); azure.parallel versions, each
+// replicating to all its regions at once in Azure.
 func parallel(cfg *publishconfig.Config, records int) map[string]int {
 	n := map[string]int{record.InfraAWS: records}
 	if cfg.VSphere != nil {
 		n[record.InfraVSphere] = cfg.VSphere.Parallel
+	}
+	if cfg.Azure != nil {
+		n[record.InfraAzure] = cfg.Azure.Parallel
 	}
 	return n
 }
@@ -216,7 +221,7 @@ func publishersFor(ctx context.Context, cfg *publishconfig.Config, dryRun bool, 
 	out := map[string]publish.Interface{}
 	if cfg.VSphere != nil && infras[record.InfraVSphere] {
 		if dryRun {
-			out[record.InfraVSphere] = publish.DryRun{Log: log, Plan: func(rec record.BuildRecord) ([]string, error) { return vsphere.Plan(cfg.VSphere, rec) }}
+			out[record.InfraVSphere] = publish.DryRun{Log: log, Steps: func(rec record.BuildRecord) ([]string, error) { return vsphere.DryRunSteps(cfg.VSphere, rec) }}
 		} else {
 			creds, err := vsphere.CredentialsFromEnv(os.Getenv)
 			if err != nil {
@@ -228,7 +233,7 @@ func publishersFor(ctx context.Context, cfg *publishconfig.Config, dryRun bool, 
 	}
 	if cfg.AWS != nil && infras[record.InfraAWS] {
 		if dryRun {
-			out[record.InfraAWS] = publish.DryRun{Log: log, Plan: func(rec record.BuildRecord) ([]string, error) { return aws.Plan(cfg.AWS, rec) }}
+			out[record.InfraAWS] = publish.DryRun{Log: log, Steps: func(rec record.BuildRecord) ([]string, error) { return aws.DryRunSteps(cfg.AWS, rec) }}
 		} else {
 			for _, name := range []string{"AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_ACCESS_KEY_ID"} {
 				gh.Mask(os.Getenv(name))
@@ -238,6 +243,19 @@ func publishersFor(ctx context.Context, cfg *publishconfig.Config, dryRun bool, 
 				return nil, fmt.Errorf("aws credentials: %w", err)
 			}
 			out[record.InfraAWS] = aws.New(cfg.AWS, base, aws.Options{Log: log})
+		}
+	}
+	if cfg.Azure != nil && infras[record.InfraAzure] {
+		if dryRun {
+			out[record.InfraAzure] = publish.DryRun{Log: log, Steps: azure.DryRunSteps}
+		} else {
+			client, credOpts := azure.Cloud(cfg.Azure)
+			cred, method, err := azure.Credential(os.Getenv, gh.Mask, credOpts)
+			if err != nil {
+				return nil, err
+			}
+			fmt.Fprintf(log, "azure: signing in with %s\n", method)
+			out[record.InfraAzure] = azure.New(cfg.Azure, cred, azure.Options{Log: log, Client: client})
 		}
 	}
 	return out, nil

@@ -196,7 +196,7 @@ func TestRunDryRunTouchesNothing(t *testing.T) {
 		"share with accounts 111122223333",
 	} {
 		if !strings.Contains(stdout.String(), s) {
-			t.Errorf("plan lacks %q:\n%s", s, stdout.String())
+			t.Errorf("dry run lacks %q:\n%s", s, stdout.String())
 		}
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {

@@ -22,7 +22,6 @@ var layers = []string{"commands", "steps", "domain", "formats"}
 const (
 	testutil = "testutil" // imported by tests and testutil only; lives under internal/testutil/
 	checks   = "checks"   // imported by nothing
-	testOnly = "test-only"
 )
 
 // A row is one package pattern of the document's table and the layer it puts packages in.
@@ -32,21 +31,12 @@ type row struct {
 	layer   string
 }
 
-// An exception is one arrow the document lists as breaking the rule today: from imports to,
-// or (to == "test-only") from is test-only code outside internal/testutil.
-type exception struct {
-	line     int
-	from, to string
-}
-
-// rule is the document's two tables.
+// rule is the document's table.
 type rule struct {
-	rows       []row
-	exceptions []exception
+	rows []row
 }
 
-// parseRule reads the tables of doc: the one headed "| package | layer |" and the one headed
-// "| from | to |". Cells are `code` spans.
+// parseRule reads the table of doc headed "| package | layer |"; its cells are `code` spans.
 func parseRule(name string, r io.Reader) (rule, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -68,21 +58,17 @@ func parseRule(name string, r io.Reader) (rule, error) {
 		switch {
 		case len(cells) < 2 || strings.HasPrefix(cells[0], "---"):
 			continue
-		case cells[0] == "package" || cells[0] == "from":
+		case table == "" && cells[0] == "package":
 			table = cells[0]
 			continue
+		case table != "package":
+			continue
 		}
-		first := strings.Trim(cells[0], "`")
-		switch table {
-		case "package":
-			layer := cells[1]
-			if !slices.Contains(layers, layer) && layer != testutil && layer != checks {
-				return rule{}, fmt.Errorf("%s:%d: layer %q of %s: want one of %s, %s, %s", name, n, layer, first, strings.Join(layers, ", "), testutil, checks)
-			}
-			out.rows = append(out.rows, row{line: n, pattern: first, layer: layer})
-		case "from":
-			out.exceptions = append(out.exceptions, exception{line: n, from: first, to: strings.Trim(cells[1], "`")})
+		first, layer := strings.Trim(cells[0], "`"), cells[1]
+		if !slices.Contains(layers, layer) && layer != testutil && layer != checks {
+			return rule{}, fmt.Errorf("%s:%d: layer %q of %s: want one of %s, %s, %s", name, n, layer, first, strings.Join(layers, ", "), testutil, checks)
 		}
+		out.rows = append(out.rows, row{line: n, pattern: first, layer: layer})
 	}
 	if len(out.rows) == 0 {
 		return rule{}, fmt.Errorf("%s: no table headed \"| package | layer | owns |\"", name)
@@ -135,23 +121,17 @@ func allowed(from, to string) (bool, string) {
 // violations checks pkgs against r and returns what breaks it, each naming the document's line
 // where one exists.
 func violations(r rule, pkgs []pkg) []string {
-	c := &checker{rule: r, used: make([]bool, len(r.exceptions)), layer: map[string]string{}}
+	c := &checker{rule: r, layer: map[string]string{}}
 	c.place(pkgs)
 	c.imports(pkgs)
 	c.findTestOnly(pkgs)
-	for i, e := range r.exceptions {
-		if !c.used[i] {
-			c.fail("%s:%d: the exception %s → %s no longer happens: delete its row", doc, e.line, e.from, e.to)
-		}
-	}
 	return c.out
 }
 
-// checker carries one run of the rule: the layer of each package, the exceptions used, and
-// the importers of each package seen so far.
+// checker carries one run of the rule: the layer of each package and the importers of each
+// package seen so far.
 type checker struct {
 	rule
-	used                         []bool
 	layer                        map[string]string
 	prodImporters, testImporters map[string]int // of each package: production files, test files
 	out                          []string
@@ -159,17 +139,6 @@ type checker struct {
 
 func (c *checker) fail(format string, args ...any) {
 	c.out = append(c.out, fmt.Sprintf(format, args...))
-}
-
-// excepted reports whether the document lists the arrow from → to, and marks it used.
-func (c *checker) excepted(from, to string) bool {
-	for i, e := range c.exceptions {
-		if e.from == from && e.to == to {
-			c.used[i] = true
-			return true
-		}
-	}
-	return false
 }
 
 // place gives each package its row's layer: every package has a row, every row a package, and
@@ -183,7 +152,7 @@ func (c *checker) place(pkgs []pkg) {
 			continue
 		}
 		c.layer[p.path], matched[w.line] = w.layer, true
-		if w.layer == testutil && !strings.HasPrefix(p.path, "internal/testutil/") && !c.excepted(p.path, testOnly) {
+		if w.layer == testutil && !strings.HasPrefix(p.path, "internal/testutil/") {
 			c.fail("%s:%d: %s is test-only code: move it under internal/testutil/", doc, w.line, p.path)
 		}
 	}
@@ -211,7 +180,7 @@ func (c *checker) imports(pkgs []pkg) {
 			if from != testutil && from != checks {
 				c.prodImporters[imp]++
 			}
-			if ok, want := allowed(from, to); !ok && !c.excepted(p.path, imp) {
+			if ok, want := allowed(from, to); !ok {
 				c.fail("%s (%s) imports %s (%s): %s", p.path, from, imp, to, want)
 			}
 		}
@@ -228,7 +197,7 @@ func (c *checker) findTestOnly(pkgs []pkg) {
 		case "", testutil, checks, "commands":
 			continue
 		}
-		if c.prodImporters[p.path] == 0 && c.testImporters[p.path] > 0 && !c.excepted(p.path, testOnly) {
+		if c.prodImporters[p.path] == 0 && c.testImporters[p.path] > 0 {
 			c.fail("%s: only tests import %s: test-only code lives under internal/testutil/", doc, p.path)
 		}
 	}
@@ -314,11 +283,11 @@ func TestRuleCatchesEachBreak(t *testing.T) {
 	}
 	with := func(change func([]pkg) []pkg) []pkg { return change(slices.Clone(base)) }
 	tests := []struct {
-		name       string
-		rows       string // added to the table
-		exceptions string
-		pkgs       []pkg
-		want       string // a part of the one violation; "" for none
+		name  string
+		rows  string // added to the table
+		after string // text after the table
+		pkgs  []pkg
+		want  string // a part of the one violation; "" for none
 	}{
 		{"the rule as laid out", "", "", base, ""},
 		{"an arrow up", "", "", with(func(p []pkg) []pkg {
@@ -336,15 +305,14 @@ func TestRuleCatchesEachBreak(t *testing.T) {
 		{"a package without a row", "", "", append(slices.Clone(base), pkg{path: "internal/new"}), "package internal/new has no row"},
 		{"a row without a package", "", "", base[:5], "row internal/lint names no package"},
 		{"test-only code outside testutil", "| `internal/fake` | formats | fake |\n", "", append(slices.Clone(base), pkg{path: "internal/fake"}, pkg{path: "cmd/y", testImports: []string{"internal/fake"}}), "only tests import internal/fake"},
-		{"a listed arrow up", "", "| from | to | why |\n|---|---|---|\n| `internal/bytes` | `internal/model` | moving |\n", with(func(p []pkg) []pkg {
+		{"an arrow up that another table lists", "", "| from | to | why |\n|---|---|---|\n| `internal/bytes` | `internal/model` | moving |\n", with(func(p []pkg) []pkg {
 			p[3] = pkg{path: "internal/bytes", imports: []string{"internal/model"}}
 			return p
-		}), ""},
-		{"a listed arrow that is gone", "", "| from | to | why |\n|---|---|---|\n| `internal/bytes` | `internal/model` | moving |\n", base, "internal/bytes → internal/model no longer happens"},
+		}), "internal/bytes (formats) imports internal/model (domain)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := parseRule("architecture.md", strings.NewReader(table+tt.rows+"\n"+tt.exceptions))
+			r, err := parseRule("architecture.md", strings.NewReader(table+tt.rows+"\n"+tt.after))
 			if err != nil {
 				t.Fatal(err)
 			}

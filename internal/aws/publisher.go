@@ -130,14 +130,8 @@ func (p *Publisher) Publish(ctx context.Context, rec record.BuildRecord, _ strin
 		})
 	}
 	wg.Wait()
-	var failed []string
-	for _, pl := range placements {
-		if pl.Status == record.PublishFailed {
-			failed = append(failed, pl.Region+": "+pl.Error)
-		}
-	}
 	out := record.PublishRecord{AMIs: placements}
-	if len(failed) > 0 {
+	if failed := publish.FailedRegions(out); len(failed) > 0 {
 		return out, fmt.Errorf("%d of %d regions failed: %s", len(failed), len(placements), strings.Join(failed, "; "))
 	}
 	return out, nil
@@ -389,8 +383,8 @@ func (p *Publisher) client(region string) *ec2.Client {
 // Close does nothing: EC2 clients hold no sessions.
 func (p *Publisher) Close() error { return nil }
 
-// Plan says what Publish would do for rec, without calling AWS.
-func Plan(cfg *publishconfig.AWS, rec record.BuildRecord) ([]string, error) {
+// DryRunSteps says what Publish would do for rec, without calling AWS.
+func DryRunSteps(cfg *publishconfig.AWS, rec record.BuildRecord) ([]string, error) {
 	if len(rec.Artifacts.AMI) == 0 {
 		return nil, errors.New("build record has no AMI artifact")
 	}

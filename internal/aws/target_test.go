@@ -29,10 +29,10 @@ func TestTargetFor(t *testing.T) {
 	}
 }
 
-func TestPlan(t *testing.T) {
+func TestDryRunSteps(t *testing.T) {
 	cfg := &publishconfig.AWS{AWSTarget: record.AWSTarget{Regions: []string{"us-east-1", "eu-west-1"}}, Public: true}
 	rec := record.BuildRecord{Cell: record.Cell{BuildKey: testKey}, Artifacts: record.Artifacts{AMI: []record.AMIArtifact{{Region: "us-east-1", ID: "ami-1"}}}}
-	got, err := Plan(cfg, rec)
+	got, err := DryRunSteps(cfg, rec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,7 +44,7 @@ func TestPlan(t *testing.T) {
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("plan:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
-	if _, err := Plan(cfg, record.BuildRecord{}); err == nil {
+	if _, err := DryRunSteps(cfg, record.BuildRecord{}); err == nil {
 		t.Error("a record without AMIs has a plan")
 	}
 }

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/imagegrid/imagegrid/internal/actions"
+	"github.com/imagegrid/imagegrid/internal/ghoidc"
 	"github.com/imagegrid/imagegrid/internal/imagebuilder"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
@@ -79,7 +80,7 @@ type Result struct {
 }
 
 // recipe is everything a build will do, worked out before anything starts (the selection of
-// cells in internal/plan and a publisher's dry-run steps are other things).
+// cells in internal/selection and a publisher's dry-run steps are other things).
 type recipe struct {
 	cell   record.Cell
 	ws     *workspace
@@ -91,8 +92,12 @@ type recipe struct {
 	creds  credentials
 	bundle *bundle
 	// folders are copied into the workspace before Image Builder runs: the TKG
-	// configuration, then the grid's roles.
-	folders []folderCopy
+	// configuration, then the grid's roles; checkout is the make executor's private copy of
+	// the images/capi checkout, for a cell whose answer file goes inside it.
+	folders  []folderCopy
+	checkout []folderCopy
+	// answerFile is the Windows cell's autounattend.xml, digest checked.
+	answerFile []byte
 	// vars are the effective packer variables imagegrid hands over, and where each was set.
 	vars map[string]imagebuilder.Setting
 	// masked are the variables whose values --dry-run does not show: credentials.
@@ -101,6 +106,9 @@ type recipe struct {
 	gossSpec string
 	// validateOnly runs packer validate, which takes no -force.
 	validateOnly bool
+	// federatedToken is where the job's GitHub OIDC token is written when the build starts
+	// ("" when the credentials need none).
+	federatedToken string
 }
 
 // Build runs Image Builder for cell c and writes its build record. Bad input (unsupported
@@ -212,9 +220,18 @@ func checkCell(c record.Cell, o Options) (target string, tkg bool, err error) {
 }
 
 // readInputs reads and checks what the cell names in the user's repository: its vars, var
-// files and folders.
+// files and folders, and a Windows vSphere cell's windows settings and answer file.
 func (p *recipe) readInputs(o Options) ([]userVarFile, error) {
 	c := p.cell
+	if imagebuilder.IsWindows(c) && c.Infra == record.InfraVSphere {
+		if err := imagebuilder.CheckWindows(c); err != nil {
+			return nil, err
+		}
+		var err error
+		if p.answerFile, err = readAnswerFile(c, o.VarsRoot); err != nil {
+			return nil, err
+		}
+	}
 	if err := imagebuilder.CheckVars(c, c.Vars, "vars", nil); err != nil {
 		return nil, fmt.Errorf("cell %s: %w", c.ID, err)
 	}
@@ -231,8 +248,8 @@ func (p *recipe) readInputs(o Options) ([]userVarFile, error) {
 	return userFiles, nil
 }
 
-// setUp resolves the credentials (none for a validation), the executor and, for a TKG build,
-// the resource bundle.
+// setUp resolves the credentials (none for a validation; the answer file's secrets always),
+// the executor and, for a TKG build, the resource bundle.
 func (p *recipe) setUp(o Options, userFiles []userVarFile, tkg bool) error {
 	c := p.cell
 	env, err := readEnvFile(o.EnvFile)
@@ -245,7 +262,10 @@ func (p *recipe) setUp(o Options, userFiles []userVarFile, tkg bool) error {
 			return err
 		}
 	}
-	if p.exec, err = newExecutor(c, p.ws, o); err != nil {
+	for _, s := range answerFileSecrets(p.answerFile) {
+		p.creds.addSecret(s)
+	}
+	if p.exec, p.checkout, err = newExecutor(c, p.ws, o, p.capiFiles()); err != nil {
 		return err
 	}
 	if tkg && !o.ValidateOnly {
@@ -265,43 +285,61 @@ func cellTarget(c record.Cell, o Options) (string, error) {
 	return imagebuilder.Target(c, o.ValidateOnly)
 }
 
-func newExecutor(c record.Cell, ws *workspace, o Options) (executor, error) {
+// capiFiles are the files of the cell that Image Builder reads at a fixed path of
+// images/capi: a Windows cell's answer file.
+func (p *recipe) capiFiles() []string {
+	if p.answerFile == nil {
+		return nil
+	}
+	return []string{imagebuilder.AnswerFilePath(p.cell)}
+}
+
+// newExecutor returns the cell's executor and, for the make executor when capiFiles go
+// into the checkout, the private copy of the checkout it runs in: upstream reads them at a
+// fixed path of images/capi and rewrites them there, so the user's checkout is never
+// written and two cells never share one.
+func newExecutor(c record.Cell, ws *workspace, o Options, capiFiles []string) (executor, []folderCopy, error) {
 	switch o.Executor {
 	case ExecutorMake:
 		if o.ImageBuilderDir == "" {
-			return nil, errors.New("the make executor needs --image-builder-dir, an images/capi checkout")
+			return nil, nil, errors.New("the make executor needs --image-builder-dir, an images/capi checkout")
 		}
 		dir, err := filepath.Abs(o.ImageBuilderDir)
 		if err != nil {
-			return nil, fmt.Errorf("image builder dir: %w", err)
+			return nil, nil, fmt.Errorf("image builder dir: %w", err)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "Makefile")); err != nil {
-			return nil, fmt.Errorf("image builder dir %s: want an images/capi checkout with a Makefile: %w", dir, err)
+			return nil, nil, fmt.Errorf("image builder dir %s: want an images/capi checkout with a Makefile: %w", dir, err)
 		}
-		return makeExecutor{dir: dir, environ: o.Environ}, nil
+		if len(capiFiles) == 0 {
+			return makeExecutor{dir: dir, environ: o.Environ}, nil, nil
+		}
+		copied := folderCopy{src: dir, dst: ws.imageBuilder(), cell: "the images/capi checkout " + dir}
+		return makeExecutor{dir: copied.dst, environ: o.Environ}, []folderCopy{copied}, nil
 	case ExecutorDocker, "":
 		if c.ImageBuilder.Image == "" {
-			return nil, fmt.Errorf("cell %s: imageBuilder.image is empty; the docker executor needs the Image Builder image", c.ID)
+			return nil, nil, fmt.Errorf("cell %s: imageBuilder.image is empty; the docker executor needs the Image Builder image", c.ID)
 		}
 		hostWork := o.HostWork
 		if hostWork == "" && o.InContainer() {
 			derived, m, err := hostWorkFromMounts(o.MountInfo, o.WorkDir)
 			if err != nil {
-				return nil, fmt.Errorf("build runs inside a container and cannot tell the host path of --work: %w; set --host-work (the action's host-work input) to it", err)
+				return nil, nil, fmt.Errorf("build runs inside a container and cannot tell the host path of --work: %w; set --host-work (the action's host-work input) to it", err)
 			}
 			fmt.Fprintf(o.Console, "cell %s: build runs in a container: host path of the work dir %s is %s, from the mount table (%s mounted at %s); set --host-work if it is not\n", c.ID, o.WorkDir, derived, m.root, m.point)
 			hostWork = derived
 		}
 		host, err := hostPath(o.WorkDir, hostWork, ws.dir)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		return dockerExecutor{
 			docker: o.Docker, image: c.ImageBuilder.Image, container: "imagegrid-" + c.ID,
 			workspace: ws.dir, hostWorkspace: host, netHost: c.Infra == record.InfraVSphere, environ: o.Environ,
-		}, nil
+			capiFiles: capiFiles,
+		}, nil, nil
 	}
-	return nil, fmt.Errorf("executor %q: want %s or %s", o.Executor, ExecutorDocker, ExecutorMake)
+	return nil, nil, fmt.Errorf("executor %q: want %s or %s", o.Executor, ExecutorDocker, ExecutorMake)
 }
 
 func newBundle(c record.Cell, o Options) (*bundle, error) {
@@ -321,10 +359,10 @@ func newBundle(c record.Cell, o Options) (*bundle, error) {
 }
 
 // layOutVarFiles lays out the var files in PACKER_VAR_FILES order: imagegrid's (Kubernetes and
-// private locations, vSphere credentials, the TKG configuration's tkg.json), then the cell's
-// var files, then the cell's extra vars, so that users override imagegrid; last the roles and
-// goss spec, which only imagegrid sets. It refuses a TKG Linux cell whose variables would not
-// install Kubernetes.
+// private locations, vSphere credentials, the TKG configuration's tkg.json or windows.json,
+// a Windows cell's ISO paths), then the cell's var files, then the cell's extra vars, so that
+// users override imagegrid; last the roles and goss spec, which only imagegrid sets. It
+// refuses a TKG cell whose variables would not install Kubernetes.
 func (p *recipe) layOutVarFiles(userFiles []userVarFile, tkg bool) error {
 	c, ws, see := p.cell, p.ws, p.exec.see
 	p.vars, p.masked = map[string]imagebuilder.Setting{}, map[string]bool{}
@@ -343,16 +381,27 @@ func (p *recipe) layOutVarFiles(userFiles []userVarFile, tkg bool) error {
 			return err
 		}
 	}
+	if err := l.addWindows(); err != nil {
+		return err
+	}
 	if err := l.addUsers(userFiles); err != nil {
 		return err
 	}
-	if tkg && c.OS.Type != "windows" {
-		if err := imagebuilder.CheckInstallsKubernetes(c, p.vars, p.bundleURL()); err != nil {
+	if tkg {
+		check := imagebuilder.CheckInstallsKubernetes
+		if imagebuilder.IsWindows(c) {
+			check = imagebuilder.CheckWindowsInstallsKubernetes
+		}
+		if err := check(c, p.vars, p.bundleURL()); err != nil {
 			return err
 		}
 	}
 	env.VarFiles = l.paths
 	p.ibEnv = env.List()
+	if p.creds.federated != "" {
+		p.federatedToken = filepath.Join(ws.vars(), "azure-federated-token")
+		p.ibEnv = append(p.ibEnv, p.creds.federated+"="+see(p.federatedToken))
+	}
 	return nil
 }
 
@@ -399,14 +448,20 @@ func (l *varFiles) addImagegrid(loc imagebuilder.Locations) error {
 	return nil
 }
 
-// addTKG adds the TKG configuration's tkg.json, pointed at the resource bundle, and writes the
-// OVF custom properties (TKG's metadata) that env hands to Image Builder.
+// addTKG adds the TKG configuration's tkg.json (a Windows cell's: windows.json, for its
+// windows-resource-bundle), pointed at the resource bundle, and writes the OVF custom
+// properties (TKG's metadata) that env hands to Image Builder, which exports with ovftool.
 func (l *varFiles) addTKG(env *imagebuilder.Env) error {
 	c := l.cell
+	windows := imagebuilder.IsWindows(c)
 	if c.TKGConfig != nil {
 		url := cmp.Or(l.bundleURL(), "http://127.0.0.1:3000") // validate-only: nothing is fetched
-		name := path.Join(c.TKGConfig.Path, imagebuilder.TKGConfigVars)
-		data, err := os.ReadFile(filepath.Join(l.folders[0].src, imagebuilder.TKGConfigVars))
+		varsName := imagebuilder.TKGConfigVars
+		if windows {
+			varsName = imagebuilder.TKGConfigWindowsVars
+		}
+		name := path.Join(c.TKGConfig.Path, varsName)
+		data, err := os.ReadFile(filepath.Join(l.folders[0].src, varsName))
 		if err != nil {
 			return fmt.Errorf("cell %s: TKG configuration %s: %w", c.ID, c.TKGConfig.Path, err)
 		}
@@ -414,7 +469,7 @@ func (l *varFiles) addTKG(env *imagebuilder.Env) error {
 		if err != nil {
 			return fmt.Errorf("cell %s: %w", c.ID, err)
 		}
-		if err := l.add("tkg.json", vars, false, name); err != nil {
+		if err := l.add(varsName, vars, false, name); err != nil {
 			return err
 		}
 	}
@@ -424,6 +479,24 @@ func (l *varFiles) addTKG(env *imagebuilder.Env) error {
 	}
 	l.files = append(l.files, meta)
 	env.OVFCustomProperties, env.OVFTool = l.exec.see(meta.path), true
+	if windows {
+		env.OVFToolArgs = imagebuilder.WindowsOVFToolArgs
+	}
+	return nil
+}
+
+// addWindows adds a Windows vSphere cell's ISO paths from the grid and writes its answer file
+// where Image Builder reads it (capiFile): a secret copy, never shown, removed after the
+// build, rewritten in place by Image Builder.
+func (l *varFiles) addWindows() error {
+	c := l.cell
+	if l.answerFile == nil {
+		return nil
+	}
+	if err := l.add("windows-isos.json", imagebuilder.WindowsVars(c), false, "the grid's windows settings"); err != nil {
+		return err
+	}
+	l.files = append(l.files, file{path: l.exec.capiFile(imagebuilder.AnswerFilePath(c)), data: l.answerFile, secret: true, rewritten: true, source: c.Windows.AnswerFile.Path})
 	return nil
 }
 
@@ -482,6 +555,9 @@ func (p *recipe) print(w io.Writer, validateOnly bool) {
 			fmt.Fprintf(w, "  %s -> %s\n", f.cell, p.exec.see(f.dst))
 		}
 	}
+	for _, f := range p.checkout {
+		fmt.Fprintf(w, "\nmake runs in a private copy of %s (the answer file goes inside it): %s\n", f.cell, f.dst)
+	}
 	fmt.Fprintf(w, "\nvariables from these var files (later files win; Image Builder's defaults apply to the rest):\n")
 	for _, name := range slices.Sorted(maps.Keys(p.vars)) {
 		s := p.vars[name]
@@ -497,6 +573,9 @@ func (p *recipe) print(w io.Writer, validateOnly bool) {
 	}
 	for _, name := range p.creds.fromEnv {
 		fmt.Fprintf(w, "  %s=*** (from the environment)\n", name)
+	}
+	if p.federatedToken != "" {
+		fmt.Fprintf(w, "  (%s holds the job's GitHub OIDC token for %s, fetched when the build starts)\n", p.federatedToken, ghoidc.AzureAudience)
 	}
 	if p.creds.file.path != "" {
 		for _, name := range slices.Sorted(maps.Keys(p.creds.file.values)) {

@@ -49,6 +49,12 @@ func (p *recipe) customisation() (imagebuilder.Customisation, error) {
 	var custom imagebuilder.Customisation
 	p.gossSpec = "Image Builder's packer/goss/goss.yaml"
 	for i, f := range p.folders {
+		if i == 0 && p.cell.TKGConfig != nil && imagebuilder.IsWindows(p.cell) {
+			// The tkg/ role and goss spec are Linux's; a Windows build takes only windows.json
+			// from the TKG configuration and Image Builder's own Windows goss checks.
+			p.gossSpec = "Image Builder's packer/goss/goss.yaml (Windows)"
+			continue
+		}
 		if i == 0 && p.cell.TKGConfig != nil {
 			if info, err := os.Stat(filepath.Join(f.src, imagebuilder.TKGConfigRoles)); err == nil && info.IsDir() {
 				custom.Roles = append(custom.Roles, p.exec.see(filepath.Join(f.dst, imagebuilder.TKGConfigRoles)))

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/imagegrid/imagegrid/internal/ghoidc"
 	"github.com/imagegrid/imagegrid/internal/imagebuilder"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
@@ -60,6 +61,10 @@ type credentials struct {
 	vsphere map[string]string
 	// secrets are every secret value, to mask and to redact from logs.
 	secrets []string
+	// federated names the variable that must point at a file holding the job's GitHub OIDC
+	// token ("" when a credential of OneOf is set): the build fetches the token when it
+	// starts.
+	federated string
 }
 
 // resolveCredentials finds the credentials a build of osName on infra needs, in the
@@ -88,6 +93,11 @@ func resolveCredentials(cellID, infra, osName string, getenv func(string) string
 			missing = append(missing, name)
 		}
 	}
+	federated, alt := oneOf(want, lookup, getenv)
+	creds.federated = federated
+	if alt != "" {
+		missing = append(missing, alt)
+	}
 	if len(missing) > 0 {
 		where := "the environment"
 		if file.path != "" {
@@ -110,7 +120,7 @@ func resolveCredentials(cellID, infra, osName string, getenv func(string) string
 // environment rather than the env file, the vSphere variables when it needs them, and every
 // secret value, to mask.
 func (c *credentials) collect(want imagebuilder.Credentials, getenv, lookup func(string) string, needVSphere bool) {
-	for _, name := range slices.Concat(want.Required, want.Optional, want.Settings) {
+	for _, name := range slices.Concat(want.Required, want.OneOf, want.Optional, want.Settings) {
 		if _, inFile := c.file.values[name]; !inFile && getenv(name) != "" {
 			c.fromEnv = append(c.fromEnv, name)
 		}
@@ -118,7 +128,7 @@ func (c *credentials) collect(want imagebuilder.Credentials, getenv, lookup func
 	if needVSphere {
 		c.vsphere = imagebuilder.VSphereVars(lookup)
 	}
-	for _, name := range slices.Concat(want.Required, want.Optional) {
+	for _, name := range slices.Concat(want.Required, want.OneOf, want.Optional) {
 		c.addSecret(lookup(name))
 	}
 	for name, v := range c.file.values {
@@ -126,6 +136,23 @@ func (c *credentials) collect(want imagebuilder.Credentials, getenv, lookup func
 			c.addSecret(v)
 		}
 	}
+}
+
+// oneOf resolves want's alternatives: none needed, one set, or the federated token file
+// build provides itself in a GitHub Actions job allowed an ID token (federated names its
+// variable); otherwise missing says what to set.
+func oneOf(want imagebuilder.Credentials, lookup, getenv func(string) string) (federated, missing string) {
+	if len(want.OneOf) == 0 || slices.ContainsFunc(want.OneOf, func(name string) bool { return lookup(name) != "" }) {
+		return "", ""
+	}
+	if want.FederatedTokenFile != "" && ghoidc.Available(getenv) {
+		return want.FederatedTokenFile, ""
+	}
+	missing = strings.Join(want.OneOf, " or ")
+	if want.FederatedTokenFile != "" {
+		missing += " (or run in a GitHub Actions job with permissions id-token: write)"
+	}
+	return "", missing
 }
 
 func (c *credentials) addSecret(v string) {

@@ -29,12 +29,22 @@ type executor interface {
 	cleanup() *Command
 	// packerFlags is the PACKER_FLAGS Image Builder would get from build's environment.
 	packerFlags() string
+	// capiFile is where in the workspace build writes a file that Image Builder reads at rel,
+	// a path inside images/capi fixed by upstream (a Windows answer file).
+	capiFile(rel string) string
 }
 
-// makeExecutor runs make in a local images/capi checkout.
+// makeExecutor runs make in a local images/capi checkout, or in the cell's private copy of
+// it when Image Builder must find a file of the cell inside it (capiFile).
 type makeExecutor struct {
 	dir     string
 	environ []string
+}
+
+// capiFile is rel in the checkout make runs in: the cell's private copy, never the user's
+// checkout (newExecutor copies it for a cell that needs this).
+func (m makeExecutor) capiFile(rel string) string {
+	return filepath.Join(m.dir, filepath.FromSlash(rel))
 }
 
 func (m makeExecutor) see(p string) string { return p }
@@ -61,6 +71,16 @@ type dockerExecutor struct {
 	workspace, hostWorkspace string
 	netHost                  bool
 	environ                  []string
+	// capiFiles are files of the workspace's capi/ folder mounted at the same path under
+	// the container's images/capi (/home/imagebuilder), read-write like TKG's procedure
+	// mounts the answer file.
+	capiFiles []string
+}
+
+// capiFile is rel under the workspace's capi/ folder, which command mounts over rel in
+// the container.
+func (d dockerExecutor) capiFile(rel string) string {
+	return filepath.Join(d.workspace, capiDir, filepath.FromSlash(rel))
 }
 
 func (d dockerExecutor) see(p string) string {
@@ -80,6 +100,9 @@ func (d dockerExecutor) command(target string, ibEnv []string, creds credentials
 		args = append(args, "--net=host")
 	}
 	args = append(args, "-v", d.hostWorkspace+":"+containerRoot)
+	for _, rel := range d.capiFiles {
+		args = append(args, "-v", path.Join(filepath.ToSlash(d.hostWorkspace), capiDir, rel)+":"+path.Join(path.Dir(containerRoot), rel))
+	}
 	if creds.file.path != "" {
 		args = append(args, "--env-file", creds.file.path)
 	}

@@ -59,7 +59,7 @@ func TestBadInput(t *testing.T) {
 				return c
 			},
 			opts: func(o *Options) { o.EnvFile = "testdata/creds.env" },
-			want: "azure credentials missing: AZURE_SUBSCRIPTION_ID, AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET not set in the environment or testdata/creds.env",
+			want: "azure credentials missing: AZURE_SUBSCRIPTION_ID, AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE (or run in a GitHub Actions job with permissions id-token: write) not set in the environment or testdata/creds.env",
 		},
 		{
 			name: "var file changed since the cell was made",

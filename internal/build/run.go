@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/imagegrid/imagegrid/internal/ghoidc"
 	"github.com/imagegrid/imagegrid/internal/inspect"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
@@ -26,18 +27,28 @@ func run(ctx context.Context, p *recipe, o Options) (res Result, err error) {
 	for _, s := range p.creds.secrets {
 		o.Actions.Mask(s)
 	}
+	if p.federatedToken != "" {
+		token, err := ghoidc.Token(ctx, Getenv(o.Environ), ghoidc.AzureAudience, o.Actions.Mask)
+		if err != nil {
+			return Result{}, fmt.Errorf("cell %s: %w", c.ID, err)
+		}
+		p.creds.addSecret(token)
+		p.files = append(p.files, file{path: p.federatedToken, data: []byte(token), secret: true})
+	}
 	defer func() {
 		if rmErr := ws.removeSecrets(p.files); rmErr != nil && err == nil {
 			err = fmt.Errorf("cell %s: remove credentials from the workspace: %w", c.ID, rmErr)
 		}
 	}()
+	// Folders first: a file may go inside one (the answer file in the make executor's copy
+	// of the checkout).
+	if err := copyFolders(ws, append(p.checkout, p.folders...)); err != nil {
+		return Result{}, fmt.Errorf("cell %s: %w", c.ID, err)
+	}
 	for _, f := range p.files {
 		if err := ws.write(f, shared); err != nil {
 			return Result{}, err
 		}
-	}
-	if err := copyFolders(ws, p.folders); err != nil {
-		return Result{}, fmt.Errorf("cell %s: %w", c.ID, err)
 	}
 	logFile, err := ws.openLog()
 	if err != nil {

@@ -12,7 +12,8 @@ import (
 // TestDryRunEveryShippedCell: build --dry-run of every cell of the shipped grid shows the
 // complete variable set Image Builder gets and what it sees of the repository: for TKG Linux
 // cells the TKr's configuration with the bundle address substituted, the tkg/ role before the
-// grid's roles, and the goss spec.
+// grid's roles, and the goss spec; for TKG Windows cells its windows.json, the grid's ISO paths,
+// the answer file (not shown) and the windows-resource-bundle.
 func TestDryRunEveryShippedCell(t *testing.T) {
 	t.Chdir("../..")
 	cells, err := grid.Load("matrices")
@@ -38,7 +39,18 @@ func TestDryRunEveryShippedCell(t *testing.T) {
 			"build_version = " + c.ID,
 			"-v /srv/runner/work/" + c.ID + ":/home/imagebuilder/imagegrid",
 		}
-		if c.TKGConfig != nil {
+		switch {
+		case c.TKGConfig != nil && c.OS.Type == "windows":
+			want = append(want,
+				c.TKGConfig.Path+" -> /home/imagebuilder/imagegrid/tkg-config",
+				"runtime = containerd   ("+c.TKGConfig.Path+"/windows.json)",
+				"kubernetes_base_url = http://10.1.2.3:3999/files/kubernetes   ("+c.TKGConfig.Path+"/windows.json)",
+				"os_iso_path = "+c.Windows.ISOPath+"   (the grid's windows settings)",
+				"(copy of "+c.Windows.AnswerFile.Path+", sha256 verified; not shown, removed after the build)",
+				"/windows-resource-bundle:",
+				"-e IB_OVFTOOL_ARGS=--skipManifestCheck",
+			)
+		case c.TKGConfig != nil:
 			want = append(want,
 				c.TKGConfig.Path+" -> /home/imagebuilder/imagegrid/tkg-config",
 				"kubernetes_cni_source_type = http   ("+c.TKGConfig.Path+"/tkg.json)",

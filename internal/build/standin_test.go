@@ -340,23 +340,74 @@ func TestTwoCellsInOneWorkDir(t *testing.T) {
 	}
 }
 
+// expiring is a context whose deadline passes when expire is called, so a test ends a build's
+// time when the build is where the test wants it, not when a clock races a loaded machine.
+// A context made from it (context.WithTimeout) ends with DeadlineExceeded too.
+type expiring struct {
+	context.Context
+	done   chan struct{}
+	expire func()
+}
+
+func newExpiring() *expiring {
+	e := &expiring{Context: context.Background(), done: make(chan struct{})}
+	e.expire = sync.OnceFunc(func() { close(e.done) })
+	return e
+}
+
+func (e *expiring) Done() <-chan struct{} { return e.done }
+
+func (e *expiring) Err() error {
+	select {
+	case <-e.done:
+		return context.DeadlineExceeded
+	default:
+		return nil
+	}
+}
+
 func TestTimeoutLeavesNoProcess(t *testing.T) {
 	t.Parallel()
 	requireStandInTools(t)
 	c := vsphereCell("ubuntu-2204", "22.04")
 	o := makeOptions(t, "STANDIN_HANG=provision")
-	o.Timeout, o.Grace = 4*time.Second, 500*time.Millisecond
-	res, err := Build(context.Background(), c, o)
-	if err == nil {
+	// The build's time runs out once the stand-in hangs (it writes its pid then); the
+	// --timeout only bounds a stand-in that neither hangs nor ends.
+	o.Timeout, o.Grace = 5*time.Minute, 500*time.Millisecond
+	pidFile := filepath.Join(o.WorkDir, c.ID, "packer-cache", "standin-hang.pid")
+	ctx := newExpiring()
+	type result struct {
+		res Result
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		res, err := Build(ctx, c, o)
+		done <- result{res, err}
+	}()
+	var pidData []byte
+	var got result
+	for finished := false; !finished; {
+		select {
+		case got = <-done:
+			finished = true
+		case <-time.After(50 * time.Millisecond):
+			if data, err := os.ReadFile(pidFile); err == nil && strings.Count(string(data), " ") == 1 && strings.HasSuffix(string(data), "\n") {
+				pidData = data
+				ctx.expire()
+			}
+		}
+	}
+	if pidData == nil {
+		t.Fatalf("the stand-in never hung: Build returned %v\n%s", got.err, o.Console)
+	}
+	if got.err == nil {
 		t.Fatal("Build succeeded past its timeout")
 	}
-	rec := res.Record
-	if rec.Status != record.BuildFailed || rec.Failure == nil || rec.Failure.Class != record.FailureTimeout || rec.Attempts != 1 {
+	rec := got.res.Record
+	if rec.Status != record.BuildFailed || rec.Failure == nil || rec.Failure.Class != record.FailureTimeout || rec.Attempts != 1 ||
+		!strings.Contains(rec.Failure.Reason, "ran past --timeout") {
 		t.Fatalf("record = %+v", rec)
-	}
-	pidData, err := os.ReadFile(filepath.Join(o.WorkDir, c.ID, "packer-cache", "standin-hang.pid"))
-	if err != nil {
-		t.Fatalf("the stand-in never hung: %v\n%s", err, o.Console)
 	}
 	fields := strings.Fields(string(pidData))
 	pid, _ := strconv.Atoi(fields[0])
@@ -626,7 +677,7 @@ func TestValidateOnlyWithStandIn(t *testing.T) {
 	requireStandInTools(t)
 	o := makeOptions(t)
 	o.Environ = os.Environ() // no credentials: validation needs none
-	for _, c := range []record.Cell{vsphereCell("ubuntu-2204", "22.04"), awsCell(), tkgCell()} {
+	for _, c := range []record.Cell{vsphereCell("ubuntu-2204", "22.04"), awsCell(), tkgCell(), windowsCell(t, "autounattend.xml")} {
 		o.ValidateOnly = true
 		fake := newFakeDocker(c.ImageBuilder.Image)
 		o.Exec = fake.exec

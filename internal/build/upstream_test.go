@@ -5,6 +5,9 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -165,5 +168,45 @@ func TestAzureBuildUsesTheGridsGallery(t *testing.T) {
 	mustContain(t, "log", string(logData), "(location westeurope)")
 	if strings.Contains(string(logData), "s3cret-azure-secret") {
 		t.Error("the Azure secret reached the log")
+	}
+}
+
+// In a GitHub Actions job allowed an ID token and without a client secret, an Azure build
+// logs in as upstream's init-sig.sh does with AZURE_FEDERATED_TOKEN_FILE: build fetches the
+// job's OIDC token for Microsoft Entra ID, hands it over in a private file, and removes it.
+func TestAzureBuildSignsInWithGitHubOIDC(t *testing.T) {
+	t.Parallel()
+	requireStandInTools(t)
+	var audiences []string
+	gh := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer request-token" {
+			http.Error(w, "bad request token", http.StatusUnauthorized)
+			return
+		}
+		audiences = append(audiences, r.URL.Query().Get("audience"))
+		fmt.Fprint(w, `{"value": "github-oidc-token-for-azure"}`)
+	}))
+	defer gh.Close()
+	c := azureCell()
+	o := makeOptions(t, "AZURE_SUBSCRIPTION_ID=00000000-1111-2222-3333-444444444444", "AZURE_TENANT_ID=tenant",
+		"AZURE_CLIENT_ID=client", "ACTIONS_ID_TOKEN_REQUEST_URL="+gh.URL+"/token", "ACTIONS_ID_TOKEN_REQUEST_TOKEN=request-token")
+	if _, err := Build(context.Background(), c, o); err != nil {
+		t.Fatalf("Build: %v\n%s", err, o.Console)
+	}
+	if len(audiences) != 1 || audiences[0] != "api://AzureADTokenExchange" {
+		t.Errorf("ID tokens asked for audiences %q; want one for api://AzureADTokenExchange", audiences)
+	}
+	logData, err := os.ReadFile(filepath.Join(o.WorkDir, c.ID, "build.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, "log", string(logData), "--federated-token $(cat ")
+	for _, text := range []string{string(logData), o.Console.(interface{ String() string }).String()} {
+		if strings.Contains(text, "github-oidc-token-for-azure") {
+			t.Error("the OIDC token reached the log or console")
+		}
+	}
+	if _, err := os.Stat(filepath.Join(o.WorkDir, c.ID, "vars", "azure-federated-token")); !os.IsNotExist(err) {
+		t.Errorf("the token file is still in the workspace (%v)", err)
 	}
 }

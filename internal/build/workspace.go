@@ -24,6 +24,8 @@ import (
 //	  vars/          var files passed to Image Builder, in PACKER_VAR_FILES order
 //	  tkg-config/    the TKr's TKG configuration (TKG cells)
 //	  roles/         the grid's roles, NN-<name>
+//	  capi/          files the docker executor mounts at their path under images/capi
+//	  image-builder/ the make executor's private copy of the checkout (Windows cells)
 //	  output/        packer output_dir and manifest_output
 //	  packer-cache/  PACKER_CACHE_DIR
 //	  build.log      the Image Builder log of every attempt
@@ -44,7 +46,12 @@ const (
 	outputDir = "output"
 	cacheDir  = "packer-cache"
 	logName   = "build.log"
-	lockFile  = ".lock"
+	// capiDir holds the files Image Builder reads at a fixed path of images/capi (the
+	// docker executor mounts each there); imageBuilderDir the make executor's private copy
+	// of the checkout for a cell that needs such a file.
+	capiDir         = "capi"
+	imageBuilderDir = "image-builder"
+	lockFile        = ".lock"
 )
 
 func newWorkspace(workDir string, c record.Cell) (*workspace, error) {
@@ -58,12 +65,13 @@ func newWorkspace(workDir string, c record.Cell) (*workspace, error) {
 	return &workspace{dir: abs}, nil
 }
 
-func (w *workspace) vars() string        { return filepath.Join(w.dir, varsDir) }
-func (w *workspace) output() string      { return filepath.Join(w.dir, outputDir) }
-func (w *workspace) cache() string       { return filepath.Join(w.dir, cacheDir) }
-func (w *workspace) logPath() string     { return filepath.Join(w.dir, logName) }
-func (w *workspace) ovaManifest() string { return filepath.Join(w.output(), "packer-manifest.json") }
-func (w *workspace) tkgConfig() string   { return filepath.Join(w.dir, "tkg-config") }
+func (w *workspace) vars() string         { return filepath.Join(w.dir, varsDir) }
+func (w *workspace) output() string       { return filepath.Join(w.dir, outputDir) }
+func (w *workspace) cache() string        { return filepath.Join(w.dir, cacheDir) }
+func (w *workspace) logPath() string      { return filepath.Join(w.dir, logName) }
+func (w *workspace) ovaManifest() string  { return filepath.Join(w.output(), "packer-manifest.json") }
+func (w *workspace) tkgConfig() string    { return filepath.Join(w.dir, "tkg-config") }
+func (w *workspace) imageBuilder() string { return filepath.Join(w.dir, imageBuilderDir) }
 func (w *workspace) role(i int, cellPath string) string {
 	return filepath.Join(w.dir, "roles", roleDirName(i, cellPath))
 }
@@ -205,8 +213,11 @@ type file struct {
 	data []byte
 	// secret files are written 0600, not shown by --dry-run and removed after the build.
 	secret bool
-	// source is the user var file this one copies, "" for files imagegrid generates.
+	// source is the user file this one copies, "" for files imagegrid generates.
 	source string
+	// rewritten files are written in place by Image Builder (the Windows answer file):
+	// 0666 when shared with its container, which runs as its own user.
+	rewritten bool
 }
 
 func jsonFile(path string, v any, secret bool) (file, error) {
@@ -222,12 +233,18 @@ func jsonFile(path string, v any, secret bool) (file, error) {
 // either way).
 func (w *workspace) write(f file, shared bool) error {
 	mode := os.FileMode(0o644)
-	if f.secret && !shared {
+	switch {
+	case f.secret && !shared:
 		mode = 0o600
+	case f.rewritten && shared:
+		mode = 0o666
 	}
 	rel, err := w.rel(f.path)
 	if err != nil {
 		return err
+	}
+	if err := w.root.MkdirAll(filepath.Dir(rel), 0o755); err != nil {
+		return fmt.Errorf("workspace: %w", err)
 	}
 	out, err := w.root.OpenFile(rel, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|syscall.O_NOFOLLOW, mode)
 	if err != nil {
@@ -236,6 +253,9 @@ func (w *workspace) write(f file, shared bool) error {
 	_, err = out.Write(f.data)
 	if cerr := out.Close(); err == nil {
 		err = cerr
+	}
+	if err == nil && mode == 0o666 {
+		err = w.root.Chmod(rel, mode) // past the umask
 	}
 	if err != nil {
 		return fmt.Errorf("workspace: %w", err)
@@ -264,18 +284,9 @@ func readVarFiles(c record.Cell, root string) ([]userVarFile, error) {
 	defer r.Close()
 	var files []userVarFile
 	for i, vf := range c.VarFiles {
-		name := filepath.FromSlash(vf.Path)
-		if vf.Path == "" || !filepath.IsLocal(name) {
-			return nil, fmt.Errorf("cell %s: varFiles[%d].path %q: want a path relative to the directory matrix ran in, inside it", c.ID, i, vf.Path)
-		}
-		p := filepath.Join(root, name)
-		data, err := limits.VarFile.ReadFS(r.FS(), filepath.ToSlash(name), p)
+		data, p, err := readRecorded(c, r, root, vf, fmt.Sprintf("varFiles[%d]", i), "var file", limits.VarFile)
 		if err != nil {
-			return nil, fmt.Errorf("cell %s: var file: %w", c.ID, err)
-		}
-		sum := sha256.Sum256(data)
-		if got := hex.EncodeToString(sum[:]); got != strings.ToLower(vf.SHA256) {
-			return nil, fmt.Errorf("cell %s: var file %s changed since the cell was made: sha256 is %s, the cell says %s; run matrix again", c.ID, p, got, vf.SHA256)
+			return nil, err
 		}
 		var vars map[string]any
 		if err := json.Unmarshal(data, &vars); err != nil {
@@ -287,6 +298,27 @@ func readVarFiles(c record.Cell, root string) ([]userVarFile, error) {
 		files = append(files, userVarFile{path: p, data: data, vars: vars})
 	}
 	return files, nil
+}
+
+// readRecorded reads the file of the user's repository that f names, relative to root (r
+// is root's os.Root: neither its path nor a link leads outside), and refuses it when its
+// bytes changed since matrix recorded their digest. field and what name it in messages
+// ("varFiles[0]" and "var file"); it returns the bytes and the file's path.
+func readRecorded(c record.Cell, r *os.Root, root string, f record.VarFile, field, what string, l limits.Limit) ([]byte, string, error) {
+	name := filepath.FromSlash(f.Path)
+	if f.Path == "" || !filepath.IsLocal(name) {
+		return nil, "", fmt.Errorf("cell %s: %s.path %q: want a path relative to the directory matrix ran in, inside it", c.ID, field, f.Path)
+	}
+	p := filepath.Join(root, name)
+	data, err := l.ReadFS(r.FS(), filepath.ToSlash(name), p)
+	if err != nil {
+		return nil, "", fmt.Errorf("cell %s: %s: %w", c.ID, what, err)
+	}
+	sum := sha256.Sum256(data)
+	if got := hex.EncodeToString(sum[:]); got != strings.ToLower(f.SHA256) {
+		return nil, "", fmt.Errorf("cell %s: %s %s changed since the cell was made: sha256 is %s, the cell says %s; run matrix again", c.ID, what, p, got, f.SHA256)
+	}
+	return data, p, nil
 }
 
 // lineOf is the 1-based line of the first "key" in a JSON file, 0 if not found.

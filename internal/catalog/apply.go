@@ -213,19 +213,37 @@ func imagesOf(r record.PublishRecord) ([]Image, error) {
 			}
 		}
 	case record.InfraAzure:
-		for _, p := range r.Azure {
-			if usable(p.Status) && p.ID != "" {
-				ref, err := azureRef(p.ID)
-				if err != nil {
-					return nil, err
-				}
-				out = append(out, Image{Key: key, Ref: ref})
-			}
-		}
+		return azureImage(r.Azure, key)
 	default:
 		return nil, fmt.Errorf("infrastructure %q is not one of vsphere, aws, azure", r.Cell.Infra)
 	}
 	return out, nil
+}
+
+// azureImage is the image of a record's gallery image version. A version is one image in
+// every region it replicates to, and an Azure OSImage names no region (its clusters select
+// os-name,os-version): it is catalogued once, and only when it replicated to every region the
+// cell names. Until then the default stays, as a cluster in a region without a replica could
+// not use it.
+func azureImage(placements []record.AzurePlacement, key Key) ([]Image, error) {
+	var id string
+	for _, p := range placements {
+		switch {
+		case !usable(p.Status) || p.ID == "":
+			return nil, nil
+		case id != "" && !strings.EqualFold(id, p.ID):
+			return nil, fmt.Errorf("the record's regions hold two gallery image versions, %s and %s", id, p.ID)
+		}
+		id = p.ID
+	}
+	if id == "" {
+		return nil, nil
+	}
+	ref, err := azureRef(id)
+	if err != nil {
+		return nil, err
+	}
+	return []Image{{Key: key, Ref: ref}}, nil
 }
 
 // resolverLabels are the labels TKG's resolver sees on the OSImage imagegrid writes for i.

@@ -67,7 +67,7 @@ func TestApplyGolden(t *testing.T) {
 		{"ova-new-combination", nil, []record.PublishRecord{published("vsphere", "rhel-8", tkr130, false, "b")}, ApplyOptions{}},
 		{"ami-regions", nil, []record.PublishRecord{published("aws", "ubuntu-2204", tkr130, true, "c", "us-east-1", "eu-west-1")}, ApplyOptions{}},
 		{"flow-multidoc", nil, []record.PublishRecord{published("vsphere", "rhel-8", tkr129, true, "d")}, ApplyOptions{Prune: true}},
-		{"azure-tkr", nil, []record.PublishRecord{published("azure", "ubuntu-2204", tkr129, false, "e")}, ApplyOptions{}},
+		{"azure-tkr", nil, []record.PublishRecord{published("azure", "ubuntu-2204", tkr129, false, "e", "eastus", "westeurope")}, ApplyOptions{}},
 		// ubuntu 24.04 beside TKG's ubuntu 22.04: on vSphere and AWS one selector matches both
 		// (os-name, not os-version), so the new image replaces the default; Azure's selector
 		// has os-version, so the two stay side by side.
@@ -228,5 +228,67 @@ func TestApplyPartlyFailedAMIs(t *testing.T) {
 	}
 	if err := c.Check(); err != nil {
 		t.Errorf("the catalog breaks an invariant: %v", err)
+	}
+}
+
+// TestApplyAzurePartialReplication: a gallery image version that did not replicate to every
+// region of its cell is not catalogued (an Azure OSImage names no region), so the default
+// stays; once every region made it, the version is catalogued once.
+func TestApplyAzurePartialReplication(t *testing.T) {
+	partial := published("azure", "ubuntu-2204", tkr130, true, "a", "eastus", "westeurope")
+	partial.Status = record.PublishFailed
+	partial.Azure[1].Status, partial.Azure[1].Error = record.PublishFailed, "replication failed"
+	dir := copyCatalog(t)
+	if changes := applyAndWrite(t, dir, nil, []record.PublishRecord{partial}, ApplyOptions{}); len(changes) != 0 {
+		t.Fatalf("a partly replicated version changed %v; want the default kept", changes)
+	}
+	complete := published("azure", "ubuntu-2204", tkr130, true, "a", "eastus", "westeurope")
+	c, err := Load(os.DirFS(dir), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	applied, err := c.Apply([]record.PublishRecord{complete}, ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var created []string
+	for _, a := range applied {
+		for _, ch := range a.Changes {
+			if ch.Action == ActionCreated && strings.HasPrefix(ch.Object, "OSImage/") {
+				created = append(created, ch.Object)
+			}
+		}
+	}
+	if len(created) != 1 {
+		t.Errorf("created %v; want one OSImage for the version, whatever its regions", created)
+	}
+}
+
+// TestApplyBOMAzureKeepsItsPlace: a gallery entry of a legacy BOM replaced by a newer version
+// stays where it is (tanzu-framework's legacy templates take the first azure entry).
+func TestApplyBOMAzureKeepsItsPlace(t *testing.T) {
+	dir := copyCatalog(t)
+	applyAndWrite(t, dir, nil, []record.PublishRecord{published("azure", "ubuntu-2004", bom121, true, "f")}, ApplyOptions{})
+	applyAndWrite(t, dir, nil, []record.PublishRecord{published("azure", "ubuntu-1804", bom121, true, "d")}, ApplyOptions{})
+	firstOS := func() string {
+		c, err := Load(os.DirFS(dir), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range c.boms[bom121] {
+			for _, e := range b.obj.Entries {
+				if e.Key.ImageType == ImageAzure && e.Path[1] == 0 {
+					return e.Key.OSVersion + " " + e.Ref["version"]
+				}
+			}
+		}
+		return ""
+	}
+	if got := firstOS(); got != "2004 0.3.ffffff" {
+		t.Fatalf("first azure entry %q; want ubuntu 20.04's", got)
+	}
+	applyAndWrite(t, dir, nil, []record.PublishRecord{published("azure", "ubuntu-2004", bom121, true, "e")}, ApplyOptions{})
+	if got := firstOS(); got != "2004 0.3.eeeeee" {
+		t.Errorf("first azure entry after the new 20.04 version %q; want it in the same place", got)
 	}
 }

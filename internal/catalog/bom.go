@@ -64,12 +64,26 @@ func (c *Catalog) applyBOM(l located[*BOM], r record.PublishRecord, img *Image) 
 	case ImageAMI:
 		edits = []yamledit.Edit{yamledit.SetScalar{Path: append(slices.Clone(e.Path), "id"), Value: img.Ref["id"]}}
 	default:
-		// A marketplace entry becomes a gallery entry: its fields differ, so the entry is
-		// written anew in its place at the end of the list.
-		edits = []yamledit.Edit{yamledit.AppendItem{Path: []string{ImageAzure}, Item: bomItem(r, img)},
-			yamledit.RemoveItem{Path: []string{ImageAzure}, Index: e.Path[1].(int)}}
+		edits = azureBOMEdits(e, r, img)
 	}
 	return []record.CatalogChange{change}, c.editDoc(l.file, l.doc, edits...)
+}
+
+// azureBOMEdits point the azure entry e at img's gallery image version. A gallery entry keeps
+// its place, each of its keys set: tanzu-framework's legacy cluster templates take a BOM's
+// first azure entry (get_azure_image_from_bom, providers/ytt/lib/helpers.star), so an entry
+// must not move. A marketplace entry becomes a gallery entry: its fields differ, so the
+// entry is written anew at the end of the list.
+func azureBOMEdits(e BOMEntry, r record.PublishRecord, img *Image) []yamledit.Edit {
+	if slices.IndexFunc(slices.Collect(maps.Keys(img.Ref)), func(k string) bool { _, ok := e.Ref[k]; return !ok }) < 0 {
+		var edits []yamledit.Edit
+		for _, k := range slices.Sorted(maps.Keys(img.Ref)) {
+			edits = append(edits, yamledit.SetScalar{Path: append(slices.Clone(e.Path), k), Value: img.Ref[k]})
+		}
+		return edits
+	}
+	return []yamledit.Edit{yamledit.AppendItem{Path: []string{ImageAzure}, Item: bomItem(r, img)},
+		yamledit.RemoveItem{Path: []string{ImageAzure}, Index: e.Path[1].(int)}}
 }
 
 func bomRefMatches(e BOMEntry, img *Image) bool {

@@ -47,8 +47,13 @@ func published(infra, osID, tkr string, replaces bool, key string, regions ...st
 				ID: "ami-" + buildKey[:15] + string(rune('a'+i)) + "0"})
 		}
 	case record.InfraAzure:
-		r.Azure = []record.AzurePlacement{{Status: record.PublishSucceeded,
-			ID: "/subscriptions/0000/resourceGroups/images/providers/Microsoft.Compute/galleries/tkg/images/capi-" + osID + "/versions/0.3." + buildKey[:6]}}
+		if len(regions) == 0 {
+			regions = []string{"eastus"}
+		}
+		for _, region := range regions {
+			r.Azure = append(r.Azure, record.AzurePlacement{Status: record.PublishSucceeded, Region: region,
+				ID: "/subscriptions/0000/resourceGroups/images/providers/Microsoft.Compute/galleries/tkg/images/capi-" + osID + "/versions/0.3." + buildKey[:6]})
+		}
 	}
 	return r
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/imagegrid/imagegrid/internal/testutil/testfs"
 )
 
 // TestWriteDirFollowsNoLink writes changes where a link stands at the target or on the way
@@ -21,7 +23,7 @@ func TestWriteDirFollowsNoLink(t *testing.T) {
 			name: "target is a link out",
 			path: "config/TanzuKubernetesRelease.yml",
 			plant: func(t *testing.T, dir, outside string) {
-				mustSymlink(t, filepath.Join(outside, "victim.yml"), filepath.Join(dir, "config", "TanzuKubernetesRelease.yml"))
+				testfs.Symlink(t, filepath.Join(outside, "victim.yml"), filepath.Join(dir, "config", "TanzuKubernetesRelease.yml"))
 			},
 			want: "config/TanzuKubernetesRelease.yml is a symbolic link",
 		},
@@ -29,7 +31,7 @@ func TestWriteDirFollowsNoLink(t *testing.T) {
 			name: "folder is a link out",
 			path: "config/OSImage-new.yml",
 			plant: func(t *testing.T, dir, outside string) {
-				mustSymlink(t, outside, filepath.Join(dir, "config"))
+				testfs.Symlink(t, outside, filepath.Join(dir, "config"))
 			},
 			want: "path escapes from parent",
 		},
@@ -66,7 +68,7 @@ func TestWriteDirAllOrNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	mustSymlink(t, filepath.Join(dir, "a.yml"), filepath.Join(dir, "sub", "link.yml"))
+	testfs.Symlink(t, filepath.Join(dir, "a.yml"), filepath.Join(dir, "sub", "link.yml"))
 	changes := []Change{
 		{Path: "a.yml", Data: []byte("a: new\n"), Mode: 0o644},
 		{Path: "new/b.yml", Data: []byte("b: 1\n"), Mode: 0o644},
@@ -127,15 +129,5 @@ func TestWriteDir(t *testing.T) {
 	}
 	if _, err := os.Lstat(filepath.Join(dir, "gone.yml")); !os.IsNotExist(err) {
 		t.Errorf("gone.yml was not deleted: %v", err)
-	}
-}
-
-func mustSymlink(t *testing.T, target, name string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(target, name); err != nil {
-		t.Fatal(err)
 	}
 }

@@ -9,8 +9,8 @@ import (
 	"testing"
 	"text/tabwriter"
 
-	"github.com/imagegrid/imagegrid/internal/plan"
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/selection"
 )
 
 func makeCells(n int) []record.Cell {
@@ -75,11 +75,11 @@ func TestShard(t *testing.T) {
 }
 
 func TestGitHubOutputs(t *testing.T) {
-	var p plan.Plan
+	var p selection.Selection
 	for _, c := range makeCells(600) {
-		p.Build = append(p.Build, plan.Decision{Cell: c, Reason: "selected"})
+		p.Build = append(p.Build, selection.Decision{Cell: c, Reason: "selected"})
 	}
-	p.Skipped = []plan.Decision{{Cell: makeCells(1)[0], Reason: "already published"}}
+	p.Skipped = []selection.Decision{{Cell: makeCells(1)[0], Reason: "already published"}}
 	outs, err := GitHubOutputs(p, 256, 4, false)
 	if err != nil {
 		t.Fatal(err)
@@ -103,10 +103,10 @@ func TestGitHubOutputs(t *testing.T) {
 }
 
 func TestGitHubOutputsSizeLimit(t *testing.T) {
-	var p plan.Plan
+	var p selection.Selection
 	for _, c := range makeCells(1000) {
 		c.Sources = []string{strings.Repeat("matrices/long/path/", 60)}
-		p.Build = append(p.Build, plan.Decision{Cell: c})
+		p.Build = append(p.Build, selection.Decision{Cell: c})
 	}
 	_, err := GitHubOutputs(p, 256, 4, false)
 	if err == nil || !strings.Contains(err.Error(), "over GitHub's 1000000-byte limit") {
@@ -117,9 +117,9 @@ func TestGitHubOutputsSizeLimit(t *testing.T) {
 func TestTableAndSummary(t *testing.T) {
 	c := makeCells(2)
 	c[0].Kubernetes.Semver, c[0].Target.Build = "v1.30.2", "build-ami-ubuntu-2204"
-	p := plan.Plan{
-		Build:   []plan.Decision{{Cell: c[0], Reason: "not published with build key aaaaaaaaaaaa"}},
-		Skipped: []plan.Decision{{Cell: c[1], Reason: "not selected by --only infra=aws|x"}},
+	p := selection.Selection{
+		Build:   []selection.Decision{{Cell: c[0], Reason: "not published with build key aaaaaaaaaaaa"}},
+		Skipped: []selection.Decision{{Cell: c[1], Reason: "not selected by --only infra=aws|x"}},
 	}
 	var b strings.Builder
 	if err := Write(NewTable(&b), p); err != nil {
@@ -142,12 +142,12 @@ func TestTableAndSummary(t *testing.T) {
 // TestGitHubOutputsByNeeds puts each cell in the shards of the build jobs that hold what its
 // infrastructure needs, under the same per-shard cap, and leaves the other matrices empty.
 func TestGitHubOutputsByNeeds(t *testing.T) {
-	plan := func(vsphere, aws, azure int) plan.Plan {
-		var p plan.Plan
+	selected := func(vsphere, aws, azure int) selection.Selection {
+		var p selection.Selection
 		for infra, n := range map[string]int{record.InfraVSphere: vsphere, record.InfraAWS: aws, record.InfraAzure: azure} {
 			for _, c := range makeCells(n) {
 				c.Infra, c.ID = infra, infra+"-"+c.ID
-				p.Build = append(p.Build, plan.Decision{Cell: c})
+				p.Build = append(p.Build, selection.Decision{Cell: c})
 			}
 		}
 		return p
@@ -169,7 +169,7 @@ func TestGitHubOutputsByNeeds(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			outs, err := GitHubOutputs(plan(tt.vsphere, tt.aws, tt.az), tt.maxCells, 4, tt.byNeeds)
+			outs, err := GitHubOutputs(selected(tt.vsphere, tt.aws, tt.az), tt.maxCells, 4, tt.byNeeds)
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("GitHubOutputs error = %v, want %q", err, tt.err)
@@ -244,25 +244,25 @@ func TestTableAlignsAsTabwriter(t *testing.T) {
 	for i := range cells {
 		cells[i].Kubernetes.Semver, cells[i].Target.Build = fmt.Sprintf("v1.%d.0", 28+i), "build-node-ova-vsphere-ubuntu-2204"[:20+3*i]
 	}
-	decide := func(reasons ...string) []plan.Decision {
-		var ds []plan.Decision
+	decide := func(reasons ...string) []selection.Decision {
+		var ds []selection.Decision
 		for i, r := range reasons {
-			ds = append(ds, plan.Decision{Cell: cells[i], Reason: r})
+			ds = append(ds, selection.Decision{Cell: cells[i], Reason: r})
 		}
 		return ds
 	}
 	for _, tc := range []struct {
 		name string
-		p    plan.Plan
+		p    selection.Selection
 	}{
-		{"empty", plan.Plan{}},
-		{"built only", plan.Plan{Build: decide("selected", "changed: matrices/grid.yaml", "not published", "")}},
-		{"skipped only", plan.Plan{Skipped: decide("published 3d ago", "not selected by --only os=photon-5")}},
-		{"both", plan.Plan{Build: decide("selected", "changed"), Skipped: decide("", "published with build key aaaaaaaaaaaa")}},
-		{"wide characters", plan.Plan{Build: decide("changed: matrices/größe.yaml", "selected", "selected", "changed"), Skipped: decide("geändert — ünïcödé", "", "", "x")}},
-		{"reason with a tab", plan.Plan{Build: decide("changed: a\tb.yaml", "selected"), Skipped: decide("x\ty\tz", "")}},
-		{"reason with a newline", plan.Plan{Build: decide("changed: a\nb", "selected", "selected")}},
-		{"reason with controls", plan.Plan{Build: decide("changed: \v\f\xff", "selected")}},
+		{"empty", selection.Selection{}},
+		{"built only", selection.Selection{Build: decide("selected", "changed: matrices/grid.yaml", "not published", "")}},
+		{"skipped only", selection.Selection{Skipped: decide("published 3d ago", "not selected by --only os=photon-5")}},
+		{"both", selection.Selection{Build: decide("selected", "changed"), Skipped: decide("", "published with build key aaaaaaaaaaaa")}},
+		{"wide characters", selection.Selection{Build: decide("changed: matrices/größe.yaml", "selected", "selected", "changed"), Skipped: decide("geändert — ünïcödé", "", "", "x")}},
+		{"reason with a tab", selection.Selection{Build: decide("changed: a\tb.yaml", "selected"), Skipped: decide("x\ty\tz", "")}},
+		{"reason with a newline", selection.Selection{Build: decide("changed: a\nb", "selected", "selected")}},
+		{"reason with controls", selection.Selection{Build: decide("changed: \v\f\xff", "selected")}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var got strings.Builder
@@ -277,7 +277,7 @@ func TestTableAlignsAsTabwriter(t *testing.T) {
 }
 
 // tabwriterTable is the table as text/tabwriter writes it.
-func tabwriterTable(p plan.Plan) string {
+func tabwriterTable(p selection.Selection) string {
 	var b strings.Builder
 	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
 	for i, d := range p.Build {

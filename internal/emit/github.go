@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/imagegrid/imagegrid/internal/plan"
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/selection"
 )
 
 // GitHubOutputLimit is the most bytes of outputs one GitHub Actions job may set.
@@ -58,13 +58,13 @@ func shardNames(prefix string, maxShards int) []string {
 	return names
 }
 
-// GitHubOutputs are the step outputs of a plan: count, skipped, and the cells to build in
+// GitHubOutputs are the step outputs of a selection: count, skipped, and the cells to build in
 // shards of at most maxCells, at most maxShards of them per family. Unless byNeeds, every
 // cell is in shards and matrix-0 …; with byNeeds, each cell is in the shards of its group
 // (<group>-shards, <group>-matrix-0 …) and shards counts them all. Every output named by
 // OutputNames is set (an unused matrix holds an empty include, so every output a workflow
 // declares exists: gate its jobs on the shard count).
-func GitHubOutputs(p plan.Plan, maxCells, maxShards int, byNeeds bool) ([]Output, error) {
+func GitHubOutputs(p selection.Selection, maxCells, maxShards int, byNeeds bool) ([]Output, error) {
 	families := map[string][]record.Cell{} // output name prefix → its cells
 	for _, d := range p.Build {
 		prefix := ""

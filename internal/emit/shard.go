@@ -1,4 +1,4 @@
-// Package emit writes a plan for its three readers: people (a table), tools (a JSON array of
+// Package emit writes a selection for its three readers: people (a table), tools (a JSON array of
 // cells) and GitHub Actions (strategy.matrix outputs, sharded under the job limit, and a job
 // summary).
 package emit

@@ -11,16 +11,16 @@ import (
 	"text/tabwriter"
 	"unicode/utf8"
 
-	"github.com/imagegrid/imagegrid/internal/plan"
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/selection"
 )
 
-// Writer writes a plan for people or tools as its decisions come, in the order of the cells:
-// a cell to build is written when it arrives, so a plan of many cells is never held whole;
+// Writer writes a selection for people or tools as its decisions come, in the order of the cells:
+// a cell to build is written when it arrives, so a selection of many cells is never held whole;
 // the skipped ones (a few strings each) are kept for the end, where both formats list them.
 type Writer interface {
 	// Add writes or keeps one decision: build says whether its cell is built.
-	Add(d plan.Decision, build bool) error
+	Add(d selection.Decision, build bool) error
 	// Close writes what comes last (the skipped cells, the total) and flushes.
 	Close() error
 }
@@ -33,10 +33,10 @@ type skip struct{ id, key, reason string }
 type tally struct {
 	built   int
 	skipped []skip
-	write   func(d plan.Decision, first bool) error
+	write   func(d selection.Decision, first bool) error
 }
 
-func (t *tally) Add(d plan.Decision, build bool) error {
+func (t *tally) Add(d selection.Decision, build bool) error {
 	if !build {
 		t.skipped = append(t.skipped, skip{d.Cell.ID, d.Cell.ShortKey(), d.Reason})
 		return nil
@@ -69,7 +69,7 @@ type jsonWriter struct {
 	tally
 }
 
-func (j *jsonWriter) add(d plan.Decision, first bool) error {
+func (j *jsonWriter) add(d selection.Decision, first bool) error {
 	if !first {
 		j.w.WriteString(",")
 	}
@@ -95,7 +95,7 @@ func (j *jsonWriter) Close() error {
 	return nil
 }
 
-// NewTable writes the plan for people: the cells to build, then the skipped ones with
+// NewTable writes the selection for people: the cells to build, then the skipped ones with
 // reasons, then the total, in columns aligned as text/tabwriter aligns them (see align). The
 // rows wait as bare text until every width is known: a tenth of what tabwriter holds per
 // row, which at 100,000 cells was over 100 MiB.
@@ -111,7 +111,7 @@ type tableWriter struct {
 	tally
 }
 
-func (t *tableWriter) row(d plan.Decision, first bool) error {
+func (t *tableWriter) row(d selection.Decision, first bool) error {
 	if first {
 		t.text = append(t.text, "CELL\tKUBERNETES\tTKR\tTARGET\tKEY\tWHY\n"...)
 	}
@@ -222,8 +222,8 @@ func pad(w *bufio.Writer, n int) {
 // splitCells splits a line at its tabs, the newline staying with the last cell.
 func splitCells(line []byte) [][]byte { return bytes.Split(line, []byte{'\t'}) }
 
-// Write writes a plan held in memory through w, build decisions first.
-func Write(w Writer, p plan.Plan) error {
+// Write writes a selection held in memory through w, build decisions first.
+func Write(w Writer, p selection.Selection) error {
 	for _, d := range p.Build {
 		if err := w.Add(d, true); err != nil {
 			return err
@@ -245,8 +245,8 @@ func Total(built, skipped int) string {
 	return fmt.Sprintf("%d %s to build, %d skipped", built, plural(built, "cell", "cells"), skipped)
 }
 
-// Summary is the plan as a Markdown job summary.
-func Summary(p plan.Plan) string {
+// Summary is the selection as a Markdown job summary.
+func Summary(p selection.Selection) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "### imagegrid plan\n\n%s\n\n", Total(len(p.Build), len(p.Skipped)))
 	if len(p.Build) > 0 {

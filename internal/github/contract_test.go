@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"github.com/imagegrid/imagegrid/internal/github/contract"
+	"github.com/imagegrid/imagegrid/internal/testutil/githubcontract"
 )
 
 // TestContract runs the client through the operations it has against the fake, with every
@@ -13,7 +13,7 @@ import (
 // description went unexercised.
 func TestContract(t *testing.T) {
 	c, srv, _, _ := newClient(t)
-	tr := c.transport.base.(*requestLog).base.(*contract.Transport)
+	tr := c.transport.base.(*requestLog).base.(*githubcontract.Transport)
 	ctx := context.Background()
 	for _, line := range []string{"- two", "- three"} { // opens, then updates
 		if _, err := c.Propose(ctx, proposal(line)); err != nil {

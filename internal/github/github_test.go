@@ -14,8 +14,8 @@ import (
 	gh "github.com/google/go-github/v93/github"
 
 	"github.com/imagegrid/imagegrid/internal/changeset"
-	"github.com/imagegrid/imagegrid/internal/github/contract"
 	"github.com/imagegrid/imagegrid/internal/testutil/fakegithub"
+	"github.com/imagegrid/imagegrid/internal/testutil/githubcontract"
 )
 
 const branch = "imagegrid/catalog-tkg"
@@ -99,13 +99,13 @@ func sent(c *Client) []string {
 }
 
 // checked returns a transport that fails t on any exchange GitHub's description forbids.
-func checked(t *testing.T) *contract.Transport {
+func checked(t *testing.T) *githubcontract.Transport {
 	t.Helper()
-	checker, err := contract.Load()
+	checker, err := githubcontract.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &contract.Transport{Base: http.DefaultTransport, Checker: checker, Report: func(err error) { t.Errorf("contract: %v", err) }}
+	return &githubcontract.Transport{Base: http.DefaultTransport, Checker: checker, Report: func(err error) { t.Errorf("contract: %v", err) }}
 }
 
 // TestProposeOpensUpdatesAndIsIdempotent opens a pull request, updates it, and changes nothing

@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -60,10 +62,14 @@ func (g *grid) cell(c *candidate) (cell record.Cell, ok bool) {
 		ImageBuilder: ib.ref,
 	}
 	sources := []string{c.origin.File, c.release.file, ib.file}
-	// The TKG configuration builds Linux images; TKG's Windows images are built otherwise.
-	if c.release.tkgConfig != nil && info.typ != "windows" {
+	// The TKG configuration's tkg.json builds Linux images, its windows.json Windows ones,
+	// with the TKr's windows-resource-bundle.
+	if c.release.tkgConfig != nil {
 		cell.TKGConfig = c.release.tkgConfig
 		sources = append(sources, c.release.tkgConfig.Path+"/")
+		if info.typ == "windows" {
+			cell.Kubernetes.ResourceBundle = c.release.windowsBundle
+		}
 	}
 	if c.include != nil {
 		sources = append(sources, c.include.file)
@@ -77,6 +83,7 @@ func (g *grid) cell(c *candidate) (cell record.Cell, ok bool) {
 	}
 	if !g.checked {
 		g.checkOSVars(c, cell)
+		g.checkWindows(c, cell)
 	}
 	slices.Sort(sources)
 	cell.Sources = slices.Compact(sources)
@@ -94,6 +101,16 @@ func settingsRules(ss []*settings) []*rule {
 
 // apply adds one settings rule to the cell and returns the var files it read.
 func (g *grid) apply(cell *record.Cell, s *settings) []string {
+	read := g.applyVarFiles(cell, s)
+	read = append(read, g.applyRoles(cell, s)...)
+	g.applyVars(cell, s)
+	read = append(read, g.applyOS(cell, s)...)
+	g.applyHints(cell, &s.decl)
+	return read
+}
+
+// applyVarFiles adds the rule's var files to the cell, each once, and returns their paths.
+func (g *grid) applyVarFiles(cell *record.Cell, s *settings) []string {
 	var read []string
 	for _, vf := range s.decl.VarFiles {
 		p, sum, err := g.varFile(s.rule.file, vf.Value)
@@ -111,6 +128,12 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 			cell.VarFiles = append(cell.VarFiles, record.VarFile{Path: p, SHA256: sum})
 		}
 	}
+	return read
+}
+
+// applyRoles adds the rule's Ansible roles to the cell, each once, and returns their folders.
+func (g *grid) applyRoles(cell *record.Cell, s *settings) []string {
+	var read []string
 	for _, role := range s.decl.Roles {
 		// Ansible finds a role's tasks in tasks/main.yml or tasks/main.yaml.
 		p, sum, err := g.folder(s.rule.file, role.Value, "tasks/main.yml", "tasks/main.yaml")
@@ -123,29 +146,36 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 			cell.Roles = append(cell.Roles, record.Folder{Path: p, SHA256: sum})
 		}
 	}
-	if len(s.decl.Vars) > 0 {
-		if cell.Vars == nil {
-			cell.Vars = map[string]string{}
-		}
-		// The rule's vars are checked together; only when they fail is each checked again,
-		// to report it at its own place.
-		check := !g.checked && imagebuilder.CheckVars(*cell, s.decl.Vars, "vars", nil) != nil
-		for _, k := range sortedMapKeys(s.decl.Vars) {
-			v := s.decl.Vars[k]
-			if check {
-				if err := imagebuilder.CheckVars(*cell, map[string]Scalar{k: v}, "vars", nil); err != nil {
-					g.errs.Add(v.Pos, "settings.vars."+k, err.Error())
-				}
+	return read
+}
+
+// applyVars sets the rule's vars on the cell, a later rule's value over an earlier one's.
+func (g *grid) applyVars(cell *record.Cell, s *settings) {
+	if len(s.decl.Vars) == 0 {
+		return
+	}
+	if cell.Vars == nil {
+		cell.Vars = map[string]string{}
+	}
+	// The rule's vars are checked together; only when they fail is each checked again, to
+	// report it at its own place.
+	check := !g.checked && imagebuilder.CheckVars(*cell, s.decl.Vars, "vars", nil) != nil
+	for _, k := range slices.Sorted(maps.Keys(s.decl.Vars)) {
+		v := s.decl.Vars[k]
+		if check {
+			if err := imagebuilder.CheckVars(*cell, map[string]Scalar{k: v}, "vars", nil); err != nil {
+				g.errs.Add(v.Pos, "settings.vars."+k, err.Error())
 			}
-			cell.Vars[k] = v.Value
 		}
+		cell.Vars[k] = v.Value
 	}
-	if s.decl.ReplacesDefault != nil {
-		cell.ReplacesDefault = *s.decl.ReplacesDefault
-	}
+}
+
+// applyHints lays the rule's publish hints for the cell's infrastructure over the cell's.
+func (g *grid) applyHints(cell *record.Cell, decl *settingsRule) {
 	switch cell.Infra {
 	case record.InfraAWS:
-		if a := s.decl.AWS; a != nil {
+		if a := decl.AWS; a != nil {
 			h := cmp.Or(cell.Publish.AWS, &record.AWSHints{})
 			h.Regions = orList(a.Regions, h.Regions)
 			h.Accounts = orList(a.Accounts, h.Accounts)
@@ -157,7 +187,7 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 			cell.Publish.AWS = h
 		}
 	case record.InfraVSphere:
-		if v := s.decl.VSphere; v != nil {
+		if v := decl.VSphere; v != nil {
 			h := cmp.Or(cell.Publish.VSphere, &record.VSphereHints{})
 			h.Datacenter = cmp.Or(v.Datacenter, h.Datacenter)
 			h.Cluster = cmp.Or(v.Cluster, h.Cluster)
@@ -173,15 +203,59 @@ func (g *grid) apply(cell *record.Cell, s *settings) []string {
 			cell.Publish.VSphere = h
 		}
 	case record.InfraAzure:
-		if z := s.decl.Azure; z != nil {
-			h := cmp.Or(cell.Publish.Azure, &record.AzureHints{})
-			h.ResourceGroup = cmp.Or(z.ResourceGroup, h.ResourceGroup)
-			h.Gallery = cmp.Or(z.Gallery, h.Gallery)
-			h.Regions = orList(z.Regions, h.Regions)
-			cell.Publish.Azure = h
+		if z := decl.Azure; z != nil {
+			cell.Publish.Azure = g.applyAzure(z, cmp.Or(cell.Publish.Azure, &record.AzureHints{}))
 		}
 	}
-	return read
+}
+
+// applyAzure applies an Azure setting to a cell's hints h (its set fields win) and returns
+// them; what Azure would refuse is reported where it is declared.
+func (g *grid) applyAzure(z *azureDecl, h *record.AzureHints) *record.AzureHints {
+	h.ResourceGroup = cmp.Or(z.ResourceGroup, h.ResourceGroup)
+	h.Gallery = cmp.Or(z.Gallery, h.Gallery)
+	h.Regions = orList(z.Regions, h.Regions)
+	if z.ReplicaCount != nil {
+		h.ReplicaCount = *z.ReplicaCount
+	}
+	h.StorageAccountType = cmp.Or(z.StorageAccountType, h.StorageAccountType)
+	h.Subscriptions = orList(z.Subscriptions, h.Subscriptions)
+	h.Tenants = orList(z.Tenants, h.Tenants)
+	if z.Community != nil {
+		h.Community = *z.Community
+	}
+	if !g.checked { // else it passed when the cell was first made
+		g.checkAzure(z)
+	}
+	return h
+}
+
+// azureGUID is the form of Azure subscription and tenant ids.
+var azureGUID = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// checkAzure reports the Azure settings Azure would refuse, where they are declared: the
+// storage account types and replica counts a gallery image version's target region takes
+// (armcompute's StorageAccountType; at most 100 replicas a region), subscription and
+// tenant ids.
+func (g *grid) checkAzure(z *azureDecl) {
+	switch z.StorageAccountType {
+	case "", "Standard_LRS", "Standard_ZRS", "Premium_LRS":
+	default:
+		g.errs.Add(z.Field("storageAccountType"), "settings.azure.storageAccountType", fmt.Sprintf("%q; want Standard_LRS, Standard_ZRS or Premium_LRS", z.StorageAccountType))
+	}
+	if n := z.ReplicaCount; n != nil && (*n < 1 || *n > 100) {
+		g.errs.Add(z.Field("replicaCount"), "settings.azure.replicaCount", fmt.Sprintf("%d; want 1 to 100 replicas a region", *n))
+	}
+	for _, l := range []struct {
+		key string
+		ids []string
+	}{{"subscriptions", z.Subscriptions}, {"tenants", z.Tenants}} {
+		for _, id := range l.ids {
+			if !azureGUID.MatchString(id) {
+				g.errs.Add(z.Field(l.key), "settings.azure."+l.key, fmt.Sprintf("%q is not an id like 00000000-0000-0000-0000-000000000000", id))
+			}
+		}
+	}
 }
 
 // checkOSVars reports a cell whose var files and vars lack what its OS cannot be built

@@ -52,6 +52,9 @@ type releaseDecl struct {
 	TKr            string `yaml:"tkr"`
 	ImageBuilder   string `yaml:"imageBuilder"`
 	ResourceBundle string `yaml:"resourceBundle"`
+	// WindowsResourceBundle serves the release's Windows cells (default: the TKr's
+	// windows-resource-bundle).
+	WindowsResourceBundle string `yaml:"windowsResourceBundle"`
 	// TKGConfig is the folder of the TKr's TKG Image Builder configuration, relative to the
 	// declaring file's folder.
 	TKGConfig  Scalar `yaml:"tkgConfig"`
@@ -91,6 +94,7 @@ type settingsRule struct {
 	AWS             *awsDecl          `yaml:"aws"`
 	VSphere         *vsphereDecl      `yaml:"vsphere"`
 	Azure           *azureDecl        `yaml:"azure"`
+	Windows         *windowsDecl      `yaml:"windows"`
 }
 
 type awsDecl struct {
@@ -110,7 +114,22 @@ type vsphereDecl struct {
 
 type azureDecl struct {
 	Located
-	ResourceGroup string   `yaml:"resourceGroup"`
-	Gallery       string   `yaml:"gallery"`
-	Regions       []string `yaml:"regions"`
+	ResourceGroup      string   `yaml:"resourceGroup"`
+	Gallery            string   `yaml:"gallery"`
+	Regions            []string `yaml:"regions"`
+	ReplicaCount       *int     `yaml:"replicaCount"`
+	StorageAccountType string   `yaml:"storageAccountType"`
+	Subscriptions      []string `yaml:"subscriptions"`
+	Tenants            []string `yaml:"tenants"`
+	// Community makes the gallery a community gallery (anyone may use its images).
+	Community *bool `yaml:"community"`
+}
+
+// windowsDecl is what a Windows cell takes from the user: the datastore paths of the Windows
+// and VMware Tools ISOs, and the answer file (relative to the declaring file's folder).
+type windowsDecl struct {
+	Located
+	ISOPath        Scalar `yaml:"isoPath"`
+	VMToolsISOPath Scalar `yaml:"vmToolsIsoPath"`
+	AnswerFile     Scalar `yaml:"answerFile"`
 }

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
@@ -25,10 +26,14 @@ type release struct {
 	version *version.Version
 	at      Pos               // where the version is declared
 	k8s     record.Kubernetes // its Semver is the declared version
-	builder *imageBuilder
-	file    string
+	// tkgConfigAt is where tkgConfig is declared, for the checks of Windows cells.
+	tkgConfigAt Pos
+	builder     *imageBuilder
+	file        string
 	// tkgConfig is the TKr's TKG Image Builder configuration (flavor tkg).
 	tkgConfig *record.Folder
+	// windowsBundle is the resource bundle of the release's Windows cells (flavor tkg).
+	windowsBundle string
 }
 
 func (g *grid) addName(d *fileDecl) {
@@ -48,7 +53,7 @@ func (g *grid) addName(d *fileDecl) {
 }
 
 func (g *grid) addBuilders(d *fileDecl) {
-	for _, name := range sortedMapKeys(d.ImageBuilders) {
+	for _, name := range slices.Sorted(maps.Keys(d.ImageBuilders)) {
 		decl := d.ImageBuilders[name]
 		key := "imageBuilders." + name
 		if prev, ok := g.builders[name]; ok {
@@ -72,7 +77,7 @@ func (g *grid) addBuilders(d *fileDecl) {
 		if len(decl.Targets) == 0 {
 			g.errs.Add(decl.At, key+".targets", "missing: list the OS ids this release builds per infrastructure, e.g. targets: {vsphere: [ubuntu-2204]}")
 		}
-		for _, infra := range sortedMapKeys(decl.Targets) {
+		for _, infra := range slices.Sorted(maps.Keys(decl.Targets)) {
 			tkey := key + ".targets." + infra
 			if _, ok := infraTargets[infra]; !ok {
 				g.errs.Add(decl.Field("targets"), tkey, fmt.Sprintf("unknown infrastructure %q: want one of %s", infra, knownInfras()))
@@ -114,68 +119,88 @@ func imageTag(image string) string {
 
 func (g *grid) addReleases(d *fileDecl) {
 	for i, decl := range d.Kubernetes {
-		key := "kubernetes[" + strconv.Itoa(i) + "]"
-		r := &release{at: decl.Field("version"), file: d.At.File}
-		m := kubernetesVersionRE.FindStringSubmatch(decl.Version)
-		parsed, err := version.NewVersion(decl.Version)
-		if m == nil || err != nil {
-			g.errs.Add(decl.Field("version"), key+".version", fmt.Sprintf("%q is not a Kubernetes version: want v<major>.<minor>.<patch>[+<build>], e.g. v1.30.2 or v1.30.2+vmware.1", decl.Version))
-			continue
+		if r := g.release(d, "kubernetes["+strconv.Itoa(i)+"]", decl); r != nil {
+			r.index = len(g.releases)
+			g.releases = append(g.releases, r)
+			g.byVersion[decl.Version] = r
 		}
-		r.version = parsed
-		if prev := g.byVersion[decl.Version]; prev != nil {
-			g.errs.Add(decl.Field("version"), key+".version", fmt.Sprintf("Kubernetes release %s declared twice: also at %s", decl.Version, prev.at))
-			continue
-		}
-		r.builder = g.builderFor(decl, key)
-		if r.builder == nil {
-			continue
-		}
-		core := m[1] + "." + m[2] + "." + m[3]
-		pre := strings.Replace(m[4], "-", "~", 1) // packages spell v1.31.0-rc.1 as 1.31.0~rc.1
-		r.k8s = record.Kubernetes{
-			Semver:     decl.Version,
-			Series:     "v" + m[1] + "." + m[2],
-			DebVersion: cmp.Or(decl.DebVersion, core+pre+"-1.1"),
-			RPMVersion: cmp.Or(decl.RPMVersion, core+pre),
-			TKr:        decl.TKr,
-		}
-		if r.builder.ref.Flavor == record.FlavorTKG {
-			if decl.TKr == "" {
-				g.errs.Add(decl.At, key+".tkr", fmt.Sprintf("missing: image builder %q is of flavor tkg, so the release needs its TKr version, e.g. %s-tkg.1", r.builder.name, decl.Version))
-				continue
-			}
-			if !strings.HasPrefix(decl.TKr, decl.Version+"-") || kubernetesVersionRE.FindString(decl.TKr) == "" {
-				g.errs.Add(decl.Field("tkr"), key+".tkr", fmt.Sprintf("%q is not a TKr version of %s: want %s-tkg.<n>", decl.TKr, decl.Version, decl.Version))
-				continue
-			}
-			r.k8s.ResourceBundle = cmp.Or(decl.ResourceBundle, "projects.registry.vmware.com/tkg/linux-resource-bundle:"+strings.ReplaceAll(decl.TKr, "+", "_"))
-			if decl.TKGConfig.Value == "" {
-				g.errs.Add(decl.At, key+".tkgConfig", fmt.Sprintf("missing: image builder %q is of flavor tkg, so the release needs the folder of its TKr's TKG Image Builder configuration (tkg.json, the tkg/ Ansible roles, goss/), e.g. tkg-config/%s", r.builder.name, decl.TKr))
-				continue
-			}
-			p, sum, err := g.folder(d.At.File, decl.TKGConfig.Value, "tkg.json")
-			if err != nil {
-				g.errs.Add(decl.TKGConfig.Pos, key+".tkgConfig", err.Error())
-				continue
-			}
-			if err := tkgConfigRelease(p, decl.Version); err != nil {
-				g.errs.Add(decl.TKGConfig.Pos, key+".tkgConfig", err.Error())
-				continue
-			}
-			r.tkgConfig = &record.Folder{Path: p, SHA256: sum}
-		} else if decl.TKr != "" || decl.ResourceBundle != "" || decl.TKGConfig.Value != "" {
-			g.errs.Add(decl.At, key, fmt.Sprintf("tkr, resourceBundle and tkgConfig are for TKG builds, but image builder %q is of flavor upstream", r.builder.name))
-			continue
-		}
-		r.index = len(g.releases)
-		g.releases = append(g.releases, r)
-		g.byVersion[decl.Version] = r
 	}
 }
 
+// release is the Kubernetes release decl of d (at key) with its versions, image builder and
+// TKG configuration, or nil after reporting why it is not one.
+func (g *grid) release(d *fileDecl, key string, decl releaseDecl) *release {
+	r := &release{at: decl.Field("version"), tkgConfigAt: decl.TKGConfig.Pos, file: d.At.File}
+	m := kubernetesVersionRE.FindStringSubmatch(decl.Version)
+	parsed, err := version.NewVersion(decl.Version)
+	if m == nil || err != nil {
+		g.errs.Add(decl.Field("version"), key+".version", fmt.Sprintf("%q is not a Kubernetes version: want v<major>.<minor>.<patch>[+<build>], e.g. v1.30.2 or v1.30.2+vmware.1", decl.Version))
+		return nil
+	}
+	r.version = parsed
+	if prev := g.byVersion[decl.Version]; prev != nil {
+		g.errs.Add(decl.Field("version"), key+".version", fmt.Sprintf("Kubernetes release %s declared twice: also at %s", decl.Version, prev.at))
+		return nil
+	}
+	r.builder = g.builderFor(decl, key)
+	if r.builder == nil {
+		return nil
+	}
+	core := m[1] + "." + m[2] + "." + m[3]
+	pre := strings.Replace(m[4], "-", "~", 1) // packages spell v1.31.0-rc.1 as 1.31.0~rc.1
+	r.k8s = record.Kubernetes{
+		Semver:     decl.Version,
+		Series:     "v" + m[1] + "." + m[2],
+		DebVersion: cmp.Or(decl.DebVersion, core+pre+"-1.1"),
+		RPMVersion: cmp.Or(decl.RPMVersion, core+pre),
+		TKr:        decl.TKr,
+	}
+	if r.builder.ref.Flavor != record.FlavorTKG {
+		if cmp.Or(decl.TKr, decl.ResourceBundle, decl.WindowsResourceBundle, decl.TKGConfig.Value) != "" {
+			g.errs.Add(decl.At, key, fmt.Sprintf("tkr, resourceBundle, windowsResourceBundle and tkgConfig are for TKG builds, but image builder %q is of flavor upstream", r.builder.name))
+			return nil
+		}
+		return r
+	}
+	if !g.tkgRelease(d, key, decl, r) {
+		return nil
+	}
+	return r
+}
+
+// tkgRelease completes r, the release decl of a TKG image builder, with its TKr's resource
+// bundle and TKG Image Builder configuration; it reports false after reporting what is
+// missing or wrong.
+func (g *grid) tkgRelease(d *fileDecl, key string, decl releaseDecl, r *release) bool {
+	if decl.TKr == "" {
+		g.errs.Add(decl.At, key+".tkr", fmt.Sprintf("missing: image builder %q is of flavor tkg, so the release needs its TKr version, e.g. %s-tkg.1", r.builder.name, decl.Version))
+		return false
+	}
+	if !strings.HasPrefix(decl.TKr, decl.Version+"-") || kubernetesVersionRE.FindString(decl.TKr) == "" {
+		g.errs.Add(decl.Field("tkr"), key+".tkr", fmt.Sprintf("%q is not a TKr version of %s: want %s-tkg.<n>", decl.TKr, decl.Version, decl.Version))
+		return false
+	}
+	r.k8s.ResourceBundle = cmp.Or(decl.ResourceBundle, "projects.registry.vmware.com/tkg/linux-resource-bundle:"+strings.ReplaceAll(decl.TKr, "+", "_"))
+	r.windowsBundle = cmp.Or(decl.WindowsResourceBundle, "projects.registry.vmware.com/tkg/windows-resource-bundle:"+strings.ReplaceAll(decl.TKr, "+", "_"))
+	if decl.TKGConfig.Value == "" {
+		g.errs.Add(decl.At, key+".tkgConfig", fmt.Sprintf("missing: image builder %q is of flavor tkg, so the release needs the folder of its TKr's TKG Image Builder configuration (tkg.json, the tkg/ Ansible roles, goss/), e.g. tkg-config/%s", r.builder.name, decl.TKr))
+		return false
+	}
+	p, sum, err := g.folder(d.At.File, decl.TKGConfig.Value, "tkg.json")
+	if err != nil {
+		g.errs.Add(decl.TKGConfig.Pos, key+".tkgConfig", err.Error())
+		return false
+	}
+	if err := tkgConfigRelease(p, decl.Version); err != nil {
+		g.errs.Add(decl.TKGConfig.Pos, key+".tkgConfig", err.Error())
+		return false
+	}
+	r.tkgConfig = &record.Folder{Path: p, SHA256: sum}
+	return true
+}
+
 func (g *grid) builderFor(decl releaseDecl, key string) *imageBuilder {
-	names := sortedMapKeys(g.builders)
+	names := slices.Sorted(maps.Keys(g.builders))
 	if decl.ImageBuilder == "" {
 		if len(names) == 1 {
 			return g.builders[names[0]]
@@ -198,7 +223,7 @@ func listOrNone(names []string) string {
 }
 
 func (g *grid) addInfrastructures(d *fileDecl) {
-	for _, infra := range sortedMapKeys(d.Infrastructures) {
+	for _, infra := range slices.Sorted(maps.Keys(d.Infrastructures)) {
 		decl := d.Infrastructures[infra]
 		key := "infrastructures." + infra
 		if _, ok := infraTargets[infra]; !ok {

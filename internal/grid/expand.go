@@ -192,15 +192,6 @@ func (g *grid) dedupe() []*candidate {
 	return out
 }
 
-func sortedMapKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
-
 // byCell orders cells by infrastructure, OS, architecture, then Kubernetes version as versions
 // compare (v1.9 before v1.10). Releases have distinct ranks, and no two cells left by dedupe
 // share all four.

@@ -42,6 +42,15 @@ type keyTail struct {
 	// without them are what they were before folders counted.
 	TKGConfig string   `json:"tkgConfig,omitempty"`
 	Roles     []string `json:"roles,omitempty"`
+	// Windows is a Windows cell's ISO paths and answer file digest; omitted for others.
+	Windows *windowsKey `json:"windows,omitempty"`
+}
+
+// windowsKey is the part of a Windows cell's settings that determines its image.
+type windowsKey struct {
+	ISOPath        string `json:"isoPath"`
+	VMToolsISOPath string `json:"vmToolsIsoPath"`
+	AnswerFile     string `json:"answerFile"`
 }
 
 // keyHasher computes build keys, one cell after another, reusing its input, buffers and hash:
@@ -101,6 +110,9 @@ func (k *keyHasher) write(w io.Writer, c record.Cell) {
 	}
 	for _, r := range c.Roles {
 		tail.Roles = append(tail.Roles, r.SHA256)
+	}
+	if w := c.Windows; w != nil {
+		tail.Windows = &windowsKey{ISOPath: w.ISOPath, VMToolsISOPath: w.VMToolsISOPath, AnswerFile: w.AnswerFile.SHA256}
 	}
 	k.encode(tail)
 	w.Write(k.head)

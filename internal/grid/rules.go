@@ -3,6 +3,7 @@ package grid
 import (
 	"fmt"
 	"iter"
+	"maps"
 	"slices"
 	"strings"
 
@@ -60,7 +61,7 @@ func (g *grid) rule(decl matchRule, file, key string) *rule {
 	check("infra", decl.Infra, func(v string) bool { _, ok := infraTargets[v]; return ok }, "one of "+knownInfras())
 	check("os", decl.OS, func(v string) bool { _, ok := knownOS[v]; return ok }, "one of "+knownOSIDs())
 	check("arch", decl.Arch, func(v string) bool { return slices.Contains(knownArch, v) }, "one of "+strings.Join(knownArch, ", "))
-	check("imageBuilder", decl.ImageBuilder, func(v string) bool { _, ok := g.builders[v]; return ok }, "a declared image builder: "+listOrNone(sortedMapKeys(g.builders)))
+	check("imageBuilder", decl.ImageBuilder, func(v string) bool { _, ok := g.builders[v]; return ok }, "a declared image builder: "+listOrNone(slices.Sorted(maps.Keys(g.builders))))
 	if decl.Kubernetes != "" {
 		c, err := version.NewConstraint(decl.Kubernetes)
 		if err != nil {

@@ -16,6 +16,12 @@ type Credentials struct {
 	VarFileKeys []string
 	// OS are required by the cell's operating system, wherever it is built.
 	OS []string
+	// OneOf are alternatives of which one must be set, beside Required.
+	OneOf []string
+	// FederatedTokenFile, when set, is the one of OneOf a build can provide itself in a
+	// GitHub Actions job allowed an ID token: the variable naming a private file that holds
+	// the job's OIDC token.
+	FederatedTokenFile string
 }
 
 // CredentialsFor returns the credentials a build of osName (a cell's os.name) on infra needs.
@@ -44,8 +50,14 @@ func infraCredentials(infra string) Credentials {
 			Settings: []string{"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_EC2"},
 		}
 	case record.InfraAzure:
+		// Upstream's packer/azure/scripts/init-sig.sh (v0.1.55) logs the az CLI in, which
+		// packer-plugin-azure then uses (packer/azure/azure-config.json: use_azure_cli_auth),
+		// with the federated token in the file AZURE_FEDERATED_TOKEN_FILE names when it is
+		// set, with AZURE_CLIENT_SECRET otherwise.
 		return Credentials{
-			Required: []string{"AZURE_SUBSCRIPTION_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_ID", "AZURE_CLIENT_SECRET"},
+			Required:           []string{"AZURE_SUBSCRIPTION_ID", "AZURE_TENANT_ID", "AZURE_CLIENT_ID"},
+			OneOf:              []string{"AZURE_CLIENT_SECRET", "AZURE_FEDERATED_TOKEN_FILE"},
+			FederatedTokenFile: "AZURE_FEDERATED_TOKEN_FILE",
 		}
 	}
 	return Credentials{}

@@ -76,14 +76,33 @@ var nodeChecks = []nodeCheck{
 	}},
 }
 
+// windowsNodeChecks are what Cluster API expects of a Windows node image, as upstream's
+// Windows goss checks test it (packer/goss/goss-command.yaml and goss-service.yaml under OS
+// "windows", goss-vars.yaml's common-windows-service; v0.1.14 … v0.1.55): the binaries by
+// their version commands, containerd and the sandbox image kubeadm join needs by
+// "Correct Containerd Version" and "Correct Containerd config" (no image is pulled ahead:
+// TKG's windows.json sets prepull false), cloudbase-init, Windows' cloud-init, by its service.
+var windowsNodeChecks = []nodeCheck{
+	{name: "kubeadm", matches: command("kubeadm version"), version: true},
+	{name: "kubelet", matches: command("kubelet --version"), version: true},
+	{name: "kubectl", matches: command("kubectl version"), version: true},
+	{name: "containerd", matches: command("Correct Containerd Version")},
+	{name: "sandbox image", matches: command("Correct Containerd config")},
+	{name: "cloudbase-init", matches: command("Windows Service - cloudbase-init")},
+}
+
 // NodeImageFromGoss reads goss's result for cell c as a node image report: kubeadm, kubelet
 // and kubectl at the cell's version, containerd, the images kubeadm init/join need (one check
-// each) and cloud-init, each as goss verified it. An expectation goss did not test is a failed
+// each) and cloud-init, each as goss verified it (for Windows, windowsNodeChecks). An expectation goss did not test is a failed
 // check. spec names the goss entry file, for the checks' Where.
 func NodeImageFromGoss(c record.Cell, out GossOutput, spec string) record.NodeImageReport {
 	rep := record.NodeImageReport{Source: record.NodeImageSourceGoss}
 	version := strings.TrimPrefix(c.Kubernetes.Semver, "v")
-	for _, nc := range nodeChecks {
+	checks := nodeChecks
+	if IsWindows(c) {
+		checks = windowsNodeChecks
+	}
+	for _, nc := range checks {
 		var hits []GossResult
 		for _, r := range out.Results {
 			if nc.matches(r) {
@@ -131,7 +150,8 @@ func (nc nodeCheck) check(hits []GossResult, version, spec string) record.NodeIm
 	check.Expected, check.Found = strings.Join(expected, ", "), strings.Join(found, ", ")
 	if nc.version {
 		check.Expected = version
-		check.OK = check.OK && (slices.Contains(hits[0].Found, version) || hits[0].ResourceType == "Package")
+		// upstream's Windows checks look for kubernetes_semver itself, with its "v".
+		check.OK = check.OK && (slices.Contains(hits[0].Found, version) || slices.Contains(hits[0].Found, "v"+version) || hits[0].ResourceType == "Package")
 	}
 	check.Where = spec + ": " + strings.Join(where, "; ")
 	return check

@@ -81,3 +81,42 @@ func TestParseGoss(t *testing.T) {
 		t.Errorf("ParseGoss = %+v, %v", out, err)
 	}
 }
+
+// upstreamWindows are the results of upstream's Windows goss checks for a TKG Windows build.
+func upstreamWindows(semver string) []GossResult {
+	return []GossResult{
+		gossResult("Command", "kubectl version --client", "stdout", []string{semver, "windows", "amd64"}, []string{semver, "windows", "amd64"}),
+		gossResult("Command", "kubeadm version", "stdout", []string{semver, "windows", "amd64"}, []string{semver, "windows", "amd64"}),
+		gossResult("Command", "kubelet --version", "stdout", []string{semver}, []string{semver}),
+		gossResult("Command", "Correct Containerd Version", "stdout", []string{"1.6.33+vmware.1"}, []string{"1.6.33+vmware.1"}),
+		gossResult("Command", "Correct Containerd config", "stdout", []string{`sandbox_image = "projects.registry.vmware.com/tkg/pause:3.9"`}, []string{`sandbox_image = "projects.registry.vmware.com/tkg/pause:3.9"`}),
+		gossResult("Command", "Windows Service - cloudbase-init", "stdout", []string{"Manual", "Stopped"}, []string{"Manual", "Stopped"}),
+	}
+}
+
+// TestNodeImageFromWindowsGoss: a Windows cell's goss result is read against upstream's
+// Windows checks, whose version commands look for kubernetes_semver with its "v".
+func TestNodeImageFromWindowsGoss(t *testing.T) {
+	t.Parallel()
+	c := record.Cell{OS: record.OS{Type: "windows"}, Kubernetes: record.Kubernetes{Semver: "v1.30.2+vmware.1"}}
+	tests := []struct {
+		name    string
+		results []GossResult
+		verdict string
+		reason  string
+	}{
+		{"everything checked and found", upstreamWindows("v1.30.2+vmware.1"), record.NodeImagePassed, ""},
+		{"another release's binaries", upstreamWindows("v1.29.6+vmware.1"), record.NodeImageFailed, "goss did not confirm kubeadm (v1.29.6+vmware.1, windows, amd64), kubelet (v1.29.6+vmware.1), kubectl (v1.29.6+vmware.1, windows, amd64)"},
+		{"no cloudbase-init", upstreamWindows("v1.30.2+vmware.1")[:5], record.NodeImageFailed, "goss did not confirm cloudbase-init (not tested)"},
+		{"Linux checks only", upstreamHTTP("1.30.2+vmware.1"), record.NodeImageFailed, "goss did not confirm containerd (not tested), sandbox image (not tested), cloudbase-init (not tested)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			rep := NodeImageFromGoss(c, GossOutput{Results: tt.results}, "packer/goss/goss.yaml")
+			if rep.Verdict != tt.verdict || rep.Reason != tt.reason {
+				t.Errorf("report = %s %q, want %s %q", rep.Verdict, rep.Reason, tt.verdict, tt.reason)
+			}
+		})
+	}
+}

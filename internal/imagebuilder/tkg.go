@@ -112,15 +112,7 @@ var imageBuilderDefaults = map[string]Setting{
 // containerd's sandbox need the sources below, and packer/config/common.json's pause_image is
 // registry.k8s.io's, not the TKr's.
 func CheckInstallsKubernetes(c record.Cell, vars map[string]Setting, bundleURL string) error {
-	get := func(name string) Setting {
-		if s, ok := vars[name]; ok {
-			return s
-		}
-		if s, ok := imageBuilderDefaults[name]; ok {
-			return s
-		}
-		return Setting{From: "no var file"}
-	}
+	get := effective(vars, imageBuilderDefaults)
 	var problems []string
 	for _, name := range []string{"kubernetes_source_type", "kubernetes_cni_source_type"} {
 		if s := get(name); s.Value != "http" {

@@ -46,6 +46,7 @@ func Vars(c record.Cell, loc Locations) map[string]string {
 func OwnedVars(c record.Cell) []string {
 	owned := slices.Collect(maps.Keys(Vars(c, Locations{})))
 	owned = append(owned, composedVars...)
+	owned = append(owned, ownedWindowsVars(c)...)
 	slices.Sort(owned)
 	return owned
 }
@@ -70,7 +71,11 @@ func CheckVars[V any](c record.Cell, vars map[string]V, where string, line func(
 	if IsTKG(c) {
 		from += " and the TKr's resource bundle"
 	}
-	return fmt.Errorf("%s sets %s, which imagegrid sets for every cell and relies on: outputs go to the cell's workspace, Kubernetes comes from %s, Ansible roles and the goss spec from the grid's roles (settings[].roles: folders of Ansible roles) and the release's tkgConfig; remove it", where, strings.Join(set, ", "), from)
+	windows := ""
+	if IsWindows(c) {
+		windows = ", the Windows and VMware Tools ISOs from the grid's windows settings (isoPath, vmToolsIsoPath)"
+	}
+	return fmt.Errorf("%s sets %s, which imagegrid sets for every cell and relies on: outputs go to the cell's workspace, Kubernetes comes from %s, Ansible roles and the goss spec from the grid's roles (settings[].roles: folders of Ansible roles) and the release's tkgConfig%s; remove it", where, strings.Join(set, ", "), from, windows)
 }
 
 // IsTKG reports whether the cell is built the TKG way (resource bundle, OVF VERSION).
@@ -95,7 +100,7 @@ func CheckTKG(c record.Cell) error {
 	if c.Kubernetes.ResourceBundle == "" {
 		missing = append(missing, "kubernetes.resourceBundle")
 	}
-	if c.TKGConfig == nil && c.OS.Type != "windows" {
+	if c.TKGConfig == nil {
 		missing = append(missing, "tkgConfig (the TKr's TKG Image Builder configuration, which installs Kubernetes from the resource bundle)")
 	}
 	if len(missing) > 0 {
@@ -112,8 +117,10 @@ type Env struct {
 	CacheDir string
 	// OVFCustomProperties is the metadata.json path (TKG); empty for none.
 	OVFCustomProperties string
-	// OVFTool sets IB_OVFTOOL=1 (TKG builds export with ovftool).
-	OVFTool bool
+	// OVFTool sets IB_OVFTOOL=1 (TKG builds export with ovftool), OVFToolArgs
+	// IB_OVFTOOL_ARGS (TKG's Windows procedure: WindowsOVFToolArgs).
+	OVFTool     bool
+	OVFToolArgs string
 	// Force adds -force to PACKER_FLAGS: upstream's packer-node.json keeps the build VM
 	// (destroy: false) under the name build_version, and packer-plugin-vsphere refuses to
 	// create a VM whose name exists unless forced (driver PreCleanVM), so a retry or rebuild
@@ -136,6 +143,9 @@ func (e Env) List() []string {
 	}
 	if e.OVFTool {
 		env = append(env, "IB_OVFTOOL=1")
+	}
+	if e.OVFToolArgs != "" {
+		env = append(env, "IB_OVFTOOL_ARGS="+e.OVFToolArgs)
 	}
 	if e.Force {
 		env = append(env, "PACKER_FLAGS="+strings.TrimSpace(e.PackerFlags+" -force"))

@@ -25,6 +25,8 @@ var (
 	Grid = Limit{"a grid declaration file", 1 << 20}
 	// VarFile is one var file a grid names.
 	VarFile = Limit{"a var file", 1 << 20}
+	// AnswerFile is a Windows cell's autounattend.xml.
+	AnswerFile = Limit{"a Windows answer file", 1 << 20}
 	// PublishConfig is publish's configuration file.
 	PublishConfig = Limit{"the publish configuration", 1 << 20}
 	// Record is one JSON file of imagegrid's formats: a cell list, a build or publish record.

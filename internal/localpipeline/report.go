@@ -71,6 +71,9 @@ func placements(pr record.PublishRecord) []string {
 	for _, a := range pr.AMIs {
 		out = append(out, fmt.Sprintf("%s: %s %s", a.Status, a.Region, a.ID))
 	}
+	for _, a := range pr.Azure {
+		out = append(out, fmt.Sprintf("%s: %s version %s (%d× %s)", a.Status, a.Region, a.ID[strings.LastIndex(a.ID, "/")+1:], a.ReplicaCount, a.StorageAccountType))
+	}
 	if len(out) == 0 {
 		out = append(out, pr.Status+": "+pr.Error)
 	}

@@ -19,10 +19,12 @@ import (
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
-// DefaultCells are the cells a local run builds: one vSphere, one AWS, of the shipped grid.
+// DefaultCells are the cells a local run builds: one vSphere, one AWS, one Azure, of the
+// shipped grid.
 var DefaultCells = []string{
 	"id=vsphere-ubuntu-2204-amd64-v1.30.2---vmware.1",
 	"id=aws-ubuntu-2204-amd64-v1.30.2---vmware.1",
+	"id=azure-ubuntu-2204-amd64-v1.30.2---vmware.1",
 }
 
 // Test credentials for the moto server; they grant nothing anywhere else.
@@ -50,6 +52,7 @@ type run struct {
 	started   time.Time
 	vc        *vcenter
 	moto      *motoserver.Server
+	gallery   *gallery
 }
 
 // Run runs matrix → build → publish → catalog on this machine and prints what it made.
@@ -83,10 +86,10 @@ func Run(ctx context.Context, o Options) error {
 	}{
 		{"compile matrix, build and publish", r.compile},
 		{"matrix: choose the cells", r.matrix},
-		{"start a vCenter simulator and a moto_server", r.services},
+		{"start a vCenter simulator, a moto_server and a fake Azure gallery", r.services},
 		{"build: run the Image Builder stand-in for each cell", r.build},
 		{"catalog: a git repository with the example TKr catalog", r.catalog},
-		{"publish: templates, AMIs and the catalog change", r.publish},
+		{"publish: templates, AMIs, gallery versions and the catalog change", r.publish},
 		{"matrix again: the catalog's ledger leaves nothing to build", r.replan},
 	}
 	for i, s := range steps {
@@ -131,6 +134,9 @@ func (r *run) stop() {
 	if r.vc != nil {
 		r.vc.close()
 	}
+	if r.gallery != nil {
+		r.gallery.close()
+	}
 }
 
 func (r *run) cellsDir() string   { return filepath.Join(r.Work, "cells") }
@@ -139,9 +145,10 @@ func (r *run) publishDir() string { return filepath.Join(r.Work, "publish") }
 func (r *run) catalogDir() string { return filepath.Join(r.Work, "catalog") }
 
 func (r *run) compile(ctx context.Context) error {
-	// mknodedisk makes the stand-in's node image disks (testdata/imagebuilder hack/node-disk.sh).
+	// mknodedisk makes the stand-in's node image disks (testdata/imagebuilder hack/node-disk.sh);
+	// fakegalleryd is the fake Azure.
 	return r.command(ctx, "compile", nil, "go", "build", "-o", r.bin+string(filepath.Separator), "./cmd/matrix", "./cmd/build", "./cmd/publish",
-		"./internal/testutil/nodeimage/mknodedisk")
+		"./internal/testutil/nodeimage/mknodedisk", "./internal/testutil/fakegallery/fakegalleryd")
 }
 
 func (r *run) matrix(ctx context.Context) error {
@@ -233,6 +240,10 @@ func (r *run) services(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintf(r.Out, "    moto_server at %s\n", r.moto.URL)
+	if r.gallery, err = startGallery(ctx, r.bin, r.Work); err != nil {
+		return err
+	}
+	fmt.Fprintf(r.Out, "    fake Azure gallery at %s\n", r.gallery.URL)
 	return nil
 }
 
@@ -265,6 +276,7 @@ func (r *run) build(ctx context.Context) error {
 	env = append(env, "VSPHERE_SERVER="+r.vc.host, "STANDIN_DOCKER_STATE="+filepath.Join(r.Work, "docker"),
 		"STANDIN_MKNODEDISK="+filepath.Join(r.bin, "mknodedisk"))
 	env = append(env, r.awsEnv()...)
+	env = append(env, r.gallery.env()...)
 	errs := make([]error, len(cells))
 	var wg sync.WaitGroup
 	for i, c := range cells {
@@ -278,7 +290,10 @@ func (r *run) build(ctx context.Context) error {
 		})
 	}
 	wg.Wait()
-	return errors.Join(errs...)
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return r.gallery.seed(ctx, r.buildDir(), cells)
 }
 
 func (r *run) catalog(ctx context.Context) error {
@@ -299,11 +314,11 @@ func (r *run) catalog(ctx context.Context) error {
 
 func (r *run) publish(ctx context.Context) error {
 	config := filepath.Join(r.Work, "publish.yaml")
-	doc := r.vc.publishConfig()
+	doc := r.vc.publishConfig() + r.gallery.publishConfig()
 	if err := os.WriteFile(config, []byte(doc), 0o644); err != nil {
 		return err
 	}
-	env := append(append(baseEnv(), r.vcenterEnv("GOVC_")...), r.awsEnv()...)
+	env := append(append(append(baseEnv(), r.vcenterEnv("GOVC_")...), r.awsEnv()...), r.gallery.env()...)
 	env = append(env, "GIT_AUTHOR_NAME=imagegrid", "GIT_AUTHOR_EMAIL=imagegrid@localhost", "GIT_COMMITTER_NAME=imagegrid", "GIT_COMMITTER_EMAIL=imagegrid@localhost")
 	return r.command(ctx, "publish", env, filepath.Join(r.bin, "publish"),
 		"--records", r.buildDir(), "--config", config, "--out", r.publishDir(), "--catalog-dir", r.catalogDir())
@@ -336,10 +351,11 @@ func (r *run) awsEnv() []string {
 }
 
 // baseEnv is this process's environment without anything that would reach a real cloud or
-// GitHub: the local run talks to its simulator and moto only.
+// GitHub (ACTIONS_ID_TOKEN_REQUEST_* would sign in to Azure with GitHub OIDC): the local
+// run talks to its simulator, moto and the fake gallery only.
 func baseEnv() []string {
 	return slices.DeleteFunc(os.Environ(), func(kv string) bool {
-		for _, p := range []string{"AWS_", "GOVC_", "VSPHERE_", "GITHUB_", "INPUT_", "RUNNER_"} {
+		for _, p := range []string{"AWS_", "AZURE_", "ACTIONS_", "SSL_CERT_", "GOVC_", "VSPHERE_", "GITHUB_", "INPUT_", "RUNNER_"} {
 			if strings.HasPrefix(kv, p) {
 				return true
 			}

@@ -2,7 +2,8 @@ package ova
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -38,13 +39,8 @@ func (e *MismatchError) Error() string {
 // CheckProperties compares the properties of an OVF with the wanted key → value pairs and
 // returns a *MismatchError naming every property that is missing or different.
 func CheckProperties(props, want map[string]string) error {
-	keys := make([]string, 0, len(want))
-	for k := range want {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var bad []Mismatch
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(want)) {
 		got, ok := props[k]
 		switch {
 		case !ok:

@@ -65,6 +65,7 @@ func checkRoot(data []byte) error {
 	}
 }
 
+// read fills d's references, product, version and properties from its envelope.
 func (d *Descriptor) read() error {
 	for _, ref := range d.Envelope.References {
 		if ref.Href == "" {
@@ -72,45 +73,64 @@ func (d *Descriptor) read() error {
 		}
 		d.References = append(d.References, ref.Href)
 	}
+	products, err := productSections(d.Envelope)
+	if err != nil {
+		return err
+	}
+	for _, ps := range products {
+		if err := d.readProduct(ps); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// productSections are the ProductSections of env's virtual system, or of each system of its
+// collection, in document order.
+func productSections(env *ovf.Envelope) ([]ovf.ProductSection, error) {
 	var products []ovf.ProductSection
-	if vs := d.Envelope.VirtualSystem; vs != nil {
+	if vs := env.VirtualSystem; vs != nil {
 		products = append(products, vs.Product...)
 	}
-	if c := d.Envelope.VirtualSystemCollection; c != nil {
+	if c := env.VirtualSystemCollection; c != nil {
 		for _, vs := range c.VirtualSystem {
 			products = append(products, vs.Product...)
 		}
 	}
-	if d.Envelope.VirtualSystem == nil && (d.Envelope.VirtualSystemCollection == nil || len(d.Envelope.VirtualSystemCollection.VirtualSystem) == 0) {
-		return errors.New("no VirtualSystem in the OVF envelope")
+	if env.VirtualSystem == nil && (env.VirtualSystemCollection == nil || len(env.VirtualSystemCollection.VirtualSystem) == 0) {
+		return nil, errors.New("no VirtualSystem in the OVF envelope")
 	}
-	for _, ps := range products {
-		if d.Product == "" {
-			d.Product = strings.TrimSpace(ps.Product)
+	return products, nil
+}
+
+// readProduct takes the first product and version d has not got yet from ps, and adds its
+// properties, each keyed class.key.instance as vCenter names them.
+func (d *Descriptor) readProduct(ps ovf.ProductSection) error {
+	if d.Product == "" {
+		d.Product = strings.TrimSpace(ps.Product)
+	}
+	if d.Version == "" {
+		d.Version = strings.TrimSpace(ps.Version)
+	}
+	for _, p := range ps.Property {
+		if p.Key == "" {
+			return errors.New("ProductSection Property without ovf:key")
 		}
-		if d.Version == "" {
-			d.Version = strings.TrimSpace(ps.Version)
+		key := p.Key
+		if ps.Class != nil && *ps.Class != "" {
+			key = *ps.Class + "." + key
 		}
-		for _, p := range ps.Property {
-			if p.Key == "" {
-				return errors.New("ProductSection Property without ovf:key")
-			}
-			key := p.Key
-			if ps.Class != nil && *ps.Class != "" {
-				key = *ps.Class + "." + key
-			}
-			if ps.Instance != nil && *ps.Instance != "" {
-				key += "." + *ps.Instance
-			}
-			if _, dup := d.Properties[key]; dup {
-				return fmt.Errorf("ProductSection property %q is defined twice", key)
-			}
-			var value string
-			if p.Default != nil {
-				value = *p.Default
-			}
-			d.Properties[key] = value
+		if ps.Instance != nil && *ps.Instance != "" {
+			key += "." + *ps.Instance
 		}
+		if _, dup := d.Properties[key]; dup {
+			return fmt.Errorf("ProductSection property %q is defined twice", key)
+		}
+		var value string
+		if p.Default != nil {
+			value = *p.Default
+		}
+		d.Properties[key] = value
 	}
 	return nil
 }

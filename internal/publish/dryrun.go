@@ -11,19 +11,19 @@ import (
 
 // DryRun is a publisher that says what it would do and touches nothing.
 type DryRun struct {
-	// Plan describes, without side effects, what publishing rec would do.
-	Plan func(rec record.BuildRecord) ([]string, error)
-	// Log receives the plan when the context carries no log of its own (WithLog).
+	// Steps describes, without side effects, what publishing rec would do, one step a line.
+	Steps func(rec record.BuildRecord) ([]string, error)
+	// Log receives the steps when the context carries no log of its own (WithLog).
 	Log io.Writer
 }
 
 var _ Interface = DryRun{}
 
-// Publish logs the plan and returns a skipped record that carries it.
+// Publish logs the steps and returns a skipped record that carries them.
 func (d DryRun) Publish(ctx context.Context, rec record.BuildRecord, _ string) (record.PublishRecord, error) {
-	lines, err := d.Plan(rec)
+	lines, err := d.Steps(rec)
 	if err != nil {
-		return record.PublishRecord{}, fmt.Errorf("plan %s: %w", rec.Cell.ID, err)
+		return record.PublishRecord{}, fmt.Errorf("dry run %s: %w", rec.Cell.ID, err)
 	}
 	log := Log(ctx, d.Log)
 	for _, l := range lines {

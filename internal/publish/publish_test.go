@@ -140,7 +140,7 @@ func TestDryRun(t *testing.T) {
 		t.Fatal(err)
 	}
 	var log bytes.Buffer
-	d := DryRun{Log: &log, Plan: func(rec record.BuildRecord) ([]string, error) {
+	d := DryRun{Log: &log, Steps: func(rec record.BuildRecord) ([]string, error) {
 		return []string{"copy " + rec.Artifacts.AMI[0].ID + " to us-west-2"}, nil
 	}}
 	r := &Runner{Publishers: map[string]Interface{record.InfraAWS: d}, Log: &log}
@@ -152,7 +152,7 @@ func TestDryRun(t *testing.T) {
 		t.Errorf("record = %s: %s", records[0].Status, records[0].Error)
 	}
 	if !strings.Contains(log.String(), "would copy ami-0a1b2c3d4e5f60718") {
-		t.Errorf("plan not logged: %q", log.String())
+		t.Errorf("dry-run steps not logged: %q", log.String())
 	}
 }
 
@@ -176,7 +176,11 @@ func TestCheckNodeImage(t *testing.T) {
 		{name: "an inspection that could not check is no pass", cell: tkg, reps: []record.NodeImageReport{passed("goss"), {Source: "inspection", Verdict: record.NodeImageNotChecked, Reason: "no qemu-img"}},
 			want: "inspection report is not-checked: no qemu-img"},
 		{name: "upstream build without reports", cell: record.Cell{OS: record.OS{Type: "linux"}, ImageBuilder: record.ImageBuilder{Flavor: record.FlavorUpstream}}},
-		{name: "TKG Windows without goss", cell: record.Cell{OS: record.OS{Type: "windows"}, ImageBuilder: record.ImageBuilder{Flavor: record.FlavorTKG}}},
+		{name: "TKG Windows without goss", cell: record.Cell{OS: record.OS{Type: "windows"}, ImageBuilder: record.ImageBuilder{Flavor: record.FlavorTKG}}, want: "the record has no goss report"},
+		{name: "Windows disk the inspection cannot read", cell: record.Cell{OS: record.OS{Type: "windows"}, ImageBuilder: record.ImageBuilder{Flavor: record.FlavorTKG}},
+			reps: []record.NodeImageReport{passed("goss"), {Source: "inspection", Verdict: record.NodeImageNotChecked, Reason: "not inspected: MBR partition 1: NTFS partition (a Windows image)"}}},
+		{name: "a failed inspection of a Windows image", cell: record.Cell{OS: record.OS{Type: "windows"}, ImageBuilder: record.ImageBuilder{Flavor: record.FlavorTKG}},
+			reps: []record.NodeImageReport{{Source: "inspection", Verdict: record.NodeImageFailed, Reason: "no OVF VERSION"}}, want: "inspection report is failed: no OVF VERSION"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -189,5 +193,19 @@ func TestCheckNodeImage(t *testing.T) {
 				t.Errorf("CheckNodeImage = %v, want %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestSummaryAzure: the summary names each region of a gallery image version, and its
+// failed regions are the publisher's error.
+func TestSummaryAzure(t *testing.T) {
+	id := "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/galleries/y/images/capi-ubuntu-2204/versions/0.3.1732"
+	pr := record.PublishRecord{Cell: record.Cell{ID: "azure-ubuntu-2204-amd64-v1.30.2---vmware.1", Infra: record.InfraAzure}, Status: record.PublishFailed,
+		Azure: []record.AzurePlacement{{ID: id, Region: "eastus", Status: record.PublishSucceeded}, {ID: id, Region: "westeurope", Status: record.PublishFailed, Error: "replication failed"}}}
+	if got := Summary([]record.PublishRecord{pr}); !strings.Contains(got, "eastus `0.3.1732`<br>westeurope `failed`") {
+		t.Errorf("summary lacks the regions:\n%s", got)
+	}
+	if got := FailedRegions(pr); strings.Join(got, ";") != "westeurope: replication failed" {
+		t.Errorf("FailedRegions = %q", got)
 	}
 }

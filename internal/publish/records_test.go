@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/imagegrid/imagegrid/internal/testutil/testfs"
 )
 
 // TestFindRecordsRefusesHostileFolders plants, next to valid records, each thing a records
@@ -94,7 +96,7 @@ func TestFindRecordsRefusesHostileFolders(t *testing.T) {
 			name: "OVA folder is a link out",
 			plant: func(t *testing.T, dir, outside string) {
 				write(t, dir, "evil/build-record.json", good)
-				link(t, outside, filepath.Join(dir, "evil", "output"))
+				testfs.Symlink(t, outside, filepath.Join(dir, "evil", "output"))
 			},
 			want: "evil/output is a symbolic link; publish reads the OVA through no link",
 		},
@@ -102,7 +104,7 @@ func TestFindRecordsRefusesHostileFolders(t *testing.T) {
 			name: "OVA is a link out",
 			plant: func(t *testing.T, dir, outside string) {
 				write(t, dir, "evil/build-record.json", good)
-				link(t, filepath.Join(outside, "x.ova"), filepath.Join(dir, "evil", "output", "ubuntu-2204-kube-v1.30.2+vmware.1.ova"))
+				testfs.Symlink(t, filepath.Join(outside, "x.ova"), filepath.Join(dir, "evil", "output", "ubuntu-2204-kube-v1.30.2+vmware.1.ova"))
 			},
 			want: "evil/output/ubuntu-2204-kube-v1.30.2+vmware.1.ova is a symbolic link",
 		},
@@ -110,7 +112,7 @@ func TestFindRecordsRefusesHostileFolders(t *testing.T) {
 			name: "record is a link",
 			plant: func(t *testing.T, dir, outside string) {
 				write(t, outside, "build-record.json", good)
-				link(t, filepath.Join(outside, "build-record.json"), filepath.Join(dir, "evil", "build-record.json"))
+				testfs.Symlink(t, filepath.Join(outside, "build-record.json"), filepath.Join(dir, "evil", "build-record.json"))
 			},
 			want: "evil/build-record.json is not a regular file",
 		},
@@ -146,16 +148,6 @@ func write(t *testing.T, dir, name string, data []byte) {
 		t.Fatal(err)
 	}
 	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
-}
-
-func link(t *testing.T, target, name string) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Symlink(target, name); err != nil {
 		t.Fatal(err)
 	}
 }

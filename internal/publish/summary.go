@@ -19,6 +19,23 @@ func Summary(records []record.PublishRecord) string {
 	return b.String()
 }
 
+// FailedRegions lists the regions of a record's placements that failed, each as
+// "<region>: <error>", for the publisher's error.
+func FailedRegions(pr record.PublishRecord) []string {
+	var failed []string
+	for _, a := range pr.AMIs {
+		if a.Status == record.PublishFailed {
+			failed = append(failed, a.Region+": "+a.Error)
+		}
+	}
+	for _, a := range pr.Azure {
+		if a.Status == record.PublishFailed {
+			failed = append(failed, a.Region+": "+a.Error)
+		}
+	}
+	return failed
+}
+
 // Counts returns how many records have each status.
 func Counts(records []record.PublishRecord) map[string]int {
 	n := map[string]int{}
@@ -44,6 +61,13 @@ func where(pr record.PublishRecord) string {
 			id = "failed"
 		}
 		parts = append(parts, fmt.Sprintf("%s `%s`", a.Region, id))
+	}
+	for _, a := range pr.Azure {
+		version := a.ID[strings.LastIndex(a.ID, "/")+1:]
+		if a.Status == record.PublishFailed {
+			version = "failed"
+		}
+		parts = append(parts, fmt.Sprintf("%s `%s`", a.Region, version))
 	}
 	if len(parts) == 0 {
 		return "—"

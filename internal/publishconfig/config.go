@@ -6,8 +6,10 @@
 package publishconfig
 
 import (
+	"cmp"
 	"fmt"
 	"maps"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -38,6 +40,7 @@ type Config struct {
 	Kind       string   `yaml:"kind"`
 	VSphere    *VSphere `yaml:"vsphere,omitempty"`
 	AWS        *AWS     `yaml:"aws,omitempty"`
+	Azure      *Azure   `yaml:"azure,omitempty"`
 	Catalog    *Catalog `yaml:"catalog,omitempty"`
 }
 
@@ -126,6 +129,24 @@ type AWS struct {
 	PollInterval time.Duration `yaml:"pollInterval,omitempty"`
 }
 
+// Azure says how Compute Gallery image versions are published. Where each goes (the
+// gallery, the regions, the replicas) and who may use it come from the grid, in the cells'
+// publish hints; this holds how publish works on them.
+type Azure struct {
+	// Parallel bounds the records published to Azure at once (default 5).
+	Parallel int `yaml:"parallel,omitempty"`
+	// WaitTimeout bounds the wait for a version's replication to every region (default 45m).
+	WaitTimeout time.Duration `yaml:"waitTimeout,omitempty"`
+	// PollInterval is how often the replication is checked (default 15s).
+	PollInterval time.Duration `yaml:"pollInterval,omitempty"`
+	// Endpoint and AuthorityHost replace Azure's public cloud (https://management.azure.com,
+	// https://login.microsoftonline.com/) for another cloud: a sovereign one, Azure Stack
+	// Hub, the local pipeline's fake gallery. Both https URLs; with AuthorityHost set,
+	// Microsoft's instance discovery, which knows only Microsoft's clouds, is not asked.
+	Endpoint      string `yaml:"endpoint,omitempty"`
+	AuthorityHost string `yaml:"authorityHost,omitempty"`
+}
+
 // Load reads and validates the configuration file at path.
 func Load(path string) (*Config, error) {
 	data, err := limits.PublishConfig.ReadFile(path)
@@ -170,6 +191,11 @@ func (c *Config) defaults() {
 			v.Parallel = DefaultImports
 		}
 	}
+	if z := c.Azure; z != nil {
+		z.Parallel = cmp.Or(z.Parallel, DefaultParallel)
+		z.WaitTimeout = cmp.Or(z.WaitTimeout, DefaultWaitTimeout)
+		z.PollInterval = cmp.Or(z.PollInterval, DefaultPollInterval)
+	}
 	if a := c.AWS; a != nil {
 		if a.Parallel == 0 {
 			a.Parallel = DefaultParallel
@@ -208,8 +234,8 @@ func (v *validator) check(c *Config) {
 	if c.Kind != Kind {
 		v.failf("kind", "got %q, want %q", c.Kind, Kind)
 	}
-	if c.VSphere == nil && c.AWS == nil && c.Catalog == nil {
-		v.failf("kind", "no target: set vsphere, aws or both (or only catalog, for publish --check)")
+	if c.VSphere == nil && c.AWS == nil && c.Azure == nil && c.Catalog == nil {
+		v.failf("kind", "no target: set vsphere, aws, azure or several (or only catalog, for publish --check)")
 	}
 	if c.VSphere != nil {
 		v.checkVSphere(c.VSphere)
@@ -217,8 +243,39 @@ func (v *validator) check(c *Config) {
 	if c.AWS != nil {
 		v.checkAWS(c.AWS)
 	}
+	if c.Azure != nil {
+		v.checkAzure(c.Azure)
+	}
 	if c.Catalog != nil {
 		v.checkCatalog(c.Catalog)
+	}
+}
+
+// checkWaits checks a target's parallel, waitTimeout and pollInterval; parallel counts what.
+func (v *validator) checkWaits(target, what string, parallel int, wait, poll time.Duration) {
+	if parallel < 0 {
+		v.failf(target+".parallel", "%d; want a positive number of %s at once", parallel, what)
+	}
+	if wait < 0 {
+		v.failf(target+".waitTimeout", "%s; want a positive duration like 45m", wait)
+	}
+	if poll < 0 {
+		v.failf(target+".pollInterval", "%s; want a positive duration like 15s", poll)
+	}
+}
+
+func (v *validator) checkAzure(z *Azure) {
+	v.checkWaits("azure", "records published", z.Parallel, z.WaitTimeout, z.PollInterval)
+	for _, f := range []struct{ key, value, example string }{
+		{"azure.endpoint", z.Endpoint, "https://management.usgovcloudapi.net"},
+		{"azure.authorityHost", z.AuthorityHost, "https://login.microsoftonline.us/"},
+	} {
+		if u, err := url.Parse(f.value); f.value != "" && (err != nil || u.Scheme != "https" || u.Host == "") {
+			v.failf(f.key, "%q; want an https URL like %s", f.value, f.example)
+		}
+	}
+	if (z.Endpoint == "") != (z.AuthorityHost == "") {
+		v.failf("azure", "set endpoint and authorityHost together: a cloud's Resource Manager and its sign-in go together")
 	}
 }
 
@@ -279,9 +336,34 @@ func validLabelKey(k string) bool {
 }
 
 func (v *validator) checkVSphere(s *VSphere) {
+	v.checkVCenter(s)
+	v.checkVSpherePlacement(s)
+	switch s.DiskProvisioning {
+	case "", "thin", "thick", "eagerZeroedThick":
+	default:
+		v.failf("vsphere.diskProvisioning", "%q; want thin, thick or eagerZeroedThick", s.DiskProvisioning)
+	}
+	if s.Parallel < 0 {
+		v.failf("vsphere.parallel", "%d; want a positive number of records published at once", s.Parallel)
+	}
+}
+
+// checkVCenter checks how s reaches vCenter: its server and how its certificate is verified.
+func (v *validator) checkVCenter(s *VSphere) {
 	if s.Server == "" {
 		v.failf("vsphere.server", "required: the vCenter host name or URL")
 	}
+	if s.Thumbprint != "" && !thumbprintRE.MatchString(s.Thumbprint) {
+		v.failf("vsphere.thumbprint", "%q is not a SHA-1 or SHA-256 fingerprint (colon-separated hex pairs, as govc about.cert -thumbprint prints)", s.Thumbprint)
+	}
+	if s.Thumbprint != "" && s.Insecure {
+		v.failf("vsphere.insecure", "insecure turns off the verification thumbprint pins; set one of them")
+	}
+}
+
+// checkVSpherePlacement checks where s puts the templates: datacenter, datastore, cluster or
+// resource pool, and content library.
+func (v *validator) checkVSpherePlacement(s *VSphere) {
 	if s.Datacenter == "" {
 		v.failf("vsphere.datacenter", "required: the datacenter name or inventory path")
 	}
@@ -293,20 +375,6 @@ func (v *validator) checkVSphere(s *VSphere) {
 	}
 	if s.Cluster != "" && s.ResourcePool != "" {
 		v.failf("vsphere.resourcePool", "set cluster or resourcePool, not both")
-	}
-	if s.Thumbprint != "" && !thumbprintRE.MatchString(s.Thumbprint) {
-		v.failf("vsphere.thumbprint", "%q is not a SHA-1 or SHA-256 fingerprint (colon-separated hex pairs, as govc about.cert -thumbprint prints)", s.Thumbprint)
-	}
-	if s.Thumbprint != "" && s.Insecure {
-		v.failf("vsphere.insecure", "insecure turns off the verification thumbprint pins; set one of them")
-	}
-	switch s.DiskProvisioning {
-	case "", "thin", "thick", "eagerZeroedThick":
-	default:
-		v.failf("vsphere.diskProvisioning", "%q; want thin, thick or eagerZeroedThick", s.DiskProvisioning)
-	}
-	if s.Parallel < 0 {
-		v.failf("vsphere.parallel", "%d; want a positive number of records published at once", s.Parallel)
 	}
 	if l := s.ContentLibrary; l != nil && l.Name == "" {
 		v.failf("vsphere.contentLibrary.name", "required: the content library's name")
@@ -337,13 +405,5 @@ func (v *validator) checkAWS(a *AWS) {
 			v.failf(fmt.Sprintf("aws.organizationalUnits[%d]", i), "%q is not an OU ARN like arn:aws:organizations::123456789012:ou/o-abcd123456/ou-ab12-cdef3456", arn)
 		}
 	}
-	if a.Parallel < 0 {
-		v.failf("aws.parallel", "%d; want a positive number of regions worked on at once", a.Parallel)
-	}
-	if a.WaitTimeout < 0 {
-		v.failf("aws.waitTimeout", "%s; want a positive duration like 45m", a.WaitTimeout)
-	}
-	if a.PollInterval < 0 {
-		v.failf("aws.pollInterval", "%s; want a positive duration like 15s", a.PollInterval)
-	}
+	v.checkWaits("aws", "regions worked on", a.Parallel, a.WaitTimeout, a.PollInterval)
 }

@@ -24,6 +24,9 @@ func TestLoad(t *testing.T) {
 	if len(a.Regions) != 3 || a.Parallel != 8 || a.WaitTimeout != 30*time.Minute || a.PollInterval != DefaultPollInterval || a.Public {
 		t.Errorf("aws = %+v", a)
 	}
+	if z := cfg.Azure; z == nil || z.Parallel != DefaultParallel || z.WaitTimeout != time.Hour || z.PollInterval != 30*time.Second || z.Endpoint != "" {
+		t.Errorf("azure = %+v", z)
+	}
 	want := catalog.DefaultSelectors()
 	want[record.InfraAWS] = []catalog.Selector{{"ami-region", "os-name"}, {"ami-region", "os-name", "os-arch"}}
 	if got := cfg.Selectors(); !reflect.DeepEqual(got, want) {
@@ -94,6 +97,10 @@ func TestParseErrors(t *testing.T) {
 		{"repeated label key", head + "catalog: {selectors: {azure: [\"os-name,os-name\"]}}\n", `catalog.selectors.azure[0]: "os-name,os-name" names os-name twice`},
 		{"aws selector without the region", head + "catalog: {selectors: {aws: [\"os-name,os-arch\"]}}\n", `catalog.selectors.aws[0]: "os-name,os-arch" has no ami-region`},
 		{"selector not a list", head + "catalog: {selectors: {azure: os-name}}\n", `c.yaml:3:30: catalog.selectors.azure: want a list, got "os-name"`},
+		{"azure negative parallel", head + "azure:\n  parallel: -2\n", "c.yaml:4:13: azure.parallel: -2; want a positive number"},
+		{"azure endpoint not https", head + "azure:\n  endpoint: http://127.0.0.1:8443\n  authorityHost: https://127.0.0.1:8443/\n", `c.yaml:4:13: azure.endpoint: "http://127.0.0.1:8443"; want an https URL`},
+		{"azure endpoint alone", head + "azure: {endpoint: \"https://management.usgovcloudapi.net\"}\n", "c.yaml:3:8: azure: set endpoint and authorityHost together"},
+		{"azure unknown field", head + "azure:\n  regions: [eastus]\n", `c.yaml:4:3: azure.regions: unknown key; valid keys here: authorityHost, endpoint, parallel, pollInterval, waitTimeout`},
 		{"library without name", head + "vsphere: {server: vc, datacenter: DC0, datastore: ds, cluster: C, contentLibrary: {create: true}}\n", "vsphere.contentLibrary.name: required"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/imagegrid/imagegrid/internal/testutil/diskfuzz"
 	"github.com/imagegrid/imagegrid/internal/testutil/qemuimg"
 )
 
@@ -58,14 +59,5 @@ func FuzzOpen(f *testing.F) {
 	raw := testDisk(256 << 10)
 	f.Add(qemuimg.Convert(f, raw, "qcow2"))
 	f.Add(qemuimg.Convert(f, raw, "qcow2", "-c"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		d, err := Open(bytes.NewReader(b), int64(len(b)))
-		if err != nil {
-			return
-		}
-		buf := make([]byte, 1<<20)
-		for _, off := range []int64{0, d.Size() / 2, d.Size() - 100} {
-			d.ReadAt(buf, off)
-		}
-	})
+	diskfuzz.Open(f, Open)
 }

@@ -62,6 +62,9 @@ type Cell struct {
 	// Roles are Ansible roles of the user's repository that Image Builder runs after it
 	// installed Kubernetes, in this order, each once.
 	Roles []Folder `json:"roles,omitempty"`
+	// Windows holds what a Windows cell needs beside its var files: the datastore paths of
+	// the Windows and VMware Tools ISOs and the answer file (Windows cells only).
+	Windows *Windows `json:"windows,omitempty"`
 	// ReplacesDefault says the image replaces the default TKG image of the same
 	// (TKr, OS name, OS version, arch, infrastructure[, region]) in the catalog.
 	ReplacesDefault bool `json:"replacesDefault,omitempty"`
@@ -105,9 +108,23 @@ type Kubernetes struct {
 	RPMVersion string `json:"rpmVersion"`
 	// TKr is the TanzuKubernetesRelease version for TKG builds: "v1.30.2+vmware.1-tkg.1".
 	TKr string `json:"tkr,omitempty"`
-	// ResourceBundle is the TKG Linux resource bundle image serving the Kubernetes, CNI and
-	// containerd artifacts (TKG flavor only).
+	// ResourceBundle is the TKG resource bundle image serving the Kubernetes, CNI and
+	// containerd artifacts (TKG flavor only): the TKr's linux-resource-bundle, or its
+	// windows-resource-bundle for a Windows cell.
 	ResourceBundle string `json:"resourceBundle,omitempty"`
+}
+
+// Windows is what Image Builder's Windows OVA build takes from the user (upstream
+// packer/ova/windows-2019.json only names placeholders for it): the ISOs, already in a
+// datastore, and the answer file Windows Setup reads.
+type Windows struct {
+	// ISOPath and VMToolsISOPath are os_iso_path and vmtools_iso_path: datastore paths such
+	// as "[vsanDatastore] ISO/windows-2019.iso".
+	ISOPath        string `json:"isoPath"`
+	VMToolsISOPath string `json:"vmToolsIsoPath"`
+	// AnswerFile is the autounattend.xml of the user's repository, with its digest; it may
+	// hold a product key, so it is never printed.
+	AnswerFile VarFile `json:"answerFile"`
 }
 
 // ImageBuilder names the Image Builder release that builds a cell.
@@ -196,11 +213,23 @@ type VSphereHints struct {
 	InsecureConnection bool `json:"insecureConnection,omitempty"`
 }
 
-// AzureHints place an Azure Compute Gallery image.
+// AzureHints place an Azure Compute Gallery image and say who may use it.
 type AzureHints struct {
-	ResourceGroup string   `json:"resourceGroup,omitempty"`
-	Gallery       string   `json:"gallery,omitempty"`
-	Regions       []string `json:"regions,omitempty"`
+	ResourceGroup string `json:"resourceGroup,omitempty"`
+	Gallery       string `json:"gallery,omitempty"`
+	// Regions the gallery image version is replicated to; the first is where it is built.
+	Regions []string `json:"regions,omitempty"`
+	// ReplicaCount is the replicas of the version in each region (Azure's default: 1).
+	ReplicaCount int `json:"replicaCount,omitempty"`
+	// StorageAccountType is the replicas' storage: Standard_LRS, Standard_ZRS or
+	// Premium_LRS (Azure's default: Standard_LRS).
+	StorageAccountType string `json:"storageAccountType,omitempty"`
+	// Subscriptions and Tenants the gallery is shared with (direct shared gallery).
+	Subscriptions []string `json:"subscriptions,omitempty"`
+	Tenants       []string `json:"tenants,omitempty"`
+	// Community makes the gallery a community gallery: anyone may use its images. Only
+	// when declared explicitly.
+	Community bool `json:"community,omitempty"`
 }
 
 // ShortKey is the first 12 hex digits of the build key, used in names.

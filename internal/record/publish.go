@@ -82,11 +82,27 @@ type AMISharing struct {
 	Public              bool     `json:"public,omitempty"`
 }
 
-// AzurePlacement is an Azure image in a Compute Gallery.
+// AzurePlacement is a Compute Gallery image version in one region: a version replicated to
+// three regions has three placements, each with its own status.
 type AzurePlacement struct {
+	// ID is the gallery image version's resource id.
 	ID     string `json:"id,omitempty"`
-	Status string `json:"status"`
-	Error  string `json:"error,omitempty"`
+	Region string `json:"region,omitempty"`
+	// ReplicaCount and StorageAccountType are the replicas asked for in the region.
+	ReplicaCount       int    `json:"replicaCount,omitempty"`
+	StorageAccountType string `json:"storageAccountType,omitempty"`
+	Status             string `json:"status"`
+	Error              string `json:"error,omitempty"`
+	// Shared is how the version's gallery is shared, when it is.
+	Shared *AzureSharing `json:"shared,omitempty"`
+}
+
+// AzureSharing is the sharing profile of a Compute Gallery: sharing is per gallery in Azure,
+// so it applies to every version in it.
+type AzureSharing struct {
+	Subscriptions []string `json:"subscriptions,omitempty"`
+	Tenants       []string `json:"tenants,omitempty"`
+	Community     bool     `json:"community,omitempty"`
 }
 
 // CatalogChange is one edit the catalog step made for this record.

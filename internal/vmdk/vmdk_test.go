@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
+	"github.com/imagegrid/imagegrid/internal/testutil/diskfuzz"
 	"github.com/imagegrid/imagegrid/internal/testutil/qemuimg"
 	"github.com/imagegrid/imagegrid/internal/testutil/vmdktest"
 )
@@ -103,14 +104,5 @@ func FuzzOpen(f *testing.F) {
 	raw := testDisk(f, 200<<10) // small, so the fuzzer mutates it quickly
 	f.Add(qemuimg.Convert(f, raw, "vmdk", "-o", "subformat=streamOptimized"))
 	f.Add(vmdktest.VMwareLayout(raw))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		d, err := Open(bytes.NewReader(b), int64(len(b)))
-		if err != nil {
-			return
-		}
-		buf := make([]byte, 1<<20)
-		for _, off := range []int64{0, d.Size() / 2, d.Size() - 100} {
-			d.ReadAt(buf, off)
-		}
-	})
+	diskfuzz.Open(f, Open)
 }

@@ -328,8 +328,8 @@ func (p *Publisher) Close() error {
 	return err
 }
 
-// Plan says what Publish would do for rec, without connecting.
-func Plan(cfg *publishconfig.VSphere, rec record.BuildRecord) ([]string, error) {
+// DryRunSteps says what Publish would do for rec, without connecting.
+func DryRunSteps(cfg *publishconfig.VSphere, rec record.BuildRecord) ([]string, error) {
 	if rec.Artifacts.OVA == nil {
 		return nil, errors.New("build record has no OVA artifact")
 	}

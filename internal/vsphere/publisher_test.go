@@ -77,7 +77,7 @@ func TestPublishTwiceReuses(t *testing.T) {
 	}
 }
 
-func TestPlan(t *testing.T) {
+func TestDryRunSteps(t *testing.T) {
 	rec := record.BuildRecord{Cell: record.Cell{OS: record.OS{ID: "ubuntu-2204"}, Kubernetes: record.Kubernetes{Semver: "v1.30.2"}, BuildKey: testKey},
 		Artifacts: record.Artifacts{OVA: &record.OVAArtifact{Path: "out/node.ova", Size: 3 << 20}}}
 	base := publishconfig.VSphere{Server: "vc.example.com", VSphereTarget: record.VSphereTarget{Datacenter: "DC0", Cluster: "C0", Datastore: "ds1", Folder: "tkg"}}
@@ -98,7 +98,7 @@ func TestPlan(t *testing.T) {
 			cfg.ContentLibrary = tc.lib
 			r := rec
 			r.Cell.Publish.VSphere = tc.hint
-			got, err := Plan(&cfg, r)
+			got, err := DryRunSteps(&cfg, r)
 			if err != nil {
 				t.Fatal(err)
 			}

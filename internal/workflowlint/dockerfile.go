@@ -27,61 +27,82 @@ type stage struct {
 // stays out of the final image), every base and COPY --from image pinned by digest, and a
 // final stage that runs as a named user other than root.
 func CheckDockerfile(name string, src []byte) []Finding {
-	var out []Finding
-	add := func(line int, format string, args ...any) {
-		out = append(out, Finding{File: name, Line: line, Col: 1, Rule: RuleDockerfile, Message: fmt.Sprintf(format, args...)})
-	}
-	var stages []*stage
-	names := map[string]bool{}
-	pinned := func(line int, image, what string) {
-		if image != "scratch" && !names[strings.ToLower(image)] && !imageDigest.MatchString(image) {
-			add(line, "%s %s is not pinned by digest: use %s@sha256:<digest>", what, image, image)
-		}
-	}
+	c := &dockerfileCheck{name: name, names: map[string]bool{}}
 	for _, in := range instructions(string(src)) {
-		switch in.cmd {
-		case "FROM":
-			args := withoutFlags(in.args)
-			if len(args) == 0 {
-				add(in.line, "FROM without an image")
-				continue
-			}
-			st := &stage{from: in, image: args[0]}
-			if len(args) == 3 && strings.EqualFold(args[1], "AS") {
-				st.name = strings.ToLower(args[2])
-			}
-			pinned(in.line, st.image, "base image")
-			if st.name != "" {
-				names[st.name] = true
-			}
-			stages = append(stages, st)
-		case "COPY":
-			for _, a := range in.args {
-				if from, ok := strings.CutPrefix(a, "--from="); ok {
-					pinned(in.line, from, "COPY --from image")
-				}
-			}
-		case "USER":
-			if len(stages) > 0 {
-				stages[len(stages)-1].user = &in
+		c.instruction(in)
+	}
+	c.final()
+	return c.out
+}
+
+// dockerfileCheck is one run of CheckDockerfile: the stages read so far, their names, and the
+// findings.
+type dockerfileCheck struct {
+	name   string
+	stages []*stage
+	names  map[string]bool // of the stages, lower case
+	out    []Finding
+}
+
+func (c *dockerfileCheck) add(line int, format string, args ...any) {
+	c.out = append(c.out, Finding{File: c.name, Line: line, Col: 1, Rule: RuleDockerfile, Message: fmt.Sprintf(format, args...)})
+}
+
+// pinned reports image unless it is scratch, an earlier stage or pinned by digest.
+func (c *dockerfileCheck) pinned(line int, image, what string) {
+	if image != "scratch" && !c.names[strings.ToLower(image)] && !imageDigest.MatchString(image) {
+		c.add(line, "%s %s is not pinned by digest: use %s@sha256:<digest>", what, image, image)
+	}
+}
+
+// instruction checks the images of a FROM or COPY --from, and notes stages and their USER.
+func (c *dockerfileCheck) instruction(in instruction) {
+	switch in.cmd {
+	case "FROM":
+		args := withoutFlags(in.args)
+		if len(args) == 0 {
+			c.add(in.line, "FROM without an image")
+			return
+		}
+		st := &stage{from: in, image: args[0]}
+		if len(args) == 3 && strings.EqualFold(args[1], "AS") {
+			st.name = strings.ToLower(args[2])
+		}
+		c.pinned(in.line, st.image, "base image")
+		if st.name != "" {
+			c.names[st.name] = true
+		}
+		c.stages = append(c.stages, st)
+	case "COPY":
+		for _, a := range in.args {
+			if from, ok := strings.CutPrefix(a, "--from="); ok {
+				c.pinned(in.line, from, "COPY --from image")
 			}
 		}
+	case "USER":
+		if len(c.stages) > 0 {
+			c.stages[len(c.stages)-1].user = &in
+		}
 	}
-	if len(stages) < 2 {
-		add(1, "a single stage: build the commands in a builder stage and copy them into a small final image")
-		return out
+}
+
+// final checks that there are several stages and that the last is a small runtime image run
+// by a user other than root.
+func (c *dockerfileCheck) final() {
+	if len(c.stages) < 2 {
+		c.add(1, "a single stage: build the commands in a builder stage and copy them into a small final image")
+		return
 	}
-	final := stages[len(stages)-1]
-	if names[strings.ToLower(final.image)] || strings.HasPrefix(repository(final.image), "golang") {
-		add(final.from.line, "the final stage is based on %s: base it on a small runtime image, not on the toolchain", final.image)
+	final := c.stages[len(c.stages)-1]
+	if c.names[strings.ToLower(final.image)] || strings.HasPrefix(repository(final.image), "golang") {
+		c.add(final.from.line, "the final stage is based on %s: base it on a small runtime image, not on the toolchain", final.image)
 	}
 	switch {
 	case final.user == nil:
-		add(final.from.line, "the final stage sets no USER: it would run as the base image's user; set a non-root USER")
+		c.add(final.from.line, "the final stage sets no USER: it would run as the base image's user; set a non-root USER")
 	case isRoot(final.user.args):
-		add(final.user.line, "USER %s runs the commands as root; use a non-root user", strings.Join(final.user.args, " "))
+		c.add(final.user.line, "USER %s runs the commands as root; use a non-root user", strings.Join(final.user.args, " "))
 	}
-	return out
 }
 
 // instructions splits a Dockerfile into instructions, joining continuation lines and dropping

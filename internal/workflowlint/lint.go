@@ -21,6 +21,7 @@ const (
 	RulePullRequestTarget = "pull-request-target"
 	RuleSecretsInherit    = "secrets-inherit"
 	RuleOIDC              = "aws-oidc"
+	RuleAzureOIDC         = "azure-oidc"
 	RuleLegNeeds          = "leg-needs"
 	RuleSyntax            = "syntax"
 	// RuleDockerfile prefixes the Dockerfile rules.

@@ -137,7 +137,7 @@ func (d *doc) checkJob(job *yaml.Node) {
 		assumesRole = d.checkStep(step, idToken, false) || assumesRole
 	}
 	if idToken != nil && !assumesRole {
-		d.add(idToken, RuleOIDC, "id-token: write on a job that assumes no AWS role; grant it only where %s runs", awsCredentialsAction)
+		d.add(idToken, RuleOIDC, "id-token: write on a job that assumes no AWS role and signs in to no Azure application; grant it only where %s runs or a step passes AZURE_CLIENT_ID", awsCredentialsAction)
 	}
 	d.checkLegNeeds(job, idToken)
 }
@@ -164,10 +164,18 @@ func (d *doc) checkLegNeeds(job, idToken *yaml.Node) {
 	}
 }
 
-// checkStep checks one step and reports whether it assumes an AWS role. idToken is the job's
-// `id-token: write` value (nil when not granted); inAction says the step is an action's.
+// checkStep checks one step and reports whether it uses the job's OIDC token: it assumes an
+// AWS role, or passes AZURE_CLIENT_ID to imagegrid, which signs in to Azure with the token
+// itself. idToken is the job's `id-token: write` value (nil when not granted); inAction says
+// the step is an action's.
 func (d *doc) checkStep(step, idToken *yaml.Node, inAction bool) bool {
 	d.checkEnv(value(step, "env"))
+	if k, _ := get(value(step, "env"), "AZURE_CLIENT_ID"); k != nil {
+		if !inAction && idToken == nil {
+			d.add(k, RuleAzureOIDC, "AZURE_CLIENT_ID without `id-token: write` on its job: GitHub issues no OIDC token to sign in to Azure with")
+		}
+		return true
+	}
 	if run := value(step, "run"); run != nil {
 		d.checkRun(run, inAction)
 	}
@@ -299,6 +307,8 @@ func (d *doc) checkEnv(env *yaml.Node) {
 		switch k.Value {
 		case "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN":
 			d.add(k, RuleOIDC, "%s in env: static AWS credentials; assume a role through GitHub OIDC (%s with role-to-assume)", k.Value, awsCredentialsAction)
+		case "AZURE_CLIENT_SECRET":
+			d.add(k, RuleAzureOIDC, "AZURE_CLIENT_SECRET in env: a stored Azure secret; pass AZURE_CLIENT_ID and AZURE_TENANT_ID with `id-token: write` on the job, and imagegrid signs in with the job's GitHub OIDC token")
 		}
 	})
 }

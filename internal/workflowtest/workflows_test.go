@@ -6,6 +6,7 @@ package workflowtest
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -179,21 +180,21 @@ func TestWorkflows(t *testing.T) {
 		for _, c := range cells {
 			art, ok := res.artifacts["build-"+c.ID]
 			if !ok {
-				t.Fatalf("no artifact build-%s; artifacts: %v\n%s", c.ID, keys(res.artifacts), res.log)
+				t.Fatalf("no artifact build-%s; artifacts: %v\n%s", c.ID, slices.Sorted(maps.Keys(res.artifacts)), res.log)
 			}
 			rec := buildRecord(t, art, c.ID)
 			if rec.Status != record.BuildSucceeded || rec.BuildKey != c.BuildKey {
 				t.Errorf("%s: record status %s, key %s", c.ID, rec.Status, rec.BuildKey)
 			}
 			if _, ok := art[rec.Log]; !ok || rec.Log == "" {
-				t.Errorf("artifact build-%s lacks the log %q the record names: %v", c.ID, rec.Log, keys(art))
+				t.Errorf("artifact build-%s lacks the log %q the record names: %v", c.ID, rec.Log, slices.Sorted(maps.Keys(art)))
 			}
 			if c.Infra == record.InfraVSphere {
 				if rec.Artifacts.OVA == nil {
 					t.Fatalf("%s: no OVA in the record", c.ID)
 				}
 				if ova, ok := art[rec.Artifacts.OVA.Path]; !ok || int64(len(ova)) != rec.Artifacts.OVA.Size {
-					t.Errorf("artifact build-%s lacks the OVA %s the record names (%d bytes): %v", c.ID, rec.Artifacts.OVA.Path, len(ova), keys(art))
+					t.Errorf("artifact build-%s lacks the OVA %s the record names (%d bytes): %v", c.ID, rec.Artifacts.OVA.Path, len(ova), slices.Sorted(maps.Keys(art)))
 				}
 			}
 		}
@@ -201,7 +202,7 @@ func TestWorkflows(t *testing.T) {
 		for _, c := range cells {
 			rec, err := record.Decode[record.PublishRecord](c.ID+".json", []byte(published[c.ID+".json"]), record.KindPublishRecord)
 			if err != nil {
-				t.Fatalf("publish record of %s: %v (publish-records holds %v)", c.ID, err, keys(published))
+				t.Fatalf("publish record of %s: %v (publish-records holds %v)", c.ID, err, slices.Sorted(maps.Keys(published)))
 			}
 			if rec.Status != record.PublishSucceeded || len(rec.Catalog) == 0 {
 				t.Errorf("%s: publish status %s, catalog changes %v", c.ID, rec.Status, rec.Catalog)
@@ -251,7 +252,7 @@ func TestWorkflows(t *testing.T) {
 			t.Fatalf("act: %v\n%s", res.err, res.log)
 		}
 		if len(res.artifacts) != 0 {
-			t.Errorf("a run with nothing to build left artifacts %v", keys(res.artifacts))
+			t.Errorf("a run with nothing to build left artifacts %v", slices.Sorted(maps.Keys(res.artifacts)))
 		}
 		mustContain(t, jobSummary(t, res, "summary"), "0 cells planned; publish: skipped")
 		if got := len(s.github.Pulls()); got != 1 {
@@ -314,14 +315,14 @@ func TestWorkflows(t *testing.T) {
 		}
 		art, ok := res.artifacts["failed-"+failing]
 		if !ok {
-			t.Fatalf("no artifact failed-%s; artifacts %v\n%s", failing, keys(res.artifacts), res.log)
+			t.Fatalf("no artifact failed-%s; artifacts %v\n%s", failing, slices.Sorted(maps.Keys(res.artifacts)), res.log)
 		}
 		rec := buildRecord(t, art, failing)
 		if rec.Status != record.BuildFailed || rec.Failure == nil || !strings.Contains(rec.Failure.Reason, "missing make target") {
 			t.Errorf("failed record: status %s, failure %+v", rec.Status, rec.Failure)
 		}
 		if _, ok := art[rec.Log]; !ok {
-			t.Errorf("artifact failed-%s lacks the log %q: %v", failing, rec.Log, keys(art))
+			t.Errorf("artifact failed-%s lacks the log %q: %v", failing, rec.Log, slices.Sorted(maps.Keys(art)))
 		}
 		for name := range res.artifacts {
 			if strings.HasPrefix(name, "build-") {
@@ -365,7 +366,7 @@ func buildRecord(t *testing.T, art map[string]string, id string) record.BuildRec
 	t.Helper()
 	data, ok := art["build-record.json"]
 	if !ok {
-		t.Fatalf("the artifact of %s has no build-record.json: %v", id, keys(art))
+		t.Fatalf("the artifact of %s has no build-record.json: %v", id, slices.Sorted(maps.Keys(art)))
 	}
 	rec, err := record.Decode[record.BuildRecord](id+"/build-record.json", []byte(data), record.KindBuildRecord)
 	if err != nil {
@@ -392,7 +393,7 @@ func jobSummary(t *testing.T, res result, job string) string {
 			return summary
 		}
 	}
-	t.Fatalf("job %s wrote no summary; summaries of %v\n%s", job, keys(res.summaries), res.log)
+	t.Fatalf("job %s wrote no summary; summaries of %v\n%s", job, slices.Sorted(maps.Keys(res.summaries)), res.log)
 	return ""
 }
 
@@ -403,13 +404,4 @@ func mustContain(t *testing.T, text string, want ...string) {
 			t.Errorf("missing %q in:\n%s", w, text)
 		}
 	}
-}
-
-func keys[V any](m map[string]V) []string {
-	var out []string
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
-	return out
 }

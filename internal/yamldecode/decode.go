@@ -102,62 +102,68 @@ func (d decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		return
 	}
 	switch {
-	case v.Type() == scalarType:
-		if n.Kind != yaml.ScalarNode {
-			d.fail(n, path, "want a value, got %s", describe(n))
-			return
-		}
-		v.Set(reflect.ValueOf(Scalar{Value: n.Value, Pos: d.pos(n)}))
 	case v.Type() == listType:
 		d.decodeList(n, v, path)
-	case v.Type() == durationType:
-		var dur time.Duration
-		if n.Kind != yaml.ScalarNode || n.Decode(&dur) != nil {
-			d.fail(n, path, "want a duration like 45m or 15s, got %s", describe(n))
-			return
-		}
-		v.Set(reflect.ValueOf(dur))
+	case v.Type() == scalarType || v.Type() == durationType:
+		d.decodeScalar(n, v, path)
 	case v.Kind() == reflect.Struct:
 		d.decodeStruct(n, v, path)
 	case v.Kind() == reflect.Slice:
-		if n.Kind != yaml.SequenceNode {
-			d.fail(n, path, "want a list, got %s", describe(n))
-			return
-		}
-		s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
-		for i, item := range n.Content {
-			d.decode(item, s.Index(i), fmt.Sprintf("%s[%d]", path, i))
-		}
-		v.Set(s)
+		d.decodeSlice(n, v, path)
 	case v.Kind() == reflect.Map:
 		d.decodeMap(n, v, path)
 	case v.Kind() == reflect.Pointer:
 		p := reflect.New(v.Type().Elem())
 		d.decode(n, p.Elem(), path)
 		v.Set(p)
+	default:
+		d.decodeScalar(n, v, path)
+	}
+}
+
+// decodeScalar fills v, a Scalar, a duration, a string, a bool or an int, from the scalar n;
+// v keeps its value when n is not one.
+func (d decoder) decodeScalar(n *yaml.Node, v reflect.Value, path string) {
+	var (
+		value reflect.Value
+		want  string
+		ok    = n.Kind == yaml.ScalarNode
+	)
+	switch {
+	case v.Type() == scalarType:
+		value, want = reflect.ValueOf(Scalar{Value: n.Value, Pos: d.pos(n)}), "a value"
+	case v.Type() == durationType:
+		var dur time.Duration
+		value, want, ok = reflect.ValueOf(&dur).Elem(), "a duration like 45m or 15s", ok && n.Decode(&dur) == nil
 	case v.Kind() == reflect.String:
-		if n.Kind != yaml.ScalarNode {
-			d.fail(n, path, "want a string, got %s", describe(n))
-			return
-		}
-		v.SetString(n.Value)
+		value, want = reflect.ValueOf(n.Value), "a string"
 	case v.Kind() == reflect.Bool:
 		b, err := strconv.ParseBool(n.Value)
-		if n.Kind != yaml.ScalarNode || n.Tag != "!!bool" || err != nil {
-			d.fail(n, path, "want true or false, got %s", describe(n))
-			return
-		}
-		v.SetBool(b)
+		value, want, ok = reflect.ValueOf(b), "true or false", ok && n.Tag == "!!bool" && err == nil
 	case v.Kind() == reflect.Int:
 		var i int
-		if n.Kind != yaml.ScalarNode || n.Tag != "!!int" || n.Decode(&i) != nil {
-			d.fail(n, path, "want a whole number, got %s", describe(n))
-			return
-		}
-		v.SetInt(int64(i))
+		value, want, ok = reflect.ValueOf(&i).Elem(), "a whole number", ok && n.Tag == "!!int" && n.Decode(&i) == nil
 	default:
 		panic(fmt.Sprintf("yamldecode: no YAML decoding for %s", v.Type()))
 	}
+	if !ok {
+		d.fail(n, path, "want %s, got %s", want, describe(n))
+		return
+	}
+	v.Set(value.Convert(v.Type()))
+}
+
+// decodeSlice fills v, a slice, from the sequence n, item by item.
+func (d decoder) decodeSlice(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.SequenceNode {
+		d.fail(n, path, "want a list, got %s", describe(n))
+		return
+	}
+	s := reflect.MakeSlice(v.Type(), len(n.Content), len(n.Content))
+	for i, item := range n.Content {
+		d.decode(item, s.Index(i), fmt.Sprintf("%s[%d]", path, i))
+	}
+	v.Set(s)
 }
 
 func (d decoder) decodeList(n *yaml.Node, v reflect.Value, path string) {

@@ -6,14 +6,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 
-	"github.com/imagegrid/imagegrid/internal/github/contract"
+	"github.com/imagegrid/imagegrid/internal/testutil/githubcontract"
 )
 
 // CheckContract holds every exchange the fake serves from now on to GitHub's REST
-// description (internal/github/contract) and passes each violation to report — for tests
+// description (internal/testutil/githubcontract) and passes each violation to report — for tests
 // that drive the fake through a program rather than through a client they can wrap.
 func (s *Server) CheckContract(report func(error)) error {
-	checker, err := contract.Load()
+	checker, err := githubcontract.Load()
 	if err != nil {
 		return err
 	}
@@ -43,7 +43,7 @@ func (s *Server) checking(h http.Handler) http.Handler {
 		w.WriteHeader(rec.Code)
 		w.Write(rec.Body.Bytes())
 		r.Body = io.NopCloser(bytes.NewReader(body))
-		x := contract.Exchange{Request: r, RequestBody: body, Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
+		x := githubcontract.Exchange{Request: r, RequestBody: body, Status: rec.Code, Header: rec.Header(), Body: rec.Body.Bytes()}
 		if err := checker.Check(r.Context(), x); err != nil {
 			report(err)
 		}

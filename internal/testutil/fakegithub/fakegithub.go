@@ -1,7 +1,7 @@
 // Package fakegithub is a stateful fake of the parts of the GitHub REST API that imagegrid
 // uses — git refs, blobs, trees and commits, pull requests, labels and reviewers — that
 // answers as GitHub does: the paths, fields and status codes of GitHub's REST description
-// (@octokit/openapi 23.0.2; internal/github/contract checks every exchange against it),
+// (@octokit/openapi 23.0.2; internal/testutil/githubcontract checks every exchange against it),
 // GitHub's error bodies ("Validation Failed" with errors[], documentation_url), X-RateLimit-*
 // headers on every answer, truncated trees, raw blobs. It can be made to fail as GitHub does:
 // injected faults (5xx, also after the write went through; secondary rate limits), a primary
@@ -20,7 +20,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/imagegrid/imagegrid/internal/github/contract"
+	"github.com/imagegrid/imagegrid/internal/testutil/githubcontract"
 )
 
 // Server is the fake. Its zero value is not usable; use New.
@@ -52,7 +52,7 @@ type Server struct {
 	limit     rateLimit
 	now       func() time.Time
 	// checker and report check every exchange (CheckContract).
-	checker *contract.Checker
+	checker *githubcontract.Checker
 	report  func(error)
 }
 

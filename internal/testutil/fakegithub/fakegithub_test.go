@@ -12,21 +12,21 @@ import (
 
 	gh "github.com/google/go-github/v93/github"
 
-	"github.com/imagegrid/imagegrid/internal/github/contract"
 	"github.com/imagegrid/imagegrid/internal/testutil/fakegithub"
+	"github.com/imagegrid/imagegrid/internal/testutil/githubcontract"
 )
 
 // start serves a fake and a go-github client of it whose every exchange is checked against
 // GitHub's description.
-func start(t *testing.T, files map[string]string) (*fakegithub.Server, *gh.Client, *contract.Transport) {
+func start(t *testing.T, files map[string]string) (*fakegithub.Server, *gh.Client, *githubcontract.Transport) {
 	t.Helper()
 	srv := fakegithub.New("acme", "catalog", files)
 	t.Cleanup(srv.Close)
-	checker, err := contract.Load()
+	checker, err := githubcontract.Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := &contract.Transport{Base: http.DefaultTransport, Checker: checker, Report: func(err error) { t.Errorf("contract: %v", err) }}
+	tr := &githubcontract.Transport{Base: http.DefaultTransport, Checker: checker, Report: func(err error) { t.Errorf("contract: %v", err) }}
 	u := srv.URL + "/"
 	c, err := gh.NewClient(gh.WithTransport(tr), gh.WithAuthToken(srv.Token), gh.WithURLs(&u, nil), gh.WithDisableRateLimitCheck())
 	if err != nil {
@@ -182,7 +182,7 @@ func TestTreesBlobsAndTruncation(t *testing.T) {
 		}
 	}
 	raw, resp, err := c.Git.GetBlobRaw(ctx, "acme", "catalog", sha)
-	if err != nil || string(raw) != "t\n" || resp.Header.Get("Content-Type") != contract.RawMediaType {
+	if err != nil || string(raw) != "t\n" || resp.Header.Get("Content-Type") != githubcontract.RawMediaType {
 		t.Errorf("raw blob: %q %v %v", raw, resp.Header.Get("Content-Type"), err)
 	}
 	blob, _, err := c.Git.GetBlob(ctx, "acme", "catalog", sha)

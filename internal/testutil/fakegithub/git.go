@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/imagegrid/imagegrid/internal/github/contract"
+	"github.com/imagegrid/imagegrid/internal/testutil/githubcontract"
 )
 
 // RuleViolationCreateMessage is GitHub's answer to creating a ref that a ruleset restricts.
@@ -237,7 +237,7 @@ func (s *Server) getBlob(w http.ResponseWriter, r *http.Request, docs string) {
 		return
 	}
 	if strings.Contains(r.Header.Get("Accept"), ".raw") {
-		w.Header().Set("Content-Type", contract.RawMediaType) // what GitHub answers an Accept of a raw media type
+		w.Header().Set("Content-Type", githubcontract.RawMediaType) // what GitHub answers an Accept of a raw media type
 		w.Write(data)
 		return
 	}

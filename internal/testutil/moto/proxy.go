@@ -40,9 +40,11 @@ type Proxy struct {
 	peak    map[string]int
 	rewrite map[string][2]string
 
-	// hold is how long a copied AMI stays pending; copied the times of the copies.
-	hold   time.Duration
-	copied map[string]time.Time
+	// hold is how long a copied AMI stays pending, holdUntil how many copies must have
+	// started before they are available; copied the times of the copies.
+	hold      time.Duration
+	holdUntil int
+	copied    map[string]time.Time
 	// limit is how many calls may be in flight at once before the next is throttled
 	// (0: no limit); inFlight counts them, throttled the calls refused.
 	limit, inFlight, throttled int
@@ -93,7 +95,7 @@ func (p *Proxy) modify(resp *http.Response) error {
 	action := resp.Request.Header.Get(actionHeader)
 	p.mu.Lock()
 	rw, ok := p.rewrite[action]
-	holding := p.hold > 0 && (action == "CopyImage" || action == "DescribeImages")
+	holding := (p.hold > 0 || p.holdUntil > 0) && (action == "CopyImage" || action == "DescribeImages")
 	p.mu.Unlock()
 	if !ok && !holding {
 		return nil
@@ -135,13 +137,22 @@ func (p *Proxy) HoldCopies(d time.Duration) {
 	p.hold = d
 }
 
+// HoldCopiesUntil makes every AMI copied from now on answer pending until n copies have
+// started, then available: a publisher that holds its only slot while it waits for a copy
+// never starts the next, and its copy stays pending. 0 stops it.
+func (p *Proxy) HoldCopiesUntil(n int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.holdUntil = n
+}
+
 // imageIDRE finds AMI ids in answers: the copy a CopyImage answer starts; in a DescribeImages
 // answer the start of each image, whose state follows it (the EC2 Image shape's member
 // order, which moto serialises) before the next image's id.
 var imageIDRE = regexp.MustCompile(`<imageId>(ami-[0-9a-f]+)</imageId>`)
 
 // holdCopies notes the copies a CopyImage answer starts, and reports the copies of a
-// DescribeImages answer pending until their time is up.
+// DescribeImages answer pending until their time is up or enough copies have started.
 func (p *Proxy) holdCopies(action string, body []byte) []byte {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -162,24 +173,13 @@ func (p *Proxy) holdCopies(action string, body []byte) []byte {
 			end = ids[i+1][0]
 		}
 		item := body[m[0]:end]
-		if at, ok := p.copied[string(body[m[2]:m[3]])]; ok && time.Since(at) < p.hold {
+		if at, ok := p.copied[string(body[m[2]:m[3]])]; ok && (time.Since(at) < p.hold || len(p.copied) < p.holdUntil) {
 			item = bytes.Replace(item, []byte("<imageState>available<"), []byte("<imageState>pending<"), 1)
 		}
 		out = append(append(out, body[last:m[0]]...), item...)
 		last = end
 	}
 	return append(out, body[last:]...)
-}
-
-// CopyStarts are the times the held copies started, in no order.
-func (p *Proxy) CopyStarts() []time.Time {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	var out []time.Time
-	for _, at := range p.copied {
-		out = append(out, at)
-	}
-	return out
 }
 
 // ThrottleAbove answers RequestLimitExceeded to any call that arrives while n calls are in

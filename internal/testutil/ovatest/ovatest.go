@@ -12,11 +12,12 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -283,13 +284,8 @@ var template = func() string {
 
 // descriptor renders the OVF template for spec, with values XML-escaped.
 func descriptor(spec Spec, disk string, diskSize, mib int64) (string, error) {
-	keys := make([]string, 0, len(spec.Properties))
-	for k := range spec.Properties {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var props []string
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(spec.Properties)) {
 		props = append(props, fmt.Sprintf(`      <Property ovf:key="%s" ovf:type="string" ovf:userConfigurable="false" ovf:value="%s"/>`, html.EscapeString(k), html.EscapeString(spec.Properties[k])))
 	}
 	fields := map[string]string{

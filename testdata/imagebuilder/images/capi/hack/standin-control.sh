@@ -3,6 +3,8 @@
 # controls (see README.md). Runs as a packer shell-local step; $1 is the phase.
 set -euo pipefail
 phase=$1
+# The communicator packer waits for: SSH, or WinRM for Windows (packer-windows.json).
+comm=${STANDIN_COMMUNICATOR:-SSH}
 state=${PACKER_CACHE_DIR:-./packer_cache}
 mkdir -p "$state"
 # Each run boots a fresh node: forget what an earlier run installed (standin-provision.py).
@@ -13,8 +15,8 @@ if [[ "$phase" == boot && -n "${STANDIN_TRANSIENT_FAILURES:-}" ]]; then
   done_so_far=$(cat "$counter" 2>/dev/null || echo 0)
   if (( done_so_far < STANDIN_TRANSIENT_FAILURES )); then
     echo $((done_so_far + 1)) > "$counter"
-    echo "Waiting for SSH to become available..."
-    echo "${STANDIN_TRANSIENT_MESSAGE:-Timeout waiting for SSH.}"
+    echo "Waiting for $comm to become available..."
+    echo "${STANDIN_TRANSIENT_MESSAGE:-Timeout waiting for $comm.}"
     exit 1
   fi
 fi
@@ -50,7 +52,7 @@ if [[ "$phase" == provision && "${DISTRO_NAME:-}" == rhel && ( -z "${RHSM_USER:-
 fi
 
 case "$phase" in
-  boot) echo "Waiting for SSH to become available..."; echo "Connected to SSH!" ;;
+  boot) echo "Waiting for $comm to become available..."; echo "Connected to $comm!" ;;
   provision) echo "Provisioning with Ansible..." ;;
   goss) echo "Provisioning with Goss" ;;
   export) echo "Exporting the image" ;;

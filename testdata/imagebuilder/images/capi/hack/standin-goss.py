@@ -13,24 +13,12 @@ The entry file is <goss_tests_dir>/../<goss_entry_file>: the provisioner
 (YaleUniversity/packer-plugin-goss, provisioner/goss/packer-provisioner-goss.go) uploads a tests
 folder to <remote_path>/<folder name> and runs goss with the entry file from <remote_path>; a
 missing one fails the build with "goss non-zero exit status"."""
-import json, os, sys
+import json
 
-env = os.environ
-# The node state lives in the packer cache, private to the build and reset by the boot phase.
-node_file = os.path.join(env.get("PACKER_CACHE_DIR", "./packer_cache"), "standin-node.json")
+from standin_lib import goss_entry, goss_report, node_file, var
 
-
-def var(name, default=""):
-    return env.get("IB_" + name.upper(), default)
-
-
-entry = os.path.join(os.path.dirname(var("goss_tests_dir").rstrip("/")), var("goss_entry_file"))
-if not os.path.isfile(entry):
-    print("Error: file error: open %s: no such file or directory" % entry)
-    print("goss non-zero exit status")
-    sys.exit(1)
-print("stand-in: goss validate --gossfile %s" % entry)
-with open(node_file) as f:
+goss_entry()
+with open(node_file()) as f:
     node = json.load(f)
 
 version = var("kubernetes_semver").lstrip("v")
@@ -65,9 +53,4 @@ else:
 check("Package", "cloud-init", "installed", ["true"], ["true"])
 check("Service", "cloud-init", "enabled", ["true"], ["true" if node["cloud-init"] == "enabled" else "false"])
 
-failed = sum(1 for r in results if not r["successful"])
-print(json.dumps({"results": results, "summary": {"failed-count": failed, "test-count": len(results),
-                  "summary-line": "Count: %d, Failed: %d" % (len(results), failed)}}, indent=4))
-if failed:
-    print("goss non-zero exit status")
-    sys.exit(1)
+goss_report(results)

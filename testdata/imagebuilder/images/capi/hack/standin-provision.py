@@ -26,41 +26,11 @@ builder, and v0.1.55):
 
 A file served over http:// is really fetched (from the stand-in resource bundle); an https://
 address (upstream's defaults on the internet) is taken as fetched, since tests have no network."""
-import hashlib, json, os, sys, urllib.request
+import json, os, sys
 
-env = os.environ
-# The stand-in's bundle is on this machine: no proxy of the environment in between.
-direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-# The node state lives in the packer cache, private to the build and reset by the boot phase.
-node_file = os.path.join(env.get("PACKER_CACHE_DIR", "./packer_cache"), "standin-node.json")
+from standin_lib import fatal, fetch, node_file, var
+
 role_dir = os.path.join(os.getcwd(), "ansible", "roles")
-
-
-def var(name, default=""):
-    return env.get("IB_" + name.upper(), default)
-
-
-def fatal(task, msg):
-    print("TASK [%s]" % task)
-    print("fatal: [default]: FAILED! => {\"changed\": false, \"msg\": \"%s\"}" % msg)
-    print("PLAY RECAP: default ok=12 changed=7 failed=1")
-    sys.exit(2)
-
-
-def fetch(task, url, checksum=""):
-    print("TASK [%s] %s" % (task, url))
-    if not url.startswith("http://"):
-        return "stand-in %s (not fetched: no network)\n" % url.rsplit("/", 1)[-1]
-    try:
-        with direct.open(url, timeout=10) as r:
-            data = r.read()
-    except Exception as e:  # get_url reports any failure as "Request failed"
-        fatal(task, "Request failed: %s: %s" % (url, e))
-    if checksum.startswith("sha256:"):
-        got = hashlib.sha256(data).hexdigest()
-        if got != checksum[len("sha256:"):]:
-            fatal(task, "The checksum for %s did not match %s; it was %s." % (url, checksum[len("sha256:"):], got))
-    return data.decode()
 
 
 def include_roles(names):
@@ -84,7 +54,7 @@ node["roles"] += include_roles(var("node_custom_roles_pre").split())
 # containerd role
 containerd_url = var("containerd_url")
 if containerd_url:
-    fetch("containerd : Download containerd", containerd_url, "sha256:" + var("containerd_sha256"))
+    fetch("containerd : Download containerd", containerd_url, var("containerd_sha256"))
 node["containerd"] = var("containerd_version")
 
 # kubernetes role
@@ -111,6 +81,6 @@ else:
     print("TASK [kubernetes : Import URL Kubernetes tasks] skipping: kubernetes_source_type=%s kubernetes_cni_source_type=%s" % (source, cni_source))
 
 node["roles"] += include_roles(var("custom_role_names").split() + var("node_custom_roles_post").split())
-with open(node_file, "w") as f:
+with open(node_file(), "w") as f:
     json.dump(node, f, indent=2)
 print("PLAY RECAP: default ok=42 changed=17 failed=0")
