@@ -3,12 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -41,10 +40,11 @@ var rounds int
 // BenchmarkMatrixProcess runs matrix as a whole process, writing a grid's cells as JSON to
 // /dev/null, against the previous implementation (previousCommit, its cell limit raised from
 // 50,000 to 100,000 so that it accepts the grid), both built before the timer starts, in
-// alternating order: wall time and peak RSS (through GNU time, whose own start-up is in
-// both) of each. 100000-cells is 16,666 releases × 6 OS
-// with 200 one-release settings rules; 2000-rules is 2,000 releases × 6 OS with 2,000 of them.
-// The outputs of both are compared once, outside the timing. Run it with:
+// alternating order: wall time, CPU time (user + system) and peak RSS (through GNU time,
+// whose own start-up is in both) of each. CPU time is the steadier on a shared machine.
+// 100000-cells is 16,666 releases × 6 OS with 200 one-release settings rules, written as
+// JSON, and 100000-cells-table the same as a table; 2000-rules is 2,000 releases × 6 OS with
+// 2,000 of them. The outputs of both are compared once, outside the timing. Run it with:
 //
 //	go test ./cmd/matrix -run '^$' -bench MatrixProcess -benchtime 1x -count 5
 func BenchmarkMatrixProcess(b *testing.B) {
@@ -56,38 +56,46 @@ func BenchmarkMatrixProcess(b *testing.B) {
 	for _, size := range []struct {
 		name               string
 		releases, varFiles int
-	}{{"100000-cells", 16666, 200}, {"2000-rules", 2000, 2000}} {
+		format             string
+	}{{"100000-cells", 16666, 200, "json"}, {"100000-cells-table", 16666, 200, "table"}, {"2000-rules", 2000, 2000, "json"}} {
 		b.Run(size.name, func(b *testing.B) {
 			dir := b.TempDir()
 			writeGrid(b, dir, size.releases, size.varFiles)
-			args := []string{"--matrices", dir, "--format", "json"}
+			args := []string{"--matrices", dir, "--format", size.format}
 			if a, p := output(b, ours, args), output(b, previous, args); !bytes.Equal(a, p) {
 				b.Fatalf("matrix writes %d bytes, the previous one %d: want the same output", len(a), len(p))
 			}
 			b.ResetTimer()
 			for range b.N {
 				rounds++
-				var rssOurs, rssPrevious float64
+				var ourRun, previousRun usage
 				tOurs, tPrevious := peers.Interleave(rounds,
-					func() { rssOurs = runMatrix(b, ours, args) },
-					func() { rssPrevious = runMatrix(b, previous, args) })
+					func() { ourRun = runMatrix(b, ours, args) },
+					func() { previousRun = runMatrix(b, previous, args) })
 				b.ReportMetric(tOurs.Seconds(), "imagegrid-s")
 				b.ReportMetric(tPrevious.Seconds(), "previous-s")
 				b.ReportMetric(tOurs.Seconds()/tPrevious.Seconds(), "imagegrid/previous")
-				b.ReportMetric(rssOurs, "imagegrid-MiB")
-				b.ReportMetric(rssPrevious, "previous-MiB")
-				b.ReportMetric(rssOurs/rssPrevious, "rss-imagegrid/previous")
+				b.ReportMetric(ourRun.cpu, "imagegrid-cpu-s")
+				b.ReportMetric(previousRun.cpu, "previous-cpu-s")
+				b.ReportMetric(ourRun.cpu/previousRun.cpu, "cpu-imagegrid/previous")
+				b.ReportMetric(ourRun.rss, "imagegrid-MiB")
+				b.ReportMetric(previousRun.rss, "previous-MiB")
+				b.ReportMetric(ourRun.rss/previousRun.rss, "rss-imagegrid/previous")
 			}
 		})
 	}
 }
 
-// runMatrix runs bin with args, its output to /dev/null, and returns its peak RSS in MiB. The
-// peak is the one GNU time reads from wait4: a child this test process started itself would
-// report this process's own peak instead, which exec carries over from a vfork.
-func runMatrix(b *testing.B, bin string, args []string) float64 {
+// usage is what a process used: its peak RSS in MiB and its CPU time (user + system) in
+// seconds.
+type usage struct{ rss, cpu float64 }
+
+// runMatrix runs bin with args, its output to /dev/null, and returns its usage as GNU time
+// reads it from wait4: a child this test process started itself would report this process's
+// own peak RSS instead, which exec carries over from a vfork.
+func runMatrix(b *testing.B, bin string, args []string) usage {
 	peak := filepath.Join(b.TempDir(), "peak")
-	cmd := exec.Command(gnuTime, append([]string{"-f", "%M", "-o", peak, bin}, args...)...)
+	cmd := exec.Command(gnuTime, append([]string{"-f", "%M %U %S", "-o", peak, bin}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	cmd.Env = append(os.Environ(), "GITHUB_ACTIONS=", "GITHUB_OUTPUT=")
@@ -98,11 +106,11 @@ func runMatrix(b *testing.B, bin string, args []string) float64 {
 	if err != nil {
 		b.Fatal(err)
 	}
-	kib, err := strconv.ParseFloat(strings.TrimSpace(string(data)), 64)
-	if err != nil {
-		b.Fatalf("GNU time wrote %q, want the peak RSS in KiB: %v", data, err)
+	var kib, user, sys float64
+	if _, err := fmt.Sscanf(string(data), "%g %g %g", &kib, &user, &sys); err != nil {
+		b.Fatalf("GNU time wrote %q, want the peak RSS in KiB, user and system seconds: %v", data, err)
 	}
-	return kib / 1024
+	return usage{rss: kib / 1024, cpu: user + sys}
 }
 
 // gnuTime is GNU time (Debian's time package), which reports a command's peak RSS.

@@ -1,11 +1,13 @@
 package emit
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"text/tabwriter"
 
 	"github.com/imagegrid/imagegrid/internal/record"
 	"github.com/imagegrid/imagegrid/internal/selection"
@@ -229,4 +231,71 @@ func TestEveryInfrastructureHasAGroup(t *testing.T) {
 	if groupOf[record.InfraVSphere] == groupOf[record.InfraAWS] {
 		t.Error("vSphere and AWS legs share a group: one would hold the other's credentials")
 	}
+}
+
+// TestTableAlignsAsTabwriter: the table is the one text/tabwriter writes from the same rows
+// (as NewTable wrote it before it aligned the columns itself), for plans of every shape and
+// for reasons that tabwriter reads as more cells, more lines or controls.
+func TestTableAlignsAsTabwriter(t *testing.T) {
+	cells := makeCells(4)
+	cells[0].ID = "vsphere-ubuntu-2204-amd64-v1.30.2---vmware.1"
+	cells[1].Kubernetes.TKr = "v1.29.6+vmware.1-tkg.2"
+	cells[3].ID = "vsphere-größe-ünïcödé-v1.31.0---vmware.1-widest" // the widest, wider in bytes than in characters
+	for i := range cells {
+		cells[i].Kubernetes.Semver, cells[i].Target.Build = fmt.Sprintf("v1.%d.0", 28+i), "build-node-ova-vsphere-ubuntu-2204"[:20+3*i]
+	}
+	decide := func(reasons ...string) []selection.Decision {
+		var ds []selection.Decision
+		for i, r := range reasons {
+			ds = append(ds, selection.Decision{Cell: cells[i], Reason: r})
+		}
+		return ds
+	}
+	for _, tc := range []struct {
+		name string
+		p    selection.Selection
+	}{
+		{"empty", selection.Selection{}},
+		{"built only", selection.Selection{Build: decide("selected", "changed: matrices/grid.yaml", "not published", "")}},
+		{"skipped only", selection.Selection{Skipped: decide("published 3d ago", "not selected by --only os=photon-5")}},
+		{"both", selection.Selection{Build: decide("selected", "changed"), Skipped: decide("", "published with build key aaaaaaaaaaaa")}},
+		{"wide characters", selection.Selection{Build: decide("changed: matrices/größe.yaml", "selected", "selected", "changed"), Skipped: decide("geändert — ünïcödé", "", "", "x")}},
+		{"reason with a tab", selection.Selection{Build: decide("changed: a\tb.yaml", "selected"), Skipped: decide("x\ty\tz", "")}},
+		{"reason with a newline", selection.Selection{Build: decide("changed: a\nb", "selected", "selected")}},
+		{"reason with controls", selection.Selection{Build: decide("changed: \v\f\xff", "selected")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got strings.Builder
+			if err := Write(NewTable(&got), tc.p); err != nil {
+				t.Fatal(err)
+			}
+			if want := tabwriterTable(tc.p); got.String() != want {
+				t.Errorf("table:\n%s\nwant (tabwriter):\n%s", got.String(), want)
+			}
+		})
+	}
+}
+
+// tabwriterTable is the table as text/tabwriter writes it.
+func tabwriterTable(p selection.Selection) string {
+	var b strings.Builder
+	tw := tabwriter.NewWriter(&b, 0, 4, 2, ' ', 0)
+	for i, d := range p.Build {
+		if i == 0 {
+			fmt.Fprintln(tw, "CELL\tKUBERNETES\tTKR\tTARGET\tKEY\tWHY")
+		}
+		c := d.Cell
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Kubernetes.Semver, cmp.Or(c.Kubernetes.TKr, "-"), c.Target.Build, c.ShortKey(), d.Reason)
+	}
+	if len(p.Skipped) > 0 {
+		if len(p.Build) > 0 {
+			fmt.Fprintln(tw)
+		}
+		fmt.Fprintln(tw, "SKIPPED\tKEY\tWHY")
+		for _, d := range p.Skipped {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", d.Cell.ID, d.Cell.ShortKey(), d.Reason)
+		}
+	}
+	tw.Flush()
+	return b.String() + Total(len(p.Build), len(p.Skipped)) + "\n"
 }

@@ -53,7 +53,7 @@ func (g *grid) cell(c *candidate) (cell record.Cell, ok bool) {
 		APIVersion:   record.APIVersion,
 		Kind:         record.KindCell,
 		ID:           g.id(c),
-		Name:         fmt.Sprintf("%s %s %s %s", c.infra, c.osID, c.arch, c.release.decl.Version),
+		Name:         c.infra + " " + c.osID + " " + c.arch + " " + c.release.k8s.Semver,
 		Grid:         cmp.Or(g.name, DefaultGridName),
 		Infra:        c.infra,
 		OS:           record.OS{ID: c.osID, Name: info.name, Version: info.version, Arch: c.arch, Type: info.typ},
@@ -157,9 +157,12 @@ func (g *grid) applyVars(cell *record.Cell, s *settings) {
 	if cell.Vars == nil {
 		cell.Vars = map[string]string{}
 	}
+	// The rule's vars are checked together; only when they fail is each checked again, to
+	// report it at its own place.
+	check := !g.checked && imagebuilder.CheckVars(*cell, s.decl.Vars, "vars", nil) != nil
 	for _, k := range slices.Sorted(maps.Keys(s.decl.Vars)) {
 		v := s.decl.Vars[k]
-		if !g.checked {
+		if check {
 			if err := imagebuilder.CheckVars(*cell, map[string]Scalar{k: v}, "vars", nil); err != nil {
 				g.errs.Add(v.Pos, "settings.vars."+k, err.Error())
 			}

@@ -9,21 +9,27 @@ import (
 	"path"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/hashicorp/go-version"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
-// release is a validated Kubernetes release.
+// release is a validated Kubernetes release. A grid may have thousands, all kept while its
+// cells stream: a release keeps what its cells need, not its declaration.
 type release struct {
-	index   int // position in grid.releases
-	rank    int // position in version order
-	decl    releaseDecl
+	index int // position in grid.releases
+	rank  int // position in version order
+	// version is the parsed version, for ranking releases and solving rules' constraints;
+	// expand drops it once those are done.
 	version *version.Version
-	k8s     record.Kubernetes
-	builder *imageBuilder
-	file    string
+	at      Pos               // where the version is declared
+	k8s     record.Kubernetes // its Semver is the declared version
+	// tkgConfigAt is where tkgConfig is declared, for the checks of Windows cells.
+	tkgConfigAt Pos
+	builder     *imageBuilder
+	file        string
 	// tkgConfig is the TKr's TKG Image Builder configuration (flavor tkg).
 	tkgConfig *record.Folder
 	// windowsBundle is the resource bundle of the release's Windows cells (flavor tkg).
@@ -113,7 +119,7 @@ func imageTag(image string) string {
 
 func (g *grid) addReleases(d *fileDecl) {
 	for i, decl := range d.Kubernetes {
-		if r := g.release(d, fmt.Sprintf("kubernetes[%d]", i), decl); r != nil {
+		if r := g.release(d, "kubernetes["+strconv.Itoa(i)+"]", decl); r != nil {
 			r.index = len(g.releases)
 			g.releases = append(g.releases, r)
 			g.byVersion[decl.Version] = r
@@ -124,7 +130,7 @@ func (g *grid) addReleases(d *fileDecl) {
 // release is the Kubernetes release decl of d (at key) with its versions, image builder and
 // TKG configuration, or nil after reporting why it is not one.
 func (g *grid) release(d *fileDecl, key string, decl releaseDecl) *release {
-	r := &release{decl: decl, file: d.At.File}
+	r := &release{at: decl.Field("version"), tkgConfigAt: decl.TKGConfig.Pos, file: d.At.File}
 	m := kubernetesVersionRE.FindStringSubmatch(decl.Version)
 	parsed, err := version.NewVersion(decl.Version)
 	if m == nil || err != nil {
@@ -133,18 +139,18 @@ func (g *grid) release(d *fileDecl, key string, decl releaseDecl) *release {
 	}
 	r.version = parsed
 	if prev := g.byVersion[decl.Version]; prev != nil {
-		g.errs.Add(decl.Field("version"), key+".version", fmt.Sprintf("Kubernetes release %s declared twice: also at %s", decl.Version, prev.decl.Field("version")))
+		g.errs.Add(decl.Field("version"), key+".version", fmt.Sprintf("Kubernetes release %s declared twice: also at %s", decl.Version, prev.at))
 		return nil
 	}
 	r.builder = g.builderFor(decl, key)
 	if r.builder == nil {
 		return nil
 	}
-	core := fmt.Sprintf("%s.%s.%s", m[1], m[2], m[3])
+	core := m[1] + "." + m[2] + "." + m[3]
 	pre := strings.Replace(m[4], "-", "~", 1) // packages spell v1.31.0-rc.1 as 1.31.0~rc.1
 	r.k8s = record.Kubernetes{
 		Semver:     decl.Version,
-		Series:     fmt.Sprintf("v%s.%s", m[1], m[2]),
+		Series:     "v" + m[1] + "." + m[2],
 		DebVersion: cmp.Or(decl.DebVersion, core+pre+"-1.1"),
 		RPMVersion: cmp.Or(decl.RPMVersion, core+pre),
 		TKr:        decl.TKr,
@@ -156,16 +162,16 @@ func (g *grid) release(d *fileDecl, key string, decl releaseDecl) *release {
 		}
 		return r
 	}
-	if !g.tkgRelease(d, key, r) {
+	if !g.tkgRelease(d, key, decl, r) {
 		return nil
 	}
 	return r
 }
 
-// tkgRelease completes r, a release of a TKG image builder, with its TKr's resource bundle and
-// TKG Image Builder configuration; it reports false after reporting what is missing or wrong.
-func (g *grid) tkgRelease(d *fileDecl, key string, r *release) bool {
-	decl := r.decl
+// tkgRelease completes r, the release decl of a TKG image builder, with its TKr's resource
+// bundle and TKG Image Builder configuration; it reports false after reporting what is
+// missing or wrong.
+func (g *grid) tkgRelease(d *fileDecl, key string, decl releaseDecl, r *release) bool {
 	if decl.TKr == "" {
 		g.errs.Add(decl.At, key+".tkr", fmt.Sprintf("missing: image builder %q is of flavor tkg, so the release needs its TKr version, e.g. %s-tkg.1", r.builder.name, decl.Version))
 		return false

@@ -2,8 +2,6 @@ package grid
 
 import (
 	"cmp"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"iter"
@@ -33,7 +31,6 @@ type imageBuilder struct {
 type candidate struct {
 	*site
 	release *release
-	key     [sha256.Size]byte // the cell's build key, once checked
 }
 
 // site is what a declaration says of the cells it adds but for their release: every cell one
@@ -57,10 +54,11 @@ type grid struct {
 	namePos  Pos
 	builders map[string]*imageBuilder
 	releases []*release
-	// byVersion finds a release by its version, so that checking for duplicates stays
-	// linear in a grid of many releases.
+	// byVersion finds a release by its version while they are added, so that checking for
+	// duplicates stays linear in a grid of many releases.
 	byVersion map[string]*release
 	plain     []*release // releases without a prerelease, in version order
+	pre       []*release // releases with a prerelease
 	cands     []*candidate
 	includes  []*rule
 	excludes  []*rule
@@ -89,9 +87,13 @@ func expand(decls []*fileDecl, errs *Errors) (*Cells, error) {
 	for _, d := range decls {
 		g.addReleases(d)
 	}
+	g.byVersion = nil
 	g.rankReleases()
 	for _, d := range decls {
 		g.addRules(d)
+	}
+	for _, r := range g.releases {
+		r.version = nil // ranked and every constraint solved: not needed while cells stream
 	}
 	for _, d := range decls {
 		g.addInfrastructures(d)
@@ -105,15 +107,14 @@ func expand(decls []*fileDecl, errs *Errors) (*Cells, error) {
 	cands = g.applyExcludes(cands)
 	g.settingsIndex = newRuleIndex(settingsRules(g.settings), len(g.releases))
 	for _, c := range cands {
-		if cell, ok := g.cell(c); ok {
-			c.key = buildKey(cell)
-		}
+		g.cell(c) // for its checks: the cell is made again when it is read
 	}
 	g.unusedRules()
 	if err := g.errs.Err(); err != nil {
 		return nil, err
 	}
 	g.checked = true
+	g.cands = nil // the list before exclude rules
 	return &Cells{g: g, cands: cands}, nil
 }
 
@@ -135,12 +136,13 @@ func Load(path string) ([]record.Cell, error) {
 
 // All yields the cells in order, each made when it is reached, so that reading a grid of
 // many cells holds one cell at a time. Every cell was made once already, for the checks:
-// making it again gives the same cell, and its build key is the one computed then.
+// making it again gives the same cell, without checking it again, and its build key.
 func (cs *Cells) All() iter.Seq[record.Cell] {
 	return func(yield func(record.Cell) bool) {
+		keys := newKeyHasher()
 		for _, c := range cs.cands {
 			cell, _ := cs.g.cell(c)
-			cell.BuildKey = hex.EncodeToString(c.key[:])
+			cell.BuildKey = keys.key(cell)
 			if !yield(cell) {
 				return
 			}
@@ -176,8 +178,8 @@ func (g *grid) id(c *candidate) string {
 
 // dedupe reports cells declared twice, naming both places.
 func (g *grid) dedupe() []*candidate {
-	seen := map[string]*candidate{}
-	var out []*candidate
+	seen := make(map[string]*candidate, len(g.cands))
+	out := make([]*candidate, 0, len(g.cands))
 	for _, c := range g.cands {
 		id := g.id(c)
 		if prev, ok := seen[id]; ok {
@@ -209,7 +211,7 @@ func (g *grid) rankReleases() {
 	}
 	g.releaseIDs = make([]string, len(g.releases))
 	for i, r := range g.releases {
-		g.releaseIDs[i] = sanitize(r.decl.Version)
+		g.releaseIDs[i] = sanitize(r.k8s.Semver)
 	}
-	g.plain = plainReleases(byRank)
+	g.plain, g.pre = splitReleases(byRank)
 }

@@ -1,11 +1,17 @@
 package grid
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/imagegrid/imagegrid/internal/record"
 )
 
 const keyGridBuilders = `apiVersion: imagegrid.io/v1alpha1
@@ -167,6 +173,39 @@ settings:
 	for id, key := range keys(t, dir) {
 		if key == base[id] {
 			t.Errorf("cell %s kept its key after a file was added to its role", id)
+		}
+	}
+}
+
+// TestKeyHalvesAreOneObject: the key input written as its head (kept while cells share it)
+// and its tail is byte for byte encoding/json's encoding of the whole input, whose sha256 is
+// the key, as cells of different sites follow one another.
+func TestKeyHalvesAreOneObject(t *testing.T) {
+	ubuntu := record.Cell{Infra: "vsphere", OS: record.OS{ID: "ubuntu-2204", Name: "ubuntu", Version: "22.04", Arch: "amd64", Type: "linux"},
+		Target: record.Target{Build: "build-node-ova-vsphere-ubuntu-2204"}, Kubernetes: record.Kubernetes{Semver: "v1.30.2", Series: "v1.30"},
+		ImageBuilder: record.ImageBuilder{Image: "ib:v0.1.55", Version: "v0.1.55", Flavor: "upstream"}}
+	withSettings := ubuntu
+	withSettings.Kubernetes.Semver = "v1.30.3"
+	withSettings.Vars = map[string]string{"b": "<&>", "a": "\u2028größe"}
+	withSettings.VarFiles = []record.VarFile{{Path: "x.json", SHA256: "11"}, {Path: "y.json", SHA256: "22"}}
+	withSettings.TKGConfig = &record.Folder{Path: "tkg", SHA256: "33"}
+	withSettings.Roles = []record.Folder{{Path: "r", SHA256: "44"}}
+	photon := ubuntu
+	photon.Infra, photon.OS.ID, photon.OS.Name, photon.Target.Build = "aws", "photon-5", "photon <5>", "build-ami-photon-5"
+	k := newKeyHasher()
+	for i, c := range []record.Cell{ubuntu, withSettings, photon, ubuntu, photon, withSettings} {
+		var got bytes.Buffer
+		k.write(&got, c)
+		var want bytes.Buffer
+		whole := keyInput{keyHead{KeyVersion: keyVersion, Infra: c.Infra, OS: c.OS, Target: c.Target.Build}, k.in.keyTail}
+		if err := json.NewEncoder(&want).Encode(whole); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("cell %d: key input\n%s\nwant\n%s", i, got.String(), want.String())
+		}
+		if sum := sha256.Sum256(want.Bytes()); k.key(c) != hex.EncodeToString(sum[:]) {
+			t.Errorf("cell %d: key is not the sha256 of its input", i)
 		}
 	}
 }

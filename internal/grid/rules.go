@@ -16,8 +16,8 @@ type rule struct {
 	constraint version.Constraints
 	file       string
 	matched    int
-	// releases is the constraint's verdict per release index (see verdicts).
-	releases []bool
+	// releases are the release indexes the constraint admits (see verdicts).
+	releases releaseSet
 }
 
 func (g *grid) addRules(d *fileDecl) {
@@ -70,7 +70,7 @@ func (g *grid) rule(decl matchRule, file, key string) *rule {
 		}
 		r.constraint = c
 		if err == nil {
-			r.releases = verdicts(c, g.releases, g.plain)
+			r.releases = verdicts(c, g.releases, g.plain, g.pre)
 		}
 	}
 	if !ok {
@@ -86,7 +86,7 @@ func (r *rule) matches(c *candidate) bool {
 }
 
 func (r *rule) matchesRelease(rel *release) bool {
-	return r.constraint == nil || r.releases[rel.index]
+	return r.constraint == nil || r.releases.has(rel.index)
 }
 
 func matchList(values List, v string) bool { return len(values) == 0 || slices.Contains(values, v) }
@@ -113,6 +113,9 @@ func (g *grid) addIncludes() {
 }
 
 func (g *grid) applyExcludes(cands []*candidate) []*candidate {
+	if len(g.excludes) == 0 {
+		return cands
+	}
 	index := newRuleIndex(g.excludes, len(g.releases))
 	removedBy := map[*rule]*rule{} // include rule → an exclude that removed its cells
 	survivors := map[*rule]int{}   // include rule → its cells kept
@@ -158,10 +161,8 @@ func newRuleIndex(rules []*rule, releases int) ruleIndex {
 			x.every = append(x.every, i)
 			continue
 		}
-		for rel, ok := range r.releases {
-			if ok {
-				x.byRelease[rel] = append(x.byRelease[rel], i)
-			}
+		for rel := range r.releases.all() {
+			x.byRelease[rel] = append(x.byRelease[rel], i)
 		}
 	}
 	return x

@@ -11,7 +11,13 @@ import (
 // admitting it, each once and in declaration order (settings rely on it: a later rule wins).
 func TestRuleIndex(t *testing.T) {
 	constrained := func(verdicts ...bool) *rule {
-		return &rule{constraint: version.Constraints{}, releases: verdicts}
+		set := newReleaseSet(len(verdicts))
+		for i, ok := range verdicts {
+			if ok {
+				set.add(i)
+			}
+		}
+		return &rule{constraint: version.Constraints{}, releases: set}
 	}
 	rules := []*rule{
 		constrained(true, false, true),  // 0

@@ -46,10 +46,16 @@ func TestVerdictsAgreeWithGoVersion(t *testing.T) {
 		if err != nil {
 			t.Fatalf("round %d: constraint %q: %v", round, text, err)
 		}
-		got := verdicts(cs, releases, plainReleases(byRank))
+		plain, pre := splitReleases(byRank)
+		got := verdicts(cs, releases, plain, pre)
+		for i := range got.all() {
+			if i >= len(releases) {
+				t.Fatalf("round %d: %q admits release %d of %d", round, text, i, len(releases))
+			}
+		}
 		for _, r := range releases {
-			if want := cs.Check(r.version); got[r.index] != want {
-				t.Errorf("round %d: %q on %s: verdict %v, go-version says %v", round, text, r.version.Original(), got[r.index], want)
+			if want := cs.Check(r.version); got.has(r.index) != want {
+				t.Errorf("round %d: %q on %s: verdict %v, go-version says %v", round, text, r.version.Original(), got.has(r.index), want)
 			}
 		}
 	}

@@ -114,7 +114,7 @@ func (g *grid) checkWindows(c *candidate, cell record.Cell) {
 	if t := cell.TKGConfig; t != nil {
 		info, err := os.Stat(filepath.Join(filepath.FromSlash(t.Path), imagebuilder.TKGConfigWindowsVars))
 		if err != nil || !info.Mode().IsRegular() {
-			g.errs.Add(c.release.decl.TKGConfig.Pos, fmt.Sprintf("kubernetes[%d].tkgConfig", c.release.index), fmt.Sprintf("cell %s: a TKG Windows image needs %s in the TKG configuration %s: the Windows variables of TKr %s (kubernetes_base_url, containerd_url, nssm_url, … on the windows-resource-bundle at <IP>:<PORT>)",
+			g.errs.Add(c.release.tkgConfigAt, fmt.Sprintf("kubernetes[%d].tkgConfig", c.release.index), fmt.Sprintf("cell %s: a TKG Windows image needs %s in the TKG configuration %s: the Windows variables of TKr %s (kubernetes_base_url, containerd_url, nssm_url, … on the windows-resource-bundle at <IP>:<PORT>)",
 				cell.ID, imagebuilder.TKGConfigWindowsVars, t.Path, cell.Kubernetes.TKr))
 		}
 	}

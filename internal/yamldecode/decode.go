@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -215,14 +216,14 @@ func (d decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		d.fail(n, path, "want a mapping, got %s", describe(n))
 		return
 	}
-	fields := yamlFields(v.Type())
+	fields := fieldsOf(v.Type())
 	var loc *Located
 	if l, ok := v.Addr().Interface().(interface{ located() *Located }); ok {
 		loc = l.located()
 		loc.At = d.pos(n)
-		loc.Fields = map[string]Pos{}
+		loc.Fields = make([]FieldPos, 0, len(n.Content)/2)
 	}
-	seen := map[string]bool{}
+	var seen []string // a mapping has a few keys: a list is cheaper than a map
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
 		name := k.Value
@@ -231,16 +232,29 @@ func (d decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			d.fail(k, joinPath(path, name), "unknown key; valid keys here: %s", strings.Join(slices.Sorted(maps.Keys(fields)), ", "))
 			continue
 		}
-		if seen[name] {
+		if slices.Contains(seen, name) {
 			d.fail(k, joinPath(path, name), "key declared twice in the same mapping")
 			continue
 		}
-		seen[name] = true
+		seen = append(seen, name)
 		if loc != nil {
-			loc.Fields[name] = d.pos(val)
+			loc.Fields = append(loc.Fields, FieldPos{Key: name, Pos: d.pos(val)})
 		}
 		d.decode(val, v.FieldByIndex(idx), joinPath(path, name))
 	}
+}
+
+// fieldTables holds yamlFields of each struct type decoded, worked out once per type: a
+// file of many releases decodes the same struct many times.
+var fieldTables sync.Map // reflect.Type → map[string][]int
+
+// fieldsOf is yamlFields(t), from fieldTables. The table is only read once stored.
+func fieldsOf(t reflect.Type) map[string][]int {
+	if f, ok := fieldTables.Load(t); ok {
+		return f.(map[string][]int)
+	}
+	f, _ := fieldTables.LoadOrStore(t, yamlFields(t))
+	return f.(map[string][]int)
 }
 
 // yamlFields maps the yaml key of each exported field to its index, the fields of embedded

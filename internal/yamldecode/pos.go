@@ -15,18 +15,28 @@ type Pos struct {
 func (p Pos) String() string { return fmt.Sprintf("%s:%d:%d", p.File, p.Line, p.Col) }
 
 // Located is embedded in the structs of a file's model: Decode fills At with the position of
-// the mapping and Fields with the position of each key's value.
+// the mapping and Fields with the position of each key's value, in the order written.
 type Located struct {
 	At     Pos
-	Fields map[string]Pos
+	Fields []FieldPos
+}
+
+// FieldPos is where the value of one key of a mapping stands. A mapping has a few keys, so a
+// list searched in order holds them in a fraction of a map's memory: a grid of many
+// releases keeps one per release.
+type FieldPos struct {
+	Key string
+	Pos Pos
 }
 
 func (l *Located) located() *Located { return l }
 
 // Field returns the position of key's value, or of the mapping when the key is absent.
 func (l Located) Field(key string) Pos {
-	if p, ok := l.Fields[key]; ok {
-		return p
+	for _, f := range l.Fields {
+		if f.Key == key {
+			return f.Pos
+		}
 	}
 	return l.At
 }
