@@ -1,7 +1,6 @@
 package vsphere
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"os"
@@ -9,10 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/imagegrid/imagegrid/internal/record"
-	"github.com/imagegrid/imagegrid/internal/syncbuf"
 	"github.com/imagegrid/imagegrid/internal/testutil/ovatest"
 )
 
@@ -36,7 +33,7 @@ func windowsProperties(version string) map[string]string {
 // ovftoolOVA makes a Windows OVA the way the ovftool path does: image-build-ova.py writes the
 // OVF and its disk with no .mf beside them (hack/image-build-ova.py, IB_OVFTOOL branch of
 // main) and runs "ovftool <IB_OVFTOOL_ARGS> <ovf> <ova>" with TKG's --skipManifestCheck. It
-// returns the OVA's path relative to dir, its size and digest.
+// returns the OVA's path, its size and digest.
 func ovftoolOVA(t *testing.T, dir, name string, props map[string]string) ovatest.OVA {
 	t.Helper()
 	src := ovatest.Make(t, t.TempDir(), ovatest.Spec{Name: name, DiskBytes: 1 << 20, Properties: props})
@@ -67,7 +64,7 @@ func ovftoolOVA(t *testing.T, dir, name string, props map[string]string) ovatest
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ovatest.OVA{Path: strings.TrimPrefix(ova, dir+"/"), Size: st.Size(), SHA256: fileDigest(t, ova)}
+	return ovatest.OVA{Path: ova, Size: st.Size(), SHA256: fileDigest(t, ova)}
 }
 
 func fileDigest(t *testing.T, path string) string {
@@ -80,25 +77,13 @@ func fileDigest(t *testing.T, path string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// windowsRecord is the build record of the shipped grid's Windows cell with the OVA made in dir.
-func windowsRecord(ova ovatest.OVA, version string) record.BuildRecord {
-	now := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
-	return record.BuildRecord{
-		APIVersion: record.APIVersion, Kind: record.KindBuildRecord,
-		Cell: record.Cell{
-			APIVersion: record.APIVersion, Kind: record.KindCell,
-			ID:         "vsphere-windows-2019-amd64-v1.30.2---vmware.1",
-			Name:       "vsphere windows-2019 amd64 v1.30.2+vmware.1",
-			Infra:      record.InfraVSphere,
-			OS:         record.OS{ID: "windows-2019", Name: "windows", Version: "2019", Arch: "amd64", Type: "windows"},
-			Kubernetes: record.Kubernetes{Semver: "v1.30.2+vmware.1", Series: "v1.30", TKr: "v1.30.2+vmware.1-tkg.1"},
-			BuildKey:   testKey,
-		},
-		BuildKey: testKey, Status: record.BuildSucceeded, Started: now, Finished: now.Add(2 * time.Hour),
-		ImageBuilderVersion: "v0.1.14_vmware.2", Attempts: 1,
-		Artifacts: record.Artifacts{OVA: &record.OVAArtifact{Path: ova.Path, Size: ova.Size, SHA256: ova.SHA256, Version: version}},
-	}
-}
+// windowsCell is the shipped grid's Windows cell of the release of ubuntuCell.
+var windowsCell = func() record.Cell {
+	c := ubuntuCell
+	c.ID, c.Name = "vsphere-windows-2019-amd64-v1.30.2---vmware.1", "vsphere windows-2019 amd64 v1.30.2+vmware.1"
+	c.OS = record.OS{ID: "windows-2019", Name: "windows", Version: "2019", Arch: "amd64", Type: "windows"}
+	return c
+}()
 
 // TestPublishWindowsOVFToolOVA publishes a Windows OVA as the ovftool path makes it: imported,
 // snapshotted and marked as a template, with its properties as ovftool kept them. A re-run
@@ -108,12 +93,11 @@ func windowsRecord(ova ovatest.OVA, version string) record.BuildRecord {
 func TestPublishWindowsOVFToolOVA(t *testing.T) {
 	t.Parallel()
 	sim := newVCSim(t)
-	ctx := context.Background()
 	dir := t.TempDir()
 	name := "windows-2019-kube-v1.30.2+vmware.1"
 	version := "v1.30.2+vmware.1-tkg.1-" + testKey[:16]
 	props := windowsProperties(version)
-	rec := windowsRecord(ovftoolOVA(t, dir, name, props), version)
+	rec := ovaRecord(windowsCell, dir, ovftoolOVA(t, dir, name, props), version)
 	members, err := ovatest.Members(filepath.Join(dir, rec.Artifacts.OVA.Path))
 	if err != nil {
 		t.Fatal(err)
@@ -122,18 +106,7 @@ func TestPublishWindowsOVFToolOVA(t *testing.T) {
 		t.Fatalf("the ovftool OVA holds %d members; want the OVF, ovftool's own manifest, the disk", len(members))
 	}
 
-	publish := func(rec record.BuildRecord, dir string) (record.PublishRecord, string) {
-		t.Helper()
-		log := &syncbuf.Buffer{}
-		p := New(sim.cfg, testCreds, Options{Log: log})
-		defer p.Close()
-		got, err := p.Publish(ctx, rec, dir)
-		if err != nil {
-			t.Fatalf("publish: %v\n%s", err, log)
-		}
-		return got, log.String()
-	}
-	first, log := publish(rec, dir)
+	first, log := sim.publish(t, rec, dir)
 	tname := TemplateName(rec.Cell)
 	if first.VSphere.Status != record.PublishSucceeded || first.VSphere.Template != "/DC0/vm/"+tname || first.VSphere.Version != version {
 		t.Fatalf("first publish = %+v\n%s", first.VSphere, log)
@@ -161,10 +134,10 @@ func TestPublishWindowsOVFToolOVA(t *testing.T) {
 		dir  string
 	}{
 		{"the same OVA", rec, dir},
-		{"an OVA with other vApp properties", windowsRecord(ovftoolOVA(t, otherDir, name, other), version), otherDir},
+		{"an OVA with other vApp properties", ovaRecord(windowsCell, otherDir, ovftoolOVA(t, otherDir, name, other), version), otherDir},
 	}
 	for _, tt := range tests {
-		again, log := publish(tt.rec, tt.dir)
+		again, log := sim.publish(t, tt.rec, tt.dir)
 		if again.VSphere.Status != record.PublishReused || again.VSphere.MoRef != first.VSphere.MoRef || again.VSphere.Version != version {
 			t.Errorf("%s: re-run = %+v; want %s reused\n%s", tt.name, again.VSphere, first.VSphere.MoRef, log)
 		}
