@@ -519,8 +519,8 @@ func TestRetries(t *testing.T) {
 func TestMissingMakeTarget(t *testing.T) {
 	t.Parallel()
 	requireStandInTools(t)
-	c := vsphereCell("windows-2022", "2022") // Image Builder v0.1.55 has it, the stand-in does not
-	c.OS.Name = "windows"
+	c := vsphereCell("rockylinux-9", "9") // Image Builder v0.1.55 has it, the stand-in does not
+	c.OS.Name = "rockylinux"
 	o := makeOptions(t)
 	res, err := Build(context.Background(), c, o)
 	if err == nil || res.Record.Failure == nil || res.Record.Failure.Class != record.FailurePermanent || res.Record.Attempts != 1 {

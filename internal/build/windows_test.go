@@ -143,6 +143,33 @@ func TestBuildTKGWindowsWithStandIn(t *testing.T) {
 	}
 }
 
+// TestBuildTKGWindows2022WithStandIn: Image Builder has a windows-2022 OVA target wherever
+// it has windows-2019 (upstream's packer/ova/windows-2022.json, since v0.1.11): the user's
+// answer file goes to packer/ova/windows/windows-2022/, which that target's floppy reads, and
+// the OVA reports DISTRO_VERSION 2022, the OSImage's os.version.
+func TestBuildTKGWindows2022WithStandIn(t *testing.T) {
+	t.Parallel()
+	requireStandInTools(t)
+	c := windowsCell(t, "autounattend-2022.xml")
+	c.ID = "vsphere-windows-2022-amd64-v1.30.2---vmware.1"
+	c.OS.ID, c.OS.Version = "windows-2022", "2022"
+	c.Target = record.Target{Build: "build-node-ova-vsphere-windows-2022", Validate: "validate-node-ova-local-windows-2022"}
+	c.BuildKey = testKey("windows-2022")
+	o := makeOptions(t)
+	standInDocker(t, &o)
+	res, err := Build(context.Background(), c, o)
+	if err != nil {
+		t.Fatalf("Build: %v\n%s", err, o.Console)
+	}
+	ova := res.Record.Artifacts.OVA
+	if ova == nil || ova.Properties["DISTRO_NAME"] != "windows" || ova.Properties["DISTRO_VERSION"] != "2022" {
+		t.Fatalf("OVA = %+v, want DISTRO_NAME windows, DISTRO_VERSION 2022", ova)
+	}
+	// The stand-in's checkout has upstream's windows-2022 answer file (Standard Core): the
+	// Datacenter Core image says the build read the user's.
+	mustContain(t, "build log", readLog(t, res), "installing image 'Windows Server 2022 SERVERDATACENTERCORE' from the answer file on the floppy")
+}
+
 func tarMembers(t *testing.T, path string) []string {
 	t.Helper()
 	f, err := os.Open(path)

@@ -74,6 +74,8 @@ func TestApplyGolden(t *testing.T) {
 		{"ova-2404-replaces-2204-default", nil, []record.PublishRecord{published("vsphere", "ubuntu-2404", tkr130, true, "4")}, ApplyOptions{}},
 		{"ami-2404-replaces-2204-default", nil, []record.PublishRecord{published("aws", "ubuntu-2404", tkr130, true, "5", "us-west-2")}, ApplyOptions{}},
 		{"azure-2404-beside-2204-default", nil, []record.PublishRecord{published("azure", "ubuntu-2404", tkr130, false, "6")}, ApplyOptions{}},
+		// Windows 2022 where the Image Builder release has it: os.version "2022", no default.
+		{"ova-windows-2022", nil, []record.PublishRecord{published("vsphere", "windows-2022", tkr130, false, "7")}, ApplyOptions{}},
 		{"legacy-bom", nil, []record.PublishRecord{
 			published("vsphere", "ubuntu-2004", bom121, true, "f"),
 			published("aws", "ubuntu-2004", bom121, true, "f", "us-east-1", "ap-south-1"),

@@ -240,6 +240,12 @@ func (c *Catalog) OSImage(name string) *OSImage {
 	return nil
 }
 
+// HasRelease reports whether the catalog has a TanzuKubernetesRelease or a legacy BOM of
+// TKr version tkr: the release a record of that TKr is catalogued in.
+func (c *Catalog) HasRelease(tkr string) bool {
+	return len(c.tkrs[tkr]) > 0 || len(c.boms[tkr]) > 0
+}
+
 // Changes returns the files whose content differs from what was loaded, ledger included,
 // ordered by path.
 func (c *Catalog) Changes() ([]changeset.Change, error) {

@@ -16,7 +16,11 @@ import (
 // OVA VERSION, aws an AMI per region, azure a gallery image version.
 func published(infra, osID, tkr string, replaces bool, key string, regions ...string) record.PublishRecord {
 	name, version, _ := strings.Cut(osID, "-")
-	if len(version) == 4 {
+	typ := "linux"
+	switch {
+	case name == "windows": // the OS id's version as Image Builder's windows-<version>.json sets it
+		typ = "windows"
+	case len(version) == 4:
 		version = version[:2] + "." + version[2:]
 	}
 	semver, _, _ := strings.Cut(tkr, "-tkg")
@@ -25,7 +29,7 @@ func published(infra, osID, tkr string, replaces bool, key string, regions ...st
 		APIVersion: record.APIVersion, Kind: record.KindCell,
 		ID:   infra + "-" + osID + "-amd64-" + strings.ReplaceAll(semver, "+", "---"),
 		Grid: "tkg", Infra: infra,
-		OS:              record.OS{ID: osID, Name: name, Version: version, Arch: "amd64", Type: "linux"},
+		OS:              record.OS{ID: osID, Name: name, Version: version, Arch: "amd64", Type: typ},
 		Kubernetes:      record.Kubernetes{Semver: semver, TKr: tkr},
 		ReplacesDefault: replaces,
 		BuildKey:        buildKey,

@@ -8,6 +8,7 @@ import (
 	"path"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/imagegrid/imagegrid/internal/imagebuilder"
@@ -107,6 +108,7 @@ func (g *grid) checkWindows(c *candidate, cell record.Cell) {
 	if !imagebuilder.IsWindows(cell) || cell.Infra != record.InfraVSphere {
 		return
 	}
+	g.checkWindowsTarget(c, cell)
 	if missing := imagebuilder.MissingWindows(cell); len(missing) > 0 {
 		g.errs.Add(c.origin, "settings."+missing[0], fmt.Sprintf("cell %s: a Windows image needs %s in a settings rule matching it: the datastore paths of the Windows and VMware Tools ISOs (Image Builder's windows var files only name placeholders such as \"[datastore] ISO/en_windows_server_2019_x64_dvd_4cb967d8.iso\") and your autounattend.xml",
 			cell.ID, strings.Join(missing, ", ")))
@@ -118,4 +120,26 @@ func (g *grid) checkWindows(c *candidate, cell record.Cell) {
 				cell.ID, imagebuilder.TKGConfigWindowsVars, t.Path, cell.Kubernetes.TKr))
 		}
 	}
+}
+
+// checkWindowsTarget refuses a Windows vSphere cell whose Image Builder release has no OVA
+// target for its Windows version, naming the releases that have one. A vendor build such as
+// TKG's is checked as the upstream release it is based on (v0.1.14_vmware.2 as v0.1.14): its
+// Windows targets are upstream's packer/ova/windows-<version>.json (windows-2022.json came
+// with v0.1.11), whatever OS targets the vendor added.
+func (g *grid) checkWindowsTarget(c *candidate, cell record.Cell) {
+	tos := targetOS(c.osID, c.arch)
+	names, err := imagebuilder.Targets(cell.ImageBuilder.Version, cell.Infra)
+	if err == nil && slices.Contains(names, tos) {
+		return
+	}
+	why := fmt.Sprintf("Image Builder %s has no %s target for %s", cell.ImageBuilder.Version, cell.Infra, tos)
+	if err != nil {
+		why = err.Error()
+	}
+	have := strings.Join(imagebuilder.ReleasesWith(cell.Infra, tos), ", ")
+	if have == "" {
+		have = "none"
+	}
+	g.errs.Add(c.origin, "", fmt.Sprintf("cell %s: %s; the Image Builder releases with that target: %s", cell.ID, why, have))
 }

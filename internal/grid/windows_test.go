@@ -80,3 +80,38 @@ func TestWindowsSettingsOnlyForVSphereWindows(t *testing.T) {
 		}
 	}
 }
+
+// TestWindows2022WhereImageBuilderHasIt: a windows-2022 vSphere cell is accepted for every
+// Image Builder release with upstream's packer/ova/windows-2022.json (TKG's build as the release
+// it is based on), with os.version 2022 and its own make target.
+func TestWindows2022WhereImageBuilderHasIt(t *testing.T) {
+	for _, image := range []string{
+		"registry.k8s.io/scl-image-builder/cluster-node-image-builder-amd64:v0.1.55",
+		"registry.k8s.io/scl-image-builder/cluster-node-image-builder-amd64:v0.1.13",
+		"projects.registry.vmware.com/tkg/image-builder:v0.1.14_vmware.2",
+	} {
+		t.Run(image[strings.LastIndex(image, ":")+1:], func(t *testing.T) {
+			dir := t.TempDir()
+			writeFile(t, filepath.Join(dir, "grid.yaml"), strings.NewReplacer("windows-2019", "windows-2022",
+				"registry.k8s.io/scl-image-builder/cluster-node-image-builder-amd64:v0.1.55", image).Replace(windowsKeyGrid))
+			writeFile(t, filepath.Join(dir, "autounattend.xml"), `<unattend xmlns="urn:schemas-microsoft-com:unattend"/>`)
+			cells, err := Load(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var win int
+			for _, c := range cells {
+				if c.OS.Type != "windows" {
+					continue
+				}
+				win++
+				if c.OS.ID != "windows-2022" || c.OS.Name != "windows" || c.OS.Version != "2022" || c.Target.Build != "build-node-ova-vsphere-windows-2022" || c.Target.Validate != "validate-node-ova-local-windows-2022" {
+					t.Errorf("cell %s: os %+v, target %+v", c.ID, c.OS, c.Target)
+				}
+			}
+			if win != 1 {
+				t.Errorf("%d Windows cells of %d; want 1", win, len(cells))
+			}
+		})
+	}
+}

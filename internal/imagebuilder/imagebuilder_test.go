@@ -309,3 +309,21 @@ func TestPlacementVars(t *testing.T) {
 		t.Errorf("Env.List = %q", got)
 	}
 }
+
+func TestReleasesWith(t *testing.T) {
+	tests := []struct {
+		infra, target, want string
+	}{
+		{record.InfraVSphere, "windows-2022", "v0.1.13 … v0.1.55"},
+		{record.InfraVSphere, "windows-2004", "v0.1.13 … v0.1.18"},
+		{record.InfraAzure, "windows-2019", "v0.1.13 … v0.1.21"},
+		{record.InfraVSphere, "rhel-7", "v0.1.13 … v0.1.45"},
+		{record.InfraVSphere, "ubuntu-2604", "v0.1.53 … v0.1.55"},
+		{record.InfraAWS, "windows-2022", ""},
+	}
+	for _, tt := range tests {
+		if got := strings.Join(ReleasesWith(tt.infra, tt.target), ", "); got != tt.want {
+			t.Errorf("ReleasesWith(%s, %s) = %q, want %q", tt.infra, tt.target, got, tt.want)
+		}
+	}
+}

@@ -69,6 +69,39 @@ func Targets(v, infra string) ([]string, error) {
 	return nil, fmt.Errorf("image builder version %s: imagegrid knows the targets of v%s and later", v, releases[0].from)
 }
 
+// ReleasesWith lists the ranges of Image Builder releases (releases) whose infra targets
+// include target, consecutive ranges merged: ["v0.1.13 … v0.1.55"].
+func ReleasesWith(infra, target string) []string {
+	var spans [][2]string
+	for _, r := range releases {
+		switch {
+		case !slices.Contains(r.targets[infra], target):
+		case len(spans) > 0 && spans[len(spans)-1][1] == previous(r.from):
+			spans[len(spans)-1][1] = r.to
+		default:
+			spans = append(spans, [2]string{r.from, r.to})
+		}
+	}
+	out := make([]string, len(spans))
+	for i, s := range spans {
+		out[i] = "v" + s[0]
+		if s[1] != s[0] {
+			out[i] += " … v" + s[1]
+		}
+	}
+	return out
+}
+
+// previous is the table release before from: the one whose range ends just before it.
+func previous(from string) string {
+	for i, r := range releases {
+		if r.from == from && i > 0 {
+			return releases[i-1].to
+		}
+	}
+	return ""
+}
+
 // Target returns the make target to run for cell c — its validate target when validate is
 // true — after checking that the target has the shape Image Builder uses for the cell's
 // infrastructure and OS, and, for upstream Image Builder, that the cell's version has it

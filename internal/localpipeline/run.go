@@ -144,6 +144,9 @@ func (r *run) buildDir() string   { return filepath.Join(r.Work, "build") }
 func (r *run) publishDir() string { return filepath.Join(r.Work, "publish") }
 func (r *run) catalogDir() string { return filepath.Join(r.Work, "catalog") }
 
+// exampleCatalog is the TKr catalog the run starts from: every release of the shipped grid.
+func (r *run) exampleCatalog() string { return filepath.Join(r.Root, "examples", "catalog") }
+
 func (r *run) compile(ctx context.Context) error {
 	// mknodedisk makes the stand-in's node image disks (testdata/imagebuilder hack/node-disk.sh);
 	// fakegalleryd is the fake Azure.
@@ -158,6 +161,9 @@ func (r *run) matrix(ctx context.Context) error {
 	}
 	if len(cells) == 0 {
 		return fmt.Errorf("no cell of matrices/ matches --only %s", strings.Join(r.Only, " --only "))
+	}
+	if err := checkReleases(r.exampleCatalog(), cells); err != nil {
+		return err
 	}
 	for _, c := range cells {
 		if err := record.WriteFile(filepath.Join(r.cellsDir(), c.ID+".json"), c); err != nil {
@@ -297,7 +303,7 @@ func (r *run) build(ctx context.Context) error {
 }
 
 func (r *run) catalog(ctx context.Context) error {
-	if err := os.CopyFS(r.catalogDir(), os.DirFS(filepath.Join(r.Root, "examples", "catalog"))); err != nil {
+	if err := os.CopyFS(r.catalogDir(), os.DirFS(r.exampleCatalog())); err != nil {
 		return fmt.Errorf("copy examples/catalog: %w", err)
 	}
 	for _, args := range [][]string{

@@ -114,17 +114,7 @@ func TestReuseFindsTemplateByName(t *testing.T) {
 	rec, dir := testRecord(t, 1<<20)
 	ctx := context.Background()
 	const scanned = "searching every VM of the datacenter"
-	publish := func() (record.PublishRecord, string) {
-		t.Helper()
-		log := &syncbuf.Buffer{}
-		p := New(sim.cfg, testCreds, Options{Log: log})
-		defer p.Close()
-		got, err := p.Publish(ctx, rec, dir)
-		if err != nil {
-			t.Fatalf("publish: %v\n%s", err, log)
-		}
-		return got, log.String()
-	}
+	publish := func() (record.PublishRecord, string) { return sim.publish(t, rec, dir) }
 	first, log := publish()
 	if !strings.Contains(log, scanned) {
 		t.Errorf("first publish found no template by name, yet did not say it searched:\n%s", log)

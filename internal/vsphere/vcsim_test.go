@@ -14,6 +14,7 @@ import (
 
 	"github.com/imagegrid/imagegrid/internal/publishconfig"
 	"github.com/imagegrid/imagegrid/internal/record"
+	"github.com/imagegrid/imagegrid/internal/syncbuf"
 	"github.com/imagegrid/imagegrid/internal/testutil/ovatest"
 	"github.com/imagegrid/imagegrid/internal/testutil/vcsim"
 )
@@ -72,25 +73,47 @@ func testRecord(t *testing.T, diskBytes int64) (record.BuildRecord, string) {
 			"BUILD_TIMESTAMP": "1720000000", "CONTAINERD_VERSION": "v1.7.18",
 		},
 	})
+	return ovaRecord(ubuntuCell, dir, ova, version), dir
+}
+
+// ubuntuCell is the cell of testRecord.
+var ubuntuCell = record.Cell{
+	APIVersion: record.APIVersion, Kind: record.KindCell,
+	ID:         "vsphere-ubuntu-2204-amd64-v1.30.2---vmware.1",
+	Name:       "vsphere ubuntu-2204 amd64 v1.30.2+vmware.1",
+	Infra:      record.InfraVSphere,
+	OS:         record.OS{ID: "ubuntu-2204", Name: "ubuntu", Version: "22.04", Arch: "amd64", Type: "linux"},
+	Kubernetes: record.Kubernetes{Semver: "v1.30.2+vmware.1", Series: "v1.30", TKr: "v1.30.2+vmware.1-tkg.1"},
+	BuildKey:   testKey,
+}
+
+// ovaRecord is the succeeded build record of cell whose artifact is the OVA in dir, of
+// VERSION version.
+func ovaRecord(cell record.Cell, dir string, ova ovatest.OVA, version string) record.BuildRecord {
 	now := time.Date(2026, 11, 27, 3, 0, 0, 0, time.UTC)
-	rec := record.BuildRecord{
+	return record.BuildRecord{
 		APIVersion: record.APIVersion, Kind: record.KindBuildRecord,
-		Cell: record.Cell{
-			APIVersion: record.APIVersion, Kind: record.KindCell,
-			ID:         "vsphere-ubuntu-2204-amd64-v1.30.2---vmware.1",
-			Name:       "vsphere ubuntu-2204 amd64 v1.30.2+vmware.1",
-			Infra:      record.InfraVSphere,
-			OS:         record.OS{ID: "ubuntu-2204", Name: "ubuntu", Version: "22.04", Arch: "amd64", Type: "linux"},
-			Kubernetes: record.Kubernetes{Semver: "v1.30.2+vmware.1", Series: "v1.30", TKr: "v1.30.2+vmware.1-tkg.1"},
-			BuildKey:   testKey,
-		},
-		BuildKey: testKey, Status: record.BuildSucceeded, Started: now, Finished: now.Add(time.Hour),
+		Cell:     cell,
+		BuildKey: cell.BuildKey, Status: record.BuildSucceeded, Started: now, Finished: now.Add(time.Hour),
 		ImageBuilderVersion: "v0.1.55", Attempts: 1,
 		Artifacts: record.Artifacts{OVA: &record.OVAArtifact{
 			Path: strings.TrimPrefix(ova.Path, dir+"/"), Size: ova.Size, SHA256: ova.SHA256, ManifestSHA256: ova.ManifestSHA256, Version: version,
 		}},
 	}
-	return rec, dir
+}
+
+// publish publishes rec from dir with a new publisher, failing the test on an error, and
+// returns the publish record and the publisher's log.
+func (s *simTarget) publish(t *testing.T, rec record.BuildRecord, dir string) (record.PublishRecord, string) {
+	t.Helper()
+	log := &syncbuf.Buffer{}
+	p := New(s.cfg, testCreds, Options{Log: log})
+	defer p.Close()
+	got, err := p.Publish(context.Background(), rec, dir)
+	if err != nil {
+		t.Fatalf("publish: %v\n%s", err, log)
+	}
+	return got, log.String()
 }
 
 // template is what the vSphere API says about a VM.
