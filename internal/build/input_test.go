@@ -385,9 +385,9 @@ func TestAzureTokenSignInNeedsImageBuilderThatTakesIt(t *testing.T) {
 		err           []string
 	}{
 		{"TKG's v0.1.14 with the job's token only", "v0.1.14_vmware.2", []map[string]string{ids, oidc}, "", false,
-			[]string{"Image Builder v0.1.14_vmware.2's Azure targets sign in with a client secret only", "set AZURE_CLIENT_SECRET or build with Image Builder v0.1.31 or later"}},
+			[]string{"the Azure targets of Image Builder v0.1.14_vmware.2 sign in with a client secret only", "set AZURE_CLIENT_SECRET or build with Image Builder v0.1.31 or later"}},
 		{"v0.1.30 with a token file", "v0.1.30", []map[string]string{ids, {"AZURE_FEDERATED_TOKEN_FILE": "/run/token"}}, "", false,
-			[]string{"Image Builder v0.1.30's Azure targets sign in with a client secret only"}},
+			[]string{"the Azure targets of Image Builder v0.1.30 sign in with a client secret only"}},
 		{"v0.1.14 with a client secret", "v0.1.14_vmware.2", []map[string]string{ids, oidc, {"AZURE_CLIENT_SECRET": "s3cret"}}, "", false, nil},
 		{"v0.1.31 with the job's token", "v0.1.31", []map[string]string{ids, oidc}, "AZURE_FEDERATED_TOKEN_FILE", true, nil},
 		{"v0.1.55 with a token file", "v0.1.55", []map[string]string{ids, {"AZURE_FEDERATED_TOKEN_FILE": "/run/token"}}, "", true, nil},

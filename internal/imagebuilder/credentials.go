@@ -96,7 +96,7 @@ func CheckAzureFederated(v string) error {
 		return err
 	}
 	if parsed.LessThan(version.Must(version.NewVersion(azureFederatedSince))) {
-		return fmt.Errorf("Image Builder %s's Azure targets sign in with a client secret only: "+
+		return fmt.Errorf("the Azure targets of Image Builder %s sign in with a client secret only: "+
 			"packer/azure/scripts/init-sig.sh reads AZURE_FEDERATED_TOKEN_FILE from v%s on; "+
 			"set AZURE_CLIENT_SECRET or build with Image Builder v%s or later", v, azureFederatedSince, azureFederatedSince)
 	}
