@@ -273,7 +273,9 @@ func (j *job) update(cur armcompute.GalleryImageVersion) (*armcompute.GalleryIma
 	}
 	return &armcompute.GalleryImageVersionUpdate{
 		Tags: tags,
-		// The version's own storage profile, which the API requires in an update too.
+		// The version's own storage profile: an update's properties are the create's
+		// GalleryImageVersionProperties, whose StorageProfile is REQUIRED (armcompute v8
+		// models.go, generated from azure-rest-api-specs).
 		Properties: &armcompute.GalleryImageVersionProperties{StorageProfile: props.StorageProfile,
 			PublishingProfile: &armcompute.GalleryImageVersionPublishingProfile{TargetRegions: targets}},
 	}, strings.Join(why, "; ")

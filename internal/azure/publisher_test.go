@@ -54,6 +54,7 @@ func publisher(g *fakegallery.Gallery, wait time.Duration, log io.Writer) *Publi
 
 func newGallery() *fakegallery.Gallery {
 	g := fakegallery.New()
+	g.CreateGallery("tkg-images", "tkg_gallery", "Groups") // made for direct sharing, as twoRegions asks
 	g.AddVersion(builtVersion, "eastus", map[string]string{"kubernetes_version": "v1.30.2+vmware.1"})
 	return g
 }
@@ -133,8 +134,8 @@ func TestPublishPrivateUnlessAsked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := g.Sharing("tkg-images", "tkg_gallery"); s.Permissions != "Private" || g.Calls(shareAPI) != 0 {
-		t.Errorf("sharing = %+v after %d sharing updates; want a private gallery, untouched", s, g.Calls(shareAPI))
+	if s := g.Sharing("tkg-images", "tkg_gallery"); len(s.Subscriptions) > 0 || len(s.Tenants) > 0 || s.Community || g.Calls(shareAPI) != 0 {
+		t.Errorf("sharing = %+v after %d sharing updates; want a gallery shared with nobody, untouched", s, g.Calls(shareAPI))
 	}
 	for _, pl := range pr.Azure {
 		if pl.Shared != nil {
@@ -147,11 +148,56 @@ func TestPublishCommunityGallery(t *testing.T) {
 	g := newGallery()
 	hints := twoRegions
 	hints.Subscriptions, hints.Community = nil, true
+	g.CreateGallery("tkg-images", "tkg_gallery", "Community")
 	if _, err := publisher(g, 10*time.Second, io.Discard).Publish(context.Background(), azureRecord(hints), ""); err != nil {
 		t.Fatal(err)
 	}
 	if s := g.Sharing("tkg-images", "tkg_gallery"); s.Permissions != "Community" || !s.Community {
 		t.Errorf("sharing = %+v; want a community gallery", s)
+	}
+}
+
+// TestPublishSharingNeedsTheGalleryMadeForIt: Azure fixes a gallery's sharing permissions
+// when it is made; sharing a gallery made for other sharing fails clean, naming how the
+// gallery must be made, with no sharing update sent, while its regions still publish.
+func TestPublishSharingNeedsTheGalleryMadeForIt(t *testing.T) {
+	tests := []struct {
+		name, permissions string
+		community         bool
+		want              string
+	}{
+		{"subscriptions, private gallery", "Private", false, "gallery tkg_gallery has sharing permissions Private: sharing with subscriptions or tenants needs a gallery made with permissions Groups (az sig create --permissions groups)"},
+		{"subscriptions, community gallery", "Community", false, "needs a gallery made with permissions Groups"},
+		{"community, private gallery", "Private", true, "gallery tkg_gallery has sharing permissions Private: a community gallery must be made one (az sig create --permissions community"},
+		{"community, groups gallery", "Groups", true, "a community gallery must be made one"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := newGallery()
+			g.CreateGallery("tkg-images", "tkg_gallery", tt.permissions)
+			hints := twoRegions
+			if tt.community {
+				hints.Subscriptions, hints.Community = nil, true
+			}
+			pr, err := publisher(g, 10*time.Second, io.Discard).Publish(context.Background(), azureRecord(hints), "")
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("Publish error = %v; want one saying %q", err, tt.want)
+			}
+			if g.Calls(shareAPI) != 0 {
+				t.Errorf("%d sharing updates sent to a gallery that cannot take them", g.Calls(shareAPI))
+			}
+			if s := g.Sharing("tkg-images", "tkg_gallery"); s.Permissions != tt.permissions || len(s.Subscriptions) > 0 || s.Community {
+				t.Errorf("sharing = %+v; want the gallery as it was made", s)
+			}
+			if len(g.Versions()) != 1 {
+				t.Errorf("versions %+v; want the one built", g.Versions())
+			}
+			for _, pl := range pr.Azure {
+				if pl.Shared != nil {
+					t.Errorf("%s recorded shared %+v", pl.Region, pl.Shared)
+				}
+			}
+		})
 	}
 }
 
@@ -238,6 +284,7 @@ func TestPublishFaults(t *testing.T) {
 // one alone.
 func TestPublishFindsTheVersionByItsTag(t *testing.T) {
 	g := fakegallery.New()
+	g.CreateGallery("tkg-images", "tkg_gallery", "Groups")
 	earlier := fakegallery.VersionID(subscription, "tkg-images", "tkg_gallery", "capi-ubuntu-22.04", "0.3.1731000000")
 	g.AddVersion(earlier, "eastus", map[string]string{TagBuildKey: buildKey})
 	g.AddVersion(builtVersion, "eastus", nil)

@@ -18,14 +18,17 @@ import (
 // gallery does not have yet; nothing is ever unshared. Sharing is a property of the gallery
 // in Azure, not of a version (the gallery's sharingProfile, changed through
 // GallerySharingProfileClient.BeginUpdate): direct sharing with subscriptions and tenants
-// (operation Add), or a community gallery anyone may use (EnableCommunity, which needs the
-// gallery made with its community information, the publisher's name, contact and licence).
+// (operation Add), or a community gallery anyone may use (EnableCommunity); the gallery must
+// have been made for it (sharable).
 func (p *Publisher) share(ctx context.Context, f *armcompute.ClientFactory, id versionID, want record.AzureSharing, logf func(string, ...any)) error {
 	g, err := f.NewGalleriesClient().Get(ctx, id.ResourceGroup, id.Gallery, &armcompute.GalleriesClientGetOptions{Select: to.Ptr(armcompute.SelectPermissionsPermissions)})
 	if err != nil {
 		return fmt.Errorf("read the sharing of gallery %s: %w", id.Gallery, err)
 	}
 	groups, community := missingSharing(g.Gallery, want)
+	if err := sharable(g.Gallery, id.Gallery, len(groups) > 0, community); err != nil {
+		return err
+	}
 	sharing := f.NewGallerySharingProfileClient()
 	var errs []error
 	if len(groups) > 0 {
@@ -37,6 +40,27 @@ func (p *Publisher) share(ctx context.Context, f *armcompute.ClientFactory, id v
 		errs = append(errs, p.updateSharing(ctx, sharing, id, armcompute.SharingUpdate{OperationType: to.Ptr(armcompute.SharingUpdateOperationTypesEnableCommunity)}))
 	}
 	return errors.Join(errs...)
+}
+
+// sharable says why gallery g, named name, cannot take the sharing still missing (groups:
+// subscriptions or tenants; community), or nil. A gallery's sharingProfile.permissions is
+// fixed when it is made and Azure does not change it: direct sharing needs a gallery made
+// with permissions Groups ("You can't use an existing gallery, and the property can't
+// currently be updated", MicrosoftDocs/azure-compute-docs articles/virtual-machines/
+// share-gallery-direct.md), a community gallery one made with permissions Community (with
+// the publisher's information). Upstream's init-sig.sh makes its gallery with neither.
+func sharable(g armcompute.Gallery, name string, groups, community bool) error {
+	perm := armcompute.GallerySharingPermissionTypesPrivate
+	if props := g.Properties; props != nil && props.SharingProfile != nil && props.SharingProfile.Permissions != nil {
+		perm = *props.SharingProfile.Permissions
+	}
+	switch {
+	case groups && perm != armcompute.GallerySharingPermissionTypesGroups:
+		return fmt.Errorf("gallery %s has sharing permissions %s: sharing with subscriptions or tenants needs a gallery made with permissions Groups (az sig create --permissions groups), which Azure does not change on an existing gallery", name, perm)
+	case community && perm != armcompute.GallerySharingPermissionTypesCommunity:
+		return fmt.Errorf("gallery %s has sharing permissions %s: a community gallery must be made one (az sig create --permissions community with --publisher-uri, --publisher-email, --eula, --public-name-prefix), which Azure does not change on an existing gallery", name, perm)
+	}
+	return nil
 }
 
 // missingSharing is what gallery g lacks of the sharing want asks for: the subscriptions and

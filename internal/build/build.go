@@ -258,7 +258,7 @@ func (p *recipe) setUp(o Options, userFiles []userVarFile, tkg bool) error {
 	}
 	p.creds = credentials{file: env}
 	if !o.ValidateOnly {
-		if p.creds, err = resolveCredentials(c.ID, c.Infra, c.OS.Name, Getenv(o.Environ), env, mergeVars(userFiles)); err != nil {
+		if p.creds, err = resolveCredentials(c, Getenv(o.Environ), env, mergeVars(userFiles)); err != nil {
 			return err
 		}
 	}
@@ -432,13 +432,18 @@ func (l *varFiles) add(name string, v any, secret bool, from string) error {
 }
 
 // addImagegrid adds the files imagegrid sets first: Kubernetes and the private locations,
-// the placement, the vSphere credentials.
+// the placement, packer's az CLI sign-in after a federated login, the vSphere credentials.
 func (l *varFiles) addImagegrid(loc imagebuilder.Locations) error {
 	if err := l.add("imagegrid.json", imagebuilder.Vars(l.cell, loc), false, ""); err != nil {
 		return err
 	}
 	if placement := imagebuilder.PlacementVars(l.cell); len(placement) > 0 {
 		if err := l.add("placement.json", placement, false, ""); err != nil {
+			return err
+		}
+	}
+	if l.creds.tokenSignIn {
+		if err := l.add("azure-cli-auth.json", imagebuilder.AzureCLIAuthVars(), false, ""); err != nil {
 			return err
 		}
 	}

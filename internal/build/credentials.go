@@ -65,12 +65,16 @@ type credentials struct {
 	// token ("" when a credential of OneOf is set): the build fetches the token when it
 	// starts.
 	federated string
+	// tokenSignIn is true when Image Builder signs in with a federated token file (build's
+	// or the environment's) rather than a secret: packer then uses the az CLI's login.
+	tokenSignIn bool
 }
 
-// resolveCredentials finds the credentials a build of osName on infra needs, in the
-// environment or the env file, and names every missing one. userVars are the merged user var
-// files: vSphere credentials there make the environment ones unnecessary.
-func resolveCredentials(cellID, infra, osName string, getenv func(string) string, file envFile, userVars map[string]any) (credentials, error) {
+// resolveCredentials finds the credentials a build of cell c needs, in the environment or the
+// env file, and names every missing one. userVars are the merged user var files: vSphere
+// credentials there make the environment ones unnecessary.
+func resolveCredentials(c record.Cell, getenv func(string) string, file envFile, userVars map[string]any) (credentials, error) {
+	cellID, infra, osName := c.ID, c.Infra, c.OS.Name
 	want := imagebuilder.CredentialsFor(infra, osName)
 	creds := credentials{file: file}
 	lookup := func(name string) string {
@@ -93,8 +97,8 @@ func resolveCredentials(cellID, infra, osName string, getenv func(string) string
 			missing = append(missing, name)
 		}
 	}
-	federated, alt := oneOf(want, lookup, getenv)
-	creds.federated = federated
+	federated, tokenSignIn, alt := oneOf(want, lookup, getenv, c.ImageBuilder.Version)
+	creds.federated, creds.tokenSignIn = federated, tokenSignIn
 	if alt != "" {
 		missing = append(missing, alt)
 	}
@@ -139,20 +143,33 @@ func (c *credentials) collect(want imagebuilder.Credentials, getenv, lookup func
 }
 
 // oneOf resolves want's alternatives: none needed, one set, or the federated token file
-// build provides itself in a GitHub Actions job allowed an ID token (federated names its
-// variable); otherwise missing says what to set.
-func oneOf(want imagebuilder.Credentials, lookup, getenv func(string) string) (federated, missing string) {
-	if len(want.OneOf) == 0 || slices.ContainsFunc(want.OneOf, func(name string) bool { return lookup(name) != "" }) {
-		return "", ""
+// build provides itself in a GitHub Actions job allowed an ID token (fetch names its
+// variable). tokenSignIn is true when the build signs in with a federated token file, its own
+// or one the environment names, which Image Builder ibVersion's targets must take; otherwise
+// missing says what to set.
+func oneOf(want imagebuilder.Credentials, lookup, getenv func(string) string, ibVersion string) (fetch string, tokenSignIn bool, missing string) {
+	if len(want.OneOf) == 0 {
+		return "", false, ""
 	}
-	if want.FederatedTokenFile != "" && ghoidc.Available(getenv) {
-		return want.FederatedTokenFile, ""
+	other := slices.ContainsFunc(want.OneOf, func(name string) bool { return name != want.FederatedTokenFile && lookup(name) != "" })
+	if other {
+		return "", false, ""
 	}
-	missing = strings.Join(want.OneOf, " or ")
-	if want.FederatedTokenFile != "" {
-		missing += " (or run in a GitHub Actions job with permissions id-token: write)"
+	hasFile := want.FederatedTokenFile != "" && lookup(want.FederatedTokenFile) != ""
+	if !hasFile && (want.FederatedTokenFile == "" || !ghoidc.Available(getenv)) {
+		missing = strings.Join(want.OneOf, " or ")
+		if want.FederatedTokenFile != "" {
+			missing += " (or run in a GitHub Actions job with permissions id-token: write)"
+		}
+		return "", false, missing
 	}
-	return "", missing
+	if err := imagebuilder.CheckAzureFederated(ibVersion); err != nil {
+		return "", false, fmt.Sprintf("a client secret (%v)", err)
+	}
+	if !hasFile {
+		fetch = want.FederatedTokenFile
+	}
+	return fetch, true, ""
 }
 
 func (c *credentials) addSecret(v string) {

@@ -3,6 +3,7 @@ package build
 import (
 	"context"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -324,7 +325,8 @@ func TestSettingsAreNotSecrets(t *testing.T) {
 		"AWS_ACCESS_KEY_ID": "AKIATESTKEYID0000000", "AWS_SECRET_ACCESS_KEY": "s3cret-aws-secret-key",
 		"AWS_REGION": "us-east-1", "AWS_ENDPOINT_URL": "http://127.0.0.1:5000",
 	}
-	creds, err := resolveCredentials("aws-ubuntu-2204", record.InfraAWS, "ubuntu", func(k string) string { return env[k] }, envFile{}, nil)
+	c := ubuntuCellOn(record.InfraAWS, "2204", "ami", record.PublishHints{})
+	creds, err := resolveCredentials(c, func(k string) string { return env[k] }, envFile{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -365,5 +367,59 @@ func TestVarFileLinkLeavingTheRootIsRefused(t *testing.T) {
 	_, err := Build(context.Background(), c, o)
 	if err == nil || !strings.Contains(err.Error(), "var file: open "+filepath.Join(root, "site.json")+": path escapes from parent") {
 		t.Fatalf("error = %v; want the var file named and refused for leaving the root", err)
+	}
+}
+
+// TestAzureTokenSignInNeedsImageBuilderThatTakesIt: Image Builder's Azure targets take a
+// federated token from v0.1.31 (init-sig.sh's AZURE_FEDERATED_TOKEN_FILE); an older release
+// with no client secret is refused naming what it needs, and a token sign-in (build's own
+// token or the environment's file) makes packer use the az CLI's login.
+func TestAzureTokenSignInNeedsImageBuilderThatTakesIt(t *testing.T) {
+	ids := map[string]string{"AZURE_SUBSCRIPTION_ID": "sub", "AZURE_TENANT_ID": "tenant", "AZURE_CLIENT_ID": "client"}
+	oidc := map[string]string{"ACTIONS_ID_TOKEN_REQUEST_URL": "http://127.0.0.1:1/token", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"}
+	tests := []struct {
+		name, version string
+		env           []map[string]string
+		fetch         string
+		tokenSignIn   bool
+		err           []string
+	}{
+		{"TKG's v0.1.14 with the job's token only", "v0.1.14_vmware.2", []map[string]string{ids, oidc}, "", false,
+			[]string{"the Azure targets of Image Builder v0.1.14_vmware.2 sign in with a client secret only", "set AZURE_CLIENT_SECRET or build with Image Builder v0.1.31 or later"}},
+		{"v0.1.30 with a token file", "v0.1.30", []map[string]string{ids, {"AZURE_FEDERATED_TOKEN_FILE": "/run/token"}}, "", false,
+			[]string{"the Azure targets of Image Builder v0.1.30 sign in with a client secret only"}},
+		{"v0.1.14 with a client secret", "v0.1.14_vmware.2", []map[string]string{ids, oidc, {"AZURE_CLIENT_SECRET": "s3cret"}}, "", false, nil},
+		{"v0.1.31 with the job's token", "v0.1.31", []map[string]string{ids, oidc}, "AZURE_FEDERATED_TOKEN_FILE", true, nil},
+		{"v0.1.55 with a token file", "v0.1.55", []map[string]string{ids, {"AZURE_FEDERATED_TOKEN_FILE": "/run/token"}}, "", true, nil},
+		{"v0.1.55 with nothing", "v0.1.55", []map[string]string{ids}, "", false,
+			[]string{"AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE (or run in a GitHub Actions job with permissions id-token: write)"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{}
+			for _, m := range tt.env {
+				maps.Copy(env, m)
+			}
+			c := azureCell()
+			c.ImageBuilder.Version = tt.version
+			creds, err := resolveCredentials(c, func(k string) string { return env[k] }, envFile{}, nil)
+			if len(tt.err) > 0 {
+				if err == nil {
+					t.Fatalf("resolveCredentials = %+v, want an error", creds)
+				}
+				for _, want := range tt.err {
+					if !strings.Contains(err.Error(), want) {
+						t.Errorf("error %q does not say %q", err, want)
+					}
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if creds.federated != tt.fetch || creds.tokenSignIn != tt.tokenSignIn {
+				t.Errorf("fetch %q, token sign-in %v; want %q, %v", creds.federated, creds.tokenSignIn, tt.fetch, tt.tokenSignIn)
+			}
+		})
 	}
 }

@@ -121,6 +121,20 @@ func (g *Gallery) AddVersion(id, location string, tags map[string]string) {
 	}
 }
 
+// CreateGallery makes the gallery as "az sig create --permissions" does: its sharing
+// permissions ("Private", "Groups" or "Community") are fixed from then on. A gallery
+// AddVersion meets first is Private, as init-sig.sh's "az sig create" without --permissions
+// makes it. Azure does not change a gallery's permissions afterwards: "You can't use an
+// existing gallery, and the property can't currently be updated" (MicrosoftDocs/
+// azure-compute-docs, articles/virtual-machines/share-gallery-direct.md, Prerequisites), and
+// "you currently can't migrate a regular gallery to a community gallery" (the community
+// gallery note of the same docs).
+func (g *Gallery) CreateGallery(resourceGroup, galleryName, permissions string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.galleries[galleryKey(resourceGroup, galleryName)] = &gallery{permissions: armcompute.GallerySharingPermissionTypes(permissions)}
+}
+
 // Throttle answers the next n calls with 429 Too Many Requests and a Retry-After header.
 func (g *Gallery) Throttle(n int, retryAfter time.Duration) {
 	g.mu.Lock()
@@ -500,9 +514,12 @@ func (g *Gallery) getGallery(_ context.Context, rg, galleryName string, _ *armco
 	return
 }
 
-// updateSharing applies a gallery sharing update: Add shares with subscriptions and
-// tenants (the gallery's permissions become Groups), EnableCommunity publishes it to the
-// community (permissions Community), Reset makes it private again.
+// updateSharing applies a gallery sharing update as Azure does: Add shares a gallery made
+// with permissions Groups with subscriptions and tenants, EnableCommunity publishes a gallery
+// made with permissions Community, Reset empties the sharing profile. The permissions
+// themselves never change (CreateGallery); an operation the gallery was not made for is
+// refused with 409 OperationNotAllowed (the fake's choice of code: the documentation read
+// names the rule, not the error).
 func (g *Gallery) updateSharing(_ context.Context, rg, galleryName string, u armcompute.SharingUpdate, _ *armcompute.GallerySharingProfileClientBeginUpdateOptions) (resp azfake.PollerResponder[armcompute.GallerySharingProfileClientUpdateResponse], errResp azfake.ErrorResponder) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -512,11 +529,10 @@ func (g *Gallery) updateSharing(_ context.Context, rg, galleryName string, u arm
 	}
 	switch valOr(u.OperationType, "") {
 	case armcompute.SharingUpdateOperationTypesAdd:
-		if s.permissions == armcompute.GallerySharingPermissionTypesCommunity {
-			errResp.SetResponseError(http.StatusBadRequest, "InvalidParameter")
+		if s.permissions != armcompute.GallerySharingPermissionTypesGroups {
+			errResp.SetResponseError(http.StatusConflict, "OperationNotAllowed")
 			return
 		}
-		s.permissions = armcompute.GallerySharingPermissionTypesGroups
 		for _, grp := range u.Groups {
 			ids := valOr(grp.Type, "") // the list the group adds to
 			for _, id := range grp.IDs {
@@ -529,9 +545,13 @@ func (g *Gallery) updateSharing(_ context.Context, rg, galleryName string, u arm
 			}
 		}
 	case armcompute.SharingUpdateOperationTypesEnableCommunity:
-		s.permissions, s.community = armcompute.GallerySharingPermissionTypesCommunity, true
+		if s.permissions != armcompute.GallerySharingPermissionTypesCommunity {
+			errResp.SetResponseError(http.StatusConflict, "OperationNotAllowed")
+			return
+		}
+		s.community = true
 	case armcompute.SharingUpdateOperationTypesReset:
-		*s = gallery{permissions: armcompute.GallerySharingPermissionTypesPrivate}
+		*s = gallery{permissions: s.permissions}
 	default:
 		errResp.SetResponseError(http.StatusBadRequest, "InvalidParameter")
 		return
