@@ -582,6 +582,9 @@ func (p *recipe) print(w io.Writer, validateOnly bool) {
 	if p.federatedToken != "" {
 		fmt.Fprintf(w, "  (%s holds the job's GitHub OIDC token for %s, fetched when the build starts)\n", p.federatedToken, ghoidc.AzureAudience)
 	}
+	if p.creds.signIn != "" {
+		fmt.Fprintf(w, "  (%s signs in with %s)\n", p.cell.Infra, p.creds.signIn)
+	}
 	if p.creds.file.path != "" {
 		for _, name := range slices.Sorted(maps.Keys(p.creds.file.values)) {
 			fmt.Fprintf(w, "  %s=*** (from %s)\n", name, p.creds.file.path)
