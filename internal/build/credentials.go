@@ -169,13 +169,7 @@ func oneOf(want imagebuilder.Credentials, lookup, getenv func(string) string, ib
 	if len(want.OneOf) == 0 {
 		return signInChoice{}
 	}
-	secret := ""
-	for _, name := range want.OneOf {
-		if name != want.FederatedTokenFile && lookup(name) != "" {
-			secret = name
-			break
-		}
-	}
+	secret := setSecret(want, lookup)
 	hasFile := want.FederatedTokenFile != "" && lookup(want.FederatedTokenFile) != ""
 	token := hasFile || (want.FederatedTokenFile != "" && ghoidc.Available(getenv))
 	var tokenErr error
@@ -184,16 +178,7 @@ func oneOf(want imagebuilder.Credentials, lookup, getenv func(string) string, ib
 	}
 	switch {
 	case token && tokenErr == nil:
-		choice := signInChoice{tokenSignIn: true, signIn: fmt.Sprintf("the federated token in %s (Image Builder %s reads it", want.FederatedTokenFile, ibVersion)}
-		if !hasFile {
-			choice.fetch = want.FederatedTokenFile
-			choice.signIn = fmt.Sprintf("the job's GitHub OIDC token, in %s (Image Builder %s reads it", want.FederatedTokenFile, ibVersion)
-		}
-		if secret != "" {
-			choice.signIn += "; " + secret + " is set but not used"
-		}
-		choice.signIn += ")"
-		return choice
+		return tokenChoice(want.FederatedTokenFile, hasFile, secret, ibVersion)
 	case secret != "" && token:
 		return signInChoice{signIn: fmt.Sprintf("%s (Image Builder %s reads no federated token)", secret, ibVersion)}
 	case secret != "":
@@ -206,6 +191,32 @@ func oneOf(want imagebuilder.Credentials, lookup, getenv func(string) string, ib
 		missing += " (or run in a GitHub Actions job with permissions id-token: write)"
 	}
 	return signInChoice{missing: missing}
+}
+
+// setSecret names the first of want.OneOf that is set and is not the federated token file,
+// "" when none is.
+func setSecret(want imagebuilder.Credentials, lookup func(string) string) string {
+	for _, name := range want.OneOf {
+		if name != want.FederatedTokenFile && lookup(name) != "" {
+			return name
+		}
+	}
+	return ""
+}
+
+// tokenChoice is the sign-in with the federated token in the file variable names: the
+// environment's (hasFile) or the one build fetches; secret names a client secret set beside it.
+func tokenChoice(variable string, hasFile bool, secret, ibVersion string) signInChoice {
+	choice := signInChoice{tokenSignIn: true, signIn: fmt.Sprintf("the federated token in %s (Image Builder %s reads it", variable, ibVersion)}
+	if !hasFile {
+		choice.fetch = variable
+		choice.signIn = fmt.Sprintf("the job's GitHub OIDC token, in %s (Image Builder %s reads it", variable, ibVersion)
+	}
+	if secret != "" {
+		choice.signIn += "; " + secret + " is set but not used"
+	}
+	choice.signIn += ")"
+	return choice
 }
 
 func (c *credentials) addSecret(v string) {
