@@ -405,6 +405,25 @@ func (p *recipe) layOutVarFiles(userFiles []userVarFile, tkg bool) error {
 	return nil
 }
 
+// printCredentials lists the credentials Image Builder gets, by name, never by value, and
+// what the build signs in with.
+func (p *recipe) printCredentials(w io.Writer) {
+	for _, name := range p.creds.fromEnv {
+		fmt.Fprintf(w, "  %s=*** (from the environment)\n", name)
+	}
+	if p.federatedToken != "" {
+		fmt.Fprintf(w, "  (%s holds the job's GitHub OIDC token for %s, fetched when the build starts)\n", p.federatedToken, ghoidc.AzureAudience)
+	}
+	if p.creds.signIn != "" {
+		fmt.Fprintf(w, "  (%s signs in with %s)\n", p.cell.Infra, p.creds.signIn)
+	}
+	if p.creds.file.path != "" {
+		for _, name := range slices.Sorted(maps.Keys(p.creds.file.values)) {
+			fmt.Fprintf(w, "  %s=*** (from %s)\n", name, p.creds.file.path)
+		}
+	}
+}
+
 // bundleURL is where the TKG resource bundle is served, "" when no bundle runs.
 func (p *recipe) bundleURL() string {
 	if p.bundle == nil {
@@ -576,17 +595,7 @@ func (p *recipe) print(w io.Writer, validateOnly bool) {
 	for _, kv := range p.ibEnv {
 		fmt.Fprintf(w, "  %s\n", kv)
 	}
-	for _, name := range p.creds.fromEnv {
-		fmt.Fprintf(w, "  %s=*** (from the environment)\n", name)
-	}
-	if p.federatedToken != "" {
-		fmt.Fprintf(w, "  (%s holds the job's GitHub OIDC token for %s, fetched when the build starts)\n", p.federatedToken, ghoidc.AzureAudience)
-	}
-	if p.creds.file.path != "" {
-		for _, name := range slices.Sorted(maps.Keys(p.creds.file.values)) {
-			fmt.Fprintf(w, "  %s=*** (from %s)\n", name, p.creds.file.path)
-		}
-	}
+	p.printCredentials(w)
 	fmt.Fprintf(w, "\ncommands:\n")
 	if p.bundle != nil {
 		fmt.Fprintf(w, "  %s\n", p.bundle.start())

@@ -68,6 +68,9 @@ type credentials struct {
 	// tokenSignIn is true when Image Builder signs in with a federated token file (build's
 	// or the environment's) rather than a secret: packer then uses the az CLI's login.
 	tokenSignIn bool
+	// signIn says which of the alternatives Image Builder signs in with and why (names,
+	// never values); "" when the infrastructure has none.
+	signIn string
 }
 
 // resolveCredentials finds the credentials a build of cell c needs, in the environment or the
@@ -97,10 +100,10 @@ func resolveCredentials(c record.Cell, getenv func(string) string, file envFile,
 			missing = append(missing, name)
 		}
 	}
-	federated, tokenSignIn, alt := oneOf(want, lookup, getenv, c.ImageBuilder.Version)
-	creds.federated, creds.tokenSignIn = federated, tokenSignIn
-	if alt != "" {
-		missing = append(missing, alt)
+	alt := oneOf(want, lookup, getenv, c.ImageBuilder.Version)
+	creds.federated, creds.tokenSignIn, creds.signIn = alt.fetch, alt.tokenSignIn, alt.signIn
+	if alt.missing != "" {
+		missing = append(missing, alt.missing)
 	}
 	if len(missing) > 0 {
 		where := "the environment"
@@ -142,34 +145,78 @@ func (c *credentials) collect(want imagebuilder.Credentials, getenv, lookup func
 	}
 }
 
-// oneOf resolves want's alternatives: none needed, one set, or the federated token file
-// build provides itself in a GitHub Actions job allowed an ID token (fetch names its
-// variable). tokenSignIn is true when the build signs in with a federated token file, its own
-// or one the environment names, which Image Builder ibVersion's targets must take; otherwise
-// missing says what to set.
-func oneOf(want imagebuilder.Credentials, lookup, getenv func(string) string, ibVersion string) (fetch string, tokenSignIn bool, missing string) {
+// signInChoice is how a build signs in when its infrastructure offers alternatives.
+type signInChoice struct {
+	// fetch names the variable of the federated token file build fetches itself ("" when
+	// the environment names one, or no token is used).
+	fetch string
+	// tokenSignIn is true when Image Builder signs in with a federated token file.
+	tokenSignIn bool
+	// signIn says which alternative is used and why, for the build's plan.
+	signIn string
+	// missing says what to set when no alternative is usable.
+	missing string
+}
+
+// oneOf resolves want's alternatives the way Image Builder ibVersion picks among them. A
+// federated token (a file the environment names, or the one build fetches itself in a
+// GitHub Actions job allowed an ID token) wins over a secret when ibVersion's targets read
+// it: from v0.1.31 upstream's packer/azure/scripts/init-sig.sh logs in with
+// AZURE_FEDERATED_TOKEN_FILE when it is set and with AZURE_CLIENT_SECRET otherwise, and
+// packer-plugin-azure's builder/azure/common/client/config.go takes use_azure_cli_auth
+// before client_secret. An older release signs in with the secret only.
+func oneOf(want imagebuilder.Credentials, lookup, getenv func(string) string, ibVersion string) signInChoice {
 	if len(want.OneOf) == 0 {
-		return "", false, ""
+		return signInChoice{}
 	}
-	other := slices.ContainsFunc(want.OneOf, func(name string) bool { return name != want.FederatedTokenFile && lookup(name) != "" })
-	if other {
-		return "", false, ""
-	}
+	secret := setSecret(want, lookup)
 	hasFile := want.FederatedTokenFile != "" && lookup(want.FederatedTokenFile) != ""
-	if !hasFile && (want.FederatedTokenFile == "" || !ghoidc.Available(getenv)) {
-		missing = strings.Join(want.OneOf, " or ")
-		if want.FederatedTokenFile != "" {
-			missing += " (or run in a GitHub Actions job with permissions id-token: write)"
+	token := hasFile || (want.FederatedTokenFile != "" && ghoidc.Available(getenv))
+	var tokenErr error
+	if token {
+		tokenErr = imagebuilder.CheckAzureFederated(ibVersion)
+	}
+	switch {
+	case token && tokenErr == nil:
+		return tokenChoice(want.FederatedTokenFile, hasFile, secret, ibVersion)
+	case secret != "" && token:
+		return signInChoice{signIn: fmt.Sprintf("%s (Image Builder %s reads no federated token)", secret, ibVersion)}
+	case secret != "":
+		return signInChoice{signIn: secret}
+	case token:
+		return signInChoice{missing: fmt.Sprintf("a client secret (%v)", tokenErr)}
+	}
+	missing := strings.Join(want.OneOf, " or ")
+	if want.FederatedTokenFile != "" {
+		missing += " (or run in a GitHub Actions job with permissions id-token: write)"
+	}
+	return signInChoice{missing: missing}
+}
+
+// setSecret names the first of want.OneOf that is set and is not the federated token file,
+// "" when none is.
+func setSecret(want imagebuilder.Credentials, lookup func(string) string) string {
+	for _, name := range want.OneOf {
+		if name != want.FederatedTokenFile && lookup(name) != "" {
+			return name
 		}
-		return "", false, missing
 	}
-	if err := imagebuilder.CheckAzureFederated(ibVersion); err != nil {
-		return "", false, fmt.Sprintf("a client secret (%v)", err)
-	}
+	return ""
+}
+
+// tokenChoice is the sign-in with the federated token in the file variable names: the
+// environment's (hasFile) or the one build fetches; secret names a client secret set beside it.
+func tokenChoice(variable string, hasFile bool, secret, ibVersion string) signInChoice {
+	choice := signInChoice{tokenSignIn: true, signIn: fmt.Sprintf("the federated token in %s (Image Builder %s reads it", variable, ibVersion)}
 	if !hasFile {
-		fetch = want.FederatedTokenFile
+		choice.fetch = variable
+		choice.signIn = fmt.Sprintf("the job's GitHub OIDC token, in %s (Image Builder %s reads it", variable, ibVersion)
 	}
-	return fetch, true, ""
+	if secret != "" {
+		choice.signIn += "; " + secret + " is set but not used"
+	}
+	choice.signIn += ")"
+	return choice
 }
 
 func (c *credentials) addSecret(v string) {

@@ -373,7 +373,9 @@ func TestVarFileLinkLeavingTheRootIsRefused(t *testing.T) {
 // TestAzureTokenSignInNeedsImageBuilderThatTakesIt: Image Builder's Azure targets take a
 // federated token from v0.1.31 (init-sig.sh's AZURE_FEDERATED_TOKEN_FILE); an older release
 // with no client secret is refused naming what it needs, and a token sign-in (build's own
-// token or the environment's file) makes packer use the az CLI's login.
+// token or the environment's file) makes packer use the az CLI's login. With both a token and
+// a secret, the token wins where Image Builder reads it (as init-sig.sh picks it first), the
+// secret elsewhere; what is used is said by name, never by value.
 func TestAzureTokenSignInNeedsImageBuilderThatTakesIt(t *testing.T) {
 	ids := map[string]string{"AZURE_SUBSCRIPTION_ID": "sub", "AZURE_TENANT_ID": "tenant", "AZURE_CLIENT_ID": "client"}
 	oidc := map[string]string{"ACTIONS_ID_TOKEN_REQUEST_URL": "http://127.0.0.1:1/token", "ACTIONS_ID_TOKEN_REQUEST_TOKEN": "t"}
@@ -382,16 +384,26 @@ func TestAzureTokenSignInNeedsImageBuilderThatTakesIt(t *testing.T) {
 		env           []map[string]string
 		fetch         string
 		tokenSignIn   bool
+		signIn        string
 		err           []string
 	}{
-		{"TKG's v0.1.14 with the job's token only", "v0.1.14_vmware.2", []map[string]string{ids, oidc}, "", false,
+		{"TKG's v0.1.14 with the job's token only", "v0.1.14_vmware.2", []map[string]string{ids, oidc}, "", false, "",
 			[]string{"the Azure targets of Image Builder v0.1.14_vmware.2 sign in with a client secret only", "set AZURE_CLIENT_SECRET or build with Image Builder v0.1.31 or later"}},
-		{"v0.1.30 with a token file", "v0.1.30", []map[string]string{ids, {"AZURE_FEDERATED_TOKEN_FILE": "/run/token"}}, "", false,
+		{"v0.1.30 with a token file", "v0.1.30", []map[string]string{ids, {"AZURE_FEDERATED_TOKEN_FILE": "/run/token"}}, "", false, "",
 			[]string{"the Azure targets of Image Builder v0.1.30 sign in with a client secret only"}},
-		{"v0.1.14 with a client secret", "v0.1.14_vmware.2", []map[string]string{ids, oidc, {"AZURE_CLIENT_SECRET": "s3cret"}}, "", false, nil},
-		{"v0.1.31 with the job's token", "v0.1.31", []map[string]string{ids, oidc}, "AZURE_FEDERATED_TOKEN_FILE", true, nil},
-		{"v0.1.55 with a token file", "v0.1.55", []map[string]string{ids, {"AZURE_FEDERATED_TOKEN_FILE": "/run/token"}}, "", true, nil},
-		{"v0.1.55 with nothing", "v0.1.55", []map[string]string{ids}, "", false,
+		{"v0.1.14 with the job's token and a client secret", "v0.1.14_vmware.2", []map[string]string{ids, oidc, {"AZURE_CLIENT_SECRET": "s3cret"}}, "", false,
+			"AZURE_CLIENT_SECRET (Image Builder v0.1.14_vmware.2 reads no federated token)", nil},
+		{"v0.1.14 with a client secret only", "v0.1.14_vmware.2", []map[string]string{ids, {"AZURE_CLIENT_SECRET": "s3cret"}}, "", false, "AZURE_CLIENT_SECRET", nil},
+		{"v0.1.31 with the job's token", "v0.1.31", []map[string]string{ids, oidc}, "AZURE_FEDERATED_TOKEN_FILE", true,
+			"the job's GitHub OIDC token, in AZURE_FEDERATED_TOKEN_FILE (Image Builder v0.1.31 reads it)", nil},
+		{"v0.1.31 with the job's token and a client secret", "v0.1.31", []map[string]string{ids, oidc, {"AZURE_CLIENT_SECRET": "s3cret"}}, "AZURE_FEDERATED_TOKEN_FILE", true,
+			"the job's GitHub OIDC token, in AZURE_FEDERATED_TOKEN_FILE (Image Builder v0.1.31 reads it; AZURE_CLIENT_SECRET is set but not used)", nil},
+		{"v0.1.55 with a token file and a client secret", "v0.1.55", []map[string]string{ids, {"AZURE_FEDERATED_TOKEN_FILE": "/run/token", "AZURE_CLIENT_SECRET": "s3cret"}}, "", true,
+			"the federated token in AZURE_FEDERATED_TOKEN_FILE (Image Builder v0.1.55 reads it; AZURE_CLIENT_SECRET is set but not used)", nil},
+		{"v0.1.55 with a client secret only", "v0.1.55", []map[string]string{ids, {"AZURE_CLIENT_SECRET": "s3cret"}}, "", false, "AZURE_CLIENT_SECRET", nil},
+		{"v0.1.55 with a token file", "v0.1.55", []map[string]string{ids, {"AZURE_FEDERATED_TOKEN_FILE": "/run/token"}}, "", true,
+			"the federated token in AZURE_FEDERATED_TOKEN_FILE (Image Builder v0.1.55 reads it)", nil},
+		{"v0.1.55 with nothing", "v0.1.55", []map[string]string{ids}, "", false, "",
 			[]string{"AZURE_CLIENT_SECRET or AZURE_FEDERATED_TOKEN_FILE (or run in a GitHub Actions job with permissions id-token: write)"}},
 	}
 	for _, tt := range tests {
@@ -417,8 +429,11 @@ func TestAzureTokenSignInNeedsImageBuilderThatTakesIt(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if creds.federated != tt.fetch || creds.tokenSignIn != tt.tokenSignIn {
-				t.Errorf("fetch %q, token sign-in %v; want %q, %v", creds.federated, creds.tokenSignIn, tt.fetch, tt.tokenSignIn)
+			if creds.federated != tt.fetch || creds.tokenSignIn != tt.tokenSignIn || creds.signIn != tt.signIn {
+				t.Errorf("fetch %q, token sign-in %v, signs in with %q; want %q, %v, %q", creds.federated, creds.tokenSignIn, creds.signIn, tt.fetch, tt.tokenSignIn, tt.signIn)
+			}
+			if strings.Contains(creds.signIn, "s3cret") {
+				t.Errorf("the sign-in note %q holds the secret", creds.signIn)
 			}
 		})
 	}

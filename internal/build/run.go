@@ -27,6 +27,9 @@ func run(ctx context.Context, p *recipe, o Options) (res Result, err error) {
 	for _, s := range p.creds.secrets {
 		o.Actions.Mask(s)
 	}
+	if p.creds.signIn != "" {
+		fmt.Fprintf(o.Console, "cell %s: %s signs in with %s\n", c.ID, c.Infra, p.creds.signIn)
+	}
 	if p.federatedToken != "" {
 		token, err := ghoidc.Token(ctx, Getenv(o.Environ), ghoidc.AzureAudience, o.Actions.Mask)
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
+	"github.com/imagegrid/imagegrid/internal/actions"
 	"github.com/imagegrid/imagegrid/internal/record"
 	"github.com/imagegrid/imagegrid/internal/testutil/moto"
 )
@@ -138,6 +139,12 @@ func TestAzureBuildUsesTheGridsGallery(t *testing.T) {
 	c := azureCell()
 	o := makeOptions(t, "AZURE_SUBSCRIPTION_ID=00000000-1111-2222-3333-444444444444", "AZURE_TENANT_ID=tenant",
 		"AZURE_CLIENT_ID=client", "AZURE_CLIENT_SECRET=s3cret-azure-secret")
+	o.Actions = actions.New(o.Console, func(name string) string {
+		if name == "GITHUB_ACTIONS" {
+			return "true"
+		}
+		return ""
+	})
 	res, err := Build(context.Background(), c, o)
 	if err != nil {
 		t.Fatalf("Build: %v\n%s", err, o.Console)
@@ -166,8 +173,11 @@ func TestAzureBuildUsesTheGridsGallery(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustContain(t, "log", string(logData), "(location westeurope)")
-	if strings.Contains(string(logData), "s3cret-azure-secret") {
-		t.Error("the Azure secret reached the log")
+	console := o.Console.(interface{ String() string }).String()
+	mustContain(t, "console", console, "cell "+c.ID+": azure signs in with AZURE_CLIENT_SECRET\n")
+	mustContain(t, "console", console, "::add-mask::s3cret-azure-secret\n")
+	if strings.Contains(string(logData), "s3cret-azure-secret") || strings.Count(console, "s3cret-azure-secret") != 1 {
+		t.Errorf("the Azure secret shows beyond its ::add-mask:: line:\nlog:\n%s\nconsole:\n%s", logData, console)
 	}
 }
 
@@ -201,6 +211,7 @@ func TestAzureBuildSignsInWithGitHubOIDC(t *testing.T) {
 		t.Fatal(err)
 	}
 	mustContain(t, "log", string(logData), "--federated-token $(cat ")
+	mustContain(t, "console", o.Console.(interface{ String() string }).String(), "azure signs in with the job's GitHub OIDC token, in AZURE_FEDERATED_TOKEN_FILE (Image Builder v0.1.55 reads it)")
 	for _, text := range []string{string(logData), o.Console.(interface{ String() string }).String()} {
 		if strings.Contains(text, "github-oidc-token-for-azure") {
 			t.Error("the OIDC token reached the log or console")

@@ -106,14 +106,16 @@ func TestPipelineShards(t *testing.T) {
 	if !slices.Contains(groups, "vsphere") || !slices.Contains(groups, "oidc") {
 		t.Fatalf("matrix outputs shards of groups %v, want vsphere and oidc", groups)
 	}
-	// What each family of jobs holds: its permissions, and what its steps must not reach.
+	// What each family of jobs holds: its permissions, what its steps must not reach, and
+	// what they must (the Azure client secret for Azure cells only).
 	families := []struct {
 		prefix, mode, perms string
-		forbidden           []string
+		forbidden, required []string
 	}{
-		{"validate", "==", "contents: read", []string{"secrets.", "configure-aws-credentials"}},
-		{"build-vsphere", "!=", "contents: read", []string{"configure-aws-credentials", "id-token"}},
-		{"build-oidc", "!=", "contents: read, id-token: write", []string{"secrets.vsphere", "inputs.vsphere"}},
+		{"validate", "==", "contents: read", []string{"secrets.", "configure-aws-credentials"}, nil},
+		{"build-vsphere", "!=", "contents: read", []string{"configure-aws-credentials", "id-token", "azure"}, nil},
+		{"build-oidc", "!=", "contents: read, id-token: write", []string{"secrets.vsphere", "inputs.vsphere"},
+			[]string{"AZURE_CLIENT_SECRET: ${{ matrix.cell.infra == 'azure' && secrets.azure-client-secret || '' }}"}},
 	}
 	var legs []string
 	each(jobs, func(k, _ *yaml.Node) {
@@ -160,6 +162,11 @@ func TestPipelineShards(t *testing.T) {
 			for _, f := range fam.forbidden {
 				if strings.Contains(string(text), f) {
 					t.Errorf("%s steps reach %s:\n%s", name, f, text)
+				}
+			}
+			for _, r := range fam.required {
+				if !strings.Contains(string(text), r) {
+					t.Errorf("%s steps lack %s:\n%s", name, r, text)
 				}
 			}
 			out := fmt.Sprintf("%smatrix-%d", output, i)

@@ -42,6 +42,11 @@ var (
 	vsphereLegs   = regexp.MustCompile(`outputs\.vsphere-matrix-\d+`)
 	oidcLegs      = regexp.MustCompile(`outputs\.oidc-matrix-\d+`)
 	vsphereSecret = regexp.MustCompile(`secrets\.vsphere[\w-]*`)
+
+	// namedSecret and azureCellSecret are, normalised, the values AZURE_CLIENT_SECRET may
+	// take: a named secret (publish), and a named secret set for Azure cells only (build).
+	namedSecret     = regexp.MustCompile(`^secrets\.[\w-]+$`)
+	azureCellSecret = regexp.MustCompile(`^matrix\.cell\.infra=='azure'&&secrets\.[\w-]+\|\|''$`)
 )
 
 // CheckWorkflow applies the security rules to one workflow file: top-level permissions empty or
@@ -55,7 +60,7 @@ func CheckWorkflow(name string, src []byte) []Finding {
 	onKey, on := get(d.root, "on")
 	d.checkTriggers(on)
 	d.checkTopPermissions(onKey)
-	d.checkEnv(value(d.root, "env"))
+	d.checkEnv(value(d.root, "env"), "a workflow's")
 	each(value(d.root, "jobs"), func(_, job *yaml.Node) { d.checkJob(job) })
 	return sortFindings(d.out)
 }
@@ -73,6 +78,7 @@ func CheckAction(name string, src []byte) []Finding {
 	}
 	for _, step := range items(value(runs, "steps")) {
 		d.checkStep(step, nil, true)
+		d.checkAzureSecret(step, "")
 	}
 	return sortFindings(d.out)
 }
@@ -125,16 +131,19 @@ func (d *doc) checkJob(job *yaml.Node) {
 	if v := value(job, "secrets"); v != nil && v.Value == "inherit" {
 		d.add(v, RuleSecretsInherit, "secrets: inherit hands every secret to the called workflow; pass the ones it needs by name")
 	}
-	d.checkEnv(value(job, "env"))
+	d.checkEnv(value(job, "env"), "a job's")
 	d.checkImage(value(job, "container"))
 	each(value(job, "services"), func(_, service *yaml.Node) { d.checkImage(service) })
 	if uses := value(job, "uses"); uses != nil {
 		d.checkUses(uses) // a reusable workflow may use the id-token it is granted
 		return
 	}
+	matrix, _ := scalar(value(value(job, "strategy"), "matrix"))
+	vsphereJob := vsphereLegs.FindString(normalize(matrix))
 	assumesRole := false
 	for _, step := range items(value(job, "steps")) {
 		assumesRole = d.checkStep(step, idToken, false) || assumesRole
+		d.checkAzureSecret(step, vsphereJob)
 	}
 	if idToken != nil && !assumesRole {
 		d.add(idToken, RuleOIDC, "id-token: write on a job that assumes no AWS role and signs in to no Azure application; grant it only where %s runs or a step passes AZURE_CLIENT_ID", awsCredentialsAction)
@@ -169,7 +178,7 @@ func (d *doc) checkLegNeeds(job, idToken *yaml.Node) {
 // itself. idToken is the job's `id-token: write` value (nil when not granted); inAction says
 // the step is an action's.
 func (d *doc) checkStep(step, idToken *yaml.Node, inAction bool) bool {
-	d.checkEnv(value(step, "env"))
+	d.checkEnv(value(step, "env"), "")
 	if k, _ := get(value(step, "env"), "AZURE_CLIENT_ID"); k != nil {
 		if !inAction && idToken == nil {
 			d.add(k, RuleAzureOIDC, "AZURE_CLIENT_ID without `id-token: write` on its job: GitHub issues no OIDC token to sign in to Azure with")
@@ -302,13 +311,46 @@ func (d *doc) checkAWSStep(uses, with *yaml.Node) {
 	}
 }
 
-func (d *doc) checkEnv(env *yaml.Node) {
+// checkEnv checks the env of a workflow or a job (whose names every step sees), or of a step
+// (owner ""; checkAzureSecret checks its AZURE_CLIENT_SECRET).
+func (d *doc) checkEnv(env *yaml.Node, owner string) {
 	each(env, func(k, _ *yaml.Node) {
-		switch k.Value {
-		case "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN":
+		switch {
+		case k.Value == "AWS_ACCESS_KEY_ID" || k.Value == "AWS_SECRET_ACCESS_KEY" || k.Value == "AWS_SESSION_TOKEN":
 			d.add(k, RuleOIDC, "%s in env: static AWS credentials; assume a role through GitHub OIDC (%s with role-to-assume)", k.Value, awsCredentialsAction)
-		case "AZURE_CLIENT_SECRET":
-			d.add(k, RuleAzureOIDC, "AZURE_CLIENT_SECRET in env: a stored Azure secret; pass AZURE_CLIENT_ID and AZURE_TENANT_ID with `id-token: write` on the job, and imagegrid signs in with the job's GitHub OIDC token")
+		case k.Value == "AZURE_CLIENT_SECRET" && owner != "":
+			d.add(k, RuleAzureOIDC, "AZURE_CLIENT_SECRET in %s env reaches every step: set it only on the step that builds Azure cells (guarded by matrix.cell.infra == 'azure') or on publish", owner)
 		}
 	})
+}
+
+// checkAzureSecret checks where a step sets AZURE_CLIENT_SECRET, the fallback of Azure builds
+// whose Image Builder signs in with a secret only (imagebuilder.CheckAzureFederated): from a
+// named secret, on the build step of Azure cells (vsphereJob names the vSphere legs a job is
+// fed, "" otherwise) or on publish, never on validate.
+func (d *doc) checkAzureSecret(step *yaml.Node, vsphereJob string) {
+	k, v := get(value(step, "env"), "AZURE_CLIENT_SECRET")
+	if k == nil {
+		return
+	}
+	with := value(step, "with")
+	command, _ := scalar(value(with, "command"))
+	validateOnly, _ := scalar(value(with, "validate-only"))
+	check, _ := scalar(value(with, "check"))
+	expr := ""
+	if raw, ok := scalar(v); ok {
+		if m := expression.FindAllStringSubmatch(raw, -1); len(m) == 1 && m[0][0] == strings.TrimSpace(raw) {
+			expr = normalize(m[0][1])
+		}
+	}
+	switch {
+	case vsphereJob != "":
+		d.add(k, RuleAzureOIDC, "AZURE_CLIENT_SECRET on a job of vSphere legs (%s): only Azure legs sign in to Azure; set it on the oidc build jobs' step", vsphereJob)
+	case validateOnly == "true" || check == "true":
+		d.add(k, RuleAzureOIDC, "AZURE_CLIENT_SECRET on a validate step: validation signs in nowhere; pass it no secret")
+	case !namedSecret.MatchString(expr) && !azureCellSecret.MatchString(expr):
+		d.add(k, RuleAzureOIDC, "AZURE_CLIENT_SECRET is not set from a named secret: use ${{ secrets.<name> }} (never a literal, an input or a variable)")
+	case command != "publish" && !azureCellSecret.MatchString(expr):
+		d.add(k, RuleAzureOIDC, "AZURE_CLIENT_SECRET reaches every cell of this step: set it as ${{ matrix.cell.infra == 'azure' && secrets.<name> || '' }}, or only on publish")
+	}
 }

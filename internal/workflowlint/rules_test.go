@@ -64,8 +64,13 @@ func TestInjectedWorkflows(t *testing.T) {
 			{RuleOIDC, 40, 17}, // id-token: write without an AWS step
 		}},
 		{file: "workflows/azure.yml", want: []at{
-			{RuleAzureOIDC, 12, 11}, // AZURE_CLIENT_SECRET in env
+			{RuleAzureOIDC, 12, 11}, // AZURE_CLIENT_SECRET for every cell of a build step
 			{RuleAzureOIDC, 20, 11}, // AZURE_CLIENT_ID without id-token: write
+			{RuleAzureOIDC, 48, 11}, // AZURE_CLIENT_SECRET from an input
+			{RuleAzureOIDC, 54, 11}, // AZURE_CLIENT_SECRET a literal
+			{RuleAzureOIDC, 66, 11}, // AZURE_CLIENT_SECRET on vSphere legs
+			{RuleAzureOIDC, 74, 7},  // AZURE_CLIENT_SECRET in a job's env
+			{RuleAzureOIDC, 78, 11}, // AZURE_CLIENT_SECRET on a validate step
 		}},
 		{file: "workflows/leg-needs.yml", want: []at{
 			{RuleLegNeeds, 9, 17},  // id-token: write on vSphere legs
@@ -115,7 +120,7 @@ func TestMessages(t *testing.T) {
 		{"workflows/unpinned.yml", []string{"actions/checkout@v4 is not pinned", "full 40-hex commit SHA", "without a version comment", "docker://alpine:3.20 is not pinned", "container image debian:12 is not pinned"}},
 		{"workflows/aws.yml", []string{"role-duration-seconds 3600 is shorter than an image build: use at least 7200", "static AWS keys", "id-token: write on a job that assumes no AWS role"}},
 		{"workflows/secrets-inherit.yml", []string{"pass the ones it needs by name"}},
-		{"workflows/azure.yml", []string{"a stored Azure secret", "GitHub issues no OIDC token to sign in to Azure with"}},
+		{"workflows/azure.yml", []string{"matrix.cell.infra == 'azure' && secrets.<name> || ''", "GitHub issues no OIDC token to sign in to Azure with", "never a literal, an input or a variable", "only Azure legs sign in to Azure", "in a job's env reaches every step", "validation signs in nowhere"}},
 		{"workflows/leg-needs.yml", []string{"id-token: write on a job of vSphere legs (outputs.vsphere-matrix-0)", "secrets.vsphere-username on a job of cloud-identity legs (outputs.oidc-matrix-0)"}},
 	}
 	for _, tt := range tests {
