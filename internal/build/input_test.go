@@ -388,7 +388,7 @@ func TestAzureTokenSignInNeedsImageBuilderThatTakesIt(t *testing.T) {
 		err           []string
 	}{
 		{"TKG's v0.1.14 with the job's token only", "v0.1.14_vmware.2", []map[string]string{ids, oidc}, "", false, "",
-			[]string{"the Azure targets of Image Builder v0.1.14_vmware.2 sign in with a client secret only", "set AZURE_CLIENT_SECRET or build with Image Builder v0.1.31 or later"}},
+			[]string{"the Azure targets of Image Builder v0.1.14_vmware.2 sign in with a client secret only", "set AZURE_CLIENT_SECRET (in images.yml: the secret azure-client-secret) or build with Image Builder v0.1.31 or later"}},
 		{"v0.1.30 with a token file", "v0.1.30", []map[string]string{ids, {"AZURE_FEDERATED_TOKEN_FILE": "/run/token"}}, "", false, "",
 			[]string{"the Azure targets of Image Builder v0.1.30 sign in with a client secret only"}},
 		{"v0.1.14 with the job's token and a client secret", "v0.1.14_vmware.2", []map[string]string{ids, oidc, {"AZURE_CLIENT_SECRET": "s3cret"}}, "", false,

@@ -98,7 +98,7 @@ func CheckAzureFederated(v string) error {
 	if parsed.LessThan(version.Must(version.NewVersion(azureFederatedSince))) {
 		return fmt.Errorf("the Azure targets of Image Builder %s sign in with a client secret only: "+
 			"packer/azure/scripts/init-sig.sh reads AZURE_FEDERATED_TOKEN_FILE from v%s on; "+
-			"set AZURE_CLIENT_SECRET or build with Image Builder v%s or later", v, azureFederatedSince, azureFederatedSince)
+			"set AZURE_CLIENT_SECRET (in images.yml: the secret azure-client-secret) or build with Image Builder v%s or later", v, azureFederatedSince, azureFederatedSince)
 	}
 	return nil
 }
