@@ -251,7 +251,7 @@ func (r *Reader) stream(h *tar.Header, skip bool) (io.Reader, error) {
 		return nil, r.errorf(err)
 	}
 	r.cur, r.curHash = h.Name, hash
-	if r.tapped = skip && r.file.tap(hash, h.Size); r.tapped {
+	if r.tapped = skip && r.file.tap(unpipelined(hash), h.Size); r.tapped {
 		return memberReader{r: r.tr, what: r.path + ": read " + h.Name}, nil
 	}
 	return memberReader{r: io.TeeReader(r.tr, hash), what: r.path + ": read " + h.Name}, nil
