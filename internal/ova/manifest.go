@@ -290,5 +290,15 @@ func (p *pipelined) Reset() {
 	p.h.Reset()
 }
 
+// unpipelined is the hash behind h when h is pipelined, for a caller that already hashes
+// off the reading goroutine (hashedFile.tap): written to directly, it is spared a copy and a
+// goroutine per chunk. h's buffers stay empty, so h.Sum is still the digest of what was written.
+func unpipelined(h hash.Hash) hash.Hash {
+	if p, ok := h.(*pipelined); ok {
+		return p.h
+	}
+	return h
+}
+
 func (p *pipelined) Size() int      { return p.h.Size() }
 func (p *pipelined) BlockSize() int { return p.h.BlockSize() }

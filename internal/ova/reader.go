@@ -30,9 +30,11 @@ type Reader struct {
 	check   Checker
 	desc    Descriptor
 	members []string
-	// cur is the member being streamed, checked when the next one is read.
+	// cur is the member being streamed, checked when the next one is read; tapped when its
+	// hash is fed by the source (source.tap) rather than by reading it.
 	cur     string
 	curHash hash.Hash
+	tapped  bool
 	// peeked is set when the header after the descriptor (or the end, peekedErr io.EOF) was
 	// read by manifestNext and is yet to be returned by next.
 	peeked    bool
@@ -48,6 +50,10 @@ type source interface {
 	// ends what sum would wait for.
 	sum() (int64, []byte)
 	stop()
+	// tap, when it returns true, hashes the next size bytes of the file into h as they are
+	// read or skipped; tapSum waits until those read so far are hashed.
+	tap(h hash.Hash, size int64) bool
+	tapSum()
 }
 
 // Open opens the OVA at path for reading, hashing the whole file (Image.SHA256); Close
@@ -119,7 +125,7 @@ func (r *Reader) Descriptor() (Descriptor, error) {
 func (r *Reader) manifestNext() error {
 	h, err := r.next()
 	if err == nil && IsManifest(h.Name) {
-		_, err = r.stream(h)
+		_, err = r.stream(h, false)
 		return err
 	}
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -142,14 +148,15 @@ func (r *Reader) Member(name string) (io.Reader, int64, error) {
 		if err != nil {
 			return nil, 0, err
 		}
-		m, err := r.stream(h)
+		want := path.Base(h.Name) == path.Base(name)
+		m, err := r.stream(h, !want)
 		if err != nil {
 			return nil, 0, err
 		}
-		if path.Base(h.Name) == path.Base(name) {
+		if want {
 			return m, h.Size, nil
 		}
-		if err := r.drain(m); err != nil {
+		if err := r.pass(m); err != nil {
 			return nil, 0, err
 		}
 	}
@@ -168,9 +175,9 @@ func (r *Reader) Finish() (Image, error) {
 		if err != nil {
 			return Image{}, err
 		}
-		m, err := r.stream(h)
+		m, err := r.stream(h, true)
 		if err == nil {
-			err = r.drain(m)
+			err = r.pass(m)
 		}
 		if err != nil {
 			return Image{}, err
@@ -199,19 +206,25 @@ func (r *Reader) next() (*tar.Header, error) {
 		r.peeked = false
 		return r.peekedHdr, r.peekedErr
 	}
+	// Next skips what is left of the member streamed last: through the tap it is still
+	// hashed, through the reader it is not and the check fails. A file that ends early
+	// explains any digest, so it is reported first.
+	h, err := r.tr.Next()
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, r.errorf(truncated("read tar header", err))
+	}
 	if r.cur != "" {
 		name := r.cur
 		r.cur = ""
+		if r.tapped {
+			r.file.tapSum()
+		}
 		if err := r.check.Check(name, r.curHash); err != nil {
 			return nil, r.errorf(err)
 		}
 	}
-	h, err := r.tr.Next()
-	if errors.Is(err, io.EOF) {
-		return nil, err
-	}
 	if err != nil {
-		return nil, r.errorf(truncated("read tar header", err))
+		return nil, err
 	}
 	if err := r.check.Next(h); err != nil {
 		return nil, r.errorf(err)
@@ -221,9 +234,12 @@ func (r *Reader) next() (*tar.Header, error) {
 }
 
 // stream returns the reader member h's bytes are checked through; the manifest is read whole
-// instead (an empty reader is returned). A member not read whole fails the next check: the
-// rest of its bytes are skipped unhashed.
-func (r *Reader) stream(h *tar.Header) (io.Reader, error) {
+// instead (an empty reader is returned). With skip, the member is only passed over, and its
+// hash is fed by the source when it can (tap: off this goroutine, without a copy); otherwise
+// it is hashed as it is read, and a member not read whole fails the next check: the rest of
+// its bytes are skipped unhashed.
+func (r *Reader) stream(h *tar.Header, skip bool) (io.Reader, error) {
+	r.tapped = false
 	if IsManifest(h.Name) {
 		if err := r.check.ReadFrom(h.Name, h.Size, r.tr); err != nil {
 			return nil, r.errorf(err)
@@ -235,7 +251,19 @@ func (r *Reader) stream(h *tar.Header) (io.Reader, error) {
 		return nil, r.errorf(err)
 	}
 	r.cur, r.curHash = h.Name, hash
+	if r.tapped = skip && r.file.tap(unpipelined(hash), h.Size); r.tapped {
+		return memberReader{r: r.tr, what: r.path + ": read " + h.Name}, nil
+	}
 	return memberReader{r: io.TeeReader(r.tr, hash), what: r.path + ": read " + h.Name}, nil
+}
+
+// pass passes over the rest of member m: when the source hashes it (tapped), the next
+// header's read skips it; otherwise it is read for the hash it passes through.
+func (r *Reader) pass(m io.Reader) error {
+	if r.tapped {
+		return nil
+	}
+	return r.drain(m)
 }
 
 // drain reads m to its end in large reads, for the hashes it passes through.
@@ -281,5 +309,7 @@ func (f *countedFile) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (f *countedFile) sum() (int64, []byte) { return f.n, nil }
-func (f *countedFile) stop()                {}
+func (f *countedFile) sum() (int64, []byte)             { return f.n, nil }
+func (f *countedFile) stop()                            {}
+func (f *countedFile) tap(h hash.Hash, size int64) bool { return false }
+func (f *countedFile) tapSum()                          {}

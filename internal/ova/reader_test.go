@@ -133,6 +133,83 @@ func TestHashedFile(t *testing.T) {
 	}
 }
 
+// TestHashedFileTap walks a file as archive/tar does (read a head, tap the member after it,
+// skip the member with Seek or read part of it, then read on) and compares the member's
+// digest with sha256 over its bytes, the file's with sha256 over the whole file, and the
+// positions Seek returns.
+func TestHashedFileTap(t *testing.T) {
+	t.Parallel()
+	rng := rand.NewChaCha8([32]byte{9})
+	data := make([]byte, fileChunks*fileChunk+fileChunk/2+3)
+	rng.Read(data)
+	whole := sha256.Sum256(data)
+	tests := []struct {
+		name       string
+		head, size int // bytes read before the member; the member's size
+		read       int // of the member, read before Seek skips the rest
+	}{
+		{name: "empty member", head: 512, size: 0},
+		{name: "inside the first chunk", head: 512, size: 1000},
+		{name: "from the first chunk to the last", head: 1536, size: len(data) - 1536 - 1024},
+		{name: "at a chunk's start", head: fileChunk, size: 2*fileChunk + 1},
+		{name: "part read, then skipped", head: 512, size: 3*fileChunk + 5, read: fileChunk + 17},
+		{name: "all read", head: 100, size: fileChunk, read: fileChunk},
+		{name: "to the end of the file", head: 7, size: len(data) - 7},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newHashedFile(bytes.NewReader(data), sha256.New())
+			defer f.stop()
+			if _, err := io.ReadFull(f, make([]byte, tt.head)); err != nil {
+				t.Fatal(err)
+			}
+			h := sha256.New()
+			f.tap(h, int64(tt.size))
+			if _, err := io.ReadFull(f, make([]byte, tt.read)); err != nil {
+				t.Fatal(err)
+			}
+			end := int64(tt.head + tt.size)
+			if got, err := f.Seek(int64(tt.size-tt.read), io.SeekCurrent); got != end || err != nil {
+				t.Fatalf("Seek = %d, %v; want %d", got, err, end)
+			}
+			f.tapSum()
+			if want := sha256.Sum256(data[tt.head:end]); !bytes.Equal(h.Sum(nil), want[:]) {
+				t.Errorf("member digest %x, want %x", h.Sum(nil), want)
+			}
+			rest, err := io.ReadAll(f)
+			if err != nil || !bytes.Equal(rest, data[end:]) {
+				t.Errorf("after the member: %d bytes (%v), want %d", len(rest), err, len(data)-int(end))
+			}
+			if n, sum := f.sum(); n != int64(len(data)) || !bytes.Equal(sum, whole[:]) {
+				t.Errorf("file: %d bytes, digest %x; want %d, %x", n, sum, len(data), whole)
+			}
+		})
+	}
+}
+
+// TestHashedFileSeeksOnlyForward refuses to seek backwards or from anywhere but the current
+// position, and stops at the end of the file.
+func TestHashedFileSeeksOnlyForward(t *testing.T) {
+	t.Parallel()
+	f := newHashedFile(strings.NewReader("abcdef"), sha256.New())
+	defer f.stop()
+	for _, c := range []struct {
+		offset int64
+		whence int
+		want   int64
+		err    bool
+	}{
+		{offset: 2, whence: io.SeekCurrent, want: 2},
+		{offset: -1, whence: io.SeekCurrent, want: 2, err: true},
+		{offset: 0, whence: io.SeekStart, want: 2, err: true},
+		{offset: 10, whence: io.SeekCurrent, want: 6},
+	} {
+		if got, err := f.Seek(c.offset, c.whence); got != c.want || (err != nil) != c.err {
+			t.Errorf("Seek(%d, %d) = %d, %v; want %d, error %t", c.offset, c.whence, got, err, c.want, c.err)
+		}
+	}
+}
+
 // readInSteps reads at most step bytes at a time.
 type readInSteps struct {
 	r    io.Reader
