@@ -154,7 +154,6 @@ func TestPublishWaitsForCopiesWithoutHoldingSlots(t *testing.T) {
 	e := newEnv(t)
 	regions := []string{"us-west-1", "us-west-2", "eu-west-1", "eu-central-1"}
 	e.proxy.HoldCopiesUntil(len(regions))
-	e.proxy.ThrottleAbove(2)
 	cfg := testConfig(regions...)
 	cfg.Parallel = 1
 	cfg.PollInterval = 100 * time.Millisecond
@@ -168,14 +167,41 @@ func TestPublishWaitsForCopiesWithoutHoldingSlots(t *testing.T) {
 			t.Errorf("%+v", pl)
 		}
 	}
-	t.Logf("%d DescribeImages, %d throttled", e.proxy.Calls("DescribeImages"), e.proxy.Throttled())
-	if e.proxy.Throttled() == 0 {
-		t.Error("no call was throttled: the test does not exercise throttling")
-	}
 	if n := e.proxy.Peak("CopyImage"); n != 1 {
 		t.Errorf("%d copies started at once; want 1 (parallel: 1)", n)
 	}
 	if n := e.proxy.Calls("CopyImage"); n < len(regions) {
 		t.Errorf("%d copies; want %d", n, len(regions))
+	}
+}
+
+// TestPublishRidesOutConcurrencyThrottling starts four copies at once against an account
+// that throttles a third call in flight: each copy is held long enough (500 ms, against a
+// start skew of milliseconds) that the third and fourth arrive while two are held, so they
+// are refused with RequestLimitExceeded and retried until the others land; every region
+// ends with exactly one AMI, the retried copies reusing their client token.
+func TestPublishRidesOutConcurrencyThrottling(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	regions := []string{"us-west-1", "us-west-2", "eu-west-1", "eu-central-1"}
+	e.proxy.Delay("CopyImage", 500*time.Millisecond)
+	e.proxy.ThrottleAbove(2)
+	cfg := testConfig(regions...)
+	cfg.Parallel = len(regions)
+	// Retries spread over more than the held copies' 500 ms (12 attempts, up to 200 ms apart).
+	got, err := e.publisher(cfg, Options{MaxBackoff: 200 * time.Millisecond}).Publish(context.Background(), testRecord(e.source), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, pl := range got.AMIs {
+		if pl.Status != record.PublishSucceeded {
+			t.Errorf("%+v", pl)
+		}
+		if n := len(e.images(t, e.url, pl.Region)); n != 1 {
+			t.Errorf("%s: %d AMIs with the build key; want 1", pl.Region, n)
+		}
+	}
+	if e.proxy.Throttled() == 0 {
+		t.Errorf("no call was throttled (CopyImage peak %d in flight): the copies did not overlap", e.proxy.Peak("CopyImage"))
 	}
 }
