@@ -39,8 +39,11 @@ func newHash(alg string) hash.Hash {
 // IsManifest reports whether an OVA member is its manifest.
 func IsManifest(name string) bool { return strings.EqualFold(path.Ext(name), ".mf") }
 
-// digest is a manifest entry: the algorithm and the lower-case hex digest.
-type digest struct{ alg, sum string }
+// Digest is a member's digest as an OVA's manifest lists it.
+type Digest struct {
+	// Algorithm is SHA1, SHA256 or SHA512, as the manifest names it; Sum is lower-case hex.
+	Algorithm, Sum string
+}
 
 // Manifest checks the members of an OVA against its .mf as they stream past, the way
 // ovftool and vCenter do (govmomi's ovf/importer VerifyManifest, v0.56.0, compares each
@@ -59,12 +62,15 @@ type Manifest struct {
 	desc     []byte // the descriptor, which always comes before the manifest
 	descName string
 	name     string            // the .mf member once read
-	want     map[string]digest // member → digest the manifest lists
+	want     map[string]Digest // member → digest the manifest lists
 	early    map[string]string // members read before the manifest → SHA-256
 	seen     []string          // members checked against the manifest
 	trusted  string            // the SHA-256 the manifest's bytes must have; "" when none is
 	sum      string            // the SHA-256 of the manifest's bytes once read
 	weak     bool              // the manifest lists a SHA1 digest
+	// handedOff holds the members whose bytes were hashed by whoever received them, not
+	// here, until Confirm compares that digest with the manifest's.
+	handedOff map[string]Digest
 }
 
 // Trust makes sum, the SHA-256 of a manifest whose members were all checked against it (as
@@ -100,7 +106,7 @@ func (m *Manifest) Hash(name string) (hash.Hash, error) {
 	if !ok {
 		return nil, fmt.Errorf("tar member %q is not listed in the manifest %s", name, m.name)
 	}
-	return newPipelined(newHash(d.alg)), nil
+	return newPipelined(newHash(d.Algorithm)), nil
 }
 
 // Check compares the hash of member name, read whole through h, with the manifest.
@@ -113,16 +119,16 @@ func (m *Manifest) Check(name string, h hash.Hash) error {
 		m.early[name] = sum
 		return nil
 	}
-	return m.compare(name, digest{m.want[name].alg, sum})
+	return m.compare(name, Digest{m.want[name].Algorithm, sum})
 }
 
-func (m *Manifest) compare(name string, got digest) error {
+func (m *Manifest) compare(name string, got Digest) error {
 	want := m.want[name]
-	if got.alg != want.alg {
-		return fmt.Errorf("the manifest %s lists %s with %s, which can only be checked when the manifest comes before it in the OVA", m.name, name, want.alg)
+	if got.Algorithm != want.Algorithm {
+		return fmt.Errorf("the manifest %s lists %s with %s, which can only be checked when the manifest comes before it in the OVA", m.name, name, want.Algorithm)
 	}
-	if got.sum != want.sum {
-		return fmt.Errorf("tar member %q has %s %s; the manifest %s says %s", name, want.alg, got.sum, m.name, want.sum)
+	if got.Sum != want.Sum {
+		return fmt.Errorf("tar member %q has %s %s; the manifest %s says %s", name, want.Algorithm, got.Sum, m.name, want.Sum)
 	}
 	m.seen = append(m.seen, name)
 	return nil
@@ -162,7 +168,7 @@ func (m *Manifest) read(name string, data []byte) error {
 		if _, ok := want[member]; !ok {
 			return fmt.Errorf("tar member %q is not listed in the manifest %s", member, name)
 		}
-		if err := m.compare(member, digest{"SHA256", m.early[member]}); err != nil {
+		if err := m.compare(member, Digest{"SHA256", m.early[member]}); err != nil {
 			return err
 		}
 	}
@@ -171,8 +177,8 @@ func (m *Manifest) read(name string, data []byte) error {
 
 // parseManifest reads the entries of the manifest name: member → digest, and whether one is
 // SHA-1 (weak), which is an error when the manifest is to carry trust (strong).
-func parseManifest(name string, data []byte, strong bool) (want map[string]digest, weak bool, err error) {
-	want = map[string]digest{}
+func parseManifest(name string, data []byte, strong bool) (want map[string]Digest, weak bool, err error) {
+	want = map[string]Digest{}
 	s := bufio.NewScanner(bytes.NewReader(data))
 	for line := 1; s.Scan(); line++ {
 		text := strings.TrimSpace(s.Text())
@@ -183,17 +189,17 @@ func parseManifest(name string, data []byte, strong bool) (want map[string]diges
 		if f == nil {
 			return nil, false, fmt.Errorf("%s:%d: %q is not a manifest entry; want ALGORITHM(file)= hex digest, ALGORITHM one of SHA1, SHA256, SHA512", name, line, text)
 		}
-		d := digest{alg: f[1], sum: strings.ToLower(f[3])}
-		if len(d.sum) != 2*newHash(d.alg).Size() {
-			return nil, false, fmt.Errorf("%s:%d: %s digest of %s has %d hex digits, want %d", name, line, d.alg, f[2], len(d.sum), 2*newHash(d.alg).Size())
+		d := Digest{Algorithm: f[1], Sum: strings.ToLower(f[3])}
+		if len(d.Sum) != 2*newHash(d.Algorithm).Size() {
+			return nil, false, fmt.Errorf("%s:%d: %s digest of %s has %d hex digits, want %d", name, line, d.Algorithm, f[2], len(d.Sum), 2*newHash(d.Algorithm).Size())
 		}
 		if _, dup := want[f[2]]; dup {
 			return nil, false, fmt.Errorf("%s:%d: %s is listed twice", name, line, f[2])
 		}
-		if d.alg == "SHA1" && strong {
+		if d.Algorithm == "SHA1" && strong {
 			return nil, false, fmt.Errorf("%s:%d: %s is listed with SHA1, which cannot carry the build record's trust; want SHA256 or SHA512", name, line, f[2])
 		}
-		weak = weak || d.alg == "SHA1"
+		weak = weak || d.Algorithm == "SHA1"
 		want[f[2]] = d
 	}
 	return want, weak, nil
@@ -208,16 +214,60 @@ func (m *Manifest) checkDescriptor() error {
 	if !ok {
 		return fmt.Errorf("the OVF descriptor %s is not listed in the manifest %s", m.descName, m.name)
 	}
-	h := newHash(d.alg)
+	h := newHash(d.Algorithm)
 	h.Write(m.desc)
-	return m.compare(m.descName, digest{d.alg, hex.EncodeToString(h.Sum(nil))})
+	return m.compare(m.descName, Digest{d.Algorithm, hex.EncodeToString(h.Sum(nil))})
 }
 
-// Done reports a manifest entry that named no member of the OVA, and a trusted manifest
-// (Trust) that the OVA lacks.
+// Listed returns the member the manifest lists under the base name of name, and its digest;
+// ok is false until the manifest is read, and for a member it does not list.
+func (m *Manifest) Listed(name string) (member string, d Digest, ok bool) {
+	for member, d := range m.want {
+		if path.Base(member) == path.Base(name) {
+			return member, d, true
+		}
+	}
+	return "", Digest{}, false
+}
+
+// HandOff notes that the bytes of member name are hashed by whoever receives them rather
+// than here: Confirm must then be given that digest, and Done fails until it is.
+func (m *Manifest) HandOff(name string) error {
+	d, ok := m.want[name]
+	if !ok {
+		return fmt.Errorf("tar member %q cannot be checked by its receiver: no manifest listing it precedes it", name)
+	}
+	if m.handedOff == nil {
+		m.handedOff = map[string]Digest{}
+	}
+	m.handedOff[name] = d
+	return nil
+}
+
+// Confirm compares got, the digest the receiver of a handed-off member computed of the bytes
+// it received, with the manifest's.
+func (m *Manifest) Confirm(name string, got Digest) error {
+	member, _, ok := m.Listed(name)
+	if _, handedOff := m.handedOff[member]; !ok || !handedOff {
+		return fmt.Errorf("tar member %q was not handed off to its receiver to be hashed", name)
+	}
+	delete(m.handedOff, member)
+	got = Digest{strings.ToUpper(got.Algorithm), strings.ToLower(got.Sum)}
+	if want := m.want[member].Algorithm; got.Algorithm != want {
+		return fmt.Errorf("the receiver of tar member %q computed its %s; the manifest %s lists its %s", member, got.Algorithm, m.name, want)
+	}
+	return m.compare(member, got)
+}
+
+// Done reports a manifest entry that named no member of the OVA, a member handed off to its
+// receiver whose digest was never confirmed, and a trusted manifest (Trust) that the OVA
+// lacks.
 func (m *Manifest) Done() error {
 	if m.trusted != "" && m.name == "" {
 		return fmt.Errorf("the OVA has no manifest (.mf); its build record gives the manifest's SHA256 %s", m.trusted)
+	}
+	if len(m.handedOff) > 0 {
+		return fmt.Errorf("tar member %q was handed off to its receiver to be hashed, and the digest it computed was never confirmed", slices.Sorted(maps.Keys(m.handedOff))[0])
 	}
 	for _, name := range slices.Sorted(maps.Keys(m.want)) {
 		if !slices.Contains(m.seen, name) {

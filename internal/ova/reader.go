@@ -140,6 +140,36 @@ func (r *Reader) manifestNext() error {
 // archive order, which the OVF specification makes the order of the descriptor's references;
 // those passed over (the manifest) are read and checked too.
 func (r *Reader) Member(name string) (io.Reader, int64, error) {
+	return r.member(name, false)
+}
+
+// ManifestDigest returns the digest the OVA's manifest lists for member name (compared by
+// base name); ok is false when no manifest listing it has been read yet. Image Builder's OVAs
+// put the manifest right after the descriptor, so it is known before any disk.
+func (r *Reader) ManifestDigest(name string) (d Digest, ok bool) {
+	_, d, ok = r.check.Listed(name)
+	return d, ok
+}
+
+// MemberHandedOff advances to member name like Member, for a caller that hands its bytes to
+// a receiver which hashes them itself (vCenter computes the SHA-256 of an NFC upload when
+// asked): they are not hashed here, and the receiver's digest must be given to Confirm before
+// Finish, which fails otherwise. The member must be listed in a manifest already read
+// (ManifestDigest).
+func (r *Reader) MemberHandedOff(name string) (io.Reader, int64, error) {
+	return r.member(name, true)
+}
+
+// Confirm compares the digest the receiver of a member read with MemberHandedOff computed of
+// the bytes it received with the manifest's digest of that member.
+func (r *Reader) Confirm(name string, got Digest) error {
+	if err := r.check.Confirm(name, got); err != nil {
+		return r.errorf(err)
+	}
+	return nil
+}
+
+func (r *Reader) member(name string, handOff bool) (io.Reader, int64, error) {
 	for {
 		h, err := r.next()
 		if errors.Is(err, io.EOF) {
@@ -149,6 +179,9 @@ func (r *Reader) Member(name string) (io.Reader, int64, error) {
 			return nil, 0, err
 		}
 		want := path.Base(h.Name) == path.Base(name)
+		if want && handOff {
+			return r.handOff(h)
+		}
 		m, err := r.stream(h, !want)
 		if err != nil {
 			return nil, 0, err
@@ -255,6 +288,16 @@ func (r *Reader) stream(h *tar.Header, skip bool) (io.Reader, error) {
 		return memberReader{r: r.tr, what: r.path + ": read " + h.Name}, nil
 	}
 	return memberReader{r: io.TeeReader(r.tr, hash), what: r.path + ": read " + h.Name}, nil
+}
+
+// handOff returns the reader of member h's bytes without hashing them: the manifest waits for
+// their receiver's digest instead.
+func (r *Reader) handOff(h *tar.Header) (io.Reader, int64, error) {
+	if err := r.check.HandOff(h.Name); err != nil {
+		return nil, 0, r.errorf(err)
+	}
+	r.tapped = false
+	return memberReader{r: r.tr, what: r.path + ": read " + h.Name}, h.Size, nil
 }
 
 // pass passes over the rest of member m: when the source hashes it (tapped), the next

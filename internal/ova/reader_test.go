@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -368,4 +369,86 @@ func TestDescriptorIsCheckedBeforeItIsHandedOut(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMemberHandedOff reads the disk as an import whose receiver hashes what it receives (vCenter
+// asked for SHA-256): the disk's bytes are handed out unhashed, and the receiver's digest,
+// given to Confirm, decides; a wrong, absent or differently computed digest fails Finish or
+// Confirm and names the member.
+func TestMemberHandedOff(t *testing.T) {
+	t.Parallel()
+	ovf := member{name: "node.ovf", body: readFixture(t, "capi.ovf")}
+	disk := member{name: "node-disk-0.vmdk", body: []byte(strings.Repeat("disk", 40000))}
+	mf := manifestOf("node.mf", "SHA256", ovf, disk)
+	tests := []struct {
+		name    string
+		members []member
+		// received is the digest the receiver reports; nil when none is confirmed.
+		received *Digest
+		want     string
+	}{
+		{name: "receiver agrees", members: []member{ovf, mf, disk}, received: &Digest{"sha256", strings.ToUpper(sha256Hex(disk.body))}},
+		{
+			name: "receiver got other bytes", members: []member{ovf, mf, disk}, received: &Digest{"sha256", sha256Hex([]byte("other"))},
+			want: `tar member "node-disk-0.vmdk" has SHA256 ` + sha256Hex([]byte("other")) + "; the manifest node.mf says " + sha256Hex(disk.body),
+		},
+		{
+			name: "receiver computed SHA-1", members: []member{ovf, mf, disk}, received: &Digest{"sha1", strings.Repeat("ab", 20)},
+			want: `the receiver of tar member "node-disk-0.vmdk" computed its SHA1; the manifest node.mf lists its SHA256`,
+		},
+		{
+			name: "receiver's digest never confirmed", members: []member{ovf, mf, disk},
+			want: `tar member "node-disk-0.vmdk" was handed off to its receiver to be hashed, and the digest it computed was never confirmed`,
+		},
+		{
+			name: "manifest after the disk", members: []member{ovf, disk, mf},
+			want: `tar member "node-disk-0.vmdk" cannot be checked by its receiver: no manifest listing it precedes it`,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			path := writeOVA(t, tt.members)
+			r, err := OpenTrusted(path, sha256Hex(mf.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			err = handOffDisk(r, tt.received)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), path) {
+				t.Fatalf("error = %v\nwant it to name %s and contain %q", err, path, tt.want)
+			}
+		})
+	}
+}
+
+// handOffDisk reads the descriptor, hands the disk off after checking that the manifest lists
+// it, reads it whole, confirms received when given, and finishes.
+func handOffDisk(r *Reader, received *Digest) error {
+	if _, err := r.Descriptor(); err != nil {
+		return err
+	}
+	if d, ok := r.ManifestDigest("node-disk-0.vmdk"); ok && d.Algorithm != "SHA256" {
+		return fmt.Errorf("manifest digest %+v; want SHA256", d)
+	}
+	disk, _, err := r.MemberHandedOff("node-disk-0.vmdk")
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(io.Discard, disk); err != nil {
+		return err
+	}
+	if received != nil {
+		if err := r.Confirm("node-disk-0.vmdk", *received); err != nil {
+			return err
+		}
+	}
+	_, err = r.Finish()
+	return err
 }

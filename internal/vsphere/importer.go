@@ -5,15 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/hashicorp/go-version"
 	"github.com/vmware/govmomi/fault"
 	"github.com/vmware/govmomi/nfc"
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/ovf"
 	"github.com/vmware/govmomi/vim25"
+	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 
@@ -143,12 +147,22 @@ func (im importer) importSpec(ctx context.Context, desc ova.Descriptor, name str
 	return spec, nil
 }
 
-// upload streams each file the lease asks for from the OVA, logging progress.
+// upload streams each file the lease asks for from the OVA, logging progress. A file that
+// vCenter hashes as it receives it (handOffs) is read without hashing here and checked, once
+// uploaded, against the SHA-256 vCenter reports; the others are hashed as they stream.
 func (im importer) upload(ctx context.Context, lease *nfc.Lease, info *nfc.LeaseInfo, s *ova.Reader) error {
+	handedOff, err := im.handOffs(ctx, lease, info, s)
+	if err != nil {
+		return err
+	}
 	updater := lease.StartUpdater(ctx, info)
 	defer updater.Done()
 	for _, item := range info.Items {
-		r, size, err := s.Member(item.Path)
+		read := s.Member
+		if _, ok := handedOff[item.Path]; ok {
+			read = s.MemberHandedOff
+		}
+		r, size, err := read(item.Path)
 		if err != nil {
 			return permanent(err)
 		}
@@ -158,6 +172,82 @@ func (im importer) upload(ctx context.Context, lease *nfc.Lease, info *nfc.Lease
 		if err != nil {
 			return fmt.Errorf("upload %s: %w", item.Path, err)
 		}
+	}
+	return im.confirm(ctx, lease, s, handedOff)
+}
+
+// checksumAPI is the first vSphere API whose NFC leases compute the checksum a client asks
+// for (HttpNfcLeaseSetManifestChecksumType; HttpNfcLeaseManifestEntry.checksum and
+// checksumType: "Since vSphere API Release 6.7", vSphere Web Services API reference).
+var checksumAPI = version.Must(version.NewVersion("6.7"))
+
+// handOffs asks vCenter to compute the SHA-256 of each file it receives that the OVA's
+// manifest lists with SHA-256, the way govc import.ova -m has vCenter check an upload
+// (govmomi ovf/importer ValidateChecksum, v0.56.0: "newer versions have moved to sha256"),
+// and returns those files' device keys by path. The import then hashes none of the disk
+// itself and checks what vCenter received, not only what was read. A vCenter older than API
+// 6.7, or an OVA whose manifest comes after its disks or lists them otherwise, has its
+// files hashed here, which the log says.
+func (im importer) handOffs(ctx context.Context, lease *nfc.Lease, info *nfc.LeaseInfo, s *ova.Reader) (map[string]string, error) {
+	api := im.client.ServiceContent.About.ApiVersion
+	if v, err := version.NewVersion(api); err != nil || v.LessThan(checksumAPI) {
+		im.logf("vCenter speaks vSphere API %s, whose uploads cannot be checked with SHA-256 (API 6.7 and later): hashing the OVA's files here instead", api)
+		return nil, nil
+	}
+	keys := map[string]string{}
+	var choice []types.KeyValue
+	for _, item := range info.Items {
+		d, listed := s.ManifestDigest(item.Path)
+		key := deviceKey(info, item.DeviceId)
+		if !listed || d.Algorithm != "SHA256" || key == "" {
+			im.logf("%s: no SHA-256 of it in a manifest read before it: hashing it here", path.Base(item.Path))
+			continue
+		}
+		keys[item.Path] = key
+		choice = append(choice, types.KeyValue{Key: key, Value: string(types.HttpNfcLeaseManifestEntryChecksumTypeSha256)})
+	}
+	if len(choice) == 0 {
+		return nil, nil
+	}
+	req := types.HttpNfcLeaseSetManifestChecksumType{This: lease.Reference(), DeviceUrlsToChecksumTypes: choice}
+	if _, err := methods.HttpNfcLeaseSetManifestChecksumType(ctx, im.client, &req); err != nil {
+		return nil, fmt.Errorf("ask vCenter for the SHA-256 of the uploads: %w", err)
+	}
+	return keys, nil
+}
+
+// deviceKey is the key of the lease's device URL that a file item of the import spec goes to
+// (its import key is the item's device id), "" when none matches.
+func deviceKey(info *nfc.LeaseInfo, deviceID string) string {
+	for _, u := range info.DeviceUrl {
+		if u.ImportKey == deviceID {
+			return u.Key
+		}
+	}
+	return ""
+}
+
+// confirm checks each handed-off file against the OVA's manifest with the SHA-256 vCenter
+// computed of what it received. A digest that differs means the file is not what its
+// manifest says: permanent, like a mismatch found here.
+func (im importer) confirm(ctx context.Context, lease *nfc.Lease, s *ova.Reader, handedOff map[string]string) error {
+	if len(handedOff) == 0 {
+		return nil
+	}
+	entries, err := lease.GetManifest(ctx)
+	if err != nil {
+		return fmt.Errorf("get the checksums vCenter computed of the uploads: %w", err)
+	}
+	for _, file := range slices.Sorted(maps.Keys(handedOff)) {
+		key := handedOff[file]
+		i := slices.IndexFunc(entries, func(e types.HttpNfcLeaseManifestEntry) bool { return e.Key == key })
+		if i < 0 || !strings.EqualFold(entries[i].ChecksumType, string(types.HttpNfcLeaseManifestEntryChecksumTypeSha256)) {
+			return fmt.Errorf("vCenter reported no SHA-256 of %s (device %s), though asked for it: the upload cannot be checked", file, key)
+		}
+		if err := s.Confirm(file, ova.Digest{Algorithm: entries[i].ChecksumType, Sum: entries[i].Checksum}); err != nil {
+			return permanent(fmt.Errorf("as vCenter received it: %w", err))
+		}
+		im.logf("%s: the SHA-256 vCenter computed of it matches the manifest", path.Base(file))
 	}
 	return nil
 }

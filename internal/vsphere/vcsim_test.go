@@ -25,9 +25,9 @@ type simTarget struct {
 	cfg *publishconfig.VSphere
 }
 
-func newVCSim(t *testing.T) *simTarget {
+func newVCSim(t *testing.T, options ...func(*simulator.Model)) *simTarget {
 	t.Helper()
-	vc := vcsim.Start(t)
+	vc := vcsim.Start(t, options...)
 	return &simTarget{VCenter: vc, cfg: &publishconfig.VSphere{
 		Server: vc.Host, Thumbprint: vc.Thumbprint,
 		VSphereTarget:    record.VSphereTarget{Datacenter: "DC0", Cluster: "DC0_C0", Datastore: "LocalDS_0", Network: "VM Network"},

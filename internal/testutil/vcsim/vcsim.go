@@ -5,8 +5,10 @@ package vcsim
 
 import (
 	"crypto/tls"
+	"fmt"
 	"testing"
 
+	"github.com/hashicorp/go-version"
 	"github.com/vmware/govmomi/simulator"
 	_ "github.com/vmware/govmomi/vapi/simulator" // content libraries and the rest of the vAPI
 )
@@ -20,7 +22,9 @@ type VCenter struct {
 }
 
 // Start creates and serves a simulated vCenter, stopped when the test ends. Options change
-// the model before it is created (e.g. Machines).
+// the model before it is created (e.g. Machines, APIVersion). It reports vSphere API 8.0.3
+// unless told otherwise, and from API 6.7 on its NFC leases compute the checksum a client
+// chooses of what they receive (checksums).
 func Start(tb testing.TB, options ...func(*simulator.Model)) *VCenter {
 	tb.Helper()
 	vc, stop, err := Serve(options...)
@@ -35,8 +39,13 @@ func Start(tb testing.TB, options ...func(*simulator.Model)) *VCenter {
 // outlives one test (a large inventory that benchmarks share).
 func Serve(options ...func(*simulator.Model)) (vc *VCenter, stop func(), err error) {
 	model := simulator.VPX()
+	model.ServiceContent.About.ApiVersion = apiVersion
 	for _, o := range options {
 		o(model)
+	}
+	v, err := version.NewVersion(model.ServiceContent.About.ApiVersion)
+	if err != nil {
+		return nil, nil, fmt.Errorf("vSphere API version: %w", err)
 	}
 	if err := model.Create(); err != nil {
 		return nil, nil, err
@@ -44,6 +53,9 @@ func Serve(options ...func(*simulator.Model)) (vc *VCenter, stop func(), err err
 	model.Service.TLS = new(tls.Config)
 	model.Service.RegisterEndpoints = true
 	server := model.Service.NewServer()
+	if !v.LessThan(version.Must(version.NewVersion(checksumVersion))) {
+		new(checksums).install(model)
+	}
 	stop = func() {
 		server.Close()
 		model.Remove()
