@@ -15,13 +15,16 @@ import (
 // TestImportChecksWhatVCenterReceived imports an OVA, then one whose disk is not what its
 // manifest says, into vCenters of two API versions: from 6.7 on, vCenter is asked for the
 // SHA-256 of the disk it receives, and that digest is checked against the manifest (nothing
-// hashes the disk here); before, the disk is hashed here as it streams, and the log says
-// why. Either way the wrong disk is refused before it becomes a template.
+// hashes the disk here); before, or when vCenter refuses the request, the disk is hashed here
+// as it streams, and the log says why. Either way the wrong disk is refused before it becomes
+// a template.
 func TestImportChecksWhatVCenterReceived(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
 		options []func(*simulator.Model)
+		// refuse makes vCenter answer the request for SHA-256 with a fault, once.
+		refuse  bool
 		want    string
 		notWant string
 		// refusal is what the error says of the wrong disk.
@@ -40,11 +43,21 @@ func TestImportChecksWhatVCenterReceived(t *testing.T) {
 			notWant: "vCenter computed",
 			refusal: ".ova: tar member ",
 		},
+		{
+			name:    "vSphere 8.0 U3 refusing to compute SHA-256",
+			refuse:  true,
+			want:    "vCenter refused to compute the SHA-256 of the uploads (",
+			notWant: "vCenter computed",
+			refusal: ".ova: tar member ",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			sim := newVCSim(t, tt.options...)
+			if tt.refuse {
+				sim.fault("HttpNfcLeaseSetManifestChecksumType", "HttpNfcLease", 2)
+			}
 			rec, dir := testRecord(t, 1<<20)
 			log := &syncbuf.Buffer{}
 			p := New(sim.cfg, testCreds, Options{Log: log})

@@ -186,8 +186,8 @@ var checksumAPI = version.Must(version.NewVersion("6.7"))
 // (govmomi ovf/importer ValidateChecksum, v0.56.0: "newer versions have moved to sha256"),
 // and returns those files' device keys by path. The import then hashes none of the disk
 // itself and checks what vCenter received, not only what was read. A vCenter older than API
-// 6.7, or an OVA whose manifest comes after its disks or lists them otherwise, has its
-// files hashed here, which the log says.
+// 6.7 or that refuses the request, or an OVA whose manifest comes after its disks or lists
+// them otherwise, has its files hashed here, which the log says.
 func (im importer) handOffs(ctx context.Context, lease *nfc.Lease, info *nfc.LeaseInfo, s *ova.Reader) (map[string]string, error) {
 	api := im.client.ServiceContent.About.ApiVersion
 	if v, err := version.NewVersion(api); err != nil || v.LessThan(checksumAPI) {
@@ -210,10 +210,15 @@ func (im importer) handOffs(ctx context.Context, lease *nfc.Lease, info *nfc.Lea
 		return nil, nil
 	}
 	req := types.HttpNfcLeaseSetManifestChecksumType{This: lease.Reference(), DeviceUrlsToChecksumTypes: choice}
-	if _, err := methods.HttpNfcLeaseSetManifestChecksumType(ctx, im.client, &req); err != nil {
-		return nil, fmt.Errorf("ask vCenter for the SHA-256 of the uploads: %w", err)
+	_, err := methods.HttpNfcLeaseSetManifestChecksumType(ctx, im.client, &req)
+	switch {
+	case err == nil:
+		return keys, nil
+	case soap.IsSoapFault(err) || soap.IsVimFault(err):
+		im.logf("vCenter refused to compute the SHA-256 of the uploads (%v): hashing the OVA's files here instead", err)
+		return nil, nil
 	}
-	return keys, nil
+	return nil, fmt.Errorf("ask vCenter for the SHA-256 of the uploads: %w", err)
 }
 
 // deviceKey is the key of the lease's device URL that a file item of the import spec goes to
