@@ -85,7 +85,7 @@ func TestPublishReportsEachRegion(t *testing.T) {
 func TestPublishFansOutBounded(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t)
-	e.proxy.Delay("CopyImage", 300*time.Millisecond)
+	e.proxy.Delay("CopyImage", 300*time.Millisecond) // a publisher starting more than its bound overlaps them
 	for i, tc := range []struct {
 		name     string
 		parallel int
@@ -101,10 +101,13 @@ func TestPublishFansOutBounded(t *testing.T) {
 			regions := []string{"us-west-1", "us-west-2", "eu-west-1", "eu-central-1"}
 			cfg := testConfig(regions...)
 			cfg.Parallel = tc.parallel
+			want := min(tc.parallel, len(regions))
+			// The first want copies wait (up to 5 s) for one another: a publisher that starts
+			// fewer at once shows a lower peak whatever the load.
+			e.proxy.Gather("CopyImage", want, 5*time.Second)
 			if _, err := e.publisher(cfg, Options{}).Publish(context.Background(), rec, ""); err != nil {
 				t.Fatal(err)
 			}
-			want := min(tc.parallel, len(regions))
 			if got := e.proxy.Peak("CopyImage"); got != want {
 				t.Errorf("copies in flight at once = %d; want %d", got, want)
 			}

@@ -48,6 +48,10 @@ type Proxy struct {
 	// limit is how many calls may be in flight at once before the next is throttled
 	// (0: no limit); inFlight counts them, throttled the calls refused.
 	limit, inFlight, throttled int
+	// gather holds the first calls of an action until that many have arrived (or gatherFor
+	// has passed); joined counts those that have.
+	gather, joined map[string]int
+	gatherFor      time.Duration
 }
 
 // NewProxy starts a proxy in front of server; it stops when the test ends.
@@ -57,7 +61,7 @@ func NewProxy(tb testing.TB, server *Server) *Proxy {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	p := &Proxy{faults: map[string][]Fault{}, delays: map[string]time.Duration{}, calls: map[string]int{}, faulted: map[string]int{}, flying: map[string]int{}, peak: map[string]int{}, rewrite: map[string][2]string{}, copied: map[string]time.Time{}}
+	p := &Proxy{gather: map[string]int{}, joined: map[string]int{}, faults: map[string][]Fault{}, delays: map[string]time.Duration{}, calls: map[string]int{}, faulted: map[string]int{}, flying: map[string]int{}, peak: map[string]int{}, rewrite: map[string][2]string{}, copied: map[string]time.Time{}}
 	rp := httputil.NewSingleHostReverseProxy(target)
 	rp.ModifyResponse = p.modify
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -71,6 +75,9 @@ func NewProxy(tb testing.TB, server *Server) *Proxy {
 		r.Header.Set(actionHeader, action)
 		fault, delay := p.next(action)
 		defer p.landed(action)
+		if fault == 0 {
+			p.waitForCompany(action)
+		}
 		time.Sleep(delay)
 		switch fault {
 		case Throttle:
@@ -245,6 +252,38 @@ func (p *Proxy) Inject(action string, fault Fault, n int) {
 	defer p.mu.Unlock()
 	for range n {
 		p.faults[action] = append(p.faults[action], fault)
+	}
+}
+
+// Gather holds the first n calls of action that are not faulted until all n have arrived
+// (or d has passed), then lets them through together and every later call at once: calls a
+// client makes concurrently overlap by construction, whatever the machine's load, and a
+// client that makes fewer at once waits d.
+func (p *Proxy) Gather(action string, n int, d time.Duration) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.gather[action], p.joined[action], p.gatherFor = n, 0, d
+}
+
+// waitForCompany holds a call of action, one of Gather's first n, until all n have arrived.
+func (p *Proxy) waitForCompany(action string) {
+	p.mu.Lock()
+	n := p.gather[action]
+	if p.joined[action] >= n {
+		p.mu.Unlock()
+		return
+	}
+	p.joined[action]++
+	deadline := time.Now().Add(p.gatherFor)
+	p.mu.Unlock()
+	for time.Now().Before(deadline) {
+		p.mu.Lock()
+		all := p.joined[action] >= n
+		p.mu.Unlock()
+		if all {
+			return
+		}
+		time.Sleep(2 * time.Millisecond)
 	}
 }
 
