@@ -16,6 +16,7 @@ import (
 	_ "github.com/vmware/govmomi/vapi/simulator" // content libraries
 	"github.com/vmware/govmomi/vim25/types"
 
+	"github.com/imagegrid/imagegrid/internal/nfcsim"
 	"github.com/imagegrid/imagegrid/internal/record"
 )
 
@@ -40,6 +41,8 @@ type vcenter struct {
 // cells' vSphere hints) resolves in it: datacenter, datastore and template folder.
 func startVCenter(ctx context.Context, want record.VSphereHints) (*vcenter, error) {
 	model := simulator.VPX()
+	// A vCenter of today's API, whose NFC leases compute the SHA-256 publish asks for.
+	model.ServiceContent.About.ApiVersion = nfcsim.APIVersion
 	if err := model.Create(); err != nil {
 		return nil, fmt.Errorf("vCenter simulator: %w", err)
 	}
@@ -48,6 +51,7 @@ func startVCenter(ctx context.Context, want record.VSphereHints) (*vcenter, erro
 	// A password of its own, not the simulator's well-known one: build and publish mask it.
 	model.Service.Listen = &url.URL{User: url.UserPassword("administrator@vsphere.local", rand.Text())}
 	server := model.Service.NewServer()
+	nfcsim.Install(model)
 	vc := &vcenter{
 		host: server.URL.Host, thumbprint: server.CertificateInfo().ThumbprintSHA1,
 		username: server.URL.User.Username(), datacenter: simDatacenter, datastore: simDatastore, cluster: simCluster, model: model,

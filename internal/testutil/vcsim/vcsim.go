@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/hashicorp/go-version"
+
+	"github.com/imagegrid/imagegrid/internal/nfcsim"
 	"github.com/vmware/govmomi/simulator"
 	_ "github.com/vmware/govmomi/vapi/simulator" // content libraries and the rest of the vAPI
 )
@@ -24,7 +26,7 @@ type VCenter struct {
 // Start creates and serves a simulated vCenter, stopped when the test ends. Options change
 // the model before it is created (e.g. Machines, APIVersion). It reports vSphere API 8.0.3
 // unless told otherwise, and from API 6.7 on its NFC leases compute the checksum a client
-// chooses of what they receive (checksums).
+// chooses of what they receive (nfcsim).
 func Start(tb testing.TB, options ...func(*simulator.Model)) *VCenter {
 	tb.Helper()
 	vc, stop, err := Serve(options...)
@@ -39,7 +41,7 @@ func Start(tb testing.TB, options ...func(*simulator.Model)) *VCenter {
 // outlives one test (a large inventory that benchmarks share).
 func Serve(options ...func(*simulator.Model)) (vc *VCenter, stop func(), err error) {
 	model := simulator.VPX()
-	model.ServiceContent.About.ApiVersion = apiVersion
+	model.ServiceContent.About.ApiVersion = nfcsim.APIVersion
 	for _, o := range options {
 		o(model)
 	}
@@ -53,8 +55,8 @@ func Serve(options ...func(*simulator.Model)) (vc *VCenter, stop func(), err err
 	model.Service.TLS = new(tls.Config)
 	model.Service.RegisterEndpoints = true
 	server := model.Service.NewServer()
-	if !v.LessThan(version.Must(version.NewVersion(checksumVersion))) {
-		new(checksums).install(model)
+	if !v.LessThan(version.Must(version.NewVersion(nfcsim.ChecksumVersion))) {
+		nfcsim.Install(model)
 	}
 	stop = func() {
 		server.Close()
@@ -70,4 +72,10 @@ func Machines(n int) func(*simulator.Model) {
 		m.Host = 0
 		m.Machine = n
 	}
+}
+
+// APIVersion makes the simulator report the vSphere API version v (e.g. "6.5"); below 6.7 its
+// NFC leases cannot be asked for a SHA-256 of what they receive, as govmomi's simulator's cannot.
+func APIVersion(v string) func(*simulator.Model) {
+	return func(m *simulator.Model) { m.ServiceContent.About.ApiVersion = v }
 }

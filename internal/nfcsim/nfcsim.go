@@ -1,4 +1,7 @@
-package vcsim
+// Package nfcsim adds to govmomi's vCenter simulator what a vCenter does since vSphere API 6.7
+// and the simulator does not: NFC leases that compute the checksum a client chooses of each
+// file they receive. The local pipeline's vCenter and the tests' use it.
+package nfcsim
 
 import (
 	"crypto/sha256"
@@ -16,20 +19,26 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 )
 
-// apiVersion is the vSphere API the simulator reports (About.ApiVersion) unless APIVersion
-// says otherwise: that of vSphere 8.0 U3, which TKG 2.5 supports. govmomi's VPX model reports
-// 6.5 (simulator/vpx/service_content.go, v0.56.0).
-const apiVersion = "8.0.3.0"
+// APIVersion is the vSphere API a simulator with checksums reports (About.ApiVersion): that
+// of vSphere 8.0 U3, which TKG 2.5 supports. govmomi's VPX model reports 6.5
+// (simulator/vpx/service_content.go, v0.56.0), before the checksums.
+const APIVersion = "8.0.3.0"
 
-// checksumVersion is the first vSphere API whose NFC leases compute the checksum a client
-// chooses (HttpNfcLeaseManifestEntry.checksum and checksumType, HttpNfcLeaseManifestEntryChecksumType:
-// "Since vSphere API Release 6.7" in the vSphere Web Services API reference).
-const checksumVersion = "6.7"
+// ChecksumVersion is the first vSphere API whose NFC leases compute the checksum a client
+// chooses (HttpNfcLeaseManifestEntry.checksum and checksumType,
+// HttpNfcLeaseManifestEntryChecksumType: "Since vSphere API Release 6.7" in the vSphere Web
+// Services API reference).
+const ChecksumVersion = "6.7"
 
-// APIVersion makes the simulator report the vSphere API version v (e.g. "6.5"); below 6.7 its
-// NFC leases cannot be asked for a SHA-256 of what they receive, as govmomi's simulator's cannot.
-func APIVersion(v string) func(*simulator.Model) {
-	return func(m *simulator.Model) { m.ServiceContent.About.ApiVersion = v }
+// Install makes a serving simulator's NFC leases compute the checksum a client chooses, as a
+// vCenter of ChecksumVersion or later does. Call it once the model's server is started
+// (model.Service.NewServer: its mux exists from then on; no lease exists before a client asks).
+func Install(model *simulator.Model) {
+	c := &checksums{leases: map[string]*checksumLease{}}
+	model.Map().Handler = c.handler
+	for _, method := range []string{http.MethodPut, http.MethodPost} {
+		model.Service.ServeMux.HandleFunc(method+" /nfc/", c.serveNFC)
+	}
 }
 
 // checksums models what govmomi's simulator lacks of a vCenter since API 6.7: the checksum an
@@ -45,17 +54,6 @@ func APIVersion(v string) func(*simulator.Model) {
 type checksums struct {
 	mu     sync.Mutex
 	leases map[string]*checksumLease // by lease id, from the first checksum type set
-}
-
-// install wires the model into a simulator as it starts serving (the simulator's mux exists
-// from then on; no lease exists before a client asks): a method handler that lets a lease
-// take the checksum methods, and an NFC upload handler in front of the simulator's.
-func (c *checksums) install(model *simulator.Model) {
-	c.leases = map[string]*checksumLease{}
-	model.Map().Handler = c.handler
-	for _, method := range []string{http.MethodPut, http.MethodPost} {
-		model.Service.ServeMux.HandleFunc(method+" /nfc/", c.serveNFC)
-	}
 }
 
 // handler hands HttpNfcLeaseSetManifestChecksumType to the lease's checksumLease, made on
