@@ -234,7 +234,8 @@ func deviceKey(info *nfc.LeaseInfo, deviceID string) string {
 
 // confirm checks each handed-off file against the OVA's manifest with the SHA-256 vCenter
 // computed of what it received. A digest that differs means the file is not what its
-// manifest says: permanent, like a mismatch found here.
+// manifest says: permanent, like a mismatch found here; so is a vCenter that accepted the
+// request and reports no SHA-256, which the next attempt would meet again.
 func (im importer) confirm(ctx context.Context, lease *nfc.Lease, s *ova.Reader, handedOff map[string]string) error {
 	if len(handedOff) == 0 {
 		return nil
@@ -247,7 +248,7 @@ func (im importer) confirm(ctx context.Context, lease *nfc.Lease, s *ova.Reader,
 		key := handedOff[file]
 		i := slices.IndexFunc(entries, func(e types.HttpNfcLeaseManifestEntry) bool { return e.Key == key })
 		if i < 0 || !strings.EqualFold(entries[i].ChecksumType, string(types.HttpNfcLeaseManifestEntryChecksumTypeSha256)) {
-			return fmt.Errorf("vCenter reported no SHA-256 of %s (device %s), though asked for it: the upload cannot be checked", file, key)
+			return permanent(fmt.Errorf("vCenter reported no SHA-256 of %s (device %s), though it accepted the request: the upload cannot be checked", file, key))
 		}
 		if err := s.Confirm(file, ova.Digest{Algorithm: entries[i].ChecksumType, Sum: entries[i].Checksum}); err != nil {
 			return permanent(fmt.Errorf("as vCenter received it: %w", err))
@@ -306,7 +307,8 @@ func (f fileReader) Read(p []byte) (int, error) {
 }
 
 // permanentError is a failure that trying again cannot fix: the OVA is missing, unreadable
-// or not what its build record and manifest say. The publisher does not retry it.
+// or not what its build record and manifest say, or vCenter cannot check it. The publisher
+// does not retry it.
 type permanentError struct{ err error }
 
 func (e permanentError) Error() string { return e.err.Error() }
